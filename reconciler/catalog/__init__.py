@@ -1,0 +1,1 @@
+"""Catalog stage: YAML files -> validated, typed catalog objects."""

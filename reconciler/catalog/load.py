@@ -1,0 +1,147 @@
+"""Load a catalog directory: files -> documents -> schema check -> typed entries.
+
+Problems are collected into ``Catalog.diagnostics``; only a missing catalog directory raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from reconciler.catalog import spec
+from reconciler.catalog.schema import schema_diagnostics
+from reconciler.catalog.slug import derive_slug
+from reconciler.catalog.yamlio import Document, load_text, read_text
+from reconciler.diagnostics import Diagnostic
+from reconciler.errors import CatalogError
+
+T = TypeVar("T")
+CredentialSpec = (
+    spec.ApiKeyCredential
+    | spec.BedrockCredential
+    | spec.HuggingFaceCredential
+    | spec.OpenAICompatibleCredential
+)
+_DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """A typed catalog object and the document it came from (for positions)."""
+
+    spec: T
+    doc: Document
+
+
+@dataclass
+class Catalog:
+    root: Path
+    credentials: list[Entry[CredentialSpec]] = field(default_factory=list)
+    models: list[Entry[spec.ModelSpec]] = field(default_factory=list)
+    settings: list[Entry[spec.SettingsSpec]] = field(default_factory=list)
+    sops_files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    digest: str = ""
+    # names and slugs of documents that failed the schema, so rules do not cascade on them
+    broken_names: set[str] = field(default_factory=set)
+
+
+def model_slug(model: spec.ModelSpec) -> str:
+    return model.slug or derive_slug(model.display_name)
+
+
+def catalog_files(root: Path) -> list[Path]:
+    """Every *.yaml / *.yml below root in sorted path order; hidden files and folders (such as
+    .sops.yaml, sops's own configuration) are not catalog files."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(
+            Path(dirpath, name)
+            for name in filenames
+            if name.endswith((".yaml", ".yml")) and not name.startswith(".")
+        )
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnostic]:
+    out = []
+    for item in err.errors(include_input=False, include_url=False):
+        loc = [p for p in item["loc"] if isinstance(p, (str, int))]
+        line, col = doc.locate(loc)
+        out.append(Diagnostic(doc.path, line, col, "invalid-value", item["msg"]))
+    return out
+
+
+def _add(catalog: Catalog, doc: Document) -> None:
+    if not isinstance(doc.data, dict):
+        line, col = doc.locate([])
+        what = "empty" if doc.data is None else "not a mapping"
+        catalog.diagnostics.append(
+            Diagnostic(doc.path, line, col, "not-a-mapping",
+                       f"document {doc.index + 1} is {what}; each document is a mapping with "
+                       "a 'kind' (Model, ProviderCredential or Settings)")
+        )
+        return
+    problems = schema_diagnostics(doc)
+    if problems:
+        catalog.diagnostics.extend(problems)
+        for key in ("name", "slug"):
+            if isinstance(doc.data.get(key), str):
+                catalog.broken_names.add(doc.data[key])
+        if isinstance(doc.data.get("display_name"), str):
+            catalog.broken_names.add(derive_slug(doc.data["display_name"]))
+        return
+    try:
+        obj = _DOCUMENT.validate_python(doc.data)
+    except ValidationError as err:
+        catalog.diagnostics.extend(_pydantic_diagnostics(doc, err))
+        return
+    if isinstance(obj, spec.ModelSpec):
+        catalog.models.append(Entry(obj, doc))
+    elif isinstance(obj, spec.SettingsSpec):
+        catalog.settings.append(Entry(obj, doc))
+    else:
+        catalog.credentials.append(Entry(obj, doc))
+
+
+def load_catalog(root: str | os.PathLike[str]) -> Catalog:
+    """Read and schema-check every catalog file; semantic rules run separately."""
+    base = Path(root)
+    if not base.is_dir():
+        raise CatalogError(
+            f"catalog directory not found: {base}",
+            hint="pass --catalog DIR, or run from the folder that holds catalog/",
+        )
+    catalog = Catalog(root=base)
+    digest = hashlib.sha256()
+    for path in catalog_files(base):
+        display = path.as_posix()
+        text, problem = read_text(path, display)
+        if problem is not None or text is None:
+            if problem is not None:
+                catalog.diagnostics.append(problem)
+            continue
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        digest.update(text.encode("utf-8") + b"\0")
+        loaded = load_text(text, display)
+        catalog.diagnostics.extend(loaded.diagnostics)
+        if loaded.is_sops:
+            catalog.sops_files.append(path.relative_to(base).as_posix())
+            continue
+        if not loaded.documents and not loaded.diagnostics:
+            catalog.diagnostics.append(
+                Diagnostic(display, 1, 1, "empty-file",
+                           "file holds no YAML documents; add a document or delete the file")
+            )
+        if loaded.diagnostics:
+            continue  # a file with YAML problems contributes no objects
+        for doc in loaded.documents:
+            _add(catalog, doc)
+    catalog.digest = digest.hexdigest()
+    return catalog

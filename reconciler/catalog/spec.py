@@ -1,0 +1,278 @@
+"""The catalog format: pydantic models that are the one source of the published JSON Schemas.
+
+``reconciler.catalog.schema`` generates ``schemas/*.schema.json`` from these classes; a test
+fails when the files are out of date. Every field carries a description (editors show it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CREDENTIAL_PROVIDERS: tuple[str, ...] = (
+    "openai",
+    "anthropic",
+    "google",
+    "openrouter",
+    "fireworks",
+    "together",
+    "bedrock",
+    "huggingface",
+    "openai_compatible",
+)
+CredentialProvider = Literal[
+    "openai",
+    "anthropic",
+    "google",
+    "openrouter",
+    "fireworks",
+    "together",
+    "bedrock",
+    "huggingface",
+    "openai_compatible",
+]
+ApiKeyProvider = Literal["openai", "anthropic", "google", "openrouter", "fireworks", "together"]
+Category = Literal["premium", "standard", "budget"]
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$"
+ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- secret references -------------------------------------------------------------------
+
+
+class SopsLocation(_Spec):
+    file: str = Field(
+        min_length=1,
+        description="Path of the SOPS-encrypted file, relative to the catalog root.",
+    )
+    key: str = Field(
+        min_length=1,
+        description="Top-level key in the decrypted file, or a dotted path (a.b.c).",
+    )
+
+
+class AwsSecretLocation(_Spec):
+    secret_id: str = Field(min_length=1, description="Name or ARN of the secret.")
+    json_key: str | None = Field(
+        default=None, min_length=1, description="Key to read when the secret is a JSON object."
+    )
+    version_stage: str | None = Field(
+        default=None, min_length=1, description="Version stage to read (default AWSCURRENT)."
+    )
+    region: str | None = Field(
+        default=None,
+        min_length=1,
+        description="AWS region of the secret (default: from the environment).",
+    )
+
+
+class EnvRef(_Spec):
+    """The secret is read from an environment variable of the process that applies."""
+
+    env: str = Field(pattern=ENV_PATTERN, description="Name of the environment variable.")
+
+
+class SopsRef(_Spec):
+    """The secret is read from a SOPS-encrypted file in the catalog."""
+
+    sops: SopsLocation = Field(description="Where in which SOPS file the secret is.")
+
+
+class AwsRef(_Spec):
+    """The secret is read from AWS Secrets Manager."""
+
+    aws_secretsmanager: AwsSecretLocation = Field(description="Which secret to read.")
+
+
+SecretRef = Annotated[
+    EnvRef | SopsRef | AwsRef,
+    Field(
+        description="A reference to a secret, never the secret itself: exactly one of "
+        "{env: VAR}, {sops: {file, key}} or {aws_secretsmanager: {secret_id, ...}}.",
+        json_schema_extra={"x-secret-reference": True},
+    ),
+]
+
+
+# --- credentials -----------------------------------------------------------------------------
+
+
+class _CredentialBase(_Spec):
+    kind: Literal["ProviderCredential"] = Field(description="Document kind.")
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Identity of the credential (e.g. prod-anthropic); models link it by name.",
+    )
+    display_name: str | None = Field(
+        default=None, min_length=1, description="Human-readable name shown in the registry."
+    )
+    description: str | None = Field(default=None, description="What the credential is for.")
+
+
+class ApiKeyCredential(_CredentialBase):
+    provider: ApiKeyProvider = Field(description="Provider the credential authenticates to.")
+    api_key: SecretRef
+
+
+class BedrockCredential(_CredentialBase):
+    """Either an IAM key pair (access_key_id + secret_access_key) or a Bedrock API key."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["access_key_id", "secret_access_key"],
+                    "not": {"required": ["api_key"]},
+                },
+                {
+                    "required": ["api_key"],
+                    "not": {"anyOf": [{"required": ["access_key_id"]},
+                                      {"required": ["secret_access_key"]}]},
+                },
+            ]
+        }
+    )
+
+    provider: Literal["bedrock"] = Field(description="Amazon Bedrock.")
+    region: str = Field(
+        pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$", description="AWS region, e.g. us-east-1."
+    )
+    access_key_id: SecretRef | None = None
+    secret_access_key: SecretRef | None = None
+    api_key: SecretRef | None = None
+
+
+class HuggingFaceCredential(_CredentialBase):
+    provider: Literal["huggingface"] = Field(description="Hugging Face Inference Endpoints.")
+    api_key: SecretRef
+    endpoint_url: str = Field(
+        pattern=r"^https://[^\s/]+(/\S*)?$",
+        description="https URL of the Inference Endpoint.",
+    )
+
+
+class OpenAICompatibleCredential(_CredentialBase):
+    provider: Literal["openai_compatible"] = Field(
+        description="Any server speaking the OpenAI chat-completions API."
+    )
+    base_url: str = Field(
+        pattern=r"^https?://[^\s/]+(/\S*)?$", description="Base URL of the API, e.g. .../v1."
+    )
+    api_key: SecretRef | None = None
+
+
+ProviderCredential = Annotated[
+    ApiKeyCredential | BedrockCredential | HuggingFaceCredential | OpenAICompatibleCredential,
+    Field(discriminator="provider"),
+]
+
+SECRET_FIELDS: tuple[str, ...] = ("api_key", "access_key_id", "secret_access_key")
+PLAIN_CONFIG_FIELDS: tuple[str, ...] = ("region", "endpoint_url", "base_url")
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+class Reasoning(_Spec):
+    enabled: bool = Field(default=True, description="Whether extended reasoning is on.")
+    parameter: Literal["effort", "max_tokens"] | None = Field(
+        default=None,
+        description="Parameter shape the provider takes for extended reasoning: "
+        "'effort' (low/medium/high) or 'max_tokens' (a thinking-token budget). Required when "
+        "reasoning is on; not allowed when it is off.",
+    )
+
+
+class Capabilities(_Spec):
+    json_mode: bool = Field(default=False, description="Supports JSON mode / response schemas.")
+    vision: bool = Field(default=False, description="Accepts image input.")
+    tool_use: bool = Field(default=False, description="Supports tool / function calling.")
+    reasoning: Literal[False] | Reasoning = Field(
+        default=False,
+        description="Extended reasoning: false (off) or {parameter: effort|max_tokens}.",
+    )
+
+
+class Cost(_Spec):
+    input_per_token: float | None = Field(
+        default=None, ge=0, description="USD per input token (e.g. 3e-6 for $3 per 1M)."
+    )
+    output_per_token: float | None = Field(
+        default=None, ge=0, description="USD per output token (e.g. 1.5e-5 for $15 per 1M)."
+    )
+
+
+class ModelSpec(_Spec):
+    kind: Literal["Model"] = Field(description="Document kind.")
+    display_name: str = Field(min_length=1, description="Name shown to users, e.g. Claude Opus 4.8.")
+    slug: str | None = Field(
+        default=None,
+        pattern=SLUG_PATTERN,
+        description="Identity that workflows reference; derived from display_name when absent.",
+    )
+    previous_slugs: list[Annotated[str, Field(pattern=SLUG_PATTERN)]] = Field(
+        default_factory=list,
+        description="Slugs this model had before; the plan shows a rename and apply repoints "
+        "workflows that use them.",
+    )
+    deployment: Literal["platform", "custom"] = Field(
+        description="platform: served through the platform's OpenRouter integration; "
+        "custom: bring-your-own-key with a provider credential."
+    )
+    provider: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="custom: one of the nine credential providers; platform: the upstream "
+        "vendor, the prefix of model_id (openai, anthropic, x-ai, ...).",
+    )
+    model_id: str = Field(
+        min_length=1,
+        pattern=r"^\S+$",
+        description="Provider-specific model identifier, e.g. claude-sonnet-4-20250514 or "
+        "openai/gpt-5.5.",
+    )
+    credential: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Name of a ProviderCredential (custom models only); when absent the "
+        "provider's environment-variable API key is used at runtime.",
+    )
+    category: Category | None = Field(default=None, description="Tier of the model.")
+    description: str | None = Field(default=None, description="What the model is good for.")
+    release_date: str | None = Field(
+        default=None,
+        pattern=DATE_PATTERN,
+        json_schema_extra={"format": "date"},
+        description="Release date, YYYY-MM-DD.",
+    )
+    context_window: int = Field(gt=0, description="Context window in tokens.")
+    max_output_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
+    capabilities: Capabilities = Field(
+        default_factory=Capabilities, description="What the model supports."
+    )
+    cost: Cost = Field(default_factory=Cost, description="Per-token prices in USD.")
+    enabled: bool = Field(default=True, description="Availability toggle.")
+
+
+class SettingsSpec(_Spec):
+    kind: Literal["Settings"] = Field(description="Document kind.")
+    default_model: str | None = Field(
+        default=None, pattern=SLUG_PATTERN, description="Slug of the default (enabled) model."
+    )
+    platform_credential: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Name of the openrouter credential used by all platform models.",
+    )
+
+
+CatalogDocument = Annotated[
+    ProviderCredential | ModelSpec | SettingsSpec, Field(discriminator="kind")
+]

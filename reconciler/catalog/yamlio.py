@@ -1,0 +1,280 @@
+"""Safe YAML loading that keeps positions and rejects what PyYAML silently lets through.
+
+libyaml's C parser builds the node tree; a small constructor of our own turns it into plain
+values. Positions are not copied onto every value: a document keeps its node tree and
+``locate`` walks it only when a diagnostic needs a line and column, so valid input pays nothing.
+Problems are collected as diagnostics; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.diagnostics import Diagnostic
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 64
+ALIAS_BUDGET = 10_000  # nodes a document may reach through aliases (billion-laughs guard)
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
+    """Safe loader that also reads YAML 1.2 exponent floats (``3e-6``) as numbers."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+_T = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _T + "str", _T + "map", _T + "seq"
+_TRUE = frozenset({"yes", "true", "on", "y"})
+_FALLBACK = yaml.constructor.SafeConstructor()
+
+
+def _int(node: ScalarNode) -> Any:
+    try:
+        return int(node.value)
+    except ValueError:
+        return _FALLBACK.construct_yaml_int(node)
+
+
+def _float(node: ScalarNode) -> Any:
+    try:
+        return float(node.value)
+    except ValueError:
+        return _FALLBACK.construct_yaml_float(node)
+
+
+_SCALARS: dict[str, Any] = {
+    _T + "null": lambda node: None,
+    _T + "bool": lambda node: node.value.lower() in _TRUE,
+    _T + "int": _int,
+    _T + "float": _float,
+    # Dates stay strings: the schema checks them with format "date".
+    _T + "timestamp": lambda node: node.value,
+}
+
+
+def position(node: Node) -> tuple[int, int]:
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its value and the node tree that says where things are."""
+
+    path: str
+    index: int
+    data: Any
+    node: Node
+
+    def locate(self, where: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """Line and column of the value at ``where`` (or of its key); the nearest ancestor if
+        the path does not exist."""
+        node = self.node
+        for part in where:
+            if isinstance(node, MappingNode):
+                for knode, vnode in node.value:
+                    if knode.value == part:
+                        node = knode if key and part == where[-1] else vnode
+                        break
+                else:
+                    break
+            elif isinstance(node, SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    break
+                node = node.value[part]
+            else:
+                break
+        return position(node)
+
+
+@dataclass
+class LoadedFile:
+    path: str
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    is_sops: bool = False
+
+
+class _Constructor:
+    """Turns one document's nodes into values, recording problems instead of raising."""
+
+    def __init__(self, path: str, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.diagnostics = diagnostics
+        self.done: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+        self.count = 0
+        self.expanded = 0
+        self.budget_hit = False
+        self.depth_hit = False
+
+    def error(self, node: Node, code: str, message: str) -> None:
+        line, col = position(node)
+        self.diagnostics.append(Diagnostic(self.path, line, col, code, message))
+
+    def build(self, node: Node, depth: int) -> Any:
+        self.count += 1
+        if node.__class__ is ScalarNode:
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            convert = _SCALARS.get(tag)
+            if convert is None:
+                self.error(node, "unsupported-tag", f"YAML tag '{_tag_text(tag)}' is not allowed; "
+                           "catalog files hold plain strings, numbers, booleans, lists and maps")
+                return None
+            return convert(node)
+
+        nid = id(node)
+        if nid in self.done:  # an alias of a finished collection: reuse it, but count it
+            size = self.sizes[nid]
+            self.count += size
+            self.expanded += size
+            if self.expanded > ALIAS_BUDGET:
+                if not self.budget_hit:
+                    self.budget_hit = True
+                    self.error(node, "alias-budget", "aliases expand to more than "
+                               f"{ALIAS_BUDGET} values (a 'billion laughs' document?); "
+                               "write the values out or use fewer aliases")
+                return None
+            return self.done[nid]
+        if nid in self.active:
+            self.error(node, "alias-cycle", "an alias refers to a collection that contains it")
+            return None
+        if depth >= MAX_DEPTH:
+            if not self.depth_hit:
+                self.depth_hit = True
+                self.error(node, "too-deep", f"nested deeper than {MAX_DEPTH} levels")
+            return None
+
+        start = self.count
+        self.active.add(nid)
+        result: Any
+        if node.__class__ is MappingNode:
+            result = self._mapping(node, depth)
+        else:
+            if node.tag != _SEQ:
+                self.error(node, "unsupported-tag", f"YAML tag '{_tag_text(node.tag)}' is not allowed")
+            result = [self.build(child, depth + 1) for child in node.value]
+        self.active.discard(nid)
+        self.done[nid] = result
+        self.sizes[nid] = self.count - start
+        return result
+
+    def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP:
+            self.error(node, "unsupported-tag", f"YAML tag '{_tag_text(node.tag)}' is not allowed")
+        result: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            if knode.__class__ is not ScalarNode:
+                self.error(knode, "complex-key", "mapping keys must be plain strings")
+                continue
+            if knode.tag == _T + "merge":
+                self.error(knode, "merge-key", "merge keys ('<<') are not supported; "
+                           "write the fields out")
+                continue
+            k = knode.value
+            if k in result:
+                self.error(knode, "duplicate-key", f"duplicate key {k!r}: YAML keeps only one of "
+                           "them; remove or rename one")
+                continue
+            result[k] = self.build(vnode, depth + 1)
+        return result
+
+
+def _tag_text(tag: str) -> str:
+    return "!!" + tag.removeprefix(_T) if tag.startswith(_T) else tag
+
+
+def _syntax_diagnostic(path: str, err: yaml.YAMLError, text: str) -> Diagnostic:
+    # Only the problem text is used, never the error's snippet: it could quote a secret.
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    problem = getattr(err, "problem", None) or "invalid YAML"
+    context = getattr(err, "context", None)
+    at = mark.index if mark is not None else -1
+    if "'\\t'" in problem or (0 <= at < len(text) and text[at] == "\t"):
+        message = "tab character where YAML expects spaces; indent with spaces only"
+    else:
+        message = f"{context}, {problem}" if context else problem
+        message = "invalid YAML: " + message
+    return Diagnostic(path, line, col, "yaml-syntax", message)
+
+
+def _is_sops(node: Node) -> bool:
+    return isinstance(node, MappingNode) and any(
+        k.value == "sops" and isinstance(v, MappingNode) for k, v in node.value
+    )
+
+
+def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, Diagnostic | None]:
+    """The file's text, or a diagnostic saying why it cannot be read."""
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            return None, Diagnostic(display, 0, 0, "file-too-large",
+                                    f"file is {size / 1048576:.1f} MiB, over the "
+                                    f"{MAX_FILE_BYTES // 1048576} MiB limit; split it into "
+                                    "several files")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, Diagnostic(display, 0, 0, "unreadable", f"cannot read file: {exc.strerror}")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Diagnostic(display, line, col, "not-utf8",
+                                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                "save it as UTF-8")
+
+
+def load_text(text: str, display: str) -> LoadedFile:
+    """Parse every document of ``text``; problems are returned, not raised."""
+    result = LoadedFile(display)
+    loader = _Loader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if index == 0 and _is_sops(node):
+                result.is_sops = True
+                return result
+            ctor = _Constructor(display, result.diagnostics)
+            data = ctor.build(node, 0)
+            result.documents.append(Document(display, index, data, node))
+            index += 1
+    except yaml.YAMLError as err:
+        result.diagnostics.append(_syntax_diagnostic(display, err, text))
+    except RecursionError:
+        result.diagnostics.append(Diagnostic(display, 0, 0, "too-deep",
+                                             f"nested deeper than {MAX_DEPTH} levels"))
+    finally:
+        loader.dispose()
+    return result
+
+
+def load_file(path: str | os.PathLike[str], display: str) -> LoadedFile:
+    text, problem = read_text(path, display)
+    if problem is not None or text is None:
+        failed = LoadedFile(display)
+        if problem is not None:
+            failed.diagnostics.append(problem)
+        return failed
+    return load_text(text, display)

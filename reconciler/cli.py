@@ -1,0 +1,288 @@
+"""Command line: parse options, call ``reconciler.commands.*``, map the result to an exit code.
+
+Nothing below this module imports click. Command modules are imported inside each command so
+that ``reconciler --help`` and ``validate`` never pay for litellm or boto3.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+DEFAULT_DB = "sqlite:///registry.db"
+FORMAT_DIAG = click.Choice(["text", "json", "github"])
+
+catalog_option = click.option(
+    "--catalog",
+    "catalog_dir",
+    default="catalog",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Catalog directory.",
+)
+db_option = click.option(
+    "--db",
+    "db_url",
+    envvar="REGISTRY_DATABASE_URL",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Registry database URL (env REGISTRY_DATABASE_URL); postgresql+psycopg://... for "
+    "PostgreSQL.",
+)
+
+
+def _run(call: Callable[[], int]) -> NoReturn:
+    """Run a command; user-facing failures become one message and an exit code."""
+    try:
+        code = call()
+    except ReconcilerError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as err:  # a bug: short message; the traceback only with --debug
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        click.echo(
+            f"internal error ({type(err).__name__}); rerun with --debug for details and "
+            "report it",
+            err=True,
+        )
+        sys.exit(70)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+@click.option("--debug", is_flag=True, help="Log everything (secrets stay redacted).")
+def main(verbose: bool, debug: bool) -> None:
+    """Manage an LLM model registry declaratively from a YAML catalog.
+
+    validate -> plan -> apply, with drift checks and export for adoption.
+    """
+    from reconciler.logs import configure
+
+    configure(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
+
+
+@main.command()
+@catalog_option
+@click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
+def validate(catalog_dir: str, fmt: str) -> None:
+    """Check the catalog offline against the schemas and rules (no database)."""
+    from reconciler.commands.validate import validate as run
+
+    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt))
+
+
+@main.group()
+def db() -> None:
+    """Registry database maintenance."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_url: str) -> None:
+    """Create the registry database or migrate it to the latest schema (idempotent)."""
+    from reconciler.commands.db import upgrade
+
+    _run(lambda: upgrade(db_url=db_url))
+
+
+@main.command()
+@catalog_option
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+    show_default=True,
+)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write a plan file.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@click.option("--no-secrets", is_flag=True, help="Compare secret source versions, not values.")
+@click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
+@click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
+def plan(
+    catalog_dir: str,
+    db_url: str,
+    fmt: str,
+    out_file: str | None,
+    detailed_exitcode: bool,
+    no_secrets: bool,
+    adopt: bool,
+    no_prune: bool,
+) -> None:
+    """Show what apply would change in the registry."""
+    from reconciler.commands.plan import plan as run
+
+    _run(
+        lambda: run(
+            catalog_dir=catalog_dir,
+            db_url=db_url,
+            fmt=fmt,
+            out_file=out_file,
+            detailed_exitcode=detailed_exitcode,
+            no_secrets=no_secrets,
+            adopt=adopt,
+            no_prune=no_prune,
+            color=sys.stdout.isatty(),
+        )
+    )
+
+
+@main.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, exists=True))
+@catalog_option
+@db_option
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-prune", is_flag=True, help="Apply creates and updates only.")
+@click.option("--allow-breaking", is_flag=True, help="Allow changes that break workflows.")
+@click.option("--allow-mass-removal", is_flag=True, help="Allow deactivating many models.")
+@click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
+@click.option("--lock-timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for another apply to finish.")
+@click.option("--test-connections", is_flag=True,
+              help="Refuse to apply when a created or changed credential fails a live call.")
+def apply(
+    planfile: str | None,
+    catalog_dir: str,
+    db_url: str,
+    auto_approve: bool,
+    no_prune: bool,
+    allow_breaking: bool,
+    allow_mass_removal: bool,
+    adopt: bool,
+    lock_timeout: float,
+    test_connections: bool,
+) -> None:
+    """Apply the catalog (or a saved plan) to the registry in one transaction."""
+    from reconciler.commands.apply import apply as run
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+
+    def confirm() -> bool:
+        return click.confirm("Apply these changes?", default=False)
+
+    _run(
+        lambda: run(
+            planfile=planfile,
+            catalog_dir=catalog_dir,
+            db_url=db_url,
+            auto_approve=auto_approve,
+            no_prune=no_prune,
+            allow_breaking=allow_breaking,
+            allow_mass_removal=allow_mass_removal,
+            adopt=adopt,
+            lock_timeout=lock_timeout,
+            test_connections=test_connections,
+            confirm=confirm if interactive else None,
+            color=sys.stdout.isatty(),
+        )
+    )
+
+
+@main.command()
+@catalog_option
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def drift(catalog_dir: str, db_url: str, fmt: str) -> None:
+    """Report registry rows changed outside the catalog; exit 2 when there is drift."""
+    from reconciler.commands.drift import drift as run
+
+    _run(lambda: run(catalog_dir=catalog_dir, db_url=db_url, fmt=fmt))
+
+
+@main.command()
+@db_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the catalog into.")
+def export(db_url: str, out_dir: str) -> None:
+    """Write the live registry as a catalog directory (for adopting a registry)."""
+    from reconciler.commands.export import export as run
+
+    _run(lambda: run(db_url=db_url, out_dir=out_dir))
+
+
+@main.command()
+@db_option
+@click.option("--provider", help="Only models of this provider.")
+@click.option("--category", type=click.Choice(["premium", "standard", "budget"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def models(db_url: str, provider: str | None, category: str | None, fmt: str) -> None:
+    """List the live registry's models as the Models page shows them."""
+    from reconciler.commands.models import models as run
+
+    _run(lambda: run(db_url=db_url, provider=provider, category=category, fmt=fmt))
+
+
+@main.command()
+def keygen() -> None:
+    """Print a new REGISTRY_ENCRYPTION_KEY."""
+    from reconciler.commands.keys import keygen as run
+
+    _run(run)
+
+
+@main.command("rotate-key")
+@db_option
+def rotate_key(db_url: str) -> None:
+    """Re-encrypt every stored secret under REGISTRY_ENCRYPTION_KEY.
+
+    The keys it replaces are read from REGISTRY_ENCRYPTION_KEYS_OLD (comma-separated).
+    """
+    from reconciler.commands.keys import rotate_key as run
+
+    _run(lambda: run(db_url=db_url))
+
+
+@main.command("test-connection")
+@click.argument("slugs", nargs=-1)
+@click.option("--changed", is_flag=True, help="Only what the current plan creates or changes.")
+@click.option("--db", "db_url", envvar="REGISTRY_DATABASE_URL", default=None,
+              help="Test models of the live registry.")
+@click.option("--catalog", "catalog_dir", default=None, type=click.Path(file_okay=False),
+              help="Test models of the catalog (resolving secrets from their sources).")
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Seconds per call.")
+def test_connection(
+    slugs: tuple[str, ...], changed: bool, db_url: str | None, catalog_dir: str | None,
+    timeout: float,
+) -> None:
+    """Make a minimal live call to each model; exit 1 if any fails."""
+    from reconciler.commands.test_connection import test_connection as run
+
+    _run(
+        lambda: run(
+            slugs=list(slugs),
+            changed=changed,
+            db_url=db_url,
+            catalog_dir=catalog_dir,
+            timeout=timeout,
+        )
+    )
+
+
+@main.command()
+@catalog_option
+@click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--fix", is_flag=True, help="Write suggested costs into the YAML files.")
+def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
+    """Advisory checks against litellm's model data (offline)."""
+    from reconciler.commands.lint import lint as run
+
+    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))

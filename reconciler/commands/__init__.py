@@ -1,0 +1,1 @@
+"""One function per subcommand: plain arguments in, an exit code out. No click here."""

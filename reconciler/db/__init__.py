@@ -1,0 +1,1 @@
+"""Registry database: tables, engine set-up, migrations."""

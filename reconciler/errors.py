@@ -1,0 +1,44 @@
+"""One error root; the CLI maps each kind to an exit code and prints it without a traceback.
+
+Messages must never contain secret values: they are shown to users and may be logged.
+"""
+
+from __future__ import annotations
+
+
+class ReconcilerError(Exception):
+    """A failure the user can act on. ``hint`` says what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+class CatalogError(ReconcilerError):
+    """The catalog could not be loaded or is invalid."""
+
+
+class DatabaseError(ReconcilerError):
+    """The registry database is unreachable, unmigrated or refused a write."""
+
+
+class PlanError(ReconcilerError):
+    """The plan cannot be made or is refused (ownership, guards, stale plan)."""
+
+
+class LockTimeoutError(ReconcilerError):
+    """Another apply holds the registry lock."""
+
+
+class SecretError(ReconcilerError):
+    """A secret could not be resolved, encrypted or decrypted."""
+
+
+class ProviderError(ReconcilerError):
+    """A provider call failed."""

@@ -1,0 +1,1 @@
+"""Renderers turn collected results (diagnostics, plans) into text for people and machines."""

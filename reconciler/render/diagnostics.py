@@ -1,0 +1,81 @@
+"""Diagnostics as text lines, JSON, or GitHub workflow commands (inline PR annotations)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from reconciler.diagnostics import Diagnostic, Severity
+
+FORMATS = ("text", "json", "github")
+
+
+def _sorted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def _loc(d: Diagnostic) -> str:
+    if d.line <= 0:
+        return d.path
+    return f"{d.path}:{d.line}:{d.column}" if d.column > 0 else f"{d.path}:{d.line}"
+
+
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    files = len({d.path for d in diagnostics})
+    plural = "s" if files != 1 else ""
+    return f"{errors} error(s), {warnings} warning(s) in {files} file{plural}"
+
+
+def render_text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "".join(
+        f"{_loc(d)}: {d.severity.value}[{d.code}]: {d.message}\n" for d in _sorted(diagnostics)
+    )
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    items = [
+        {
+            "path": d.path,
+            "line": d.line,
+            "column": d.column,
+            "code": d.code,
+            "severity": d.severity.value,
+            "message": d.message,
+        }
+        for d in _sorted(diagnostics)
+    ]
+    return json.dumps(items, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for d in _sorted(diagnostics):
+        props = [f"file={_escape_property(d.path)}"]
+        if d.line > 0:
+            props.append(f"line={d.line}")
+        if d.column > 0:
+            props.append(f"col={d.column}")
+        props.append(f"title={_escape_property(d.code)}")
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n")
+    return "".join(lines)
+
+
+def render(diagnostics: Sequence[Diagnostic], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(diagnostics)
+    if fmt == "github":
+        return render_github(diagnostics)
+    return render_text(diagnostics)
