@@ -52,8 +52,7 @@ def _run(call: Callable[[], int]) -> NoReturn:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
         click.echo(
-            f"internal error ({type(err).__name__}); rerun with --debug for details and "
-            "report it",
+            f"internal error ({type(err).__name__}); rerun with --debug for details and report it",
             err=True,
         )
         sys.exit(70)
@@ -102,7 +101,10 @@ def db_upgrade(db_url: str) -> None:
 @catalog_option
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
     show_default=True,
 )
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write a plan file.")
@@ -149,10 +151,18 @@ def plan(
 @click.option("--allow-breaking", is_flag=True, help="Allow changes that break workflows.")
 @click.option("--allow-mass-removal", is_flag=True, help="Allow deactivating many models.")
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
-@click.option("--lock-timeout", type=float, default=30.0, show_default=True,
-              help="Seconds to wait for another apply to finish.")
-@click.option("--test-connections", is_flag=True,
-              help="Refuse to apply when a created or changed credential fails a live call.")
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for another apply to finish.",
+)
+@click.option(
+    "--test-connections",
+    is_flag=True,
+    help="Refuse to apply when a created or changed credential fails a live call.",
+)
 def apply(
     planfile: str | None,
     catalog_dir: str,
@@ -206,8 +216,13 @@ def drift(catalog_dir: str, db_url: str, fmt: str) -> None:
 
 @main.command()
 @db_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory to write the catalog into.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write the catalog into.",
+)
 def export(db_url: str, out_dir: str) -> None:
     """Write the live registry as a catalog directory (for adopting a registry)."""
     from reconciler.commands.export import export as run
@@ -252,14 +267,26 @@ def rotate_key(db_url: str) -> None:
 @main.command("test-connection")
 @click.argument("slugs", nargs=-1)
 @click.option("--changed", is_flag=True, help="Only what the current plan creates or changes.")
-@click.option("--db", "db_url", envvar="REGISTRY_DATABASE_URL", default=None,
-              help="Test models of the live registry.")
-@click.option("--catalog", "catalog_dir", default=None, type=click.Path(file_okay=False),
-              help="Test models of the catalog (resolving secrets from their sources).")
-@click.option("--timeout", type=float, default=10.0, show_default=True,
-              help="Seconds per call.")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="REGISTRY_DATABASE_URL",
+    default=None,
+    help="Test models of the live registry.",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Test models of the catalog (resolving secrets from their sources).",
+)
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per call.")
 def test_connection(
-    slugs: tuple[str, ...], changed: bool, db_url: str | None, catalog_dir: str | None,
+    slugs: tuple[str, ...],
+    changed: bool,
+    db_url: str | None,
+    catalog_dir: str | None,
     timeout: float,
 ) -> None:
     """Make a minimal live call to each model; exit 1 if any fails."""

@@ -83,9 +83,14 @@ def _add(catalog: Catalog, doc: Document) -> None:
         line, col = doc.locate([])
         what = "empty" if doc.data is None else "not a mapping"
         catalog.diagnostics.append(
-            Diagnostic(doc.path, line, col, "not-a-mapping",
-                       f"document {doc.index + 1} is {what}; each document is a mapping with "
-                       "a 'kind' (Model, ProviderCredential or Settings)")
+            Diagnostic(
+                doc.path,
+                line,
+                col,
+                "not-a-mapping",
+                f"document {doc.index + 1} is {what}; each document is a mapping with "
+                "a 'kind' (Model, ProviderCredential or Settings)",
+            )
         )
         return
     problems = schema_diagnostics(doc)
@@ -136,8 +141,13 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
             continue
         if not loaded.documents and not loaded.diagnostics:
             catalog.diagnostics.append(
-                Diagnostic(display, 1, 1, "empty-file",
-                           "file holds no YAML documents; add a document or delete the file")
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    "empty-file",
+                    "file holds no YAML documents; add a document or delete the file",
+                )
             )
         if loaded.diagnostics:
             continue  # a file with YAML problems contributes no objects

@@ -29,36 +29,55 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
         slug = model_slug(entry.spec)
         field = "slug" if entry.spec.slug else "display_name"
         if not slug:
-            yield _at(entry.doc, ["display_name"], "slug-underivable",
-                      "no slug can be derived from this display_name; set 'slug'")
+            yield _at(
+                entry.doc,
+                ["display_name"],
+                "slug-underivable",
+                "no slug can be derived from this display_name; set 'slug'",
+            )
             continue
         first = seen.get(slug)
         if first is not None:
             how = "" if entry.spec.slug else " (derived from display_name)"
-            yield _at(entry.doc, [field], "duplicate-slug",
-                      f"model slug '{slug}'{how} is already used at {_where(first.doc)}; "
-                      "slugs identify models and must be unique")
+            yield _at(
+                entry.doc,
+                [field],
+                "duplicate-slug",
+                f"model slug '{slug}'{how} is already used at {_where(first.doc)}; "
+                "slugs identify models and must be unique",
+            )
         else:
             seen[slug] = entry
     for entry in catalog.models:
         for i, old in enumerate(entry.spec.previous_slugs):
             if old in seen:
-                yield _at(entry.doc, ["previous_slugs", i], "slug-conflict",
-                          f"previous slug '{old}' is the current slug of the model at "
-                          f"{_where(seen[old].doc)}")
+                yield _at(
+                    entry.doc,
+                    ["previous_slugs", i],
+                    "slug-conflict",
+                    f"previous slug '{old}' is the current slug of the model at "
+                    f"{_where(seen[old].doc)}",
+                )
     names: dict[str, Entry[Any]] = {}
     for cred in catalog.credentials:
         first_cred = names.get(cred.spec.name)
         if first_cred is not None:
-            yield _at(cred.doc, ["name"], "duplicate-credential",
-                      f"credential name '{cred.spec.name}' is already used at "
-                      f"{_where(first_cred.doc)}")
+            yield _at(
+                cred.doc,
+                ["name"],
+                "duplicate-credential",
+                f"credential name '{cred.spec.name}' is already used at {_where(first_cred.doc)}",
+            )
         else:
             names[cred.spec.name] = cred
     for extra in catalog.settings[1:]:
-        yield _at(extra.doc, ["kind"], "duplicate-settings",
-                  f"only one Settings document is allowed; the first is at "
-                  f"{_where(catalog.settings[0].doc)}")
+        yield _at(
+            extra.doc,
+            ["kind"],
+            "duplicate-settings",
+            f"only one Settings document is allowed; the first is at "
+            f"{_where(catalog.settings[0].doc)}",
+        )
 
 
 def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
@@ -67,40 +86,73 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
         m, doc = entry.spec, entry.doc
         if m.deployment == "custom":
             if m.provider not in spec.CREDENTIAL_PROVIDERS:
-                yield _at(doc, ["provider"], "unknown-provider",
-                          f"custom models use one of: {', '.join(spec.CREDENTIAL_PROVIDERS)}")
+                yield _at(
+                    doc,
+                    ["provider"],
+                    "unknown-provider",
+                    f"custom models use one of: {', '.join(spec.CREDENTIAL_PROVIDERS)}",
+                )
             if m.credential is not None:
                 cred = creds.get(m.credential)
-                if cred is None and m.credential not in catalog.broken_names:
-                    yield _at(doc, ["credential"], "unknown-credential",
-                              f"no ProviderCredential named '{m.credential}' in the catalog")
+                if cred is None:
+                    if m.credential not in catalog.broken_names:
+                        yield _at(
+                            doc,
+                            ["credential"],
+                            "unknown-credential",
+                            f"no ProviderCredential named '{m.credential}' in the catalog",
+                        )
                 elif cred.provider != m.provider:
-                    yield _at(doc, ["credential"], "credential-provider-mismatch",
-                              f"credential '{m.credential}' is for provider '{cred.provider}', "
-                              f"but the model's provider is '{m.provider}'")
+                    yield _at(
+                        doc,
+                        ["credential"],
+                        "credential-provider-mismatch",
+                        f"credential '{m.credential}' is for provider '{cred.provider}', "
+                        f"but the model's provider is '{m.provider}'",
+                    )
         else:
             if m.credential is not None:
-                yield _at(doc, ["credential"], "platform-model-credential",
-                          "platform models are served through the platform credential "
-                          "(Settings.platform_credential); remove 'credential' or use "
-                          "deployment: custom")
+                yield _at(
+                    doc,
+                    ["credential"],
+                    "platform-model-credential",
+                    "platform models are served through the platform credential "
+                    "(Settings.platform_credential); remove 'credential' or use "
+                    "deployment: custom",
+                )
             prefix, slash, rest = m.model_id.partition("/")
             if not slash or not rest:
-                yield _at(doc, ["model_id"], "platform-model-id",
-                          "platform model IDs are OpenRouter-style 'vendor/model'")
+                yield _at(
+                    doc,
+                    ["model_id"],
+                    "platform-model-id",
+                    "platform model IDs are OpenRouter-style 'vendor/model'",
+                )
             elif prefix != m.provider:
-                yield _at(doc, ["provider"], "provider-prefix-mismatch",
-                          f"provider must equal the model_id's vendor prefix '{prefix}'")
+                yield _at(
+                    doc,
+                    ["provider"],
+                    "provider-prefix-mismatch",
+                    f"provider must equal the model_id's vendor prefix '{prefix}'",
+                )
         reasoning = m.capabilities.reasoning
         if isinstance(reasoning, spec.Reasoning):
             path = ["capabilities", "reasoning"]
             if reasoning.enabled and reasoning.parameter is None:
-                yield _at(doc, path, "reasoning-parameter-missing",
-                          "reasoning is on: set 'parameter' to effort or max_tokens")
+                yield _at(
+                    doc,
+                    path,
+                    "reasoning-parameter-missing",
+                    "reasoning is on: set 'parameter' to effort or max_tokens",
+                )
             if not reasoning.enabled and reasoning.parameter is not None:
-                yield _at(doc, [*path, "parameter"], "reasoning-parameter-when-off",
-                          "a reasoning parameter is given but reasoning is off; remove "
-                          "'parameter' or set enabled: true")
+                yield _at(
+                    doc,
+                    [*path, "parameter"],
+                    "reasoning-parameter-when-off",
+                    "a reasoning parameter is given but reasoning is off; remove "
+                    "'parameter' or set enabled: true",
+                )
 
 
 def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
@@ -109,30 +161,55 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     if not catalog.settings:
         if models:
             first = catalog.models[0].doc
-            yield Diagnostic(first.path, 0, 0, "default-model-missing",
-                             "the catalog has models but no Settings document naming "
-                             "default_model; add one (kind: Settings)")
+            yield Diagnostic(
+                first.path,
+                0,
+                0,
+                "default-model-missing",
+                "the catalog has models but no Settings document naming "
+                "default_model; add one (kind: Settings)",
+            )
         return
     s, doc = catalog.settings[0].spec, catalog.settings[0].doc
     if s.default_model is None:
         if models:
-            yield _at(doc, [], "default-model-missing",
-                      "set default_model to the slug of an enabled model")
+            yield _at(
+                doc,
+                [],
+                "default-model-missing",
+                "set default_model to the slug of an enabled model",
+            )
     elif s.default_model not in models and s.default_model not in catalog.broken_names:
-        yield _at(doc, ["default_model"], "default-model-unknown",
-                  f"no model with slug '{s.default_model}' in the catalog")
+        yield _at(
+            doc,
+            ["default_model"],
+            "default-model-unknown",
+            f"no model with slug '{s.default_model}' in the catalog",
+        )
     elif s.default_model in models and not models[s.default_model].enabled:
-        yield _at(doc, ["default_model"], "default-model-disabled",
-                  f"default model '{s.default_model}' is disabled (enabled: false)")
+        yield _at(
+            doc,
+            ["default_model"],
+            "default-model-disabled",
+            f"default model '{s.default_model}' is disabled (enabled: false)",
+        )
     if s.platform_credential is not None:
         cred = creds.get(s.platform_credential)
-        if cred is None and s.platform_credential not in catalog.broken_names:
-            yield _at(doc, ["platform_credential"], "unknown-credential",
-                      f"no ProviderCredential named '{s.platform_credential}' in the catalog")
+        if cred is None:
+            if s.platform_credential not in catalog.broken_names:
+                yield _at(
+                    doc,
+                    ["platform_credential"],
+                    "unknown-credential",
+                    f"no ProviderCredential named '{s.platform_credential}' in the catalog",
+                )
         elif cred.provider != "openrouter":
-            yield _at(doc, ["platform_credential"], "credential-provider-mismatch",
-                      f"the platform credential must be an openrouter credential, not "
-                      f"'{cred.provider}'")
+            yield _at(
+                doc,
+                ["platform_credential"],
+                "credential-provider-mismatch",
+                f"the platform credential must be an openrouter credential, not '{cred.provider}'",
+            )
 
 
 def _inside(root: Path, target: Path) -> bool:
@@ -185,9 +262,13 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 continue
             rel = (catalog.root / ref.sops.file).resolve().relative_to(catalog.root.resolve())
             if rel.as_posix() not in sops_files and not is_sops_encrypted(catalog.root / rel):
-                yield _at(entry.doc, where, "secret-file-not-encrypted",
-                          f"'{ref.sops.file}' has no sops metadata: it is not encrypted. "
-                          "Encrypt it with 'sops -e -i FILE' before committing it")
+                yield _at(
+                    entry.doc,
+                    where,
+                    "secret-file-not-encrypted",
+                    f"'{ref.sops.file}' has no sops metadata: it is not encrypted. "
+                    "Encrypt it with 'sops -e -i FILE' before committing it",
+                )
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:

@@ -112,9 +112,7 @@ def document_validator() -> jsonschema.protocols.Validator:
         (s["$id"], referencing.Resource.from_contents(s)) for s in schemas.values()
     )
     cls = jsonschema.validators.validator_for(schemas[DOCUMENT_FILE])
-    return cls(  # type: ignore[no-any-return]
-        schemas[DOCUMENT_FILE], registry=registry, format_checker=cls.FORMAT_CHECKER
-    )
+    return cls(schemas[DOCUMENT_FILE], registry=registry, format_checker=cls.FORMAT_CHECKER)
 
 
 _TYPE_NAMES = {
@@ -227,7 +225,9 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
             path = list(best_match(specific or err.context).absolute_path) or path
         line, col = doc.locate(path)
         where = _dotted(path)
-        out.append(Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message))
+        out.append(
+            Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)
+        )
     return out
 
 

@@ -134,8 +134,12 @@ class BedrockCredential(_CredentialBase):
                 },
                 {
                     "required": ["api_key"],
-                    "not": {"anyOf": [{"required": ["access_key_id"]},
-                                      {"required": ["secret_access_key"]}]},
+                    "not": {
+                        "anyOf": [
+                            {"required": ["access_key_id"]},
+                            {"required": ["secret_access_key"]},
+                        ]
+                    },
                 },
             ]
         }
@@ -212,7 +216,9 @@ class Cost(_Spec):
 
 class ModelSpec(_Spec):
     kind: Literal["Model"] = Field(description="Document kind.")
-    display_name: str = Field(min_length=1, description="Name shown to users, e.g. Claude Opus 4.8.")
+    display_name: str = Field(
+        min_length=1, description="Name shown to users, e.g. Claude Opus 4.8."
+    )
     slug: str | None = Field(
         default=None,
         pattern=SLUG_PATTERN,

@@ -135,8 +135,12 @@ class _Constructor:
                 return node.value
             convert = _SCALARS.get(tag)
             if convert is None:
-                self.error(node, "unsupported-tag", f"YAML tag '{_tag_text(tag)}' is not allowed; "
-                           "catalog files hold plain strings, numbers, booleans, lists and maps")
+                self.error(
+                    node,
+                    "unsupported-tag",
+                    f"YAML tag '{_tag_text(tag)}' is not allowed; "
+                    "catalog files hold plain strings, numbers, booleans, lists and maps",
+                )
                 return None
             return convert(node)
 
@@ -148,9 +152,13 @@ class _Constructor:
             if self.expanded > ALIAS_BUDGET:
                 if not self.budget_hit:
                     self.budget_hit = True
-                    self.error(node, "alias-budget", "aliases expand to more than "
-                               f"{ALIAS_BUDGET} values (a 'billion laughs' document?); "
-                               "write the values out or use fewer aliases")
+                    self.error(
+                        node,
+                        "alias-budget",
+                        "aliases expand to more than "
+                        f"{ALIAS_BUDGET} values (a 'billion laughs' document?); "
+                        "write the values out or use fewer aliases",
+                    )
                 return None
             return self.done[nid]
         if nid in self.active:
@@ -169,7 +177,9 @@ class _Constructor:
             result = self._mapping(node, depth)
         else:
             if node.tag != _SEQ:
-                self.error(node, "unsupported-tag", f"YAML tag '{_tag_text(node.tag)}' is not allowed")
+                self.error(
+                    node, "unsupported-tag", f"YAML tag '{_tag_text(node.tag)}' is not allowed"
+                )
             result = [self.build(child, depth + 1) for child in node.value]
         self.active.discard(nid)
         self.done[nid] = result
@@ -185,13 +195,17 @@ class _Constructor:
                 self.error(knode, "complex-key", "mapping keys must be plain strings")
                 continue
             if knode.tag == _T + "merge":
-                self.error(knode, "merge-key", "merge keys ('<<') are not supported; "
-                           "write the fields out")
+                self.error(
+                    knode, "merge-key", "merge keys ('<<') are not supported; write the fields out"
+                )
                 continue
             k = knode.value
             if k in result:
-                self.error(knode, "duplicate-key", f"duplicate key {k!r}: YAML keeps only one of "
-                           "them; remove or rename one")
+                self.error(
+                    knode,
+                    "duplicate-key",
+                    f"duplicate key {k!r}: YAML keeps only one of them; remove or rename one",
+                )
                 continue
             result[k] = self.build(vnode, depth + 1)
         return result
@@ -227,10 +241,15 @@ def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, D
     try:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
-            return None, Diagnostic(display, 0, 0, "file-too-large",
-                                    f"file is {size / 1048576:.1f} MiB, over the "
-                                    f"{MAX_FILE_BYTES // 1048576} MiB limit; split it into "
-                                    "several files")
+            return None, Diagnostic(
+                display,
+                0,
+                0,
+                "file-too-large",
+                f"file is {size / 1048576:.1f} MiB, over the "
+                f"{MAX_FILE_BYTES // 1048576} MiB limit; split it into "
+                "several files",
+            )
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -240,9 +259,13 @@ def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, D
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Diagnostic(display, line, col, "not-utf8",
-                                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                                "save it as UTF-8")
+        return None, Diagnostic(
+            display,
+            line,
+            col,
+            "not-utf8",
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+        )
 
 
 def load_text(text: str, display: str) -> LoadedFile:
@@ -263,8 +286,9 @@ def load_text(text: str, display: str) -> LoadedFile:
     except yaml.YAMLError as err:
         result.diagnostics.append(_syntax_diagnostic(display, err, text))
     except RecursionError:
-        result.diagnostics.append(Diagnostic(display, 0, 0, "too-deep",
-                                             f"nested deeper than {MAX_DEPTH} levels"))
+        result.diagnostics.append(
+            Diagnostic(display, 0, 0, "too-deep", f"nested deeper than {MAX_DEPTH} levels")
+        )
     finally:
         loader.dispose()
     return result

@@ -65,9 +65,7 @@ models = sa.Table(
     sa.Column("deployment", sa.String(16), nullable=False),
     sa.Column("provider", sa.String(64), nullable=False),
     sa.Column("model_id", sa.String(255), nullable=False),
-    sa.Column(
-        "credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="RESTRICT")
-    ),
+    sa.Column("credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="RESTRICT")),
     sa.Column("category", sa.String(16)),
     sa.Column("release_date", sa.String(10)),
     sa.Column("context_window", sa.Integer, nullable=False),

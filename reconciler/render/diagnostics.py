@@ -69,7 +69,9 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
         if d.column > 0:
             props.append(f"col={d.column}")
         props.append(f"title={_escape_property(d.code)}")
-        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n")
+        lines.append(
+            f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n"
+        )
     return "".join(lines)
 
 

@@ -1,0 +1,1 @@
+"""Plans: the ordered changes a diff produces, the guards, and saved plan files."""

@@ -1,0 +1,106 @@
+"""Plan data: ordered changes with field-level before/after, warnings and guard verdicts."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Action(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    RENAME = "rename"
+    REACTIVATE = "reactivate"
+    DEACTIVATE = "deactivate"
+    DELETE = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.RENAME: ">",
+    Action.REACTIVATE: "+",
+    Action.DEACTIVATE: "-",
+    Action.DELETE: "-",
+}
+ACTIONS: tuple[Action, ...] = tuple(Action)
+
+
+class Kind(enum.StrEnum):
+    CREDENTIAL = "credential"
+    MODEL = "model"
+    SETTINGS = "settings"
+
+
+class SecretStatus(enum.StrEnum):
+    """What a plan knows about a secret field; never the value."""
+
+    ADDED = "added"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    UNKNOWN = "unknown"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's before and after. For a secret both are None and ``secret`` says what is
+    known."""
+
+    before: Any
+    after: Any
+    secret: SecretStatus | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    kind: Kind
+    key: str
+    fields: dict[str, FieldChange] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    previous_key: str | None = None  # the old slug of a rename
+    adopt: bool = False  # takes over a row the reconciler did not create
+    breaking: bool = False  # deactivates/disables a model that active workflows use
+
+    @property
+    def title(self) -> str:
+        if self.action is Action.RENAME and self.previous_key:
+            return f"{self.kind} {self.previous_key} -> {self.key}"
+        return f"{self.kind} {self.key}"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A safety rule the plan trips; apply refuses unless ``flag`` is given."""
+
+    name: str
+    message: str
+    flag: str
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # block the plan outright
+    guards: list[Guard] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. secrets compared by source version
+    catalog_digest: str = ""
+    revision: int = 0
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.action.value for c in self.changes)
+        return {a.value: counts.get(a.value, 0) for a in ACTIONS}
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def refused_by(self, allowed_flags: set[str]) -> list[Guard]:
+        return [g for g in self.guards if g.flag not in allowed_flags]

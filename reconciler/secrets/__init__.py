@@ -1,0 +1,1 @@
+"""Secret sources (env, sops, AWS Secrets Manager) and encryption at rest."""

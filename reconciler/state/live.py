@@ -1,0 +1,58 @@
+"""Live state: what the registry holds, read with a constant number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reconciler.state.records import CredentialState, ModelState, SecretRefDict, SettingsState
+
+
+@dataclass(frozen=True)
+class LiveSecret:
+    ref: SecretRefDict
+    fingerprint: str
+    source_version: str | None
+    preview: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class LiveCredential:
+    id: int
+    state: CredentialState
+    managed: bool
+    secrets: Mapping[str, LiveSecret] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    id: int
+    state: ModelState
+    managed: bool
+    active: bool
+    deactivated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    state: SettingsState
+    managed: bool
+
+
+@dataclass(frozen=True)
+class WorkflowRefs:
+    """Active workflows that reference a model slug: how many, and the first names."""
+
+    count: int
+    names: tuple[str, ...]
+
+
+@dataclass
+class LiveState:
+    credentials: dict[str, LiveCredential] = field(default_factory=dict)
+    models: dict[str, LiveModel] = field(default_factory=dict)
+    settings: LiveSettings | None = None
+    workflow_refs: dict[str, WorkflowRefs] = field(default_factory=dict)
+    revision: int = 0

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from reconciler.db.engine import make_engine
+from reconciler.db.migrate import head, upgrade
+from reconciler.db.tables import metadata
+
+
+def test_upgrade_creates_contract_tables_and_is_idempotent(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert upgrade(engine) == (None, head())
+        assert upgrade(engine) == (head(), head())
+        names = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"credentials", "models", "settings", "workflows", "reconcile_runs"} <= names
+
+
+def test_migrations_match_table_definitions(registry_url: str) -> None:
+    engine = make_engine(registry_url)
+    try:
+        inspector = sa.inspect(engine)
+        for table in metadata.sorted_tables:
+            live = {c["name"] for c in inspector.get_columns(table.name)}
+            assert live == {c.name for c in table.columns}, table.name
+    finally:
+        engine.dispose()
+
+
+def test_writes_to_managed_tables_bump_the_revision(registry_url: str) -> None:
+    engine = make_engine(registry_url)
+    try:
+        with engine.begin() as conn:
+            before = conn.execute(sa.text("SELECT revision FROM registry_meta")).scalar_one()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO credentials (name, provider, config, managed, created_at,"
+                    " updated_at) VALUES ('x', 'openai', '{}', false, CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            after = conn.execute(sa.text("SELECT revision FROM registry_meta")).scalar_one()
+    finally:
+        engine.dispose()
+    assert after > before
