@@ -22,6 +22,13 @@ from reconciler.diagnostics import Diagnostic
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
 ALIAS_BUDGET = 10_000  # nodes a document may reach through aliases (billion-laughs guard)
+# libyaml's composer (PyYAML's C extension) recurses on the C stack: tens of thousands of
+# nested collections crash the process. Text that cannot nest this deep is composed directly;
+# anything else is first walked as an event stream (iterative) to reject deep nesting.
+_SAFE_NESTING = 1000
+_FLOW_OPENERS_LIMIT = 400  # each flow level needs a '[' or '{'
+# each two block levels need at least one column of indentation or a compact '- ' / '? '
+_LONG_INDENT = re.compile(r"\n[ ?:-]{200}")
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -40,6 +47,10 @@ _T = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ = _T + "str", _T + "map", _T + "seq"
 _TRUE = frozenset({"yes", "true", "on", "y"})
 _FALLBACK = yaml.constructor.SafeConstructor()
+_TOO_DEEP = (
+    f"nested deeper than {MAX_DEPTH} levels; catalog documents need only a few levels "
+    "of lists and maps"
+)
 
 
 def _int(node: ScalarNode) -> Any:
@@ -167,7 +178,7 @@ class _Constructor:
         if depth >= MAX_DEPTH:
             if not self.depth_hit:
                 self.depth_hit = True
-                self.error(node, "too-deep", f"nested deeper than {MAX_DEPTH} levels")
+                self.error(node, "too-deep", _TOO_DEEP)
             return None
 
         start = self.count
@@ -268,9 +279,48 @@ def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, D
         )
 
 
+def _may_nest_deeply(text: str) -> bool:
+    """Cheap upper bound: False when ``text`` cannot nest anywhere near ``_SAFE_NESTING``."""
+    openers = text.count("[") + text.count("{")
+    return openers >= _FLOW_OPENERS_LIMIT or _LONG_INDENT.search("\n" + text) is not None
+
+
+def _nesting_problem(text: str, display: str) -> Diagnostic | None:
+    """Walk the event stream (libyaml's parser is iterative) and report nesting over
+    ``MAX_DEPTH`` or a syntax error before the recursive composer sees the text."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Diagnostic(
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "too-deep",
+                        _TOO_DEEP,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as err:
+        return _syntax_diagnostic(display, err, text)
+    finally:
+        loader.dispose()
+    return None
+
+
 def load_text(text: str, display: str) -> LoadedFile:
     """Parse every document of ``text``; problems are returned, not raised."""
     result = LoadedFile(display)
+    if _may_nest_deeply(text):
+        problem = _nesting_problem(text, display)
+        if problem is not None:
+            result.diagnostics.append(problem)
+            return result
     loader = _Loader(text)
     try:
         index = 0
@@ -286,9 +336,7 @@ def load_text(text: str, display: str) -> LoadedFile:
     except yaml.YAMLError as err:
         result.diagnostics.append(_syntax_diagnostic(display, err, text))
     except RecursionError:
-        result.diagnostics.append(
-            Diagnostic(display, 0, 0, "too-deep", f"nested deeper than {MAX_DEPTH} levels")
-        )
+        result.diagnostics.append(Diagnostic(display, 0, 0, "too-deep", _TOO_DEEP))
     finally:
         loader.dispose()
     return result
