@@ -148,7 +148,8 @@ def _type_text(expected: Any) -> str:
 
 def _describe(err: ValidationError) -> tuple[str, str]:
     """Code and message for one error. Never includes the offending value: it may be a secret."""
-    v, expected, schema = err.validator, err.validator_value, err.schema
+    v, schema = err.validator, err.schema
+    expected: Any = err.validator_value
     if _is_secret_ref(schema) and isinstance(err.instance, str):
         return "plaintext-secret", (
             "plaintext secrets are not allowed in the catalog; reference the secret with "

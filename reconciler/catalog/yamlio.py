@@ -297,13 +297,8 @@ def _nesting_problem(text: str, display: str) -> Diagnostic | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    return Diagnostic(
-                        display,
-                        mark.line + 1,
-                        mark.column + 1,
-                        "too-deep",
-                        _TOO_DEEP,
-                    )
+                    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                    return Diagnostic(display, line, col, "too-deep", _TOO_DEEP)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as err:
