@@ -1,0 +1,1 @@
+"""Apply stage: write a plan's changes in one locked transaction, with an audit row."""

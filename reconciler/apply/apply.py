@@ -1,0 +1,142 @@
+"""Apply: resolve secrets, take the lock, re-read the registry, re-check the plan, write it all
+in one transaction with an audit row. Any failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from reconciler.apply.audit import actor, git_commit
+from reconciler.apply.lock import locked_transaction
+from reconciler.apply.write import Writer, write_plan
+from reconciler.db import tables as t
+from reconciler.db.engine import make_engine
+from reconciler.db.migrate import require_current
+from reconciler.diff.diff import DiffOptions, diff
+from reconciler.errors import DatabaseError, PlanError, ReconcilerError
+from reconciler.plan.build import Stamped, secret_refs, stamp_secrets
+from reconciler.plan.model import Plan
+from reconciler.plan.planfile import plan_signature
+from reconciler.secrets.crypto import keyring_from_env
+from reconciler.state.desired import DesiredState
+from reconciler.state.read import read_live, read_revision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    diff: DiffOptions
+    allowed_flags: frozenset[str] = frozenset()
+    lock_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the user approved: the registry revision and the plan's signature."""
+
+    revision: int
+    signature: str
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    run_id: int
+    revision_before: int
+    revision_after: int
+
+
+def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
+    keyring = keyring_from_env(required=bool(secret_refs(desired)))
+    return stamp_secrets(
+        desired, catalog_root, read_values=True, keyring=keyring, require_values=True
+    )
+
+
+def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
+    if plan.errors:
+        return PlanError(
+            "the plan has errors:\n" + "\n".join(f"  - {e}" for e in plan.errors),
+        )
+    refused = plan.refused_by(set(allowed))
+    if refused:
+        lines = "\n".join(f"  - {g.message} (needs {g.flag})" for g in refused)
+        flags = " ".join(sorted({g.flag for g in refused}))
+        return PlanError(
+            f"apply refused by safety guards:\n{lines}",
+            hint=f"if this is intended, rerun with {flags}",
+        )
+    return None
+
+
+def apply_stamped(
+    db_url: str,
+    stamped: Stamped,
+    catalog_root: Path,
+    options: ApplyOptions,
+    expected: Expected | None = None,
+) -> ApplyResult:
+    """Write the changes that make the registry match ``stamped.desired``, atomically."""
+    keyring = keyring_from_env(required=bool(secret_refs(stamped.desired)))
+    started = datetime.now(UTC)
+    engine = make_engine(db_url, busy_timeout=options.lock_timeout)
+    try:
+        with locked_transaction(engine, options.lock_timeout) as conn:
+            require_current(conn)
+            live = read_live(conn)
+            if expected is not None and live.revision != expected.revision:
+                raise PlanError(
+                    f"plan is stale: the registry changed since the plan was made "
+                    f"(revision {expected.revision} -> {live.revision})",
+                    hint="run 'reconciler plan' again and review the new plan",
+                )
+            plan = diff(stamped.desired, live, options.diff)
+            if expected is not None and plan_signature(plan) != expected.signature:
+                raise PlanError(
+                    "plan is stale: applying now would make different changes than the plan "
+                    "shows (a secret or the registry changed)",
+                    hint="run 'reconciler plan' again and review the new plan",
+                )
+            problem = refusal(plan, options.allowed_flags)
+            if problem is not None:
+                raise problem
+            now = datetime.now(UTC)
+            writer = Writer(conn, stamped.desired, live, stamped.resolved.values, keyring, now)
+            write_plan(writer, plan)
+            after = read_revision(conn)
+            run_id = conn.execute(
+                sa.insert(t.reconcile_runs)
+                .values(
+                    started_at=started,
+                    finished_at=datetime.now(UTC),
+                    actor=actor(),
+                    git_commit=git_commit(catalog_root),
+                    plan_digest=plan_signature(plan),
+                    catalog_digest=stamped.desired.catalog_digest,
+                    revision_before=live.revision,
+                    revision_after=after,
+                    counts=plan.summary(),
+                    options={
+                        "adopt": options.diff.adopt,
+                        "prune": options.diff.prune,
+                        "allowed": sorted(options.allowed_flags),
+                    },
+                )
+                .returning(t.reconcile_runs.c.id)
+            ).scalar_one()
+            return ApplyResult(plan, run_id, live.revision, after)
+    except ReconcilerError:
+        raise
+    except sa.exc.SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or type(err).__name__).splitlines()[0]
+        raise DatabaseError(
+            f"apply failed and was rolled back; the registry is unchanged: {reason}"
+        ) from None
+    finally:
+        engine.dispose()

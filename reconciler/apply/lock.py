@@ -1,0 +1,55 @@
+"""Serialize applies: a PostgreSQL advisory lock, or SQLite's write lock (BEGIN IMMEDIATE).
+
+Both are taken at the start of the apply transaction and released when it ends, so a loser
+waits up to the timeout and then fails without having written anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from reconciler.db.engine import IMMEDIATE
+from reconciler.errors import DatabaseError, LockTimeoutError
+
+# pg_advisory_xact_lock key: a fixed 64-bit number for "llm-registry-reconciler".
+ADVISORY_KEY = 0x6C6C6D7265670001
+
+
+def _timeout_error(seconds: float) -> LockTimeoutError:
+    return LockTimeoutError(
+        f"another apply holds the registry lock; gave up after {seconds:g}s",
+        hint="wait for it to finish, or raise --lock-timeout",
+    )
+
+
+@contextlib.contextmanager
+def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection]:
+    """A write transaction holding the apply lock; commits on success, rolls back on error."""
+    if engine.dialect.name == "sqlite":
+        conn = engine.connect().execution_options(**{IMMEDIATE: True})
+        try:  # the wait is the engine's busy timeout (make_engine(busy_timeout=...))
+            try:
+                transaction = conn.begin()
+            except sa.exc.OperationalError as err:
+                if "locked" in str(err.orig) or "busy" in str(err.orig):
+                    raise _timeout_error(timeout) from None
+                raise
+            with transaction:
+                yield conn
+        finally:
+            conn.close()
+        return
+    with engine.connect() as conn, conn.begin():
+        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'"))
+        try:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_KEY)))
+        except sa.exc.OperationalError as err:
+            if getattr(err.orig, "sqlstate", None) == "55P03":
+                raise _timeout_error(timeout) from None
+            raise DatabaseError(f"cannot take the registry lock: {err.orig}") from None
+        conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
+        yield conn

@@ -1,0 +1,234 @@
+"""Write a plan's changes on an open transaction, in plan order, with bulk statements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from reconciler.db import tables as t
+from reconciler.errors import SecretError
+from reconciler.plan.model import Action, Change, Kind, Plan, SecretStatus
+from reconciler.secrets.crypto import Keyring, preview, secret_context
+from reconciler.secrets.values import SecretValue
+from reconciler.state.desired import DesiredState
+from reconciler.state.live import LiveState
+from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, ref_key
+
+_WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
+
+
+class Writer:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        desired: DesiredState,
+        live: LiveState,
+        values: Mapping[str, SecretValue],
+        keyring: Keyring | None,
+        now: datetime,
+    ) -> None:
+        self.conn, self.desired, self.live = conn, desired, live
+        self.values, self.keyring, self.now = values, keyring, now
+        self.credential_ids = {name: c.id for name, c in live.credentials.items()}
+
+    # --- credentials -----------------------------------------------------------------------
+
+    def _credential_row(self, name: str) -> dict[str, Any]:
+        cred = self.desired.credentials[name]
+        return {
+            "name": name,
+            "provider": cred.provider,
+            "display_name": cred.display_name,
+            "description": cred.description,
+            "config": dict(cred.config),
+            "managed": True,
+            "updated_at": self.now,
+        }
+
+    def _write_secret(self, credential: str, field: str, secret: SecretSpec) -> None:
+        value = self.values.get(ref_key(secret.ref))
+        if value is None or self.keyring is None:
+            raise SecretError(f"secret {credential}.{field} was not resolved; nothing written")
+        key = self.keyring.current
+        cred_id = self.credential_ids[credential]
+        secrets = t.credential_secrets
+        self.conn.execute(
+            sa.delete(secrets).where(secrets.c.credential_id == cred_id, secrets.c.field == field)
+        )
+        self.conn.execute(
+            sa.insert(secrets).values(
+                credential_id=cred_id,
+                field=field,
+                reference=dict(secret.ref),
+                key_id=key.key_id,
+                ciphertext=key.encrypt(value, secret_context(credential, field)),
+                preview=preview(value),
+                fingerprint=key.fingerprint(value),
+                source_version=secret.source_version,
+                updated_at=self.now,
+            )
+        )
+
+    def _secrets(self, change: Change) -> None:
+        wanted = self.desired.credentials[change.key].secrets
+        for field, fc in change.fields.items():
+            if fc.secret in _WRITE:
+                self._write_secret(change.key, field, wanted[field])
+            elif fc.secret is SecretStatus.REMOVED:
+                secrets = t.credential_secrets
+                self.conn.execute(
+                    sa.delete(secrets).where(
+                        secrets.c.credential_id == self.credential_ids[change.key],
+                        secrets.c.field == field,
+                    )
+                )
+
+    def credential(self, change: Change) -> None:
+        if change.action is Action.CREATE:
+            row = self._credential_row(change.key) | {"created_at": self.now}
+            new_id = self.conn.execute(
+                sa.insert(t.credentials).values(row).returning(t.credentials.c.id)
+            ).scalar_one()
+            self.credential_ids[change.key] = new_id
+        elif change.action is Action.UPDATE:
+            self.conn.execute(
+                sa.update(t.credentials)
+                .where(t.credentials.c.id == self.credential_ids[change.key])
+                .values(self._credential_row(change.key))
+            )
+        self._secrets(change)
+
+    def delete_credentials(self, names: list[str]) -> None:
+        ids = [self.credential_ids[n] for n in names]
+        # Deactivated models keep their row but lose the link to a deleted credential.
+        self.conn.execute(
+            sa.update(t.models).where(t.models.c.credential_id.in_(ids)).values(credential_id=None)
+        )
+        self.conn.execute(sa.delete(t.credentials).where(t.credentials.c.id.in_(ids)))
+
+    def refresh_source_versions(self) -> None:
+        """Record new source versions of secrets whose value did not change (e.g. sops
+        re-encrypted the file), so later no-secrets plans compare against the right version."""
+        secrets = t.credential_secrets
+        rows = []
+        for name, cred in self.desired.credentials.items():
+            live = self.live.credentials.get(name)
+            if live is None:
+                continue
+            for field, want in cred.secrets.items():
+                have = live.secrets.get(field)
+                if (
+                    have is not None
+                    and want.fingerprint == have.fingerprint
+                    and want.source_version is not None
+                    and want.source_version != have.source_version
+                ):
+                    rows.append({"b_id": live.id, "b_field": field, "v": want.source_version})
+        if rows:
+            self.conn.execute(
+                sa.update(secrets)
+                .where(
+                    secrets.c.credential_id == sa.bindparam("b_id"),
+                    secrets.c.field == sa.bindparam("b_field"),
+                )
+                .values(source_version=sa.bindparam("v")),
+                rows,
+            )
+
+    # --- models ----------------------------------------------------------------------------
+
+    def _model_row(self, model: ModelState) -> dict[str, Any]:
+        row: dict[str, Any] = {"slug": model.slug, "managed": True, "updated_at": self.now}
+        for path, column in MODEL_FIELDS:
+            value = model.values.get(path)
+            row[column] = self.credential_ids[value] if path == "credential" and value else value
+        return row
+
+    def models(self, changes: list[Change]) -> None:
+        creates = [
+            self._model_row(self.desired.models[c.key])
+            | {"created_at": self.now, "active": True, "deactivated_at": None}
+            for c in changes
+            if c.action is Action.CREATE
+        ]
+        if creates:
+            self.conn.execute(sa.insert(t.models), creates)
+        updates = []
+        for c in changes:
+            if c.action in (Action.UPDATE, Action.RENAME, Action.REACTIVATE):
+                live_key = c.previous_key if c.action is Action.RENAME else c.key
+                assert live_key is not None
+                row = self._model_row(self.desired.models[c.key])
+                row |= {
+                    "b_id": self.live.models[live_key].id,
+                    "active": True,
+                    "deactivated_at": None,
+                }
+                updates.append(row)
+        if updates:
+            columns = [k for k in updates[0] if k != "b_id"]
+            stmt = (
+                sa.update(t.models)
+                .where(t.models.c.id == sa.bindparam("b_id"))
+                .values({k: sa.bindparam(k) for k in columns})
+            )
+            self.conn.execute(stmt, updates)
+        renames = [
+            {"old": c.previous_key, "new": c.key} for c in changes if c.action is Action.RENAME
+        ]
+        if renames:
+            self.conn.execute(
+                sa.update(t.workflows)
+                .where(t.workflows.c.model_slug == sa.bindparam("old"))
+                .values(model_slug=sa.bindparam("new")),
+                renames,
+            )
+
+    def deactivate(self, slugs: list[str]) -> None:
+        ids = [self.live.models[s].id for s in slugs]
+        self.conn.execute(
+            sa.update(t.models)
+            .where(t.models.c.id.in_(ids))
+            .values(active=False, deactivated_at=self.now, updated_at=self.now)
+        )
+
+    # --- settings --------------------------------------------------------------------------
+
+    def settings(self) -> None:
+        want = self.desired.settings
+        assert want is not None
+        row = {
+            "default_model_slug": want.default_model,
+            "platform_credential_id": self.credential_ids.get(want.platform_credential or ""),
+            "managed": True,
+            "updated_at": self.now,
+        }
+        if self.live.settings is None:
+            self.conn.execute(sa.insert(t.settings).values(id=1, **row))
+        else:
+            self.conn.execute(sa.update(t.settings).where(t.settings.c.id == 1).values(row))
+
+
+def write_plan(writer: Writer, plan: Plan) -> None:
+    """Execute every change in the plan's (dependency) order."""
+    by_step: dict[str, list[Change]] = {"models": [], "deactivate": [], "delete": []}
+    for change in plan.changes:
+        if change.kind is Kind.CREDENTIAL and change.action is not Action.DELETE:
+            writer.credential(change)
+        elif change.kind is Kind.MODEL and change.action is Action.DEACTIVATE:
+            by_step["deactivate"].append(change)
+        elif change.kind is Kind.MODEL:
+            by_step["models"].append(change)
+        elif change.kind is Kind.CREDENTIAL:
+            by_step["delete"].append(change)
+    writer.models(by_step["models"])
+    if any(c.kind is Kind.SETTINGS for c in plan.changes):
+        writer.settings()
+    if by_step["deactivate"]:
+        writer.deactivate([c.key for c in by_step["deactivate"]])
+    if by_step["delete"]:
+        writer.delete_credentials([c.key for c in by_step["delete"]])
+    writer.refresh_source_versions()

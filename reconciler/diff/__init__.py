@@ -1,0 +1,1 @@
+"""Diff stage: desired x live -> ordered changes (pure functions)."""

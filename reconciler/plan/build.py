@@ -1,0 +1,175 @@
+"""Make a plan: catalog -> desired state (with secret stamps) -> live state -> diff.
+
+Secrets are compared without ever putting a value in the plan: by keyed fingerprint when the
+values can be read (and REGISTRY_ENCRYPTION_KEY is set), otherwise by source version (the SOPS
+ciphertext of that value, the AWS version id), otherwise reported as unknown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from reconciler.catalog.validate import validate_catalog
+from reconciler.db.engine import make_engine
+from reconciler.db.migrate import require_current
+from reconciler.diagnostics import Severity
+from reconciler.diff.diff import DiffOptions, diff
+from reconciler.errors import CatalogError, DatabaseError, SecretError
+from reconciler.plan.model import Action, Kind, Plan
+from reconciler.render.diagnostics import render_text
+from reconciler.secrets.crypto import KEY_ENV, Keyring, keyring_from_env
+from reconciler.secrets.resolve import Resolved, describe_ref, resolve_values, resolve_versions
+from reconciler.state.desired import DesiredState, desired_state
+from reconciler.state.live import LiveState
+from reconciler.state.read import read_live
+from reconciler.state.records import SecretRefDict, ref_key
+
+log = logging.getLogger(__name__)
+MAX_DIAGNOSTICS_SHOWN = 20
+
+
+def load_desired(catalog_dir: str | Path) -> DesiredState:
+    """The catalog's desired state; refuses a catalog with validation errors."""
+    catalog = validate_catalog(catalog_dir)
+    errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
+        more = len(errors) - MAX_DIAGNOSTICS_SHOWN
+        raise CatalogError(
+            f"the catalog has {len(errors)} validation error(s):\n{shown}"
+            + (f"\n... and {more} more" if more > 0 else ""),
+            hint="run 'reconciler validate' and fix them first",
+        )
+    return desired_state(catalog)
+
+
+def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
+    return {ref_key(s.ref): s.ref for c in desired.credentials.values() for s in c.secrets.values()}
+
+
+@dataclass
+class Stamped:
+    desired: DesiredState
+    resolved: Resolved = field(default_factory=Resolved)
+    notes: list[str] = field(default_factory=list)
+
+
+def stamp_secrets(
+    desired: DesiredState,
+    catalog_root: Path,
+    *,
+    read_values: bool,
+    keyring: Keyring | None,
+    require_values: bool = False,
+) -> Stamped:
+    """Attach fingerprints (values read) or source versions (no secret access) to every secret.
+
+    With ``require_values`` (apply), any secret that cannot be read is an error."""
+    refs = secret_refs(desired)
+    if not refs:
+        return Stamped(desired)
+    notes: list[str] = []
+    versions = resolve_versions(refs.values(), catalog_root)
+    values = Resolved()
+    if read_values and keyring is not None:
+        values = resolve_values(refs.values(), catalog_root)
+    elif read_values:
+        notes.append(f"{KEY_ENV} is not set: secrets compared by source version, not value")
+    else:
+        notes.append("secrets compared by source version (--no-secrets); values were not read")
+    if require_values and values.errors:
+        lines = [f"  {describe_ref(refs[k])}: {msg}" for k, msg in sorted(values.errors.items())]
+        raise SecretError("cannot read secrets:\n" + "\n".join(lines))
+    if read_values and keyring is not None and values.errors:
+        notes.append(
+            "some secrets could not be read, so they are compared by source version: "
+            + "; ".join(f"{describe_ref(refs[k])} ({m})" for k, m in sorted(values.errors.items()))
+        )
+
+    credentials = {}
+    for name, cred in desired.credentials.items():
+        secrets = {}
+        for field_name, secret in cred.secrets.items():
+            key = ref_key(secret.ref)
+            value = values.values.get(key)
+            secrets[field_name] = dataclasses.replace(
+                secret,
+                fingerprint=keyring.current.fingerprint(value) if value and keyring else None,
+                source_version=versions.versions.get(key),
+            )
+        credentials[name] = dataclasses.replace(cred, secrets=secrets)
+    stamped = dataclasses.replace(desired, credentials=credentials)
+    return Stamped(stamped, values, notes)
+
+
+def read_live_state(db_url: str) -> LiveState:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            require_current(conn)
+            return read_live(conn)
+    except sa.exc.OperationalError as err:
+        reason = str(err.orig).splitlines()[0] if err.orig else "unreachable"
+        raise DatabaseError(
+            f"cannot read the registry: {reason}",
+            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Planned:
+    plan: Plan
+    stamped: Stamped
+    live: LiveState
+
+
+def make_plan(
+    catalog_dir: str,
+    db_url: str,
+    *,
+    options: DiffOptions,
+    no_secrets: bool = False,
+    desired: DesiredState | None = None,
+) -> Planned:
+    root = Path(catalog_dir)
+    if desired is None:
+        desired = load_desired(root)
+    keyring = keyring_from_env(required=False)
+    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
+    live = read_live_state(db_url)
+    plan = diff(stamped.desired, live, options)
+    plan.notes[:0] = stamped.notes
+    return Planned(plan, stamped, live)
+
+
+def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
+    """Model slugs and credential names the current plan creates or changes; a model whose
+    credential changes counts as changed (for test-connection --changed)."""
+    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
+    creds = {
+        c.key
+        for c in planned.plan.changes
+        if c.kind is Kind.CREDENTIAL and c.action in (Action.CREATE, Action.UPDATE)
+    }
+    models = {
+        c.key
+        for c in planned.plan.changes
+        if c.kind is Kind.MODEL
+        and c.action in (Action.CREATE, Action.UPDATE, Action.RENAME, Action.REACTIVATE)
+    }
+    desired = planned.stamped.desired
+    settings = desired.settings
+    for slug, model in desired.models.items():
+        cred = model.get("credential")
+        if model.get("deployment") == "platform" and settings is not None:
+            cred = settings.platform_credential
+        if cred in creds:
+            models.add(slug)
+    return models, creds

@@ -1,0 +1,150 @@
+"""Saved plans: the desired state (secret references only, never values), the catalog digest,
+the registry revision the plan was made against, and a signature of its changes.
+
+``apply PLANFILE`` re-reads the registry under the lock and refuses when the revision, the
+catalog or the resulting changes differ from what was saved ("plan is stale").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.diff.diff import DiffOptions
+from reconciler.errors import PlanError
+from reconciler.plan.model import Plan
+from reconciler.state.desired import DesiredState
+from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
+
+FORMAT_VERSION = "1"
+KIND = "reconciler-plan"
+
+
+def plan_signature(plan: Plan) -> str:
+    """Digest of what the plan would write, leaving out secret-only statuses (those depend on
+    whether secrets could be read when planning; apply always reads them)."""
+    items = []
+    for change in plan.changes:
+        fields = {
+            path: [fc.before, fc.after]
+            for path, fc in sorted(change.fields.items())
+            if fc.secret is None
+        }
+        secret_only = bool(change.fields) and not fields
+        if secret_only and change.action.value == "update" and not change.adopt:
+            continue
+        items.append(
+            [
+                change.action.value,
+                change.kind.value,
+                change.key,
+                change.previous_key,
+                change.adopt,
+                fields,
+            ]
+        )
+    text = json.dumps(items, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def desired_to_dict(desired: DesiredState) -> dict[str, Any]:
+    return {
+        "credentials": {
+            name: {
+                "provider": c.provider,
+                "display_name": c.display_name,
+                "description": c.description,
+                "config": dict(c.config),
+                "secrets": {f: dict(s.ref) for f, s in c.secrets.items()},
+            }
+            for name, c in sorted(desired.credentials.items())
+        },
+        "models": {
+            slug: {"values": dict(m.values), "previous_slugs": list(m.previous_slugs)}
+            for slug, m in sorted(desired.models.items())
+        },
+        "settings": None if desired.settings is None else desired.settings.fields(),
+    }
+
+
+def desired_from_dict(data: dict[str, Any], catalog_digest: str) -> DesiredState:
+    return DesiredState(
+        credentials={
+            name: CredentialState(
+                name=name,
+                provider=c["provider"],
+                display_name=c["display_name"],
+                description=c["description"],
+                config=c["config"],
+                secrets={f: SecretSpec(ref) for f, ref in c["secrets"].items()},
+            )
+            for name, c in data["credentials"].items()
+        },
+        models={
+            slug: ModelState(slug, m["values"], tuple(m["previous_slugs"]))
+            for slug, m in data["models"].items()
+        },
+        settings=None if data["settings"] is None else SettingsState(**data["settings"]),
+        catalog_digest=catalog_digest,
+    )
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    desired: DesiredState
+    catalog_digest: str
+    revision: int
+    signature: str
+    options: DiffOptions
+    catalog_dir: str
+
+
+def write_plan_file(
+    path: str,
+    plan: Plan,
+    desired: DesiredState,
+    options: DiffOptions,
+    catalog_dir: str,
+    rendered: dict[str, Any],
+) -> None:
+    document = {
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "catalog_dir": catalog_dir,
+        "catalog_digest": plan.catalog_digest,
+        "registry_revision": plan.revision,
+        "signature": plan_signature(plan),
+        "options": {"adopt": options.adopt, "prune": options.prune},
+        "desired": desired_to_dict(desired),
+        "plan": rendered,
+    }
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_plan_file(path: str) -> SavedPlan:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
+            raise ValueError("not a plan file of this format")
+        options = DiffOptions(
+            adopt=bool(data["options"]["adopt"]), prune=bool(data["options"]["prune"])
+        )
+        return SavedPlan(
+            desired=desired_from_dict(data["desired"], data["catalog_digest"]),
+            catalog_digest=data["catalog_digest"],
+            revision=int(data["registry_revision"]),
+            signature=data["signature"],
+            options=options,
+            catalog_dir=data["catalog_dir"],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise PlanError(
+            f"cannot read plan file {path}: {type(err).__name__}",
+            hint="make a new one with 'reconciler plan --out FILE'",
+        ) from None

@@ -1,0 +1,103 @@
+"""Read the live registry into a LiveState: six queries, however many models there are."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from reconciler.db import tables as t
+from reconciler.state.live import (
+    LiveCredential,
+    LiveModel,
+    LiveSecret,
+    LiveSettings,
+    LiveState,
+    WorkflowRefs,
+)
+from reconciler.state.records import MODEL_FIELDS, CredentialState, ModelState, SettingsState
+
+WORKFLOW_NAMES_SHOWN = 3
+
+
+def model_values(row: Any, credential_name: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for path, column in MODEL_FIELDS:
+        if path == "credential":
+            values[path] = credential_name
+        elif column in ("input_cost_per_token", "output_cost_per_token"):
+            raw = getattr(row, column)
+            values[path] = None if raw is None else float(raw)
+        elif column.startswith("supports_") or column == "enabled":
+            values[path] = bool(getattr(row, column))
+        else:
+            values[path] = getattr(row, column)
+    return values
+
+
+def read_revision(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(t.registry_meta.c.revision)).scalar_one())
+
+
+def read_live(conn: sa.Connection) -> LiveState:
+    state = LiveState(revision=read_revision(conn))
+
+    secrets: dict[int, dict[str, LiveSecret]] = defaultdict(dict)
+    for row in conn.execute(sa.select(t.credential_secrets)):
+        secrets[row.credential_id][row.field] = LiveSecret(
+            ref=row.reference or {},
+            fingerprint=row.fingerprint,
+            source_version=row.source_version,
+            preview=row.preview,
+            key_id=row.key_id,
+        )
+
+    names: dict[int, str] = {}
+    for row in conn.execute(sa.select(t.credentials)):
+        names[row.id] = row.name
+        cred_state = CredentialState(
+            name=row.name,
+            provider=row.provider,
+            display_name=row.display_name,
+            description=row.description,
+            config=dict(row.config or {}),
+        )
+        state.credentials[row.name] = LiveCredential(
+            row.id, cred_state, bool(row.managed), secrets.get(row.id, {})
+        )
+
+    for row in conn.execute(sa.select(t.models)):
+        cred_name = names.get(row.credential_id) if row.credential_id is not None else None
+        state.models[row.slug] = LiveModel(
+            id=row.id,
+            state=ModelState(row.slug, model_values(row, cred_name)),
+            managed=bool(row.managed),
+            active=bool(row.active),
+            deactivated_at=row.deactivated_at,
+        )
+
+    settings_row = conn.execute(sa.select(t.settings).where(t.settings.c.id == 1)).first()
+    if settings_row is not None:
+        platform = settings_row.platform_credential_id
+        state.settings = LiveSettings(
+            SettingsState(
+                settings_row.default_model_slug,
+                names.get(platform) if platform is not None else None,
+            ),
+            bool(settings_row.managed),
+        )
+
+    counts: dict[str, int] = defaultdict(int)
+    shown: dict[str, list[str]] = defaultdict(list)
+    query = (
+        sa.select(t.workflows.c.model_slug, t.workflows.c.name)
+        .where(t.workflows.c.active == sa.true(), t.workflows.c.model_slug.is_not(None))
+        .order_by(t.workflows.c.model_slug, t.workflows.c.name)
+    )
+    for slug, name in conn.execute(query):
+        counts[slug] += 1
+        if len(shown[slug]) < WORKFLOW_NAMES_SHOWN:
+            shown[slug].append(name)
+    state.workflow_refs = {s: WorkflowRefs(n, tuple(shown[s])) for s, n in counts.items()}
+    return state
