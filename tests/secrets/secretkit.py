@@ -1,9 +1,17 @@
-"""age X25519 identities generated in Python (bech32 per BIP 173, as age uses it)."""
+"""Test kit for secret sources: age X25519 identities generated in Python (bech32 per
+BIP 173, as age uses it), a catalog of files encrypted by the real sops, and canaries."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+CANARY = "CANARY-sk-1234567890abcdef"
 
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
@@ -50,3 +58,37 @@ def new_identity() -> tuple[str, str]:
     raw = private.private_bytes_raw()
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return bech32_encode("age-secret-key-", raw).upper(), bech32_encode("age", public)
+
+
+@dataclass
+class SopsCatalog:
+    root: Path
+    identity: str
+    recipient: str
+    key_file: Path
+    sops: str
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "SOPS_AGE_KEY_FILE": str(self.key_file)}
+        env.pop("SOPS_AGE_KEY_CMD", None)
+        return subprocess.run(
+            [self.sops, *args], env=env, capture_output=True, text=True, check=check, timeout=60
+        )
+
+    def encrypt(self, name: str, plain: str) -> Path:
+        """Write ``plain`` as <root>/<name> and encrypt it in place with the real sops."""
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(plain)
+        self.run("encrypt", "--age", self.recipient, "--in-place", str(path))
+        return path
+
+    def set(self, name: str, index: str, json_value: str) -> None:
+        self.run("set", str(self.root / name), index, json_value)
+
+    def key_cmd(self, body: str) -> str:
+        """A SOPS_AGE_KEY_CMD script (sops runs it once per decryption that needs age keys)."""
+        script = self.root.parent / f"keycmd-{abs(hash(body))}.sh"
+        script.write_text("#!/bin/sh\n" + body + "\n")
+        script.chmod(0o755)
+        return str(script)
