@@ -149,27 +149,29 @@ def make_plan(
     return Planned(plan, stamped, live)
 
 
-def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
-    """Model slugs and credential names the current plan creates or changes; a model whose
-    credential changes counts as changed (for test-connection --changed)."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
+def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[str]]:
+    """Model slugs and credential names a plan creates or changes; a model whose credential
+    (or, for platform models, the platform credential) changes counts as changed."""
     creds = {
         c.key
-        for c in planned.plan.changes
+        for c in plan.changes
         if c.kind is Kind.CREDENTIAL and c.action in (Action.CREATE, Action.UPDATE)
     }
     models = {
         c.key
-        for c in planned.plan.changes
+        for c in plan.changes
         if c.kind is Kind.MODEL
         and c.action in (Action.CREATE, Action.UPDATE, Action.RENAME, Action.REACTIVATE)
     }
-    desired = planned.stamped.desired
-    settings = desired.settings
+    platform = desired.settings.platform_credential if desired.settings else None
     for slug, model in desired.models.items():
-        cred = model.get("credential")
-        if model.get("deployment") == "platform" and settings is not None:
-            cred = settings.platform_credential
+        cred = platform if model.get("deployment") == "platform" else model.get("credential")
         if cred in creds:
             models.add(slug)
     return models, creds
+
+
+def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
+    """What the current plan creates or changes (for test-connection --changed)."""
+    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
+    return changed_from_plan(planned.plan, planned.stamped.desired)

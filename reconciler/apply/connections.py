@@ -1,0 +1,37 @@
+"""apply --test-connections: live-test what the plan creates or changes before writing it,
+the GitOps form of "saving a model is gated on Test Connection"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.diff.diff import DiffOptions, diff
+from reconciler.errors import ProviderError
+from reconciler.plan.build import Stamped, changed_from_plan, read_live_state
+
+CONNECTION_TIMEOUT = 15.0
+
+
+def gate_on_connections(
+    stamped: Stamped, catalog_root: Path, db_url: str, options: DiffOptions, *, out: TextIO
+) -> None:
+    """Raise (so nothing is written) when any created or changed model fails a live call."""
+    from reconciler.commands.test_connection import render_plain, resolve_catalog_models
+    from reconciler.providers.connection import run_connection_tests
+
+    plan = diff(stamped.desired, read_live_state(db_url), options)
+    slugs, _ = changed_from_plan(plan, stamped.desired)
+    if not slugs:
+        out.write("No created or changed models to test.\n")
+        return
+    ready, failed = resolve_catalog_models(catalog_root, stamped.desired, sorted(slugs))
+    results = failed + run_connection_tests(ready, CONNECTION_TIMEOUT)
+    out.write(render_plain(results))
+    bad = [r.slug for r in results if not r.ok]
+    if bad:
+        raise ProviderError(
+            f"apply refused: {len(bad)} model(s) failed the connection test "
+            f"({', '.join(sorted(bad))}); nothing was written",
+            hint="fix the credentials or model IDs, or apply without --test-connections",
+        )
