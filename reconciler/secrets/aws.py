@@ -42,6 +42,24 @@ DEFAULT_STAGE = "AWSCURRENT"
 MAX_WORKERS = 8
 _CLIENT_LOCK = threading.Lock()  # boto3's default session is not safe to share while creating
 
+
+class _NoResponseBodies(logging.Filter):
+    """botocore logs every response body at DEBUG, before we could register the secret values
+    in it for redaction; those records are dropped (headers and errors still log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Response body")
+
+
+_BODY_FILTER = _NoResponseBodies()
+
+
+def _quiet_response_bodies() -> None:
+    parser_log = logging.getLogger("botocore.parsers")
+    if _BODY_FILTER not in parser_log.filters:
+        parser_log.addFilter(_BODY_FILTER)
+
+
 # (region or None, version stage, secret id)
 _Target = tuple[str | None, str, str]
 
@@ -71,6 +89,7 @@ def _client(region: str | None) -> SecretsManagerClient:
         user_agent_extra="llm-registry-reconciler",
     )
     with _CLIENT_LOCK:
+        _quiet_response_bodies()
         return boto3.client("secretsmanager", region_name=region, config=config)
 
 
