@@ -1,0 +1,64 @@
+"""A plan as JSON for machines (CI gates, dashboards). Secrets are always masked.
+
+Shape (``format_version`` "1")::
+
+    {"format_version": "1",
+     "summary": {"create": n, "update": n, "rename": n, "reactivate": n, "deactivate": n,
+                 "delete": n},
+     "changes": [{"action", "kind", "key", "previous_key", "adopt", "breaking",
+                  "fields": {path: {"before", "after"}}, "warnings": [...]}],
+     "errors": [...], "guards": [{"name", "message", "flag"}], "notes": [...],
+     "catalog_digest": "...", "registry_revision": n}
+
+A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...}``
+whatever the plan holds. Changes keep the plan's (apply) order; fields keep the plan's order.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.plan.model import Action, Change, FieldChange, Plan
+from reconciler.render.plan_text import plain, sensitive_status
+
+FORMAT_VERSION = "1"
+
+
+def _field(path: str, change: FieldChange) -> dict[str, Any]:
+    status = sensitive_status(path, change)
+    if status is not None:
+        return {"before": None, "after": None, "sensitive": True, "status": status.value}
+    return {"before": plain(change.before), "after": plain(change.after)}
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {
+        "action": change.action.value,
+        "kind": change.kind.value,
+        "key": change.key,
+        "previous_key": change.previous_key if change.action is Action.RENAME else None,
+        "adopt": change.adopt,
+        "breaking": change.breaking,
+        "fields": {path: _field(path, fc) for path, fc in change.fields.items()},
+        "warnings": list(change.warnings),
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON-compatible data with a fixed key order."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "summary": plan.summary(),
+        "changes": [_change(c) for c in plan.changes],
+        "errors": list(plan.errors),
+        "guards": [{"name": g.name, "message": g.message, "flag": g.flag} for g in plan.guards],
+        "notes": list(plan.notes),
+        "catalog_digest": plan.catalog_digest,
+        "registry_revision": plan.revision,
+    }
+
+
+def render_json(plan: Plan) -> str:
+    """``plan_to_dict`` as indented JSON (ASCII only) with a trailing newline."""
+    return json.dumps(plan_to_dict(plan), indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,335 @@
+"""A plan as terminal text, Terraform style: one line per change, field lines under updates.
+
+The helpers here (value formatting, secret masking, the one-line description of a create) are
+shared with the Markdown renderer so both say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.catalog.spec import PLAIN_CONFIG_FIELDS, SECRET_FIELDS
+from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.state.records import COST_FIELDS
+
+NO_CHANGES = "No changes. The registry matches the catalog."
+ADOPT_LABEL = "adopts an unmanaged row"
+
+SECRET_TEXT: dict[SecretStatus, str] = {
+    SecretStatus.ADDED: "sensitive value added",
+    SecretStatus.CHANGED: "sensitive value changed",
+    SecretStatus.UNCHANGED: "sensitive value unchanged",
+    SecretStatus.UNKNOWN: "sensitive value may have changed: source version unknown",
+    SecretStatus.REMOVED: "sensitive value removed",
+}
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_RED = "\x1b[31m"
+_GREEN = "\x1b[32m"
+_YELLOW = "\x1b[33m"
+_CYAN = "\x1b[36m"
+_ACTION_COLOR: dict[Action, str] = {
+    Action.CREATE: _GREEN,
+    Action.REACTIVATE: _GREEN,
+    Action.UPDATE: _YELLOW,
+    Action.RENAME: _CYAN,
+    Action.DEACTIVATE: _RED,
+    Action.DELETE: _RED,
+}
+_LOOKS_TYPED = frozenset({"true", "false", "null", "none", "(none)", "yes", "no", "on", "off"})
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+
+def sensitive_status(path: str, change: FieldChange) -> SecretStatus | None:
+    """The secret status of a field, or None when the field is not sensitive.
+
+    A field is sensitive when the plan marks it so, and also (defence in depth) when its name
+    is a secret field of the catalog format even though the plan forgot to mark it: its values
+    are then never shown either.
+    """
+    if change.secret is not None:
+        return change.secret
+    if path.rsplit(".", 1)[-1] in SECRET_FIELDS:
+        return SecretStatus.CHANGED
+    return None
+
+
+def escape_control(text: str) -> str:
+    """``text`` with control and other non-printable characters (ANSI escapes, bidi overrides)
+    written as escapes, so values cannot rewrite a terminal or hide text. Newlines are kept."""
+    if all(ch.isprintable() or ch == "\n" for ch in text):
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else _escape_char(ch) for ch in text)
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\t":
+        return "\\t"
+    if ch == "\r":
+        return "\\r"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def quote(text: str) -> str:
+    """A double-quoted, single-line form of ``text`` with every special character escaped."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(_escape_char(ch))
+    out.append('"')
+    return "".join(out)
+
+
+def _needs_quotes(text: str) -> bool:
+    if not text or text != text.strip() or '"' in text or "\\" in text or " -> " in text:
+        return True
+    if not text.isprintable() or text.lower() in _LOOKS_TYPED:
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-compatible data (mappings sorted by key); unknown types as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes | bytearray):
+        items = [plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    return str(value)
+
+
+def format_value(value: Any) -> str:
+    """A readable single-line form: ``(none)``, ``true``/``false``, numbers as Python writes them,
+    strings bare unless they need quotes (empty, padded, multi-line, or looking like another
+    type), structures as compact JSON."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return format_value(value.value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return quote(value) if _needs_quotes(value) else value
+    if isinstance(value, Mapping | Sequence | set | frozenset) and not isinstance(
+        value, bytes | bytearray
+    ):
+        text = json.dumps(plain(value), ensure_ascii=False, separators=(", ", ": "))
+        return escape_control(text).replace("\n", "\\n")
+    return format_value(str(value))
+
+
+def per_million(value: Any) -> str | None:
+    """A per-token USD price as dollars per 1M tokens (``$3.00``); None when not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value):
+        return None
+    dollars = round(value * 1_000_000, 9)
+    if dollars == round(dollars, 2):
+        return f"${dollars:,.2f}"
+    return f"${dollars:,.6g}"
+
+
+def cost_note(path: str, change: FieldChange) -> str | None:
+    """``$3.00 -> $2.50 per 1M`` for a cost field with a number on at least one side."""
+    if path not in COST_FIELDS:
+        return None
+    before, after = per_million(change.before), per_million(change.after)
+    if before is None and after is None:
+        return None
+    return f"{before or 'none'} -> {after or 'none'} per 1M"
+
+
+def describe_create(change: Change) -> str:
+    """The one-line description of a created object (never the whole object):
+    ``openai/gpt-5.5, platform, premium`` for a model, ``anthropic`` for a credential."""
+    values = {
+        path: fc.after for path, fc in change.fields.items() if sensitive_status(path, fc) is None
+    }
+    parts: list[str] = []
+    if change.kind is Kind.MODEL:
+        provider, model_id = values.get("provider"), values.get("model_id")
+        if model_id is not None:
+            ident = str(model_id)
+            if provider is not None and not ident.startswith(f"{provider}/"):
+                ident = f"{provider}/{ident}"
+            parts.append(ident)
+        elif provider is not None:
+            parts.append(str(provider))
+        deployment = values.get("deployment")
+        credential = values.get("credential")
+        if deployment is not None:
+            parts.append(
+                f"{deployment} via {credential}" if credential is not None else str(deployment)
+            )
+        elif credential is not None:
+            parts.append(f"via {credential}")
+        if values.get("category") is not None:
+            parts.append(str(values["category"]))
+        if values.get("enabled") is False:
+            parts.append("disabled")
+        return ", ".join(escape_control(p).replace("\n", "\\n") for p in parts)
+    if change.kind is Kind.CREDENTIAL:
+        if values.get("provider") is not None:
+            parts.append(format_value(values["provider"]))
+        parts.extend(format_value(values[name]) for name in PLAIN_CONFIG_FIELDS if name in values)
+        return ", ".join(parts)
+    return ", ".join(f"{path}: {format_value(value)}" for path, value in values.items())
+
+
+def change_flags(change: Change) -> list[str]:
+    """The action word and qualifiers of a change: ``["update", "adopts an unmanaged row"]``."""
+    flags = [change.action.value]
+    if change.adopt:
+        flags.append(ADOPT_LABEL)
+    if change.breaking:
+        flags.append("breaking")
+    return flags
+
+
+def title(change: Change) -> str:
+    """``model gpt-4o``, ``model old -> new`` for a rename, plain ``settings`` for settings."""
+    if change.kind is Kind.SETTINGS:
+        return str(change.kind)
+    return escape_control(change.title).replace("\n", "\\n")
+
+
+def shows_fields(change: Change) -> bool:
+    """Creates are one line; every other action lists its field changes."""
+    return change.action is not Action.CREATE and bool(change.fields)
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary()
+    body = ", ".join(f"{counts[a.value]} to {a.value}" for a in ACTIONS)
+    return f"Plan: {body}."
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def join_words(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def required_flags(plan: Plan) -> list[str]:
+    """The flags apply needs for this plan, in guard order, without repeats."""
+    return list(dict.fromkeys(g.flag for g in plan.guards))
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles:
+            return text
+        return "".join(styles) + text + _RESET
+
+
+def _indented(text: str, first: str, rest: str) -> list[str]:
+    lines = escape_control(text).split("\n")
+    return [first + lines[0]] + [rest + line for line in lines[1:]]
+
+
+def field_line(path: str, change: FieldChange) -> str:
+    """``context_window: 128000 -> 200000``; a secret as ``api_key: (sensitive value changed)``."""
+    status = sensitive_status(path, change)
+    if status is not None:
+        return f"{path}: ({SECRET_TEXT[status]})"
+    line = f"{path}: {format_value(change.before)} -> {format_value(change.after)}"
+    note = cost_note(path, change)
+    return f"{line}  ({note})" if note else line
+
+
+def _change_lines(change: Change, paint: _Painter) -> list[str]:
+    head = f"{change.action.symbol} {title(change)} ({', '.join(change_flags(change))})"
+    if change.action is Action.CREATE:
+        described = describe_create(change)
+        if described:
+            head += f"  {described}"
+    lines = [paint(head, _ACTION_COLOR[change.action])]
+    if shows_fields(change):
+        lines.extend(f"    {field_line(path, fc)}" for path, fc in change.fields.items())
+    elif change.adopt and change.action is Action.UPDATE:
+        lines.append("    (no field changes; the row becomes managed by the reconciler)")
+    for warning in change.warnings:
+        lines.extend(paint(line, _YELLOW) for line in _indented(warning, "    ! ", "      "))
+    return lines
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The plan for a terminal. ANSI colours only when ``color`` is true."""
+    paint = _Painter(color)
+    blocks: list[list[str]] = []
+    if plan.errors:
+        heading = f"{plural(len(plan.errors), 'error')}: the plan cannot be applied."
+        block = [paint(heading, _BOLD, _RED)]
+        for error in plan.errors:
+            block.extend(paint(line, _RED) for line in _indented(error, "  x ", "    "))
+        blocks.append(block)
+    if plan.guards:
+        block = [paint("Safety guards tripped:", _BOLD, _YELLOW)]
+        for guard in plan.guards:
+            block.extend(
+                paint(line, _YELLOW)
+                for line in _indented(f"{guard.name}: {guard.message}", "  ! ", "    ")
+            )
+            block.append(f"    apply will refuse unless {escape_control(guard.flag)} is given")
+        blocks.append(block)
+    if plan.notes:
+        blocks.append([line for note in plan.notes for line in _indented(note, "Note: ", "  ")])
+    if plan.changes:
+        blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
+    blocks.append(_footer(plan, paint))
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _footer(plan: Plan, paint: _Painter) -> list[str]:
+    if not plan.changes:
+        if plan.errors:
+            return ["No changes planned, but the plan has errors (see above)."]
+        return [paint(NO_CHANGES, _BOLD)]
+    lines = [paint(summary_line(plan), _BOLD)]
+    if plan.errors:
+        lines.append(f"Apply is blocked by {plural(len(plan.errors), 'error')}.")
+    flags = required_flags(plan)
+    if flags:
+        lines.append(f"Apply will refuse unless {join_words(flags)} {_be(flags)} given.")
+    return lines
+
+
+def _be(items: Sequence[str]) -> str:
+    return "is" if len(items) == 1 else "are"

@@ -1,0 +1,273 @@
+"""Sample plans shared by the plan renderer tests, and the golden-file check.
+
+Run the tests with UPDATE_GOLDENS=1 to rewrite tests/render/golden/ from the current output;
+review the diff of the golden files as a reader of the rendered plan would.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reconciler.plan.model import Action, Change, FieldChange, Guard, Kind, Plan, SecretStatus
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CANARY = "sk-CANARY-must-never-render-7f3a"
+
+ADDED = SecretStatus.ADDED
+
+
+def _created(**values: object) -> dict[str, FieldChange]:
+    return {path.replace("__", "."): FieldChange(None, value) for path, value in values.items()}
+
+
+def empty_plan() -> Plan:
+    return Plan(
+        notes=["secrets compared by source version (no secret access)"],
+        catalog_digest="sha256:0f1e2d3c4b5a",
+        revision=42,
+    )
+
+
+def full_plan() -> Plan:
+    """Every action and field shape, in the order the diff engine emits them."""
+    changes = [
+        Change(
+            Action.CREATE,
+            Kind.CREDENTIAL,
+            "prod-anthropic",
+            {
+                **_created(provider="anthropic", description="Production Anthropic key"),
+                "api_key": FieldChange(None, None, ADDED),
+            },
+        ),
+        Change(
+            Action.CREATE,
+            Kind.CREDENTIAL,
+            "bedrock-east",
+            {
+                **_created(provider="bedrock", region="us-east-1"),
+                "access_key_id": FieldChange(None, None, ADDED),
+                "secret_access_key": FieldChange(None, None, ADDED),
+            },
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.CREDENTIAL,
+            "prod-openai",
+            {
+                "description": FieldChange("Production key", "Production key (rotated 2025-06)"),
+                "api_key": FieldChange(None, None, SecretStatus.CHANGED),
+            },
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.CREDENTIAL,
+            "local-vllm",
+            {
+                "base_url": FieldChange("http://vllm:8000/v1", "https://vllm.internal/v1"),
+                "api_key": FieldChange(None, None, SecretStatus.REMOVED),
+            },
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.CREDENTIAL,
+            "openrouter",
+            {"api_key": FieldChange(None, None, SecretStatus.UNKNOWN)},
+        ),
+        Change(
+            Action.CREATE,
+            Kind.MODEL,
+            "gpt-5-5",
+            _created(
+                display_name="GPT-5.5",
+                deployment="platform",
+                provider="openai",
+                model_id="openai/gpt-5.5",
+                category="premium",
+                context_window=400000,
+                capabilities__json_mode=True,
+                cost__input_per_token=1.25e-06,
+                cost__output_per_token=1e-05,
+                enabled=True,
+            ),
+        ),
+        Change(
+            Action.CREATE,
+            Kind.MODEL,
+            "claude-sonnet-4",
+            _created(
+                display_name="Claude Sonnet 4",
+                deployment="custom",
+                provider="anthropic",
+                model_id="claude-sonnet-4-20250514",
+                credential="prod-anthropic",
+                category="standard",
+                context_window=200000,
+                enabled=False,
+            ),
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "gpt-4o",
+            {
+                "description": FieldChange(
+                    "Fast | cheap", "Fast | cheap\nGood for *triage* <b>and</b> `routing`"
+                ),
+                "release_date": FieldChange(None, "2024-05-13"),
+                "context_window": FieldChange(128000, 200000),
+                "capabilities.vision": FieldChange(False, True),
+                "capabilities.reasoning": FieldChange(None, "effort"),
+                "cost.input_per_token": FieldChange(5e-06, 2.5e-06),
+                "cost.output_per_token": FieldChange(1.5e-05, 1e-05),
+            },
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "llama-3-70b",
+            {"category": FieldChange(None, "budget"), "display_name": FieldChange("", "true")},
+            adopt=True,
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "mixtral-8x7b",
+            {"enabled": FieldChange(True, False)},
+            warnings=("disabling: referenced by 1 active workflow: nightly-digest",),
+            breaking=True,
+        ),
+        Change(
+            Action.RENAME,
+            Kind.MODEL,
+            "claude-sonnet-3-5",
+            {"display_name": FieldChange("Claude 3.5 Sonnet", "Claude Sonnet 3.5")},
+            warnings=("repoints 2 active workflows: support-bot, triage",),
+            previous_key="claude-3-5-sonnet",
+        ),
+        Change(
+            Action.REACTIVATE,
+            Kind.MODEL,
+            "mistral-large",
+            {"cost.input_per_token": FieldChange(None, 2e-06)},
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.SETTINGS,
+            "settings",
+            {"default_model": FieldChange("gpt-4o", "gpt-5-5")},
+        ),
+        Change(
+            Action.DEACTIVATE,
+            Kind.MODEL,
+            "gpt-4",
+            warnings=("referenced by 3 active workflows: support-bot, triage, summarizer",),
+            breaking=True,
+        ),
+        Change(Action.DEACTIVATE, Kind.MODEL, "text-davinci-003"),
+        Change(Action.DELETE, Kind.CREDENTIAL, "old-together"),
+    ]
+    return Plan(
+        changes=changes,
+        guards=[
+            Guard(
+                "breaking",
+                "2 change(s) deactivate or disable models that active workflows use: "
+                "mixtral-8x7b, gpt-4",
+                "--allow-breaking",
+            )
+        ],
+        notes=["secrets compared by source version (no secret access)"],
+        catalog_digest="sha256:9c8b7a6f5e4d",
+        revision=42,
+    )
+
+
+def blocked_plan() -> Plan:
+    """A plan with errors, a guard, an adopted settings row and hostile text in messages."""
+    return Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.SETTINGS,
+                "settings",
+                {"platform_credential": FieldChange(None, "openrouter")},
+                adopt=True,
+            ),
+            Change(Action.UPDATE, Kind.MODEL, "legacy-gpt", adopt=True),
+            *(Change(Action.DEACTIVATE, Kind.MODEL, f"model-{n}") for n in range(1, 7)),
+        ],
+        errors=[
+            "credential 'prod-groq' left the catalog but is still used by model fast-llama; "
+            "repoint or remove those first",
+            "model 'phi-3' exists in the registry but the reconciler did not create it;\n"
+            "rerun with --adopt to take it over | or remove it from the catalog",
+        ],
+        guards=[
+            Guard(
+                "mass-removal",
+                "the plan deactivates 6 of 8 managed models (75%); "
+                "is the catalog checkout complete?",
+                "--allow-mass-removal",
+            )
+        ],
+        catalog_digest="sha256:1a2b3c4d5e6f",
+        revision=7,
+    )
+
+
+def canary_plan() -> Plan:
+    """Secrets that accidentally carry values: no renderer may show them."""
+    return Plan(
+        changes=[
+            Change(
+                Action.CREATE,
+                Kind.CREDENTIAL,
+                "leaky",
+                {
+                    "provider": FieldChange(None, "openai"),
+                    "api_key": FieldChange(None, CANARY, ADDED),
+                },
+            ),
+            Change(
+                Action.UPDATE,
+                Kind.CREDENTIAL,
+                "leaky-update",
+                {
+                    "api_key": FieldChange(CANARY, CANARY + "-new", SecretStatus.CHANGED),
+                    "secret_access_key": FieldChange(CANARY, None, SecretStatus.REMOVED),
+                    "access_key_id": FieldChange(None, CANARY, SecretStatus.UNKNOWN),
+                },
+            ),
+            Change(
+                Action.RENAME,
+                Kind.MODEL,
+                "renamed",
+                {"x.api_key": FieldChange(CANARY, CANARY, SecretStatus.UNCHANGED)},
+                previous_key="old",
+            ),
+            # unmarked, but named like a secret field: masked anyway
+            Change(
+                Action.UPDATE,
+                Kind.CREDENTIAL,
+                "unmarked",
+                {"api_key": FieldChange(CANARY, CANARY + "-2")},
+            ),
+        ]
+    )
+
+
+PLANS = {"empty": empty_plan, "full": full_plan, "blocked": blocked_plan}
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare ``actual`` with golden/<name>; UPDATE_GOLDENS=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDENS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDENS=1"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{name} differs from its golden file; UPDATE_GOLDENS=1 rewrites it"

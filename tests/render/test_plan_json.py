@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
+
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan
+from reconciler.render.plan_json import plan_to_dict, render_json
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_json_matches_golden(name: str) -> None:
+    check_golden(f"{name}.json", render_json(PLANS[name]()))
+
+
+def test_shape_and_key_order() -> None:
+    data = plan_to_dict(full_plan())
+    assert list(data) == [
+        "format_version",
+        "summary",
+        "changes",
+        "errors",
+        "guards",
+        "notes",
+        "catalog_digest",
+        "registry_revision",
+    ]
+    assert data["format_version"] == "1"
+    assert data["summary"] == {
+        "create": 4,
+        "update": 7,
+        "rename": 1,
+        "reactivate": 1,
+        "deactivate": 2,
+        "delete": 1,
+    }
+    assert data["registry_revision"] == 42
+    for change in data["changes"]:
+        assert list(change) == [
+            "action",
+            "kind",
+            "key",
+            "previous_key",
+            "adopt",
+            "breaking",
+            "fields",
+            "warnings",
+        ]
+    rename = next(c for c in data["changes"] if c["action"] == "rename")
+    assert rename["previous_key"] == "claude-3-5-sonnet"
+    assert rename["key"] == "claude-sonnet-3-5"
+    assert all(c["previous_key"] is None for c in data["changes"] if c["action"] != "rename")
+    gpt4o = next(c for c in data["changes"] if c["key"] == "gpt-4o")
+    assert gpt4o["fields"]["context_window"] == {"before": 128000, "after": 200000}
+    assert data["guards"] == [
+        {
+            "name": "breaking",
+            "message": full_plan().guards[0].message,
+            "flag": "--allow-breaking",
+        }
+    ]
+
+
+def test_render_is_indented_json_with_trailing_newline() -> None:
+    text = render_json(full_plan())
+    assert text.endswith("}\n")
+    assert text.startswith('{\n  "format_version": "1",\n')
+    assert json.loads(text) == plan_to_dict(full_plan())
+    assert render_json(full_plan()) == text  # deterministic
+
+
+def test_secrets_are_masked_even_when_values_leak_into_the_plan() -> None:
+    text = render_json(canary_plan())
+    assert CANARY not in text
+    fields = {c["key"]: c["fields"] for c in json.loads(text)["changes"]}
+    assert fields["leaky-update"]["api_key"] == {
+        "before": None,
+        "after": None,
+        "sensitive": True,
+        "status": "changed",
+    }
+    assert fields["leaky"]["api_key"]["status"] == "added"
+    assert fields["leaky-update"]["access_key_id"]["status"] == "unknown"
+    assert fields["leaky-update"]["secret_access_key"]["status"] == "removed"
+    assert fields["unmarked"]["api_key"]["sensitive"] is True
+    assert fields["leaky"]["provider"] == {"before": None, "after": "openai"}
+
+
+def test_non_json_values_become_plain_data() -> None:
+    change = Change(
+        Action.UPDATE,
+        Kind.CREDENTIAL,
+        "c",
+        {"config": FieldChange({"b": 2, "a": (1, 2)}, float("nan"))},
+    )
+    data = json.loads(render_json(Plan(changes=[change])))
+    assert data["changes"][0]["fields"]["config"] == {
+        "before": {"a": [1, 2], "b": 2},
+        "after": "nan",
+    }

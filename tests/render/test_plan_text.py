@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
+
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.render.plan_text import format_value, per_million, render_text
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_text_matches_golden(name: str) -> None:
+    check_golden(f"{name}.txt", render_text(PLANS[name]()))
+
+
+def test_color_adds_escape_codes_only_when_asked() -> None:
+    plain = render_text(full_plan())
+    colored = render_text(full_plan(), color=True)
+    assert "\x1b[" not in plain
+    assert "\x1b[32m+ model gpt-5-5 (create)" in colored  # green create
+    assert "\x1b[33m~ model gpt-4o (update)" in colored  # yellow update
+    assert "\x1b[36m> model claude-3-5-sonnet -> claude-sonnet-3-5" in colored  # cyan rename
+    assert "\x1b[31m- model gpt-4 (deactivate" in colored  # red deactivate
+    assert "\x1b[31m- credential old-together (delete)" in colored  # red delete
+    assert ANSI.sub("", colored) == plain
+
+
+def test_empty_plan_says_no_changes() -> None:
+    assert render_text(Plan()) == "No changes. The registry matches the catalog.\n"
+
+
+def test_errors_without_changes_do_not_claim_the_registry_matches() -> None:
+    out = render_text(Plan(errors=["boom"]))
+    assert "matches the catalog" not in out
+    assert out.startswith("1 error: the plan cannot be applied.\n  x boom\n")
+
+
+def test_errors_and_guards_come_before_changes() -> None:
+    out = render_text(PLANS["blocked"]())
+    assert out.index("errors: the plan cannot be applied") < out.index("~ settings")
+    assert out.index("apply will refuse unless --allow-mass-removal") < out.index("~ settings")
+
+
+def test_summary_line_counts_every_action() -> None:
+    out = render_text(full_plan())
+    assert (
+        "Plan: 4 to create, 7 to update, 1 to rename, 1 to reactivate, 2 to deactivate, "
+        "1 to delete.\n"
+    ) in out
+
+
+def test_creates_are_one_line() -> None:
+    out = render_text(full_plan())
+    line = "+ model gpt-5-5 (create)  openai/gpt-5.5, platform, premium\n"
+    assert line in out
+    after = out.split(line, 1)[1]
+    assert not after.startswith("    ")  # no field lines under a create
+    assert "context_window: (none)" not in out
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "(none)"),
+        (True, "true"),
+        (False, "false"),
+        (128000, "128000"),
+        (3e-06, "3e-06"),
+        ("gpt-4o", "gpt-4o"),
+        ("two words", "two words"),
+        ("", '""'),
+        (" padded", '" padded"'),
+        ("true", '"true"'),
+        ("42", '"42"'),
+        ("(none)", '"(none)"'),
+        ("a -> b", '"a -> b"'),
+        ("line1\nline2", '"line1\\nline2"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("\x1b[31mred", '"\\u001b[31mred"'),
+        ({"b": 1, "a": [True, None]}, '{"a": [true, null], "b": 1}'),
+    ],
+)
+def test_format_value(value: object, expected: str) -> None:
+    assert format_value(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3e-06, "$3.00"),
+        (2.5e-06, "$2.50"),
+        (1.5e-05, "$15.00"),
+        (0.0, "$0.00"),
+        (1.5e-08, "$0.015"),
+        (None, None),
+        (True, None),
+        ("3e-06", None),
+    ],
+)
+def test_per_million(value: object, expected: str | None) -> None:
+    assert per_million(value) == expected
+
+
+def test_field_lines_for_costs_and_secrets() -> None:
+    out = render_text(full_plan())
+    assert "    cost.input_per_token: 5e-06 -> 2.5e-06  ($5.00 -> $2.50 per 1M)\n" in out
+    assert "    context_window: 128000 -> 200000\n" in out
+    assert "    api_key: (sensitive value changed)\n" in out
+    assert "    api_key: (sensitive value may have changed: source version unknown)\n" in out
+    assert "    api_key: (sensitive value removed)\n" in out
+
+
+def test_secret_values_never_render() -> None:
+    out = render_text(canary_plan()) + render_text(canary_plan(), color=True)
+    assert CANARY not in out
+    assert "CANARY" not in out
+    assert "    api_key: (sensitive value changed)" in out
+    assert "    secret_access_key: (sensitive value removed)" in out
+    assert "    access_key_id: (sensitive value may have changed: source version unknown)" in out
+    assert "    x.api_key: (sensitive value unchanged)" in out
+    assert CANARY not in render_text(
+        Plan(changes=[Change(Action.UPDATE, Kind.MODEL, "m", {"api_key": FieldChange(CANARY, 1)})])
+    )
+
+
+def test_control_characters_in_values_are_escaped() -> None:
+    change = Change(
+        Action.UPDATE,
+        Kind.MODEL,
+        "m",
+        {"description": FieldChange("ok", "\x1b[2J\u202eevil")},
+        warnings=("bad\x07bell",),
+    )
+    out = render_text(Plan(changes=[change]))
+    assert "\x1b" not in out
+    assert "\u202e" not in out
+    assert "\x07" not in out
+    assert '"\\u001b[2J\\u202eevil"' in out
+
+
+def test_secret_status_added_on_update_and_adopt_without_fields() -> None:
+    plan = Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.CREDENTIAL,
+                "c",
+                {"api_key": FieldChange(None, None, SecretStatus.ADDED)},
+            ),
+            Change(Action.UPDATE, Kind.MODEL, "m", adopt=True),
+        ]
+    )
+    out = render_text(plan)
+    assert "~ credential c (update)\n    api_key: (sensitive value added)\n" in out
+    assert "~ model m (update, adopts an unmanaged row)\n    (no field changes;" in out
