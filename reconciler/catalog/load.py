@@ -28,6 +28,8 @@ CredentialSpec = (
     | spec.OpenAICompatibleCredential
 )
 _DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+# the one YAML problem that loses no names: the first of the duplicate keys is kept
+_LOSSLESS = frozenset({"duplicate-key"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Catalog:
     digest: str = ""
     # names and slugs of documents that failed the schema, so rules do not cascade on them
     broken_names: set[str] = field(default_factory=set)
+    # a file could not be read or parsed at all: names it defines are unknown, so rules do not
+    # report references as unknown (the file's own diagnostic comes first)
+    incomplete: bool = False
 
 
 def model_slug(model: spec.ModelSpec) -> str:
@@ -78,6 +83,18 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
     return out
 
 
+def _mark_broken(catalog: Catalog, doc: Document) -> None:
+    """Remember what a rejected document would have defined, so references to it are not
+    reported a second time as unknown."""
+    if not isinstance(doc.data, dict):
+        return
+    for key in ("name", "slug"):
+        if isinstance(doc.data.get(key), str):
+            catalog.broken_names.add(doc.data[key])
+    if isinstance(doc.data.get("display_name"), str):
+        catalog.broken_names.add(derive_slug(doc.data["display_name"]))
+
+
 def _add(catalog: Catalog, doc: Document) -> None:
     if not isinstance(doc.data, dict):
         line, col = doc.locate([])
@@ -96,11 +113,7 @@ def _add(catalog: Catalog, doc: Document) -> None:
     problems = schema_diagnostics(doc)
     if problems:
         catalog.diagnostics.extend(problems)
-        for key in ("name", "slug"):
-            if isinstance(doc.data.get(key), str):
-                catalog.broken_names.add(doc.data[key])
-        if isinstance(doc.data.get("display_name"), str):
-            catalog.broken_names.add(derive_slug(doc.data["display_name"]))
+        _mark_broken(catalog, doc)
         return
     try:
         obj = _DOCUMENT.validate_python(doc.data)
@@ -131,6 +144,7 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
         if problem is not None or text is None:
             if problem is not None:
                 catalog.diagnostics.append(problem)
+            catalog.incomplete = True
             continue
         digest.update(path.relative_to(base).as_posix().encode() + b"\0")
         digest.update(text.encode("utf-8") + b"\0")
@@ -150,7 +164,12 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
                 )
             )
         if loaded.diagnostics:
-            continue  # a file with YAML problems contributes no objects
+            # a file with YAML problems contributes no objects, only the names it would define
+            for doc in loaded.documents:
+                _mark_broken(catalog, doc)
+            if any(d.code not in _LOSSLESS for d in loaded.diagnostics):
+                catalog.incomplete = True
+            continue
         for doc in loaded.documents:
             _add(catalog, doc)
     catalog.digest = digest.hexdigest()

@@ -95,7 +95,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
             if m.credential is not None:
                 cred = creds.get(m.credential)
                 if cred is None:
-                    if m.credential not in catalog.broken_names:
+                    if m.credential not in catalog.broken_names and not catalog.incomplete:
                         yield _at(
                             doc,
                             ["credential"],
@@ -159,7 +159,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     models = {model_slug(m.spec): m.spec for m in catalog.models}
     creds = {c.spec.name: c.spec for c in catalog.credentials}
     if not catalog.settings:
-        if models:
+        if models and not catalog.incomplete:
             first = catalog.models[0].doc
             yield Diagnostic(
                 first.path,
@@ -179,14 +179,16 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 "default-model-missing",
                 "set default_model to the slug of an enabled model",
             )
-    elif s.default_model not in models and s.default_model not in catalog.broken_names:
-        yield _at(
-            doc,
-            ["default_model"],
-            "default-model-unknown",
-            f"no model with slug '{s.default_model}' in the catalog",
-        )
-    elif s.default_model in models and not models[s.default_model].enabled:
+    elif s.default_model not in models:
+        # a model whose own document is broken is reported there, not again here
+        if s.default_model not in catalog.broken_names and not catalog.incomplete:
+            yield _at(
+                doc,
+                ["default_model"],
+                "default-model-unknown",
+                f"no model with slug '{s.default_model}' in the catalog",
+            )
+    elif not models[s.default_model].enabled:
         yield _at(
             doc,
             ["default_model"],
@@ -196,7 +198,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     if s.platform_credential is not None:
         cred = creds.get(s.platform_credential)
         if cred is None:
-            if s.platform_credential not in catalog.broken_names:
+            if s.platform_credential not in catalog.broken_names and not catalog.incomplete:
                 yield _at(
                     doc,
                     ["platform_credential"],

@@ -146,6 +146,12 @@ def _type_text(expected: Any) -> str:
     return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
 
 
+def _expecting(schema: Any) -> str:
+    """The field's description as a hint (it says what a valid value looks like)."""
+    text = schema.get("description") if isinstance(schema, dict) else None
+    return f"; expected: {text}" if isinstance(text, str) and text else ""
+
+
 def _describe(err: ValidationError) -> tuple[str, str]:
     """Code and message for one error. Never includes the offending value: it may be a secret."""
     v, schema = err.validator, err.schema
@@ -180,13 +186,22 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "type":
         return "wrong-type", f"must be {_type_text(expected)}"
     if v == "enum":
-        return "invalid-value", "must be one of: " + ", ".join(str(x) for x in expected)
+        allowed = [str(x) for x in expected]
+        close = (
+            difflib.get_close_matches(err.instance, allowed, n=1)
+            if isinstance(err.instance, str)
+            else []
+        )
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return "invalid-value", "must be one of: " + ", ".join(allowed) + hint
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
-        return "invalid-value", f"does not match the expected format ({expected})"
+        return "invalid-value", f"does not match the expected format ({expected})" + _expecting(
+            schema
+        )
     if v == "format":
-        return "invalid-value", f"is not a valid {expected}"
+        return "invalid-value", f"is not a valid {expected}" + _expecting(schema)
     if v == "minLength":
         return "invalid-value", "must not be empty" if expected == 1 else (
             f"must be at least {expected} characters"

@@ -238,6 +238,11 @@ def _syntax_diagnostic(path: str, err: yaml.YAMLError, text: str) -> Diagnostic:
     else:
         message = f"{context}, {problem}" if context else problem
         message = "invalid YAML: " + message
+        if "undefined alias" in problem:
+            message += (
+                " (an alias '*name' refers to an anchor '&name' defined earlier in the same "
+                "document)"
+            )
     return Diagnostic(path, line, col, "yaml-syntax", message)
 
 

@@ -8,7 +8,9 @@ from reconciler.diagnostics import has_errors
 from reconciler.render.diagnostics import render, summary
 
 
-def validate(catalog_dir: str, fmt: str, out: TextIO = sys.stdout) -> int:
+def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
+    # sys.stdout is looked up per call, not bound at import: it may be replaced (tests, CliRunner)
+    out = sys.stdout if out is None else out
     catalog = validate_catalog(catalog_dir)
     out.write(render(catalog.diagnostics, fmt))
     if fmt == "text":

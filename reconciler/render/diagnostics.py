@@ -28,9 +28,15 @@ def summary(diagnostics: Sequence[Diagnostic]) -> str:
     return f"{errors} error(s), {warnings} warning(s) in {files} file{plural}"
 
 
+def _one_line(text: str) -> str:
+    """Text output is one diagnostic per line, whatever a key or file name holds."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def render_text(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(
-        f"{_loc(d)}: {d.severity.value}[{d.code}]: {d.message}\n" for d in _sorted(diagnostics)
+        _one_line(f"{_loc(d)}: {d.severity.value}[{d.code}]: {d.message}") + "\n"
+        for d in _sorted(diagnostics)
     )
 
 
