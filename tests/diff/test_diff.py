@@ -1,0 +1,568 @@
+"""The pure diff: DesiredState x LiveState -> ordered plan. No database, no files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.diff.diff import DiffOptions, diff, secret_status
+from reconciler.diff.order import order_changes
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.state.desired import DesiredState
+from reconciler.state.live import (
+    LiveCredential,
+    LiveModel,
+    LiveSecret,
+    LiveSettings,
+    LiveState,
+    WorkflowRefs,
+)
+from reconciler.state.records import (
+    MODEL_FIELDS,
+    CredentialState,
+    ModelState,
+    SecretSpec,
+    SettingsState,
+)
+
+BASE: dict[str, Any] = {path: None for path, _ in MODEL_FIELDS} | {
+    "display_name": "M",
+    "deployment": "custom",
+    "provider": "openai",
+    "model_id": "m",
+    "context_window": 1000,
+    "capabilities.json_mode": False,
+    "capabilities.vision": False,
+    "capabilities.tool_use": False,
+    "enabled": True,
+}
+ENV_A = {"env": "KEY_A"}
+ENV_B = {"env": "KEY_B"}
+
+
+def model(slug: str, previous: tuple[str, ...] = (), **values: Any) -> ModelState:
+    return ModelState(slug, BASE | {k.replace("__", "."): v for k, v in values.items()}, previous)
+
+
+def live_model(
+    slug: str, *, managed: bool = True, active: bool = True, id: int = 0, **values: Any
+) -> LiveModel:
+    return LiveModel(id or abs(hash(slug)) % 10_000, model(slug, **values), managed, active)
+
+
+def cred(name: str, **secrets: SecretSpec) -> CredentialState:
+    return CredentialState(name, "openai", secrets=secrets)
+
+
+def live_cred(
+    name: str, *, managed: bool = True, id: int = 1, **secrets: LiveSecret
+) -> LiveCredential:
+    return LiveCredential(id, CredentialState(name, "openai"), managed, secrets)
+
+
+def live_secret(
+    ref: dict[str, str] | None = None, fp: str = "fp1", ver: str | None = None
+) -> LiveSecret:
+    return LiveSecret(ref if ref is not None else ENV_A, fp, ver, "sk-...abcd", "k1")
+
+
+def desired(
+    *models: ModelState,
+    creds: tuple[CredentialState, ...] = (),
+    settings: SettingsState | None = None,
+) -> DesiredState:
+    return DesiredState(
+        credentials={c.name: c for c in creds},
+        models={m.slug: m for m in models},
+        settings=settings,
+        catalog_digest="d",
+    )
+
+
+def live(
+    *models: LiveModel,
+    creds: tuple[LiveCredential, ...] = (),
+    refs: dict[str, WorkflowRefs] | None = None,
+    settings: LiveSettings | None = None,
+) -> LiveState:
+    return LiveState(
+        credentials={c.state.name: c for c in creds},
+        models={m.state.slug: m for m in models},
+        workflow_refs=refs or {},
+        settings=settings,
+        revision=7,
+    )
+
+
+def only(plan: Plan) -> Change:
+    assert not plan.errors, plan.errors
+    assert len(plan.changes) == 1, plan.changes
+    return plan.changes[0]
+
+
+def actions(plan: Plan) -> list[tuple[str, str, str]]:
+    return [(c.action.value, c.kind.value, c.key) for c in plan.changes]
+
+
+# --- models ------------------------------------------------------------------------------
+
+
+def test_create_lists_only_non_null_fields() -> None:
+    change = only(diff(desired(model("a", category="budget")), live()))
+    assert (change.action, change.kind, change.key) == (Action.CREATE, Kind.MODEL, "a")
+    assert change.fields["category"] == FieldChange(None, "budget")
+    assert change.fields["enabled"] == FieldChange(None, True)
+    assert "description" not in change.fields  # None values are not shown
+    assert all(fc.before is None for fc in change.fields.values())
+
+
+@pytest.mark.parametrize(
+    ("have", "want", "expected"),
+    [
+        ({"context_window": 1000}, {"context_window": 2000}, {"context_window": (1000, 2000)}),
+        (
+            {"display_name": "Old", "cost__input_per_token": 1e-6},
+            {"display_name": "New", "cost__input_per_token": 2e-6},
+            {"display_name": ("Old", "New"), "cost.input_per_token": (1e-6, 2e-6)},
+        ),
+        (
+            {"capabilities__reasoning": None},
+            {"capabilities__reasoning": "effort"},
+            {"capabilities.reasoning": (None, "effort")},
+        ),
+        ({"description": "x"}, {"description": None}, {"description": ("x", None)}),
+    ],
+)
+def test_update_shows_only_changed_fields(
+    have: dict[str, Any], want: dict[str, Any], expected: dict[str, tuple[Any, Any]]
+) -> None:
+    change = only(diff(desired(model("a", **want)), live(live_model("a", **have))))
+    assert change.action is Action.UPDATE
+    assert {k: (f.before, f.after) for k, f in change.fields.items()} == expected
+    assert not change.adopt
+    assert not change.breaking
+    assert change.warnings == ()
+
+
+def test_no_op_when_identical() -> None:
+    plan = diff(desired(model("a"), model("b")), live(live_model("a"), live_model("b")))
+    assert plan.changes == []
+    assert plan.errors == []
+    assert not plan.has_changes
+    assert plan.revision == 7
+    assert plan.catalog_digest == "d"
+
+
+def test_deactivate_active_managed_model_missing_from_catalog() -> None:
+    plan = diff(desired(model("a")), live(live_model("a"), live_model("gone")))
+    change = only(plan)
+    assert (change.action, change.key, change.fields) == (Action.DEACTIVATE, "gone", {})
+    assert not change.breaking
+
+
+def test_already_inactive_model_is_not_deactivated_again() -> None:
+    plan = diff(desired(model("a")), live(live_model("a"), live_model("gone", active=False)))
+    assert plan.changes == []
+
+
+def test_reactivate_inactive_model_back_in_catalog() -> None:
+    plan = diff(
+        desired(model("a", context_window=5)),
+        live(live_model("a", active=False, context_window=1000)),
+    )
+    change = only(plan)
+    assert change.action is Action.REACTIVATE
+    assert change.fields == {"context_window": FieldChange(1000, 5)}
+    # identical values still reactivate
+    assert only(diff(desired(model("a")), live(live_model("a", active=False)))).fields == {}
+
+
+def test_rename_via_previous_slugs_repoints_workflows() -> None:
+    plan = diff(
+        desired(model("new", ("older", "old"), display_name="New")),
+        live(
+            live_model("old", display_name="Old"),
+            refs={"old": WorkflowRefs(2, ("wf-a", "wf-b"))},
+        ),
+    )
+    change = only(plan)  # no deactivation of "old", no create of "new"
+    assert (change.action, change.key, change.previous_key) == (Action.RENAME, "new", "old")
+    assert change.title == "model old -> new"
+    assert change.fields == {"display_name": FieldChange("Old", "New")}
+    assert change.warnings == ("repoints 2 active workflows: wf-a, wf-b",)
+    assert not change.breaking
+
+
+def test_rename_without_workflows_has_no_warning() -> None:
+    change = only(diff(desired(model("new", ("old",))), live(live_model("old"))))
+    assert change.action is Action.RENAME
+    assert change.warnings == ()
+
+
+def test_rename_skipped_when_new_slug_already_exists() -> None:
+    plan = diff(desired(model("new", ("old",))), live(live_model("old"), live_model("new")))
+    assert actions(plan) == [("deactivate", "model", "old")]
+
+
+def test_no_rename_from_unmanaged_old_slug() -> None:
+    plan = diff(
+        desired(model("new", ("old",))),
+        live(live_model("old", managed=False), refs={"old": WorkflowRefs(1, ("wf",))}),
+    )
+    assert actions(plan) == [("create", "model", "new")]  # "old" is left alone entirely
+    assert plan.errors == []
+
+
+def test_rename_source_used_once() -> None:
+    plan = diff(
+        desired(model("x", ("old",)), model("y", ("old",))),
+        live(live_model("old")),
+    )
+    assert actions(plan) == [("rename", "model", "x"), ("create", "model", "y")]
+
+
+# --- ownership -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("same_values", [True, False])
+def test_unmanaged_model_collision_is_an_error_unless_adopted(same_values: bool) -> None:
+    values: dict[str, Any] = {} if same_values else {"context_window": 9}
+    want, have = desired(model("a")), live(live_model("a", managed=False, **values))
+    plan = diff(want, have)
+    assert plan.changes == []
+    assert len(plan.errors) == 1
+    assert "model 'a'" in plan.errors[0]
+    assert "--adopt" in plan.errors[0]
+
+    adopted = diff(want, have, DiffOptions(adopt=True))
+    change = only(adopted)
+    assert (change.action, change.adopt) == (Action.UPDATE, True)
+    assert change.fields == ({} if same_values else {"context_window": FieldChange(9, 1000)})
+
+
+def test_unmanaged_model_missing_from_catalog_is_never_deactivated() -> None:
+    plan = diff(desired(model("a")), live(live_model("a"), live_model("app", managed=False)))
+    assert plan.changes == []
+    assert plan.errors == []
+
+
+def test_unmanaged_credential_collision_and_adopt() -> None:
+    want = desired(creds=(cred("c", api_key=SecretSpec(ENV_A, fingerprint="fp1")),))
+    have = live(creds=(live_cred("c", managed=False, api_key=live_secret()),))
+    plan = diff(want, have)
+    assert plan.changes == []
+    assert "credential 'c'" in plan.errors[0]
+    change = only(diff(want, have, DiffOptions(adopt=True)))
+    assert (change.action, change.kind, change.adopt, change.fields) == (
+        Action.UPDATE,
+        Kind.CREDENTIAL,
+        True,
+        {},
+    )
+
+
+def test_unmanaged_credential_missing_from_catalog_is_never_deleted() -> None:
+    assert diff(desired(), live(creds=(live_cred("app", managed=False),))).changes == []
+
+
+def test_unmanaged_settings_collision() -> None:
+    want = desired(settings=SettingsState("a", None))
+    have = live(settings=LiveSettings(SettingsState("b", None), managed=False))
+    assert "settings 'settings'" in diff(want, have).errors[0]
+    change = only(diff(want, have, DiffOptions(adopt=True)))
+    assert change.adopt
+    assert change.fields == {"default_model": FieldChange("b", "a")}
+
+
+# --- credential deletion -------------------------------------------------------------------
+
+
+def test_credential_delete_blocked_by_model_that_stays() -> None:
+    plan = diff(
+        desired(model("keeper", credential="c")),
+        live(live_model("keeper", credential="c"), creds=(live_cred("c"),)),
+    )
+    assert plan.changes == []
+    assert len(plan.errors) == 1
+    assert "credential 'c'" in plan.errors[0]
+    assert "model keeper" in plan.errors[0]
+
+
+def test_credential_delete_blocked_by_unmanaged_active_model() -> None:
+    plan = diff(
+        desired(),
+        live(live_model("app", managed=False, credential="c"), creds=(live_cred("c"),)),
+    )
+    assert plan.changes == []
+    assert "model app" in plan.errors[0]
+
+
+def test_credential_delete_blocked_by_settings() -> None:
+    plan = diff(
+        desired(settings=SettingsState(None, "c")),
+        live(creds=(live_cred("c"),), settings=LiveSettings(SettingsState(None, "c"), True)),
+    )
+    assert "settings" in plan.errors[0]
+
+
+def test_credential_delete_allowed_when_users_are_deactivated() -> None:
+    plan = diff(
+        desired(model("other")),
+        live(
+            live_model("other"),
+            live_model("user", credential="c"),
+            live_model("old-user", active=False, credential="c"),
+            creds=(live_cred("c"),),
+        ),
+    )
+    assert plan.errors == []
+    assert actions(plan) == [("deactivate", "model", "user"), ("delete", "credential", "c")]
+
+
+def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
+    plan = diff(
+        desired(model("new", ("old",))),
+        live(live_model("old", credential="c"), creds=(live_cred("c"),)),
+    )
+    assert plan.errors == []
+    assert actions(plan) == [("rename", "model", "new"), ("delete", "credential", "c")]
+    assert plan.changes[0].fields == {"credential": FieldChange("c", None)}
+
+
+def test_no_prune_plans_no_removals() -> None:
+    state = live(
+        live_model("a"),
+        live_model("gone"),
+        live_model("b", context_window=1),
+        creds=(live_cred("c"),),
+    )
+    plan = diff(desired(model("a"), model("b")), state, DiffOptions(prune=False))
+    assert actions(plan) == [("update", "model", "b")]
+    assert plan.errors == []
+    assert plan.guards == []
+
+
+# --- ordering ------------------------------------------------------------------------------
+
+
+def test_apply_order_and_stable_sort_within_steps() -> None:
+    plan = diff(
+        desired(
+            model("zeta", credential="new-b"),
+            model("alpha", credential="new-a"),
+            model("mid", context_window=1),
+            creds=(cred("new-b"), cred("new-a")),
+            settings=SettingsState("alpha", None),
+        ),
+        live(
+            live_model("mid"),
+            live_model("z-gone"),
+            live_model("a-gone"),
+            live_model("b-gone", credential="old-cred"),
+            creds=(live_cred("old-cred", id=9), live_cred("a-old-cred", id=8)),
+        ),
+        DiffOptions(),
+    )
+    assert plan.errors == []
+    assert actions(plan) == [
+        ("create", "credential", "new-a"),
+        ("create", "credential", "new-b"),
+        ("create", "model", "alpha"),
+        ("update", "model", "mid"),
+        ("create", "model", "zeta"),
+        ("create", "settings", "settings"),
+        ("deactivate", "model", "a-gone"),
+        ("deactivate", "model", "b-gone"),
+        ("deactivate", "model", "z-gone"),
+        ("delete", "credential", "a-old-cred"),
+        ("delete", "credential", "old-cred"),
+    ]
+
+
+def test_order_changes_is_independent_of_input_order() -> None:
+    changes = [
+        Change(Action.DELETE, Kind.CREDENTIAL, "a"),
+        Change(Action.DEACTIVATE, Kind.MODEL, "b"),
+        Change(Action.UPDATE, Kind.SETTINGS, "settings"),
+        Change(Action.RENAME, Kind.MODEL, "c", previous_key="x"),
+        Change(Action.CREATE, Kind.MODEL, "a"),
+        Change(Action.UPDATE, Kind.CREDENTIAL, "z"),
+    ]
+    expected = [
+        "credential z",
+        "model a",
+        "model x -> c",
+        "settings settings",
+        "model b",
+        "credential a",
+    ]
+    assert [c.title for c in order_changes(changes)] == expected
+    assert [c.title for c in order_changes(list(reversed(changes)))] == expected
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("want", "have", "expected"),
+    [
+        (SecretSpec(ENV_A, fingerprint="fp1"), None, SecretStatus.ADDED),
+        (None, live_secret(), SecretStatus.REMOVED),
+        (SecretSpec(ENV_A, fingerprint="fp1"), live_secret(fp="fp1"), SecretStatus.UNCHANGED),
+        (SecretSpec(ENV_A, fingerprint="fp2"), live_secret(fp="fp1"), SecretStatus.CHANGED),
+        # fingerprint wins over source version
+        (SecretSpec(ENV_A, "fp1", "v2"), live_secret(fp="fp1", ver="v1"), SecretStatus.UNCHANGED),
+        (SecretSpec(ENV_A, source_version="v1"), live_secret(ver="v1"), SecretStatus.UNCHANGED),
+        (SecretSpec(ENV_A, source_version="v2"), live_secret(ver="v1"), SecretStatus.CHANGED),
+        (SecretSpec(ENV_A), live_secret(ver="v1"), SecretStatus.UNKNOWN),
+        (SecretSpec(ENV_A, source_version="v1"), live_secret(ver=None), SecretStatus.UNKNOWN),
+        # a different reference is a change, whatever is known about the value
+        (SecretSpec(ENV_B, fingerprint="fp1"), live_secret(fp="fp1"), SecretStatus.CHANGED),
+        (SecretSpec(ENV_B), live_secret(), SecretStatus.CHANGED),
+        (SecretSpec(ENV_A), live_secret(ref={}), SecretStatus.CHANGED),
+    ],
+)
+def test_secret_status(
+    want: SecretSpec | None, have: LiveSecret | None, expected: SecretStatus
+) -> None:
+    assert secret_status(want, have) is expected
+
+
+def _secret_plan(want: SecretSpec, have: LiveSecret) -> Plan:
+    return diff(
+        desired(creds=(cred("c", api_key=want),)),
+        live(creds=(live_cred("c", api_key=have),)),
+    )
+
+
+def test_changed_secret_is_a_field_change_without_values() -> None:
+    change = only(_secret_plan(SecretSpec(ENV_A, fingerprint="new"), live_secret(fp="old")))
+    assert change.action is Action.UPDATE
+    assert change.fields == {"api_key": FieldChange(None, None, SecretStatus.CHANGED)}
+
+
+def test_unchanged_secret_is_no_change() -> None:
+    plan = _secret_plan(SecretSpec(ENV_A, source_version="v1"), live_secret(ver="v1"))
+    assert plan.changes == []
+    assert plan.notes == []
+
+
+def test_unknown_secret_is_a_note_not_a_change() -> None:
+    plan = _secret_plan(SecretSpec(ENV_A), live_secret())
+    assert plan.changes == []
+    assert len(plan.notes) == 1
+    assert "c.api_key" in plan.notes[0]
+
+
+def test_new_credential_secret_is_added_and_removed_field_is_removed() -> None:
+    plan = diff(
+        desired(creds=(cred("new", api_key=SecretSpec(ENV_A)), cred("old"))),
+        live(creds=(live_cred("old", api_key=live_secret()),)),
+    )
+    assert actions(plan) == [("create", "credential", "new"), ("update", "credential", "old")]
+    assert plan.changes[0].fields["api_key"].secret is SecretStatus.ADDED
+    assert plan.changes[1].fields == {"api_key": FieldChange(None, None, SecretStatus.REMOVED)}
+
+
+# --- workflow impact -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("refs", "warning"),
+    [
+        (WorkflowRefs(1, ("only",)), "referenced by 1 active workflow: only"),
+        (WorkflowRefs(3, ("a", "b", "c")), "referenced by 3 active workflows: a, b, c"),
+        (WorkflowRefs(5, ("a", "b", "c")), "referenced by 5 active workflows: a, b, c, ..."),
+    ],
+)
+def test_deactivate_warns_about_workflows_and_is_breaking(refs: WorkflowRefs, warning: str) -> None:
+    change = only(diff(desired(), live(live_model("used"), refs={"used": refs})))
+    assert change.action is Action.DEACTIVATE
+    assert change.warnings == (warning,)
+    assert change.breaking
+
+
+def test_disabling_a_used_model_is_breaking() -> None:
+    plan = diff(
+        desired(model("m", enabled=False)),
+        live(live_model("m"), refs={"m": WorkflowRefs(4, ("w1", "w2", "w3"))}),
+    )
+    change = only(plan)
+    assert change.action is Action.UPDATE
+    assert change.breaking
+    assert change.warnings == ("disabling: referenced by 4 active workflows: w1, w2, w3, ...",)
+    assert [g.name for g in plan.guards] == ["breaking"]
+
+
+@pytest.mark.parametrize(
+    ("have_enabled", "want_enabled", "refs"),
+    [
+        (True, False, None),  # disabled but unused
+        (False, True, WorkflowRefs(1, ("w",))),  # enabling is never breaking
+        (True, True, WorkflowRefs(1, ("w",))),  # other field changes on a used model
+    ],
+)
+def test_not_breaking(have_enabled: bool, want_enabled: bool, refs: WorkflowRefs | None) -> None:
+    plan = diff(
+        desired(model("m", enabled=want_enabled, context_window=5)),
+        live(live_model("m", enabled=have_enabled), refs={"m": refs} if refs else {}),
+    )
+    change = only(plan)
+    assert not change.breaking
+    assert change.warnings == ()
+    assert plan.guards == []
+
+
+# --- guards through the diff ---------------------------------------------------------------
+
+
+def _many(n: int, prefix: str = "m") -> list[LiveModel]:
+    return [live_model(f"{prefix}{i:03d}", id=i + 1) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("total", "removed", "tripped"),
+    [
+        (20, 6, True),  # 30% and more than 5
+        (24, 6, False),  # exactly 25% is not more than 25%
+        (30, 6, False),  # 20%
+        (10, 5, False),  # 50% but only 5
+        (4, 4, True),  # all of them, even when few
+        (1, 1, True),
+        (8, 5, False),
+        (100, 26, True),
+        (100, 25, False),
+    ],
+)
+def test_mass_removal_guard(total: int, removed: int, tripped: bool) -> None:
+    models = _many(total)
+    keep = [m.state for m in models[removed:]]
+    plan = diff(desired(*keep), live(*models))
+    assert len(plan.changes) == removed
+    assert [g.name for g in plan.guards] == (["mass-removal"] if tripped else [])
+    if tripped:
+        guard = plan.guards[0]
+        assert guard.flag == "--allow-mass-removal"
+        assert f"{removed} of {total}" in guard.message
+        assert plan.refused_by(set()) == [guard]
+        assert plan.refused_by({"--allow-mass-removal"}) == []
+
+
+def test_mass_removal_ignores_unmanaged_and_inactive_models() -> None:
+    models = [*_many(3), *_many(10, "app"), *_many(10, "dead")]
+    models = [
+        m
+        if m.state.slug.startswith("m")
+        else live_model(
+            m.state.slug,
+            managed=not m.state.slug.startswith("app"),
+            active=not m.state.slug.startswith("dead"),
+        )
+        for m in models
+    ]
+    plan = diff(desired(), live(*models))
+    assert [c.key for c in plan.changes] == ["m000", "m001", "m002"]
+    assert [g.name for g in plan.guards] == ["mass-removal"]
+    assert "3 of 3" in plan.guards[0].message
+    assert "(all)" in plan.guards[0].message
