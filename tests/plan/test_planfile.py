@@ -1,0 +1,136 @@
+"""Plan files: round trip of the desired state, signatures, refusal of foreign files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.diff.diff import DiffOptions
+from reconciler.errors import PlanError
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.planfile import (
+    desired_from_dict,
+    desired_to_dict,
+    plan_signature,
+    read_plan_file,
+    write_plan_file,
+)
+from reconciler.state.desired import DesiredState
+from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
+
+SECRET = "sk-CANARY-never-in-a-plan-file-123"
+
+
+def _desired() -> DesiredState:
+    return DesiredState(
+        credentials={
+            "c": CredentialState(
+                "c",
+                "bedrock",
+                "C",
+                "desc",
+                {"region": "us-east-1"},
+                {"api_key": SecretSpec({"env": "K"}, fingerprint="fp", source_version="v")},
+            )
+        },
+        models={
+            "m": ModelState("m", {"display_name": "M", "cost.input_per_token": 1e-6}, ("old",))
+        },
+        settings=SettingsState("m", "c"),
+        catalog_digest="abc",
+    )
+
+
+def test_desired_round_trip_keeps_references_and_drops_stamps() -> None:
+    data = json.loads(json.dumps(desired_to_dict(_desired())))
+    back = desired_from_dict(data, "abc")
+    original = _desired()
+    assert back.models == original.models
+    assert back.settings == original.settings
+    assert back.catalog_digest == "abc"
+    cred = back.credentials["c"]
+    assert cred.config == {"region": "us-east-1"}
+    assert cred.secrets == {"api_key": SecretSpec({"env": "K"})}  # no fingerprint saved
+
+
+def test_write_and_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plan = Plan(
+        changes=[Change(Action.CREATE, Kind.MODEL, "m", {"display_name": FieldChange(None, "M")})],
+        catalog_digest="abc",
+        revision=12,
+    )
+    options = DiffOptions(adopt=True, prune=False)
+    write_plan_file(str(path), plan, _desired(), options, "cat", {"rendered": True})
+    saved = read_plan_file(str(path))
+    assert saved.revision == 12
+    assert saved.catalog_digest == "abc"
+    assert saved.options == options
+    assert saved.catalog_dir == "cat"
+    assert saved.signature == plan_signature(plan)
+    assert saved.desired.models == _desired().models
+    assert not list(tmp_path.glob("*.tmp"))
+    assert SECRET not in path.read_text()
+    assert "fp" not in json.loads(path.read_text())["desired"]["credentials"]["c"]["secrets"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "{}",
+        json.dumps({"kind": "reconciler-plan", "format_version": "99"}),
+        json.dumps({"kind": "reconciler-plan", "format_version": "1"}),
+    ],
+)
+def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    with pytest.raises(PlanError, match="cannot read plan file"):
+        read_plan_file(str(path))
+
+
+def test_missing_plan_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PlanError):
+        read_plan_file(str(tmp_path / "nope.json"))
+
+
+def _update(fields: dict[str, FieldChange], **kw: object) -> Change:
+    return Change(Action.UPDATE, Kind.CREDENTIAL, "c", fields, **kw)  # type: ignore[arg-type]
+
+
+def test_signature_ignores_secret_only_updates() -> None:
+    base = Plan(changes=[Change(Action.CREATE, Kind.MODEL, "m")])
+    secret_only = Plan(
+        changes=[
+            Change(Action.CREATE, Kind.MODEL, "m"),
+            _update({"api_key": FieldChange(None, None, SecretStatus.CHANGED)}),
+        ]
+    )
+    assert plan_signature(base) == plan_signature(secret_only)
+
+
+def test_signature_changes_with_what_is_written() -> None:
+    a = Plan(changes=[_update({"description": FieldChange("x", "y")})])
+    b = Plan(changes=[_update({"description": FieldChange("x", "z")})])
+    adopt = Plan(
+        changes=[_update({"api_key": FieldChange(None, None, SecretStatus.CHANGED)}, adopt=True)]
+    )
+    rename = Plan(changes=[Change(Action.RENAME, Kind.MODEL, "n", previous_key="o")])
+    rename2 = Plan(changes=[Change(Action.RENAME, Kind.MODEL, "n", previous_key="p")])
+    sigs = {plan_signature(p) for p in (a, b, adopt, rename, rename2, Plan())}
+    assert len(sigs) == 6
+    # secret status differences do not matter, plain field changes do
+    with_secret = Plan(
+        changes=[
+            _update(
+                {
+                    "description": FieldChange("x", "y"),
+                    "api_key": FieldChange(None, None, SecretStatus.ADDED),
+                }
+            )
+        ]
+    )
+    assert plan_signature(with_secret) == plan_signature(a)
