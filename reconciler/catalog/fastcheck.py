@@ -1,0 +1,259 @@
+"""A fast yes/no pre-check of a document against the published JSON Schemas.
+
+``jsonschema`` stays the authority: it produces every diagnostic. It is also slow (a new
+validator object per sub-schema per document), so ``schema_diagnostics`` first asks this
+checker, compiled once from the same schema files into plain closures, whether a document is
+valid, and runs ``jsonschema`` only when it is not.
+
+The checker must never accept what ``jsonschema`` rejects. It therefore understands only the
+keywords the published schemas use, is stricter where in doubt (``integer`` is an ``int``,
+``enum`` compares types too), and refuses to compile a schema with any other keyword, in which
+case every document goes through ``jsonschema``. A property test compares the two.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+# Keywords with no effect on validity.
+_ANNOTATIONS = frozenset(
+    {
+        "$id",
+        "$schema",
+        "$defs",  # definitions are reached through $ref
+        "title",
+        "description",
+        "default",
+        "examples",
+        "x-secret-reference",
+    }
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+class Unsupported(Exception):
+    """The schema uses something this checker does not implement."""
+
+
+def _is_number(x: Any) -> bool:
+    return (x.__class__ is int or x.__class__ is float) and x.__class__ is not bool
+
+
+_TYPES: dict[str, Check] = {
+    "string": lambda x: x.__class__ is str,
+    "integer": lambda x: x.__class__ is int,
+    "number": _is_number,
+    "boolean": lambda x: x.__class__ is bool,
+    "object": lambda x: x.__class__ is dict,
+    "array": lambda x: x.__class__ is list,
+    "null": lambda x: x is None,
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality, strictly: same type and equal value (no 1 == True == 1.0)."""
+    return a.__class__ is b.__class__ and a == b
+
+
+def _is_date(x: Any) -> bool:
+    if x.__class__ is not str:
+        return True  # formats only constrain strings
+    if not _DATE.fullmatch(x):
+        return False
+    try:
+        datetime.date.fromisoformat(x)
+    except ValueError:
+        return False
+    return True
+
+
+class _Compiler:
+    def __init__(self, resources: Mapping[str, Mapping[str, Any]]) -> None:
+        self.resources = resources
+        self.memo: dict[tuple[str, str], Check] = {}
+
+    def ref(self, base: str, ref: str) -> Check:
+        if ref.startswith("#"):
+            uri, pointer = base, ref[1:]
+        elif "#" in ref:
+            uri, pointer = ref.split("#", 1)
+        else:
+            uri, pointer = ref, ""
+        if uri not in self.resources:
+            raise Unsupported(f"unknown $ref {ref!r}")
+        key = (uri, pointer)
+        if key not in self.memo:
+            target: Any = self.resources[uri]
+            for part in [p for p in pointer.split("/") if p]:
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or part not in target:
+                    raise Unsupported(f"unresolvable $ref {ref!r}")
+                target = target[part]
+            slot: list[Check] = []
+            self.memo[key] = lambda x: slot[0](x)  # placeholder while a recursive ref compiles
+            slot.append(self.compile(target, uri))
+            self.memo[key] = slot[0]
+        return self.memo[key]
+
+    def compile(self, schema: Any, base: str) -> Check:
+        if schema is True:
+            return _always
+        if schema is False:
+            return _never
+        if not isinstance(schema, dict):
+            raise Unsupported("schema is not an object")
+        base = schema.get("$id", base)
+        if "else" in schema or "patternProperties" in schema:
+            raise Unsupported("else / patternProperties")
+        checks = [
+            self.keyword(schema, key, value, base)
+            for key, value in schema.items()
+            if key not in _ANNOTATIONS and key != "then"
+        ]
+        if not checks:
+            return _always
+        if len(checks) == 1:
+            return checks[0]
+        return _all_of(checks)
+
+    def keyword(self, schema: dict[str, Any], key: str, value: Any, base: str) -> Check:
+        """One keyword of ``schema`` as a check."""
+        simple = _SIMPLE.get(key)
+        if simple is not None:
+            return simple(value)
+        if key == "properties":
+            return _properties({k: self.compile(v, base) for k, v in value.items()})
+        if key == "additionalProperties":
+            return _additional(frozenset(schema.get("properties", {})), self.compile(value, base))
+        if key == "items":
+            return _items(self.compile(value, base))
+        if key in ("allOf", "anyOf", "oneOf"):
+            parts = [self.compile(s, base) for s in value]
+            return {"allOf": _all_of, "anyOf": _any_of, "oneOf": _one_of}[key](parts)
+        if key == "not":
+            return _not(self.compile(value, base))
+        if key == "if":
+            return _if_then(self.compile(value, base), self.compile(schema.get("then", True), base))
+        if key == "$ref":
+            return self.ref(base, value)
+        raise Unsupported(f"keyword {key!r}")
+
+
+def _always(x: Any) -> bool:
+    return True
+
+
+def _never(x: Any) -> bool:
+    return False
+
+
+def _type(value: Any) -> Check:
+    fns = [_TYPES[n] for n in (value if isinstance(value, list) else [value])]
+    return lambda x: any(f(x) for f in fns)
+
+
+def _enum(value: Any) -> Check:
+    options = list(value)
+    return lambda x: any(_same(x, v) for v in options)
+
+
+def _const(value: Any) -> Check:
+    return lambda x: _same(x, value)
+
+
+def _pattern(value: Any) -> Check:
+    rx = re.compile(value)
+    return lambda x: x.__class__ is not str or rx.search(x) is not None
+
+
+def _format(value: Any) -> Check:
+    if value != "date":
+        raise Unsupported(f"format {value!r}")
+    return _is_date
+
+
+def _min_length(value: Any) -> Check:
+    return lambda x: x.__class__ is not str or len(x) >= value
+
+
+def _minimum(value: Any) -> Check:
+    return lambda x: not _is_number(x) or x >= value
+
+
+def _exclusive_minimum(value: Any) -> Check:
+    return lambda x: not _is_number(x) or x > value
+
+
+def _required(value: Any) -> Check:
+    names = list(value)
+    return lambda x: x.__class__ is not dict or all(k in x for k in names)
+
+
+_SIMPLE: dict[str, Callable[[Any], Check]] = {
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "pattern": _pattern,
+    "format": _format,
+    "minLength": _min_length,
+    "minimum": _minimum,
+    "exclusiveMinimum": _exclusive_minimum,
+    "required": _required,
+}
+
+
+def _properties(props: dict[str, Check]) -> Check:
+    def check(x: Any) -> bool:
+        if x.__class__ is not dict:
+            return True
+        for k, v in x.items():
+            f = props.get(k)
+            if f is not None and not f(v):
+                return False
+        return True
+
+    return check
+
+
+def _additional(known: frozenset[str], extra: Check) -> Check:
+    return lambda x: (
+        x.__class__ is not dict or all(extra(v) for n, v in x.items() if n not in known)
+    )
+
+
+def _items(item: Check) -> Check:
+    return lambda x: x.__class__ is not list or all(item(v) for v in x)
+
+
+def _all_of(parts: list[Check]) -> Check:
+    return lambda x: all(f(x) for f in parts)
+
+
+def _any_of(parts: list[Check]) -> Check:
+    return lambda x: any(f(x) for f in parts)
+
+
+def _one_of(parts: list[Check]) -> Check:
+    return lambda x: sum(1 for f in parts if f(x)) == 1
+
+
+def _not(inner: Check) -> Check:
+    return lambda x: not inner(x)
+
+
+def _if_then(cond: Check, then: Check) -> Check:
+    return lambda x: not cond(x) or then(x)
+
+
+def compile_schema(root: Mapping[str, Any], resources: Mapping[str, Mapping[str, Any]]) -> Check:
+    """A yes/no validator for ``root``; ``resources`` maps schema ``$id`` to schema.
+
+    Raises ``Unsupported`` when the schema uses a keyword this module does not implement."""
+    base = str(root.get("$id", ""))
+    compiler = _Compiler({**resources, base: root})
+    return compiler.compile(root, base)
