@@ -70,10 +70,13 @@ def test_batches_of_twenty(aws_endpoint: str) -> None:
     assert [op for op, _ in calls.ops if op != "BatchGetSecretValue"] == []
 
 
-def test_same_secret_read_once_for_several_keys(aws_endpoint: str) -> None:
+def test_same_secret_read_once_for_several_keys(
+    aws_endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
     client().create_secret(
         Name="shared", SecretString=json.dumps({"access": "AKIA-access-0001", "secret": CANARY})
     )
+    caplog.set_level(logging.DEBUG)  # botocore logs response bodies at DEBUG
     refs = [aref("shared", json_key="access"), aref("shared", json_key="secret"), aref("shared")]
     calls = Calls()
     out = resolve_values(refs, ROOT)
@@ -81,7 +84,8 @@ def test_same_secret_read_once_for_several_keys(aws_endpoint: str) -> None:
     assert out.values[ref_key(refs[1])].reveal() == CANARY
     assert json.loads(out.values[ref_key(refs[2])].reveal())["secret"] == CANARY
     assert [b["SecretIdList"] for b in calls.named("BatchGetSecretValue")] == [["shared"]]
-    assert_no_canary(out)
+    assert "BatchGetSecretValue" in caplog.text  # botocore did log at DEBUG...
+    assert_no_canary(out, caplog.text)  # ...but never the secret
 
 
 def test_missing_secret_and_json_key_errors(
@@ -172,3 +176,17 @@ def test_unreachable_endpoint(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch
     ref = aref("anything")
     out = resolve_values([ref], ROOT)
     assert "cannot reach AWS Secrets Manager" in out.errors[ref_key(ref)]
+
+
+def test_no_region_anywhere(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    boto3.setup_default_session()
+    ref = aref("anything")
+    out = resolve_values([ref], ROOT)
+    assert out.errors[ref_key(ref)] == (
+        "AWS secret anything: no AWS region: set region in the reference, AWS_REGION or "
+        "AWS_DEFAULT_REGION"
+    )
+    regional = aref("anything", region="us-east-1")
+    assert "ResourceNotFound" in resolve_values([regional], ROOT).errors[ref_key(regional)]
