@@ -39,19 +39,30 @@ def sops_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SopsCatalog
     return SopsCatalog(root, identity, recipient, key_file, find_sops())
 
 
-@pytest.fixture
-def aws_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A moto server on a free local port; the AWS environment points boto3 at it."""
-    import boto3
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server for the session (each test resets its state)."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean moto server; the AWS environment points boto3 at it."""
+    import boto3
+    import requests
+
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
@@ -60,7 +71,6 @@ def aws_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     boto3.setup_default_session()  # a fresh default session reads this environment
     try:
-        yield endpoint
+        yield moto_server
     finally:
-        server.stop()
         boto3.DEFAULT_SESSION = None
