@@ -4,6 +4,7 @@ and a click runner for the real CLI."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +189,26 @@ def revision(url: str) -> int:
 
 def cli(args: Sequence[str], env: Mapping[str, str] | None = None) -> Result:
     """Run the real CLI in-process; stdin is not a terminal (non-interactive)."""
+    # reconciler.commands.{plan,apply} bind ``out: TextIO = sys.stdout`` when first imported,
+    # so a second in-process invocation would write to the first runner's stream. Forget the
+    # modules so the command's lazy import binds this runner's stdout, as a fresh process would.
+    for name in ("reconciler.commands.apply", "reconciler.commands.plan"):
+        sys.modules.pop(name, None)
     runner = CliRunner()
     merged = {**os.environ, **(env or {})}
     return runner.invoke(main, list(args), env=merged, catch_exceptions=False)
+
+
+EXAMPLE_SECRETS = {
+    "OPENROUTER_API_KEY": "sk-or-CANARY-openrouter-0000000001",
+    "ANTHROPIC_API_KEY": "sk-ant-CANARY-anthropic-000000002",
+    "OPENAI_API_KEY": "sk-proj-CANARY-openai-00000000003",
+    "CANARY_KEY": CANARY,
+}
+
+
+def secret_env() -> dict[str, str]:
+    """A fresh registry key plus canary values for every env secret the test catalogs use."""
+    from reconciler.secrets.crypto import KEY_ENV, generate_key_text
+
+    return {KEY_ENV: generate_key_text(), "RECONCILER_ACTOR": "test-actor", **EXAMPLE_SECRETS}

@@ -1,0 +1,371 @@
+"""Apply against a real registry, on SQLite and PostgreSQL, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_helpers import (
+    EXAMPLE_SECRETS,
+    cli,
+    credential_doc,
+    dump,
+    execute,
+    insert_app_credential,
+    insert_app_model,
+    insert_workflows,
+    model_doc,
+    revision,
+    rows,
+    scalar,
+    secret_env,
+    write_catalog,
+)
+
+from reconciler.db import tables as t
+from reconciler.secrets.crypto import keyring_from_env, secret_context
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = str(REPO / "catalog")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = secret_env()
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def apply(url: str, catalog: str | Path, *extra: str) -> Any:
+    return cli(["apply", "--catalog", str(catalog), "--db", url, "--auto-approve", *extra])
+
+
+def plan(url: str, catalog: str | Path, *extra: str) -> Any:
+    return cli(["plan", "--catalog", str(catalog), "--db", url, *extra])
+
+
+def managed_models(url: str) -> dict[str, tuple[Any, ...]]:
+    found = rows(
+        url, "SELECT slug, id, active, deactivated_at FROM models WHERE managed = :m", m=True
+    )
+    return {r[0]: r[1:] for r in found}
+
+
+def test_example_catalog_apply_is_idempotent_and_audited(registry_url: str, env: Any) -> None:
+    result = apply(registry_url, EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 19 created" in result.output
+
+    again = plan(registry_url, EXAMPLE, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output
+    second = apply(registry_url, EXAMPLE)
+    assert second.exit_code == 0
+    assert scalar(registry_url, "SELECT count(*) FROM reconcile_runs") == 1  # no-op: no audit
+
+    (run,) = rows(
+        registry_url,
+        "SELECT actor, counts, revision_before, revision_after, plan_digest, catalog_digest, "
+        "options FROM reconcile_runs",
+    )
+    actor, counts, before, after, plan_digest, catalog_digest, options = run
+    counts = json.loads(counts) if isinstance(counts, str) else counts
+    options = json.loads(options) if isinstance(options, str) else options
+    assert actor == "test-actor"
+    assert counts == {
+        "create": 19,
+        "update": 0,
+        "rename": 0,
+        "reactivate": 0,
+        "deactivate": 0,
+        "delete": 0,
+    }
+    assert before == 0
+    assert after == revision(registry_url) > 0
+    assert len(plan_digest) == len(catalog_digest) == 64
+    assert options == {"adopt": False, "prune": True, "allowed": []}
+    assert scalar(registry_url, "SELECT count(*) FROM models WHERE managed = :t", t=True) == 15
+    assert scalar(registry_url, "SELECT count(*) FROM credential_secrets") == 3
+
+
+def test_registry_holds_ciphertext_only(registry_url: str, env: Any) -> None:
+    assert apply(registry_url, EXAMPLE).exit_code == 0
+    text = repr(dump(registry_url))
+    for value in EXAMPLE_SECRETS.values():
+        assert value not in text
+        assert value[4:-4] not in text  # not even the middle of it
+    keyring = keyring_from_env()
+    assert keyring is not None
+    found = rows(
+        registry_url,
+        "SELECT c.name, s.field, s.key_id, s.ciphertext, s.preview FROM credential_secrets s "
+        "JOIN credentials c ON c.id = s.credential_id ORDER BY c.name",
+    )
+    assert [r[0] for r in found] == ["platform-openrouter", "prod-anthropic", "prod-openai"]
+    for name, field, key_id, ciphertext, preview in found:
+        value = keyring.decrypt(key_id, ciphertext, secret_context(name, field)).reveal()
+        assert value in EXAMPLE_SECRETS.values()
+        assert preview.endswith(value[-4:])
+
+
+def test_plan_file_applies_when_nothing_moved(registry_url: str, env: Any, tmp_path: Path) -> None:
+    planfile = tmp_path / "plan.json"
+    made = plan(registry_url, EXAMPLE, "--out", str(planfile))
+    assert made.exit_code == 0, made.output
+    for value in EXAMPLE_SECRETS.values():
+        assert value not in planfile.read_text()
+    done = cli(["apply", str(planfile), "--catalog", EXAMPLE, "--db", registry_url])
+    assert done.exit_code == 0, done.output
+    assert plan(registry_url, EXAMPLE, "--detailed-exitcode").exit_code == 0
+
+
+def test_stale_plan_refused_when_registry_changed(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    assert apply(registry_url, root).exit_code == 0
+    write_catalog(root, [model_doc("a", context_window=5), model_doc("b")])
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    # the application edits a managed row; the triggers bump the revision
+    execute(registry_url, "UPDATE models SET description = 'edited by app' WHERE slug = 'b'")
+    before = dump(registry_url)
+    refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert refused.exit_code == 1
+    assert "plan is stale" in refused.output
+    assert dump(registry_url) == before
+
+
+def test_stale_plan_refused_when_catalog_changed(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    write_catalog(root, [model_doc("a", context_window=5)])
+    before = dump(registry_url)
+    refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert refused.exit_code == 1
+    assert "plan is stale" in refused.output
+    assert "catalog" in refused.output
+    assert dump(registry_url) == before
+
+
+_MANAGED = {
+    name: list(t.metadata.tables[name].c.keys()).index("managed")
+    for name in ("credentials", "models")
+}
+
+
+def _unmanaged(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    tables = dump(url, ("credentials", "models", "workflows"))
+    return {
+        "credentials": [r for r in tables["credentials"] if not r[_MANAGED["credentials"]]],
+        "models": [r for r in tables["models"] if not r[_MANAGED["models"]]],
+        "workflows": tables["workflows"],
+    }
+
+
+def test_unmanaged_rows_are_untouched(registry_url: str, env: Any, tmp_path: Path) -> None:
+    insert_app_credential(registry_url, "app-cred")
+    insert_app_model(registry_url, "app-model")
+    insert_app_model(registry_url, "app-old", active=False)
+    insert_workflows(registry_url, [("wf-app", "app-model"), ("wf-x", "gpt-4o")])
+    before = _unmanaged(registry_url)
+    assert before["models"]  # the column index picked the right rows
+    assert apply(registry_url, EXAMPLE).exit_code == 0
+    # prune everything the catalog manages: unmanaged rows still stay
+    root = write_catalog(tmp_path / "cat", [model_doc("only")])
+    pruned = apply(registry_url, root, "--allow-mass-removal", "--allow-breaking")
+    assert pruned.exit_code == 0, pruned.output
+    assert _unmanaged(registry_url) == before
+    assert scalar(registry_url, "SELECT count(*) FROM credentials") == 1  # only app-cred left
+
+
+def test_collision_needs_adopt(registry_url: str, env: Any, tmp_path: Path) -> None:
+    insert_app_model(registry_url, "a", display_name="App A", context_window=1)
+    app_id = scalar(registry_url, "SELECT id FROM models WHERE slug = 'a'")
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    before = dump(registry_url)
+    refused = apply(registry_url, root)
+    assert refused.exit_code == 1
+    assert "model 'a'" in refused.output
+    assert "--adopt" in refused.output
+    assert dump(registry_url) == before
+
+    adopted = apply(registry_url, root, "--adopt")
+    assert adopted.exit_code == 0, adopted.output
+    row = rows(
+        registry_url,
+        "SELECT id, managed, display_name, context_window FROM models WHERE slug = 'a'",
+    )
+    assert row == [(app_id, True, "Model a", 1000)]
+    assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0
+
+
+def test_guards_refuse_and_flags_allow(registry_url: str, env: Any, tmp_path: Path) -> None:
+    docs = [model_doc(f"m{i}") for i in range(8)]
+    root = write_catalog(tmp_path / "cat", docs)
+    assert apply(registry_url, root).exit_code == 0
+    insert_workflows(registry_url, [("wf-1", "m1")])
+
+    write_catalog(root, docs[:2])  # deactivates 6 of 8
+    before = dump(registry_url)
+    refused = apply(registry_url, root)
+    assert refused.exit_code == 1
+    assert "--allow-mass-removal" in refused.output
+    assert "--allow-breaking" not in refused.output
+    assert dump(registry_url) == before
+
+    write_catalog(root, [docs[0]])  # also removes m1, which wf-1 uses
+    refused = apply(registry_url, root, "--allow-mass-removal")
+    assert refused.exit_code == 1
+    assert "--allow-breaking" in refused.output
+    assert "m1" in refused.output
+    assert dump(registry_url) == before
+
+    done = apply(registry_url, root, "--allow-mass-removal", "--allow-breaking")
+    assert done.exit_code == 0, done.output
+    assert {s for s, (_, active, _) in managed_models(registry_url).items() if active} == {"m0"}
+
+
+def test_rename_repoints_workflows(registry_url: str, env: Any, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("old"), model_doc("keep")])
+    assert apply(registry_url, root).exit_code == 0
+    old_id = managed_models(registry_url)["old"][0]
+    insert_workflows(registry_url, [("wf-1", "old"), ("wf-2", "old"), ("wf-3", "keep")])
+    insert_workflows(registry_url, [("wf-off", "old")], active=False)
+    write_catalog(
+        root, [model_doc("new", previous_slugs=["old"]), model_doc("keep")], default_model="new"
+    )
+    planned = plan(registry_url, root)
+    assert "old -> new" in planned.output
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    models = managed_models(registry_url)
+    assert set(models) == {"new", "keep"}
+    assert models["new"][0] == old_id
+    assert rows(registry_url, "SELECT name, model_slug FROM workflows ORDER BY name") == [
+        ("wf-1", "new"),
+        ("wf-2", "new"),
+        ("wf-3", "keep"),
+        ("wf-off", "new"),
+    ]
+    assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0
+
+
+def test_deactivate_and_reactivate(registry_url: str, env: Any, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    assert apply(registry_url, root).exit_code == 0
+    b_id = managed_models(registry_url)["b"][0]
+    write_catalog(root, [model_doc("a")])
+    assert apply(registry_url, root).exit_code == 0
+    _, active, deactivated_at = managed_models(registry_url)["b"]
+    assert not active
+    assert deactivated_at is not None
+    write_catalog(root, [model_doc("a"), model_doc("b", context_window=99)])
+    assert "reactivate" in plan(registry_url, root).output
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    assert "1 reactivated" in done.output
+    assert managed_models(registry_url)["b"] == (b_id, True, None)
+    assert scalar(registry_url, "SELECT context_window FROM models WHERE slug = 'b'") == 99
+
+
+def test_credential_delete_cascades_secrets(registry_url: str, env: Any, tmp_path: Path) -> None:
+    root = write_catalog(
+        tmp_path / "cat",
+        [model_doc("a"), model_doc("uses-c", credential="c"), model_doc("b")],
+        [credential_doc("c"), credential_doc("d", env="OPENAI_API_KEY")],
+    )
+    assert apply(registry_url, root).exit_code == 0
+    assert scalar(registry_url, "SELECT count(*) FROM credential_secrets") == 2
+    write_catalog(
+        root, [model_doc("a"), model_doc("b")], [credential_doc("d", env="OPENAI_API_KEY")]
+    )
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    assert rows(registry_url, "SELECT name FROM credentials") == [("d",)]
+    assert scalar(registry_url, "SELECT count(*) FROM credential_secrets") == 1
+    assert rows(registry_url, "SELECT active, credential_id FROM models WHERE slug = 'uses-c'") == [
+        (False, None)
+    ]
+
+
+def test_credential_delete_blocked_while_used(registry_url: str, env: Any, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")], [credential_doc("c")])
+    assert apply(registry_url, root).exit_code == 0
+    cred_id = scalar(registry_url, "SELECT id FROM credentials WHERE name = 'c'")
+    insert_app_model(registry_url, "app-user", credential_id=cred_id)
+    write_catalog(root, [model_doc("a")])
+    before = dump(registry_url)
+    refused = apply(registry_url, root)
+    assert refused.exit_code == 1
+    assert "model app-user" in refused.output
+    assert dump(registry_url) == before
+
+
+def test_missing_secret_writes_nothing(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")], [credential_doc("c", env="NOPE")])
+    monkeypatch.delenv("NOPE", raising=False)
+    before = dump(registry_url)
+    failed = apply(registry_url, root)
+    assert failed.exit_code == 1
+    assert "NOPE" in failed.output
+    assert dump(registry_url) == before
+
+
+_PG_FAIL = """
+CREATE FUNCTION test_fail_audit() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'audit insert refused by test'; END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def test_failed_last_write_rolls_everything_back(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    """Everything is written, then the audit row (the last write) fails: nothing remains."""
+    root = write_catalog(
+        tmp_path / "cat",
+        [model_doc(f"m{i}") for i in range(6)],
+        [credential_doc("c")],
+    )
+    assert apply(registry_url, root).exit_code == 0
+    insert_workflows(registry_url, [("wf", "m0")])
+    write_catalog(
+        root,
+        [
+            model_doc("m0", previous_slugs=[]),
+            model_doc("renamed", previous_slugs=["m1"]),
+            model_doc("m2", context_window=5),
+            model_doc("m3"),
+            model_doc("m4"),
+            model_doc("fresh", credential="d"),
+        ],
+        [credential_doc("d", env="OPENAI_API_KEY")],
+    )
+    if registry_url.startswith("sqlite"):
+        execute(
+            registry_url,
+            "CREATE TRIGGER test_fail BEFORE INSERT ON reconcile_runs "
+            "BEGIN SELECT RAISE(ABORT, 'audit insert refused by test'); END",
+        )
+    else:
+        execute(
+            registry_url,
+            _PG_FAIL,
+            "CREATE TRIGGER test_fail BEFORE INSERT ON reconcile_runs "
+            "FOR EACH ROW EXECUTE FUNCTION test_fail_audit()",
+        )
+    before = dump(registry_url)
+    failed = apply(registry_url, root)
+    assert failed.exit_code == 1
+    assert "rolled back" in failed.output
+    assert "audit insert refused by test" in failed.output
+    assert dump(registry_url) == before
