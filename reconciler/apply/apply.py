@@ -18,12 +18,13 @@ from reconciler.db import tables as t
 from reconciler.db.engine import make_engine
 from reconciler.db.migrate import require_current
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import DatabaseError, PlanError, ReconcilerError
+from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
 from reconciler.plan.build import Stamped, secret_refs, stamp_secrets
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature
-from reconciler.secrets.crypto import keyring_from_env
+from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
 from reconciler.state.desired import DesiredState
+from reconciler.state.live import LiveState
 from reconciler.state.read import read_live, read_revision
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,23 @@ def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
     )
 
 
+def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
+    """Refuse to write under a key the registry's secrets are not encrypted with: that would
+    silently re-encrypt everything and lock out the application, which has the old key."""
+    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
+    if not used:
+        return
+    known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
+    unknown = sorted(used - known)
+    if unknown:
+        raise SecretError(
+            f"the registry's secrets are encrypted under key id(s) {', '.join(unknown)}, "
+            f"which {KEY_ENV} does not match",
+            hint="set the registry's key; to change keys use 'reconciler rotate-key' with "
+            f"the old key in {OLD_KEYS_ENV}",
+        )
+
+
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
     if plan.errors:
         return PlanError(
@@ -90,6 +108,7 @@ def apply_stamped(
         with locked_transaction(engine, options.lock_timeout) as conn:
             require_current(conn)
             live = read_live(conn)
+            check_key_ids(live, keyring)
             if expected is not None and live.revision != expected.revision:
                 raise PlanError(
                     f"plan is stale: the registry changed since the plan was made "

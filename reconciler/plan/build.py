@@ -142,8 +142,20 @@ def make_plan(
     if desired is None:
         desired = load_desired(root)
     keyring = keyring_from_env(required=False)
-    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
     live = read_live_state(db_url)
+    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
+    if keyring is not None and used and keyring.current.key_id not in used:
+        # Fingerprints under another key never match: compare source versions instead.
+        keyring = None
+        mismatch = [
+            f"{KEY_ENV} does not match the key the registry's secrets are encrypted "
+            "with; secrets compared by source version"
+        ]
+    else:
+        mismatch = []
+    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
+    if mismatch:
+        stamped.notes[:] = mismatch + [n for n in stamped.notes if KEY_ENV not in n]
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
     return Planned(plan, stamped, live)
