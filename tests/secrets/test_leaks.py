@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import boto3
-import pytest
 import sqlalchemy as sa
 from secretkit import SopsCatalog, new_identity
 
