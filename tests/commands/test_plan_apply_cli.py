@@ -1,0 +1,113 @@
+"""plan and apply as a user runs them: the real click CLI, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from engine_helpers import cli, dump, insert_app_model, model_doc, write_catalog
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    result = cli(["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+    return url
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    return write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+
+
+def test_plan_exit_codes(db: str, catalog: Path) -> None:
+    plain = cli(["plan", "--catalog", str(catalog), "--db", db])
+    assert plain.exit_code == 0, plain.output
+    assert "model a" in plain.output
+    detailed = cli(["plan", "--catalog", str(catalog), "--db", db, "--detailed-exitcode"])
+    assert detailed.exit_code == 2
+    applied = cli(["apply", "--catalog", str(catalog), "--db", db, "--auto-approve"])
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 3 created" in applied.output
+    clean = cli(["plan", "--catalog", str(catalog), "--db", db, "--detailed-exitcode"])
+    assert clean.exit_code == 0
+    assert "No changes" in clean.output
+
+
+def test_plan_with_errors_exits_1(db: str, catalog: Path) -> None:
+    insert_app_model(db, "b")
+    for extra in ([], ["--detailed-exitcode"]):
+        result = cli(["plan", "--catalog", str(catalog), "--db", db, *extra])
+        assert result.exit_code == 1, result.output
+        assert "model 'b'" in result.output
+    adopted = cli(["plan", "--catalog", str(catalog), "--db", db, "--adopt", "--detailed-exitcode"])
+    assert adopted.exit_code == 2, adopted.output
+
+
+def test_plan_invalid_catalog_exits_1(db: str, tmp_path: Path) -> None:
+    root = tmp_path / "bad"
+    root.mkdir()
+    (root / "m.yaml").write_text("kind: Model\ndisplay_name: X\n")
+    result = cli(["plan", "--catalog", str(root), "--db", db])
+    assert result.exit_code == 1
+    assert "validation error" in result.output
+
+
+def test_plan_on_unmigrated_registry_says_how_to_fix(tmp_path: Path, catalog: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = cli(["plan", "--catalog", str(catalog), "--db", url])
+    assert result.exit_code == 1
+    assert "db upgrade" in result.output
+
+
+def test_plan_json_and_env_db(db: str, catalog: Path) -> None:
+    result = cli(
+        ["plan", "--catalog", str(catalog), "--format", "json"], env={"REGISTRY_DATABASE_URL": db}
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert "model" in json.dumps(document)
+    assert '"a"' in json.dumps(document)
+
+
+def test_apply_without_approval_is_refused_and_writes_nothing(db: str, catalog: Path) -> None:
+    before = dump(db)
+    result = cli(["apply", "--catalog", str(catalog), "--db", db])
+    assert result.exit_code == 1
+    assert "apply needs confirmation" in result.output
+    assert "--auto-approve" in result.output
+    assert dump(db) == before
+
+
+def test_apply_without_changes_needs_no_approval(db: str, catalog: Path) -> None:
+    assert cli(["apply", "--catalog", str(catalog), "--db", db, "--auto-approve"]).exit_code == 0
+    before = dump(db)
+    result = cli(["apply", "--catalog", str(catalog), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert dump(db) == before
+
+
+def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "c2", [model_doc(f"m{i}") for i in range(3)])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    write_catalog(root, [])
+    (root / "settings.yaml").write_text("kind: Settings\n")
+    before = dump(db)
+    result = cli(["apply", "--catalog", str(root), "--db", db])
+    assert result.exit_code == 1
+    assert "--allow-mass-removal" in result.output
+    assert dump(db) == before
+
+
+def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Path) -> None:
+    planfile = tmp_path / "p.json"
+    made = cli(["plan", "--catalog", str(catalog), "--db", db, "--out", str(planfile)])
+    assert made.exit_code == 0
+    assert f"reconciler apply {planfile}" in made.output
+    done = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db])
+    assert done.exit_code == 0, done.output
+    again = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db])
+    assert again.exit_code == 1
+    assert "plan is stale" in again.output
