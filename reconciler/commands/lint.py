@@ -1,0 +1,75 @@
+"""``reconciler lint``: advisory checks against litellm's model data (offline).
+
+Warnings exit 0 unless ``--strict``; validation errors always exit 1. ``--fix`` writes the
+suggested costs into the YAML files and then reports what is left.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from reconciler.catalog.load import Catalog
+from reconciler.catalog.validate import validate_catalog
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.lint.rules import LintResult, lint_catalog
+from reconciler.render.diagnostics import render
+
+
+def model_cost() -> Mapping[str, Mapping[str, Any]]:
+    """litellm's bundled model data (never downloaded)."""
+    from reconciler.providers.litellm_env import import_litellm
+
+    table: Mapping[str, Mapping[str, Any]] = import_litellm().model_cost
+    return table
+
+
+def run_lint(
+    catalog_dir: str, table: Mapping[str, Mapping[str, Any]]
+) -> tuple[Catalog, LintResult]:
+    catalog = validate_catalog(catalog_dir)
+    return catalog, lint_catalog(catalog, table)
+
+
+def _summary(diagnostics: list[Diagnostic]) -> str:
+    count = {s: sum(d.severity is s for d in diagnostics) for s in Severity}
+    return (
+        f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), "
+        f"{count[Severity.INFO]} note(s)"
+    )
+
+
+def lint(
+    catalog_dir: str,
+    fmt: str,
+    strict: bool,
+    fix: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    table = model_cost()
+    catalog, result = run_lint(catalog_dir, table)
+    if fix and result.fixes:
+        from reconciler.lint.fix import apply_fixes
+
+        report = apply_fixes(result.fixes)
+        for problem in report.problems:
+            err.write(f"lint --fix: {problem}\n")
+        for done in report.written:
+            err.write(f"fixed {done.path}: cost.{done.field} = {done.value!r}\n")
+        catalog, result = run_lint(catalog_dir, table)  # report what is left
+    diagnostics = sorted([*catalog.diagnostics, *result.diagnostics], key=Diagnostic.sort_key)
+    out.write(render(diagnostics, fmt))
+    if fmt == "text":
+        out.write(
+            (_summary(diagnostics) if diagnostics else "no lint findings")
+            + f" ({len(catalog.models)} models, {len(catalog.credentials)} credentials)\n"
+        )
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return 1
+    if strict and any(d.severity is Severity.WARNING for d in diagnostics):
+        return 1
+    return 0

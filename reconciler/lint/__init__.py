@@ -1,0 +1,1 @@
+"""Advisory checks of the catalog against litellm's model knowledge base (offline)."""

@@ -1,0 +1,110 @@
+"""Find a catalog model in litellm's model data (``litellm.model_cost``).
+
+The table is passed in, so this module never imports litellm itself. Keys are tried in order;
+a key only counts when litellm files it under a provider that fits the catalog's provider
+(``gpt-4o`` is not an Anthropic model just because the ID matches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.catalog import spec
+
+ModelCost = Mapping[str, Mapping[str, Any]]
+
+# custom provider -> (litellm key prefixes to try, litellm providers that count)
+CUSTOM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "openai": (("", "openai/"), ("openai",)),
+    "anthropic": (("", "anthropic/"), ("anthropic",)),
+    "google": (("gemini/", ""), ("gemini",)),
+    "fireworks": (("fireworks_ai/", ""), ("fireworks_ai",)),
+    "together": (("together_ai/", ""), ("together_ai",)),
+    "bedrock": (("", "bedrock/", "bedrock/converse/"), ("bedrock", "bedrock_converse")),
+    "openrouter": (("openrouter/",), ("openrouter",)),
+}
+# Self-hosted models: litellm knows nothing reliable about what a given server runs.
+NO_KNOWLEDGE = frozenset({"huggingface", "openai_compatible"})
+
+# OpenRouter vendor prefix (platform model IDs, openrouter model IDs) -> litellm's route
+VENDORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "openai": ("", ("openai",)),
+    "anthropic": ("", ("anthropic",)),
+    "google": ("gemini/", ("gemini",)),
+    "x-ai": ("xai/", ("xai",)),
+    "mistralai": ("mistral/", ("mistral",)),
+    "deepseek": ("deepseek/", ("deepseek",)),
+    "cohere": ("", ("cohere", "cohere_chat")),
+    "perplexity": ("perplexity/", ("perplexity",)),
+}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    key: str
+    data: Mapping[str, Any]
+
+    def get_bool(self, name: str) -> bool | None:
+        value = self.data.get(name)
+        return value if isinstance(value, bool) else None
+
+    def get_int(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            return None
+        return int(value)
+
+    def get_price(self, name: str) -> float | None:
+        value = self.data.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            return None
+        return float(value)
+
+
+def _variants(model_id: str, *, openrouter: bool = False) -> list[str]:
+    """The ID as written; for OpenRouter IDs also without a variant suffix (``:free``); and
+    with dots as dashes (OpenRouter writes ``claude-opus-4.8``, Anthropic ``claude-opus-4-8``)."""
+    out = [model_id]
+    base = model_id.split(":", 1)[0] if openrouter else model_id
+    for candidate in (base, base.replace(".", "-")):
+        if candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def candidates(model: spec.ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """(litellm key, providers that count) in the order they are tried; empty when litellm
+    cannot know the model."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    model_id = model.model_id
+    via_openrouter = model.deployment == "platform" or model.provider == "openrouter"
+    if via_openrouter:
+        out.append(("openrouter/" + model_id, ("openrouter",)))
+        vendor, _, rest = model_id.partition("/")
+        route = VENDORS.get(vendor)
+        if rest and route is not None:
+            prefix, providers = route
+            out.extend((prefix + v, providers) for v in _variants(rest, openrouter=True))
+        return out
+    if model.provider in NO_KNOWLEDGE or model.provider not in CUSTOM_KEYS:
+        return out
+    prefixes, providers = CUSTOM_KEYS[model.provider]
+    for variant in _variants(model_id):
+        for prefix in prefixes:
+            key = variant if variant.startswith(prefix) else prefix + variant
+            if (key, providers) not in out:
+                out.append((key, providers))
+    return out
+
+
+def lookup(model: spec.ModelSpec, model_cost: ModelCost) -> tuple[ModelInfo | None, list[str]]:
+    """litellm's entry for the model, and the keys that were tried."""
+    tried: list[str] = []
+    for key, providers in candidates(model):
+        tried.append(key)
+        data = model_cost.get(key)
+        if data is not None and data.get("litellm_provider") in providers:
+            return ModelInfo(key, data), tried
+    return None, tried
