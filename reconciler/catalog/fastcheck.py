@@ -110,11 +110,24 @@ class _Compiler:
         base = schema.get("$id", base)
         if "else" in schema or "patternProperties" in schema:
             raise Unsupported("else / patternProperties")
-        checks = [
+        skip = set(_ANNOTATIONS) | {"then"}
+        checks: list[Check] = []
+        if schema.get("type") == "object" and isinstance(schema.get("properties"), dict):
+            # the common shape, checked in one pass over the mapping
+            extra = schema.get("additionalProperties", True)
+            checks.append(
+                _object(
+                    {k: self.compile(v, base) for k, v in schema["properties"].items()},
+                    None if extra is True else self.compile(extra, base),
+                    tuple(schema.get("required", ())),
+                )
+            )
+            skip |= {"type", "properties", "additionalProperties", "required"}
+        checks.extend(
             self.keyword(schema, key, value, base)
             for key, value in schema.items()
-            if key not in _ANNOTATIONS and key != "then"
-        ]
+            if key not in skip
+        )
         if not checks:
             return _always
         if len(checks) == 1:
@@ -152,17 +165,44 @@ def _never(x: Any) -> bool:
     return False
 
 
+def _object(props: dict[str, Check], extra: Check | None, required: tuple[str, ...]) -> Check:
+    def check(x: Any) -> bool:
+        if x.__class__ is not dict:
+            return False
+        for name in required:
+            if name not in x:
+                return False
+        for k, v in x.items():
+            f = props.get(k)
+            if f is None:
+                if extra is not None and not extra(v):
+                    return False
+            elif not f(v):
+                return False
+        return True
+
+    return check
+
+
 def _type(value: Any) -> Check:
-    fns = [_TYPES[n] for n in (value if isinstance(value, list) else [value])]
+    names = value if isinstance(value, list) else [value]
+    fns = [_TYPES[n] for n in names]
+    if len(fns) == 1:
+        return fns[0]
     return lambda x: any(f(x) for f in fns)
 
 
 def _enum(value: Any) -> Check:
     options = list(value)
+    if all(o.__class__ is str for o in options):
+        strings = frozenset(options)
+        return lambda x: x.__class__ is str and x in strings
     return lambda x: any(_same(x, v) for v in options)
 
 
 def _const(value: Any) -> Check:
+    if value.__class__ is str:
+        return lambda x: x.__class__ is str and x == value
     return lambda x: _same(x, value)
 
 

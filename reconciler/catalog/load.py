@@ -5,6 +5,7 @@ Problems are collected into ``Catalog.diagnostics``; only a missing catalog dire
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -60,18 +61,28 @@ def model_slug(model: spec.ModelSpec) -> str:
     return model.slug or derive_slug(model.display_name)
 
 
-def catalog_files(root: Path) -> list[Path]:
-    """Every *.yaml / *.yml below root in sorted path order; hidden files and folders (such as
-    .sops.yaml, sops's own configuration) are not catalog files."""
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+def _catalog_entries(root: Path) -> list[tuple[str, str]]:
+    """(path relative to root in posix form, path to open) of every catalog file, sorted by
+    relative path; plain strings, as pathlib costs more than parsing a small file."""
+    top = str(root)
+    found: list[tuple[str, str]] = []
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel_dir = dirpath[len(top) :].lstrip(os.sep).replace(os.sep, "/")
+        prefix = rel_dir + "/" if rel_dir else ""
         found.extend(
-            Path(dirpath, name)
+            (prefix + name, os.path.join(dirpath, name))
             for name in filenames
             if name.endswith((".yaml", ".yml")) and not name.startswith(".")
         )
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    found.sort()
+    return found
+
+
+def catalog_files(root: Path) -> list[Path]:
+    """Every *.yaml / *.yml below root in sorted path order; hidden files and folders (such as
+    .sops.yaml, sops's own configuration) are not catalog files."""
+    return [Path(full) for _, full in _catalog_entries(root)]
 
 
 def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnostic]:
@@ -136,22 +147,36 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
             f"catalog directory not found: {base}",
             hint="pass --catalog DIR, or run from the folder that holds catalog/",
         )
+    # Loading creates many long-lived objects (documents keep their node trees for positions)
+    # and no reference cycles worth collecting: the cyclic GC would only rescan them, again
+    # and again, which costs more than parsing. It is paused, not turned off for good.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(base)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(base: Path) -> Catalog:
     catalog = Catalog(root=base)
     digest = hashlib.sha256()
-    for path in catalog_files(base):
-        display = path.as_posix()
+    top = base.as_posix()
+    for rel, path in _catalog_entries(base):
+        display = rel if top == "." else top.rstrip("/") + "/" + rel
         text, problem = read_text(path, display)
         if problem is not None or text is None:
             if problem is not None:
                 catalog.diagnostics.append(problem)
             catalog.incomplete = True
             continue
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        digest.update(rel.encode() + b"\0")
         digest.update(text.encode("utf-8") + b"\0")
         loaded = load_text(text, display)
         catalog.diagnostics.extend(loaded.diagnostics)
         if loaded.is_sops:
-            catalog.sops_files.append(path.relative_to(base).as_posix())
+            catalog.sops_files.append(rel)
             continue
         if not loaded.documents and not loaded.diagnostics:
             catalog.diagnostics.append(

@@ -255,21 +255,21 @@ def _is_sops(node: Node) -> bool:
 def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read."""
     try:
-        size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:
-            return None, Diagnostic(
-                display,
-                0,
-                0,
-                "file-too-large",
-                f"file is {size / 1048576:.1f} MiB, over the "
-                f"{MAX_FILE_BYTES // 1048576} MiB limit; split it into "
-                "several files",
-            )
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(fh.fileno()).st_size if len(raw) > MAX_FILE_BYTES else 0
     except OSError as exc:
         return None, Diagnostic(display, 0, 0, "unreadable", f"cannot read file: {exc.strerror}")
+    if size:
+        return None, Diagnostic(
+            display,
+            0,
+            0,
+            "file-too-large",
+            f"file is {size / 1048576:.1f} MiB, over the "
+            f"{MAX_FILE_BYTES // 1048576} MiB limit; split it into "
+            "several files",
+        )
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
