@@ -1,0 +1,162 @@
+"""``reconciler lint`` end to end: formats, exit codes, --strict, --fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+SETTINGS = "kind: Settings\ndefault_model: gpt-4o\n"
+CLEAN = """kind: Model
+display_name: GPT 4o
+deployment: custom
+provider: openai
+model_id: gpt-4o
+context_window: 128000
+max_output_tokens: 16384
+capabilities:
+  json_mode: true
+  vision: true
+  tool_use: true
+cost:
+  input_per_token: 2.5e-06
+  output_per_token: 1e-05
+"""
+# comments, odd spacing and indentation, quoting, a flow list, blank lines, no final newline
+ODD = """# yaml-language-server: $schema=../schemas/model.schema.json
+kind:   Model      # the kind
+display_name: "GPT 4o"
+deployment: custom
+provider: openai
+model_id: 'gpt-4o-mini'
+
+context_window: 128000
+max_output_tokens: 16384
+capabilities:
+     json_mode: yes     # old-style boolean
+     vision: true
+     tool_use: true
+previous_slugs: [ old-mini ,  older-mini ]
+cost:
+     # what we pay
+     input_per_token:     9e-07   # negotiated?
+
+# trailing comment
+enabled: true"""
+
+
+def catalog(tmp_path: Path, **files: str) -> Path:
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "settings.yaml").write_text(SETTINGS)
+    for name, text in files.items():
+        (root / f"{name}.yaml").write_text(text)
+    return root
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["lint", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def test_clean_catalog(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN)
+    code, output = invoke("--catalog", str(root), "--strict")
+    assert code == 0
+    assert "no lint findings (1 models, 0 credentials)" in output
+
+
+def test_warnings_exit_zero_unless_strict(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN.replace("2.5e-06", "5e-06"))
+    code, output = invoke("--catalog", str(root))
+    assert code == 0
+    assert f"{root}/gpt.yaml:13:20: warning[cost-mismatch]: " in output
+    assert "0 error(s), 1 warning(s), 0 note(s)" in output
+    code, _ = invoke("--catalog", str(root), "--strict")
+    assert code == 1
+
+
+def test_info_does_not_fail_strict(tmp_path: Path) -> None:
+    unknown = CLEAN.replace("model_id: gpt-4o", "model_id: gpt-imaginary-7")
+    root = catalog(tmp_path, gpt=unknown)
+    code, output = invoke("--catalog", str(root), "--strict")
+    assert code == 0
+    assert "info[unknown-model]" in output
+
+
+def test_json_and_github_formats(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN.replace("context_window: 128000", "context_window: 300000"))
+    code, output = invoke("--catalog", str(root), "--format", "json")
+    assert code == 0
+    items = json.loads(output)
+    assert [(i["code"], i["line"], i["column"], i["severity"]) for i in items] == [
+        ("context-window-too-large", 6, 17, "warning")
+    ]
+    code, output = invoke("--catalog", str(root), "--format", "github")
+    assert output.startswith("::warning file=")
+    assert "line=6,col=17,title=context-window-too-large::" in output
+
+
+def test_validation_errors_fail(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN.replace("deployment: custom", "deployment: nowhere"))
+    code, output = invoke("--catalog", str(root))
+    assert code == 1
+    assert "error[" in output
+
+
+def test_fix_touches_only_cost_values(tmp_path: Path) -> None:
+    root = catalog(tmp_path, mini=ODD)
+    path = root / "mini.yaml"
+    code, output = invoke("--catalog", str(root), "--fix")
+    assert code == 0, output
+    fixed = path.read_text()
+    # input fixed in place (spacing and comment kept), output inserted under it
+    expected = ODD.replace(
+        "     input_per_token:     9e-07   # negotiated?\n",
+        "     input_per_token:     1.5e-07   # negotiated?\n     output_per_token: 6e-07\n",
+    )
+    assert fixed == expected
+    # the rest of the file is byte-identical
+    before, after = ODD.split("9e-07"), fixed.split("1.5e-07")
+    assert after[0] == before[0]
+    assert after[1] == before[1].replace(
+        "\n\n# trailing", "\n     output_per_token: 6e-07\n\n# trailing", 1
+    )
+    assert "fixed " in output
+    assert "cost-" not in output.split("fixed")[-1]  # nothing left to report about cost
+    # a second run has nothing to fix and leaves the file alone
+    code, output = invoke("--catalog", str(root), "--fix", "--strict")
+    assert code == 0, output
+    assert path.read_text() == expected
+
+
+def test_fix_adds_a_missing_cost_block(tmp_path: Path) -> None:
+    no_cost = CLEAN.split("cost:")[0]
+    root = catalog(tmp_path, gpt=no_cost)
+    code, output = invoke("--catalog", str(root), "--fix", "--strict")
+    assert code == 0, output
+    assert (root / "gpt.yaml").read_text() == (
+        no_cost + "cost:\n  input_per_token: 2.5e-06\n  output_per_token: 1e-05\n"
+    )
+
+
+def test_fix_keeps_crlf_and_bom(tmp_path: Path) -> None:
+    root = catalog(tmp_path)
+    text = CLEAN.replace("2.5e-06", "1e-06").replace("\n", "\r\n")
+    (root / "gpt.yaml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    code, output = invoke("--catalog", str(root), "--fix")
+    assert code == 0, output
+    assert (root / "gpt.yaml").read_bytes() == b"\xef\xbb\xbf" + text.replace(
+        "1e-06", "2.5e-06"
+    ).encode()
+
+
+def test_example_catalog_lints_without_errors() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    code, output = invoke("--catalog", str(repo / "catalog"))
+    assert code == 0, output
+    assert "error[" not in output
