@@ -9,7 +9,6 @@ credential it creates or changes (it needs the catalog and the database).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from reconciler.diagnostics import Severity
 from reconciler.errors import CatalogError, ReconcilerError
 from reconciler.providers.connection import ConnectionResult, run_connection_tests
 from reconciler.render.diagnostics import render_text
-from reconciler.runtime import FALLBACK_ENV, ResolvedModel
+from reconciler.runtime import FALLBACK_ENV, ResolvedModel, env_fallback
 from reconciler.secrets.resolve import describe_ref, resolve_values
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState, desired_state
@@ -73,27 +72,6 @@ def _failure(model: ModelState, reason: str) -> ConnectionResult:
     )
 
 
-def _env_fallback(provider: str) -> tuple[str, dict[str, SecretValue], dict[str, str]]:
-    """Source, secrets and config from the provider's standard environment variables."""
-    config: dict[str, str] = {}
-    if provider == "bedrock":
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if region:
-            config["region"] = region
-    for name in FALLBACK_ENV.get(provider, ()):
-        value = os.environ.get(name)
-        if not value:
-            continue
-        if name == "AWS_ACCESS_KEY_ID":
-            secrets = {"access_key_id": SecretValue(value)}
-            secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY")
-            if secret_key:
-                secrets["secret_access_key"] = SecretValue(secret_key)
-            return f"env:{name}", secrets, config
-        return f"env:{name}", {"api_key": SecretValue(value)}, config
-    return "none", {}, config
-
-
 def resolve_catalog_models(
     catalog_root: Path, desired: DesiredState, slugs: Sequence[str]
 ) -> Targets:
@@ -127,7 +105,7 @@ def resolve_catalog_models(
         secrets: dict[str, SecretValue] = {}
         config: dict[str, str] = {}
         if name is None:
-            source, secrets, config = _env_fallback(provider)
+            source, secrets, config = env_fallback(provider, os.environ)
             if source == "none":
                 wanted = FALLBACK_ENV.get(provider, ())
                 reason = (
@@ -207,14 +185,9 @@ def registry_slugs(db_url: str) -> list[str]:
 
 def resolve_db_models(db_url: str, slugs: Sequence[str]) -> Targets:
     """ResolvedModels of ``slugs`` from the live registry through ``RegistryClient``."""
-    runtime = importlib.import_module("reconciler.runtime")
-    client_class: Any = getattr(runtime, "RegistryClient", None)
-    if client_class is None:
-        raise ReconcilerError(
-            "test-connection --db needs reconciler.runtime.RegistryClient, which is missing",
-            hint="test the catalog instead: --catalog DIR",
-        )
-    client = client_class(db_url)
+    from reconciler.runtime import RegistryClient
+
+    client = RegistryClient(db_url)
     ready: list[ResolvedModel] = []
     failed: list[ConnectionResult] = []
     try:
@@ -226,9 +199,7 @@ def resolve_db_models(db_url: str, slugs: Sequence[str]) -> Targets:
                     ConnectionResult(slug, "-", "-", False, None, NOT_TESTED + err.message)
                 )
     finally:
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
+        client.close()
     return ready, failed
 
 

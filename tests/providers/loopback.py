@@ -38,6 +38,7 @@ class Behaviour:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # the default backlog (5) delays parallel connects by ~1 s
     behaviour: Behaviour
     stopping: threading.Event
 
