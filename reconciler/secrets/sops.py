@@ -23,6 +23,7 @@ import sysconfig
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -253,8 +254,9 @@ def _parse_encrypted(path: Path, file: str) -> tuple[Any, str | None]:
         return data, None
     loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data_any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
+        parse = json.loads if path.suffix == ".json" else partial(yaml.load, Loader=loader)
+        data_any = parse(text)
+    except (yaml.YAMLError, ValueError):
         return None, f"{file} cannot be parsed as YAML or JSON"
     if not isinstance(data_any, Mapping) or "sops" not in data_any:
         return None, f"{file} is not a sops-encrypted file (no sops metadata)"

@@ -279,3 +279,19 @@ def test_missing_binary_is_reported(
     ref = sref("secrets/prod.enc.yaml", "anthropic_key")
     out = resolve_values([ref], prod.root)
     assert out.errors[ref_key(ref)].startswith("the sops binary was not found")
+
+
+def test_json_files_have_versions(sops_catalog: SopsCatalog) -> None:
+    sops_catalog.encrypt("keys.enc.json", '{"a": {"b": "json-value-0001"}, "c": "json-c-0002"}')
+    refs = [sref("keys.enc.json", "a.b"), sref("keys.enc.json", "c")]
+    before = resolve_versions(refs, sops_catalog.root)
+    assert before.errors == {}
+    sops_catalog.set("keys.enc.json", '["c"]', '"json-c-changed"')
+    after = resolve_versions(refs, sops_catalog.root)
+    assert after.versions[ref_key(refs[0])] == before.versions[ref_key(refs[0])]
+    assert after.versions[ref_key(refs[1])] != before.versions[ref_key(refs[1])]
+    (sops_catalog.root / "broken.json").write_text("{not json")
+    broken = sref("broken.json", "a")
+    assert resolve_versions([broken], sops_catalog.root).errors == {
+        ref_key(broken): "broken.json cannot be parsed as YAML or JSON"
+    }
