@@ -194,3 +194,61 @@ def test_no_models(tmp_path: Path) -> None:
     code, output = invoke("--catalog", str(root))
     assert code == 0
     assert "no models to test" in output
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_db_mode_and_changed(
+    tmp_path: Path, server: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEY", _cli("keygen").strip().splitlines()[0])
+    root = tmp_path / "catalog"
+    (root / "credentials").mkdir(parents=True)
+    (root / "models").mkdir()
+    (root / "credentials" / "good.yaml").write_text(
+        "kind: ProviderCredential\nname: good\nprovider: openai_compatible\n"
+        f"base_url: {server.openai_base}\napi_key:\n  env: E2E_GOOD_KEY\n"
+    )
+    for name in ("Alpha", "Beta"):
+        (root / "models" / f"{name}.yaml").write_text(
+            _model(name, f"local-{name.lower()}", "good", "openai_compatible")
+        )
+    (root / "settings.yaml").write_text("kind: Settings\ndefault_model: alpha\n")
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    _cli("db", "upgrade", "--db", db)
+    _cli("apply", "--catalog", str(root), "--db", db, "--auto-approve")
+
+    # the live registry: secrets decrypted by RegistryClient, every enabled model tested
+    code, output = invoke("--db", db)
+    assert code == 0, output
+    assert "2 ok, 0 failed (2 models)" in output
+    assert {r.headers["authorization"] for r in server.behaviour.requests} == {f"Bearer {GOOD}"}
+
+    # nothing changed since apply: nothing to test
+    code, output = invoke("--changed", "--catalog", str(root), "--db", db)
+    assert code == 0, output
+    assert "no models to test" in output
+
+    # change one model: only it is tested
+    server.behaviour.requests.clear()
+    (root / "models" / "Beta.yaml").write_text(
+        _model("Beta", "local-beta-2", "good", "openai_compatible")
+    )
+    code, output = invoke("--changed", "--catalog", str(root), "--db", db)
+    assert code == 0, output
+    assert [r.body["model"] for r in server.behaviour.requests] == ["local-beta-2"]
+
+    # change the credential's key: every model using it is tested (from the catalog)
+    server.behaviour.requests.clear()
+    monkeypatch.setenv("E2E_OTHER_KEY", BAD)
+    (root / "credentials" / "good.yaml").write_text(
+        (root / "credentials" / "good.yaml").read_text().replace("E2E_GOOD_KEY", "E2E_OTHER_KEY")
+    )
+    code, output = invoke("--changed", "--catalog", str(root), "--db", db)
+    assert code == 1, output
+    assert "0 ok, 2 failed (2 models)" in output
+    assert BAD not in output
