@@ -30,7 +30,8 @@ def _key_missing(model: LiveModel, live: LiveState) -> bool:
     if v.get("credential"):
         return False
     names = FALLBACK_ENV.get(str(v.get("provider")), ())
-    return bool(names) and not any(os.environ.get(n) for n in names)
+    # openai_compatible has no fallback: without a credential there is no base URL either.
+    return not any(os.environ.get(n) for n in names)
 
 
 def _rows(live: LiveState, provider: str | None, category: str | None) -> list[dict[str, Any]]:
