@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -238,8 +239,14 @@ def check_sops_path(root: Path, file: str) -> tuple[str, str] | None:
     return None
 
 
+_INI_SOPS = re.compile(r"^\[sops\][ \t]*$", re.MULTILINE)
+_INI_MAC = re.compile(r"^mac[ \t]*=", re.MULTILINE)
+
+
 def is_sops_encrypted(path: Path) -> bool:
-    """Whether a file carries sops metadata (YAML/JSON top-level 'sops', or dotenv/INI keys)."""
+    """Whether a file carries sops metadata: a top-level 'sops' mapping (YAML, JSON, and sops's
+    binary format, which is JSON), sops_mac/sops_version keys (dotenv) or a [sops] section
+    with a mac (INI)."""
     if path.suffix in (".yaml", ".yml", ".json"):
         text, problem = read_text(path, path.as_posix())
         return text is not None and problem is None and load_text(text, "").is_sops
@@ -247,7 +254,11 @@ def is_sops_encrypted(path: Path) -> bool:
         head = path.read_text("utf-8", errors="replace")
     except OSError:
         return False
-    return "sops_mac" in head and "sops_version" in head
+    if "sops_mac" in head and "sops_version" in head:
+        return True
+    if _INI_SOPS.search(head) and _INI_MAC.search(head):
+        return True
+    return head.lstrip().startswith("{") and load_text(head, "").is_sops
 
 
 def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:

@@ -149,9 +149,19 @@ class BedrockCredential(_CredentialBase):
     region: str = Field(
         pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$", description="AWS region, e.g. us-east-1."
     )
-    access_key_id: SecretRef | None = None
-    secret_access_key: SecretRef | None = None
-    api_key: SecretRef | None = None
+    access_key_id: SecretRef | None = Field(
+        default=None,
+        description="IAM access key ID (a secret reference); set with secret_access_key, "
+        "or use api_key instead.",
+    )
+    secret_access_key: SecretRef | None = Field(
+        default=None,
+        description="IAM secret access key (a secret reference); set with access_key_id.",
+    )
+    api_key: SecretRef | None = Field(
+        default=None,
+        description="Bedrock API key (a secret reference), instead of an IAM key pair.",
+    )
 
 
 class HuggingFaceCredential(_CredentialBase):
@@ -170,7 +180,10 @@ class OpenAICompatibleCredential(_CredentialBase):
     base_url: str = Field(
         pattern=r"^https?://[^\s/]+(/\S*)?$", description="Base URL of the API, e.g. .../v1."
     )
-    api_key: SecretRef | None = None
+    api_key: SecretRef | None = Field(
+        default=None,
+        description="API key (a secret reference); omit for servers without authentication.",
+    )
 
 
 ProviderCredential = Annotated[

@@ -146,8 +146,9 @@ def test_json_format_is_parseable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-def test_plaintext_secret_never_printed(fmt: str, tmp_path: Path) -> None:
-    work = _prepare("schema-plaintext-secret", tmp_path)
+@pytest.mark.parametrize("case", ["schema-plaintext-secret", "schema-plaintext-secret-optional"])
+def test_plaintext_secret_never_printed(case: str, fmt: str, tmp_path: Path) -> None:
+    work = _prepare(case, tmp_path)
     code, output = _validate(work, "--format", fmt)
     assert code == 1
     assert "plaintext-secret" in output
