@@ -1,0 +1,80 @@
+"""`reconciler validate`: exit codes, output per format, bad input without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from reconciler.commands.validate import validate
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "catalog"
+
+
+def _broken(tmp_path: Path) -> Path:
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "m.yaml").write_text("kind: Model\ndisplay_name: X\ncontext_window: zero\n")
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_example_catalog_is_valid_in_every_format(fmt: str) -> None:
+    out = io.StringIO()
+    assert validate(str(EXAMPLE), fmt, out) == 0
+    if fmt == "text":
+        assert out.getvalue().endswith("is valid: 15 models, 3 credentials\n")
+    elif fmt == "json":
+        assert json.loads(out.getvalue()) == []
+    else:
+        assert out.getvalue() == ""
+
+
+def test_invalid_catalog_text(tmp_path: Path) -> None:
+    out = io.StringIO()
+    root = _broken(tmp_path)
+    assert validate(str(root), "text", out) == 1
+    at = f"{root.as_posix()}/m.yaml"
+    assert out.getvalue() == (
+        f"{at}:1:1: error[missing-field]: 'deployment' is required\n"
+        f"{at}:1:1: error[missing-field]: 'provider' is required\n"
+        f"{at}:1:1: error[missing-field]: 'model_id' is required\n"
+        f"{at}:3:17: error[wrong-type]: context_window: must be a whole number\n"
+        "4 error(s), 0 warning(s) in 1 file\n"
+    )
+
+
+def test_invalid_catalog_json_has_no_trailer(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert validate(str(_broken(tmp_path)), "json", out) == 1
+    items = json.loads(out.getvalue())
+    assert {i["code"] for i in items} == {"missing-field", "wrong-type"}
+
+
+def test_validate_writes_to_current_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default stream is looked up per call (it used to be bound at import time)."""
+    assert validate(str(_broken(tmp_path)), "text") == 1
+    assert "error[wrong-type]" in capsys.readouterr().out
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", "--catalog", str(EXAMPLE)])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(main, ["validate", "--catalog", str(_broken(tmp_path))])
+    assert bad.exit_code == 1
+    assert "error[missing-field]" in bad.output
+
+
+def test_cli_missing_catalog_is_a_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "--catalog", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "catalog directory not found" in result.output
+    assert "Traceback" not in result.output
