@@ -1,0 +1,145 @@
+"""Concurrent applies against one registry, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from engine_helpers import cli, dump, model_doc, rows, scalar, write_catalog
+
+from reconciler.apply.lock import locked_transaction
+from reconciler.db.engine import make_engine
+from reconciler.diff.diff import DiffOptions
+from reconciler.plan.build import make_plan
+
+LOCK_MESSAGE = "another apply holds the registry lock"
+STALE_MESSAGE = "plan is stale"
+RACERS = 3
+
+
+def _racer(url: str, root: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "apply",
+            "--catalog",
+            str(root),
+            "--db",
+            url,
+            "--auto-approve",
+            "--lock-timeout",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+
+
+def _wait_for_preview(proc: subprocess.Popen[str]) -> str:
+    """Read the racer's output until its plan preview is complete: it then goes for the lock."""
+    assert proc.stdout is not None
+    seen = ""
+    while line := proc.stdout.readline():
+        seen += line
+        if line.startswith("Plan:"):
+            break
+    return seen
+
+
+def test_parallel_applies_serialize(registry_url: str, tmp_path: Path) -> None:
+    """Racers all preview the same registry, then contend for the lock at once."""
+    root = write_catalog(tmp_path / "cat", [model_doc(f"m{i:04d}") for i in range(100)])
+    engine = make_engine(registry_url)
+    try:
+        with locked_transaction(engine, 60.0):
+            procs = [_racer(registry_url, root) for _ in range(RACERS)]
+            previews = [_wait_for_preview(p) for p in procs]
+            time.sleep(0.2)  # let them reach the lock
+    finally:
+        engine.dispose()
+    assert all("101 to create" in p for p in previews), previews
+    results = []
+    for proc, preview in zip(procs, previews, strict=True):
+        out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, preview + out, err))
+    succeeded = [r for r in results if r[0] == 0]
+    assert len(succeeded) == 1, results  # the first to get the lock; the others are stale
+    assert "Apply complete: 101 created" in succeeded[0][1]
+    for code, _out, err in results:
+        if code == 0:
+            continue
+        # losers got the lock after the winner's commit and found that the plan they showed
+        # no longer matches the registry (or, on a slow machine, timed out on the lock)
+        assert code == 1, err
+        assert STALE_MESSAGE in err or LOCK_MESSAGE in err, err
+        assert "Traceback" not in err
+    assert len(rows(registry_url, "SELECT id FROM reconcile_runs")) == 1
+    assert scalar(registry_url, "SELECT count(*) FROM models WHERE managed = :t", t=True) == 100
+    planned = make_plan(str(root), registry_url, options=DiffOptions())
+    assert planned.plan.changes == []
+    assert planned.plan.errors == []
+
+
+@pytest.mark.slow
+def test_parallel_applies_of_converged_catalog(registry_url: str, tmp_path: Path) -> None:
+    """Unsynchronised racers: each either applies (one audit row each) or finds nothing to do."""
+    root = write_catalog(tmp_path / "cat", [model_doc(f"m{i:04d}") for i in range(100)])
+    procs = [_racer(registry_url, root) for _ in range(RACERS)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    applied = 0
+    for code, out, err in results:
+        assert code in (0, 1), err
+        assert "Traceback" not in err
+        if code == 1:
+            assert STALE_MESSAGE in err or LOCK_MESSAGE in err, err
+        elif "Apply complete" in out:
+            applied += 1
+        else:
+            assert "No changes" in out
+    assert applied >= 1
+    assert len(rows(registry_url, "SELECT id FROM reconcile_runs")) == applied
+    assert make_plan(str(root), registry_url, options=DiffOptions()).plan.changes == []
+
+
+def test_lock_timeout_while_lock_is_held(registry_url: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    before = dump(registry_url)
+    engine = make_engine(registry_url)
+    try:
+        with locked_transaction(engine, 5.0):
+            started = time.monotonic()
+            result = cli(
+                [
+                    "apply",
+                    "--catalog",
+                    str(root),
+                    "--db",
+                    registry_url,
+                    "--auto-approve",
+                    "--lock-timeout",
+                    "0.5",
+                ]
+            )
+            waited = time.monotonic() - started
+    finally:
+        engine.dispose()
+    assert result.exit_code == 1, result.output
+    assert LOCK_MESSAGE in result.output
+    assert "0.5s" in result.output
+    assert "--lock-timeout" in result.output
+    assert 0.4 <= waited < 10
+    assert dump(registry_url) == before
+    # with the lock free again the same apply goes through
+    done = cli(["apply", "--catalog", str(root), "--db", registry_url, "--auto-approve"])
+    assert done.exit_code == 0, done.output
+    assert scalar(registry_url, "SELECT count(*) FROM reconcile_runs") == 1
