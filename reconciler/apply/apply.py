@@ -116,7 +116,8 @@ def apply_stamped(
                     hint="run 'reconciler plan' again and review the new plan",
                 )
             plan = diff(stamped.desired, live, options.diff)
-            if expected is not None and plan_signature(plan) != expected.signature:
+            signature = plan_signature(plan)  # once: it serializes every field change
+            if expected is not None and signature != expected.signature:
                 raise PlanError(
                     "plan is stale: applying now would make different changes than the plan "
                     "shows (a secret or the registry changed)",
@@ -136,7 +137,7 @@ def apply_stamped(
                     finished_at=datetime.now(UTC),
                     actor=actor(),
                     git_commit=git_commit(catalog_root),
-                    plan_digest=plan_signature(plan),
+                    plan_digest=signature,
                     catalog_digest=stamped.desired.catalog_digest,
                     revision_before=live.revision,
                     revision_after=after,

@@ -32,6 +32,12 @@ def _field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[
     }
 
 
+def _created_fields(values: Mapping[str, Any]) -> dict[str, FieldChange]:
+    """The field changes of a new row: every non-null value, from nothing (same result as
+    ``_field_changes({}, values)`` without its comparisons; creates dominate big plans)."""
+    return {k: FieldChange(None, v) for k, v in values.items() if v is not None}
+
+
 def secret_status(want: SecretSpec | None, have: LiveSecret | None) -> SecretStatus:
     if have is None:
         return SecretStatus.ADDED
@@ -103,9 +109,7 @@ class _Differ:
             want = self.desired.credentials[name]
             have = self.live.credentials.get(name)
             if have is None:
-                fields = _field_changes(
-                    {}, {k: v for k, v in want.fields().items() if v is not None}
-                )
+                fields = _created_fields(want.fields())
                 fields.update(self._secret_fields(name, want.secrets, {}))
                 self.changes.append(Change(Action.CREATE, Kind.CREDENTIAL, name, fields))
                 continue
@@ -195,7 +199,7 @@ class _Differ:
                 continue
             have = self.live.models.get(slug)
             if have is None:
-                fields = _field_changes({}, {k: v for k, v in values.items() if v is not None})
+                fields = _created_fields(values)
                 self.changes.append(Change(Action.CREATE, Kind.MODEL, slug, fields))
                 continue
             adopt = not have.managed
@@ -246,7 +250,7 @@ class _Differ:
             return
         have = self.live.settings
         if have is None:
-            fields = _field_changes({}, {k: v for k, v in want.fields().items() if v is not None})
+            fields = _created_fields(want.fields())
             self.changes.append(Change(Action.CREATE, Kind.SETTINGS, "settings", fields))
             return
         adopt = not have.managed

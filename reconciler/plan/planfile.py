@@ -29,10 +29,8 @@ def plan_signature(plan: Plan) -> str:
     whether secrets could be read when planning; apply always reads them)."""
     items = []
     for change in plan.changes:
-        fields = {
-            path: [fc.before, fc.after]
-            for path, fc in sorted(change.fields.items())
-            if fc.secret is None
+        fields = {  # json.dumps(sort_keys=True) below orders the keys
+            path: [fc.before, fc.after] for path, fc in change.fields.items() if fc.secret is None
         }
         secret_only = bool(change.fields) and not fields
         if secret_only and change.action.value == "update" and not change.adopt:
