@@ -106,14 +106,15 @@ def test_openai_compatible_without_key_sends_placeholder_not_openai_key(
 
 
 def test_timeout_is_short_and_not_retried(server: Loopback) -> None:
+    server.behaviour.slow_seconds = 10.0  # far beyond the timeout, so a loaded CI box still tells
     start = time.perf_counter()
     result = one(compat(server, "slow-model"), timeout=0.5)
     elapsed = time.perf_counter() - start
     assert not result.ok
     assert result.error is not None
     assert "Timeout" in result.error
-    assert elapsed < 1.8
-    assert len(server.behaviour.requests) == 1
+    assert elapsed < 6.0  # cut off by the timeout, not by the server's answer
+    assert len(server.behaviour.requests) == 1  # no retries
 
 
 def test_server_echoing_the_key_is_scrubbed(echo_server: Loopback) -> None:
@@ -175,8 +176,9 @@ def test_calls_run_in_parallel() -> None:
         results = run_connection_tests(models, 5.0)
         elapsed = time.perf_counter() - start
     assert all(r.ok for r in results), [r.error for r in results]
-    assert sum(r.latency or 0 for r in results) > 2.9  # each call took its 0.3 s...
-    assert elapsed < 2.0  # ...but not one after the other
+    total = sum(r.latency or 0 for r in results)
+    assert total > 2.9  # each call took its 0.3 s...
+    assert elapsed < total / 2  # ...but not one after the other
 
 
 def test_results_keep_input_order_and_report_each(server: Loopback) -> None:
