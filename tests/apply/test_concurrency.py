@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from engine_helpers import cli, dump, model_doc, rows, scalar, write_catalog
 
 from reconciler.apply.lock import locked_transaction
@@ -90,7 +89,6 @@ def test_parallel_applies_serialize(registry_url: str, tmp_path: Path) -> None:
     assert planned.plan.errors == []
 
 
-@pytest.mark.slow
 def test_parallel_applies_of_converged_catalog(registry_url: str, tmp_path: Path) -> None:
     """Unsynchronised racers: each either applies (one audit row each) or finds nothing to do."""
     root = write_catalog(tmp_path / "cat", [model_doc(f"m{i:04d}") for i in range(100)])
