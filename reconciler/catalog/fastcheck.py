@@ -112,6 +112,9 @@ class _Compiler:
             raise Unsupported("else / patternProperties")
         skip = set(_ANNOTATIONS) | {"then"}
         checks: list[Check] = []
+        scalar = _scalar(schema)
+        if scalar is not None:
+            return scalar
         if schema.get("type") == "object" and isinstance(schema.get("properties"), dict):
             # the common shape, checked in one pass over the mapping
             extra = schema.get("additionalProperties", True)
@@ -145,6 +148,11 @@ class _Compiler:
             return _additional(frozenset(schema.get("properties", {})), self.compile(value, base))
         if key == "items":
             return _items(self.compile(value, base))
+        if key == "allOf":
+            table = _dispatch_table(value)
+            if table is not None:
+                prop, branches = table
+                return _dispatch(prop, {v: self.compile(t, base) for v, t in branches.items()})
         if key in ("allOf", "anyOf", "oneOf"):
             parts = [self.compile(s, base) for s in value]
             return {"allOf": _all_of, "anyOf": _any_of, "oneOf": _one_of}[key](parts)
@@ -271,11 +279,103 @@ def _items(item: Check) -> Check:
 
 
 def _all_of(parts: list[Check]) -> Check:
-    return lambda x: all(f(x) for f in parts)
+    def check(x: Any) -> bool:
+        for f in parts:  # noqa: SIM110 - a plain loop is faster than all() here
+            if not f(x):
+                return False
+        return True
+
+    return check
+
+
+def _dispatch_table(items: Any) -> tuple[str, dict[str, Any]] | None:
+    """``allOf: [{if: {properties: {p: {const: "v"}}, required: [p]}, then: S}, ...]`` (one
+    property, distinct string constants) as (p, {v: S}); None for any other shape."""
+    prop: str | None = None
+    branches: dict[str, Any] = {}
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or set(item) != {"if", "then"}:
+            return None
+        cond = item["if"]
+        if not isinstance(cond, dict) or set(cond) != {"properties", "required"}:
+            return None
+        props = cond["properties"]
+        if not isinstance(props, dict) or len(props) != 1:
+            return None
+        ((name, sub),) = props.items()
+        if cond["required"] != [name] or (prop is not None and name != prop):
+            return None
+        if not isinstance(sub, dict) or set(sub) != {"const"}:
+            return None
+        value = sub["const"]
+        if not isinstance(value, str) or value in branches:
+            return None
+        prop = name
+        branches[value] = item["then"]
+    return (prop, branches) if prop is not None else None
+
+
+def _dispatch(prop: str, table: dict[str, Check]) -> Check:
+    """At most one branch applies: the one whose constant the property holds."""
+
+    def check(x: Any) -> bool:
+        if x.__class__ is not dict:
+            return True
+        value = x.get(prop)
+        if value.__class__ is not str:
+            return True
+        branch = table.get(value)
+        return branch is None or branch(x)
+
+    return check
 
 
 def _any_of(parts: list[Check]) -> Check:
-    return lambda x: any(f(x) for f in parts)
+    if len(parts) == 2 and parts[1] is _TYPES["null"]:  # the usual optional field
+        first = parts[0]
+        return lambda x: x is None or first(x)
+
+    def check(x: Any) -> bool:
+        for f in parts:  # noqa: SIM110 - a plain loop is faster than any() here
+            if f(x):
+                return True
+        return False
+
+    return check
+
+
+_STRING_KEYS = frozenset({"type", "pattern", "minLength", "format"})
+_NUMBER_KEYS = frozenset({"type", "minimum", "exclusiveMinimum"})
+
+
+def _scalar(schema: dict[str, Any]) -> Check | None:
+    """One closure for a plain string or number schema (the bulk of every document)."""
+    keys = set(schema) - _ANNOTATIONS
+    kind = schema.get("type")
+    if kind == "string" and keys <= _STRING_KEYS:
+        rx = re.compile(schema["pattern"]) if "pattern" in schema else None
+        least = schema.get("minLength", 0)
+        date = _format(schema["format"]) if "format" in schema else None
+
+        def string(x: Any) -> bool:
+            return (
+                x.__class__ is str
+                and len(x) >= least
+                and (rx is None or rx.search(x) is not None)
+                and (date is None or date(x))
+            )
+
+        return string
+    if kind in ("number", "integer") and keys <= _NUMBER_KEYS:
+        is_type = _TYPES[kind]
+        low = schema.get("minimum")
+        above = schema.get("exclusiveMinimum")
+
+        def number(x: Any) -> bool:
+            return is_type(x) and (low is None or x >= low) and (above is None or x > above)
+
+        return number
+    return None
 
 
 def _one_of(parts: list[Check]) -> Check:
