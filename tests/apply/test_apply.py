@@ -369,3 +369,26 @@ def test_failed_last_write_rolls_everything_back(
     assert "rolled back" in failed.output
     assert "audit insert refused by test" in failed.output
     assert dump(registry_url) == before
+
+
+def test_saved_plan_rechecks_guards_against_new_workflows(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    """workflows is the application's table: no revision bump, but apply re-diffs under the
+    lock, so a workflow that started using a model after the plan trips the breaking guard."""
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    assert apply(registry_url, root).exit_code == 0
+    write_catalog(root, [model_doc("a")])
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    insert_workflows(registry_url, [("late-wf", "b")])
+    before = dump(registry_url)
+    refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert refused.exit_code == 1
+    assert "--allow-breaking" in refused.output
+    assert dump(registry_url) == before
+    done = cli(
+        ["apply", str(planfile), "--catalog", str(root), "--db", registry_url, "--allow-breaking"]
+    )
+    assert done.exit_code == 0, done.output
+    assert not managed_models(registry_url)["b"][1]  # deactivated
