@@ -37,8 +37,9 @@ def apply(
     test_connections: bool = False,
     confirm: Callable[[], bool] | None = None,
     color: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = sys.stdout if out is None else out
     allowed = _allowed(allow_breaking, allow_mass_removal)
     expected: Expected | None = None
     if planfile is not None:
@@ -62,12 +63,10 @@ def apply(
         live = read_live_state(db_url)
         preview = diff(stamped.desired, live, diff_options)
         out.write(render_plan(preview, "text", color=color))
-        if not preview.has_changes and not preview.errors:
-            return 0
         problem = refusal(preview, allowed)
         if problem is not None:
             raise problem
-        if not auto_approve:
+        if not auto_approve and preview.has_changes:
             if confirm is None:
                 raise ReconcilerError(
                     "apply needs confirmation: run it in a terminal, or pass --auto-approve",
@@ -76,7 +75,7 @@ def apply(
             if not confirm():
                 out.write("Apply cancelled; nothing was changed.\n")
                 return 1
-        expected = Expected(preview.revision, plan_signature(preview))
+        expected = Expected(preview.revision, plan_signature(preview), strict=False)
 
     if test_connections:
         from reconciler.apply.connections import gate_on_connections

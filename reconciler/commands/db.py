@@ -7,7 +7,8 @@ from reconciler.db.engine import make_engine, safe_url
 from reconciler.db.migrate import upgrade as migrate_upgrade
 
 
-def upgrade(db_url: str, out: TextIO = sys.stdout) -> int:
+def upgrade(db_url: str, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
     engine = make_engine(db_url)
     try:
         before, after = migrate_upgrade(engine)

@@ -43,7 +43,8 @@ def unmanaged(live: LiveState) -> list[dict[str, str]]:
     return rows
 
 
-def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO = sys.stdout) -> int:
+def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
     planned = make_plan(catalog_dir, db_url, options=DiffOptions())
     plan, extra = planned.plan, unmanaged(planned.live)
     last = _last_applied_digest(db_url)

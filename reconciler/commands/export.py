@@ -96,7 +96,8 @@ def settings_document(settings: SettingsState) -> str:
     return _dump("", doc)
 
 
-def export(db_url: str, out_dir: str, out: TextIO = sys.stdout) -> int:
+def export(db_url: str, out_dir: str, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
     live = read_live_state(db_url)
     root = Path(out_dir)
     files: dict[Path, str] = {}

@@ -31,8 +31,9 @@ from reconciler.secrets.crypto import (
 LOCK_TIMEOUT = 30.0
 
 
-def keygen(out: TextIO = sys.stdout) -> int:
+def keygen(out: TextIO | None = None) -> int:
     """Print a new random key (URL-safe base64 of 32 bytes)."""
+    out = sys.stdout if out is None else out
     out.write(generate_key_text() + "\n")
     out.flush()
     sys.stderr.write(
@@ -48,8 +49,9 @@ def _keyring(env: Mapping[str, str] | None) -> Keyring:
     return keyring
 
 
-def rotate_key(db_url: str, out: TextIO = sys.stdout, env: Mapping[str, str] | None = None) -> int:
+def rotate_key(db_url: str, out: TextIO | None = None, env: Mapping[str, str] | None = None) -> int:
     """Re-encrypt every credential secret not under the current key; all or nothing."""
+    out = sys.stdout if out is None else out
     keyring = _keyring(env)
     new = keyring.current
     engine = make_engine(db_url)

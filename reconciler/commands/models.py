@@ -62,8 +62,9 @@ def _rows(live: LiveState, provider: str | None, category: str | None) -> list[d
 
 
 def models(
-    db_url: str, provider: str | None, category: str | None, fmt: str, out: TextIO = sys.stdout
+    db_url: str, provider: str | None, category: str | None, fmt: str, out: TextIO | None = None
 ) -> int:
+    out = sys.stdout if out is None else out
     live = read_live_state(db_url)
     rows = _rows(live, provider, category)
     if fmt == "json":

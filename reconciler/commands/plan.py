@@ -34,8 +34,9 @@ def plan(
     adopt: bool,
     no_prune: bool,
     color: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     planned = make_plan(catalog_dir, db_url, options=options, no_secrets=no_secrets)
     out.write(render_plan(planned.plan, fmt, color=color))

@@ -64,12 +64,13 @@ def test_example_catalog_apply_is_idempotent_and_audited(registry_url: str, env:
     assert "No changes" in again.output
     second = apply(registry_url, EXAMPLE)
     assert second.exit_code == 0
-    assert scalar(registry_url, "SELECT count(*) FROM reconcile_runs") == 1  # no-op: no audit
+    # every apply is audited, a no-op one too (with zero counts)
+    assert scalar(registry_url, "SELECT count(*) FROM reconcile_runs") == 2
 
-    (run,) = rows(
+    run, _noop = rows(
         registry_url,
         "SELECT actor, counts, revision_before, revision_after, plan_digest, catalog_digest, "
-        "options FROM reconcile_runs",
+        "options FROM reconcile_runs ORDER BY id",
     )
     actor, counts, before, after, plan_digest, catalog_digest, options = run
     counts = json.loads(counts) if isinstance(counts, str) else counts

@@ -71,18 +71,17 @@ def test_parallel_applies_serialize(registry_url: str, tmp_path: Path) -> None:
     for proc, preview in zip(procs, previews, strict=True):
         out, err = proc.communicate(timeout=120)
         results.append((proc.returncode, preview + out, err))
-    succeeded = [r for r in results if r[0] == 0]
-    assert len(succeeded) == 1, results  # the first to get the lock; the others are stale
-    assert "Apply complete: 101 created" in succeeded[0][1]
-    for code, _out, err in results:
-        if code == 0:
-            continue
-        # losers got the lock after the winner's commit and found that the plan they showed
-        # no longer matches the registry (or, on a slow machine, timed out on the lock)
-        assert code == 1, err
-        assert STALE_MESSAGE in err or LOCK_MESSAGE in err, err
+    applied = [r for r in results if r[0] == 0 and "Apply complete: 101 created" in r[1]]
+    assert len(applied) == 1, results  # the first to get the lock writes everything
+    for code, out, err in results:
         assert "Traceback" not in err
-    assert len(rows(registry_url, "SELECT id FROM reconcile_runs")) == 1
+        if code == 0:
+            # the others find, under the lock, that nothing is left to do: a no-op, not an error
+            assert out in [a[1] for a in applied] or "no changes" in out, out
+        else:  # on a very slow machine a racer may time out on the lock
+            assert LOCK_MESSAGE in err, err
+    runs = rows(registry_url, "SELECT counts FROM reconcile_runs")
+    assert len(runs) == sum(1 for r in results if r[0] == 0)  # every apply is audited
     assert scalar(registry_url, "SELECT count(*) FROM models WHERE managed = :t", t=True) == 100
     planned = make_plan(str(root), registry_url, options=DiffOptions())
     assert planned.plan.changes == []

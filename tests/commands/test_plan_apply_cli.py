@@ -86,7 +86,9 @@ def test_apply_without_changes_needs_no_approval(db: str, catalog: Path) -> None
     before = dump(db)
     result = cli(["apply", "--catalog", str(catalog), "--db", db])
     assert result.exit_code == 0, result.output
-    assert dump(db) == before
+    after = dump(db)
+    assert len(after.pop("reconcile_runs")) == len(before.pop("reconcile_runs")) + 1  # audited
+    assert after == before
 
 
 def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:

@@ -77,6 +77,8 @@ def test_same_secret_read_once_for_several_keys(
         Name="shared", SecretString=json.dumps({"access": "AKIA-access-0001", "secret": CANARY})
     )
     caplog.set_level(logging.DEBUG)  # botocore logs response bodies at DEBUG
+    # CLI tests in this process may have quietened botocore (logs.configure); undo that here
+    caplog.set_level(logging.DEBUG, logger="botocore")
     refs = [aref("shared", json_key="access"), aref("shared", json_key="secret"), aref("shared")]
     calls = Calls()
     out = resolve_values(refs, ROOT)
