@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from reconciler.db.engine import make_engine
-from reconciler.db.migrate import head, upgrade
+from reconciler.db.migrate import head, script_head, upgrade
 from reconciler.db.tables import metadata
 
 
@@ -45,3 +45,7 @@ def test_writes_to_managed_tables_bump_the_revision(registry_url: str) -> None:
     finally:
         engine.dispose()
     assert after > before
+
+
+def test_pinned_head_is_the_newest_migration() -> None:
+    assert head() == script_head(), "update HEAD in reconciler/db/migrate.py"
