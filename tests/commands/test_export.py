@@ -1,0 +1,66 @@
+"""export writes the live registry as a catalog: planning it against the same registry is empty,
+and no secret value is ever written (references, or env placeholders with a comment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from conftest import EXAMPLE_CATALOG
+from reconciler.cli import main
+from reconciler.secrets.crypto import generate_key_text
+
+CANARY = "CANARY-export-sk-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEY", generate_key_text())
+    for var in ("OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.setenv(var, CANARY)
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def test_export_then_plan_is_empty(registry_url: str, tmp_path: Path) -> None:
+    code, out = run(
+        "apply", "--catalog", str(EXAMPLE_CATALOG), "--db", registry_url, "--auto-approve"
+    )
+    assert code == 0, out
+    exported = tmp_path / "exported"
+    code, out = run("export", "--db", registry_url, "--out", str(exported))
+    assert code == 0, out
+    assert len(list((exported / "models").glob("*.yaml"))) == 15
+    code, out = run("validate", "--catalog", str(exported))
+    assert code == 0, out
+    code, out = run("plan", "--catalog", str(exported), "--db", registry_url, "--detailed-exitcode")
+    assert code == 0, out
+    assert "No changes" in out
+    text = "".join(p.read_text() for p in exported.rglob("*.yaml"))
+    assert CANARY not in text
+    assert "env: OPENAI_API_KEY" in text  # the stored reference, not a value
+
+
+def test_unmanaged_credential_gets_a_placeholder(registry_url: str, tmp_path: Path) -> None:
+    engine = sa.create_engine(registry_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO credentials (name, provider, config, managed, created_at, updated_at) "
+                "VALUES ('ui-key', 'openai', '{}', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    engine.dispose()
+    code, out = run("export", "--db", registry_url, "--out", str(tmp_path / "x"))
+    assert code == 0, out
+    text = (tmp_path / "x" / "credentials" / "ui-key.yaml").read_text()
+    assert "env: UI_KEY_API_KEY" in text
+    assert "Wire the secret" in text
+    assert "placeholders" in out
