@@ -14,7 +14,7 @@ from reconciler.cli import main
 from reconciler.secrets.crypto import generate_key_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
-from loopback import Behaviour, Loopback, loopback_server  # noqa: E402
+from loopback import Behaviour, Loopback, loopback_server
 
 GOOD = "sk-gate-good-key-000111222333444"
 BAD = "sk-gate-wrong-key-999888777666555"

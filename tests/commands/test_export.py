@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-
 from conftest import EXAMPLE_CATALOG
+
 from reconciler.cli import main
 from reconciler.secrets.crypto import generate_key_text
 
