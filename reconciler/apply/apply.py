@@ -110,6 +110,7 @@ def apply_stamped(
     try:
         with locked_transaction(engine, options.lock_timeout) as conn:
             require_current(conn)
+            log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_key_ids(live, keyring)
             plan = diff(stamped.desired, live, options.diff)
@@ -135,6 +136,9 @@ def apply_stamped(
             writer = Writer(conn, stamped.desired, live, stamped.resolved.values, keyring, now)
             write_plan(writer, plan)
             after = read_revision(conn)
+            log.info(
+                "wrote %d change(s); revision %d -> %d", len(plan.changes), live.revision, after
+            )
             run_id = conn.execute(
                 sa.insert(t.reconcile_runs)
                 .values(

@@ -158,6 +158,13 @@ def make_plan(
         stamped.notes[:] = mismatch + [n for n in stamped.notes if KEY_ENV not in n]
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
+    log.info(
+        "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
+        len(plan.changes),
+        live.revision,
+        len(live.models),
+        len(live.credentials),
+    )
     return Planned(plan, stamped, live)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from conftest import EXAMPLE_CATALOG
 
 from reconciler.cli import main
 from reconciler.secrets.crypto import generate_key_text
 
+EXAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 CANARY = "CANARY-export-sk-0123456789abcdef"
 
 
