@@ -49,6 +49,7 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
             )
         else:
             seen[slug] = entry
+    claimed: dict[str, Entry[Any]] = {}
     for entry in catalog.models:
         for i, old in enumerate(entry.spec.previous_slugs):
             if old in seen:
@@ -59,6 +60,16 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
                     f"previous slug '{old}' is the current slug of the model at "
                     f"{_where(seen[old].doc)}",
                 )
+            elif old in claimed and claimed[old] is not entry:
+                yield _at(
+                    entry.doc,
+                    ["previous_slugs", i],
+                    "slug-conflict",
+                    f"previous slug '{old}' is also claimed by the model at "
+                    f"{_where(claimed[old].doc)}; only one model can be renamed from it",
+                )
+            else:
+                claimed.setdefault(old, entry)
     names: dict[str, Entry[Any]] = {}
     for cred in catalog.credentials:
         first_cred = names.get(cred.spec.name)

@@ -164,12 +164,21 @@ class _Differ:
 
     # --- models --------------------------------------------------------------------------
 
-    def _rename_source(self, slug: str, previous: tuple[str, ...]) -> LiveModel | None:
+    def _rename_source(
+        self, slug: str, previous: tuple[str, ...], consumed: set[str]
+    ) -> LiveModel | None:
+        """The first previous slug that names a managed live model no other desired model
+        claims (by slug, or by an earlier rename)."""
         if slug in self.live.models:
             return None
         for old in previous:
             found = self.live.models.get(old)
-            if found is not None and old not in self.desired.models:
+            if (
+                found is not None
+                and found.managed
+                and old not in consumed
+                and old not in self.desired.models
+            ):
                 return found
         return None
 
@@ -178,8 +187,8 @@ class _Differ:
         for slug in sorted(self.desired.models):
             want = self.desired.models[slug]
             values = dict(want.values)
-            source = self._rename_source(slug, want.previous_slugs)
-            if source is not None and source.managed and source.state.slug not in consumed:
+            source = self._rename_source(slug, want.previous_slugs, consumed)
+            if source is not None:
                 consumed.add(source.state.slug)
                 fields = _field_changes(source.state.values, values)
                 warnings = tuple(

@@ -222,6 +222,28 @@ def test_rename_source_used_once() -> None:
     assert actions(plan) == [("rename", "model", "x"), ("create", "model", "y")]
 
 
+def test_rename_tries_later_previous_slugs_when_the_first_is_taken() -> None:
+    # "y" claims "old" first (sorted order); "z" must fall back to its second previous slug
+    plan = diff(
+        desired(model("y", ("old",)), model("z", ("old", "older"))),
+        live(live_model("old"), live_model("older")),
+    )
+    assert [(c.action.value, c.key, c.previous_key) for c in plan.changes] == [
+        ("rename", "y", "old"),
+        ("rename", "z", "older"),
+    ]
+
+
+def test_rename_skips_unmanaged_previous_slug_for_a_managed_one() -> None:
+    plan = diff(
+        desired(model("new", ("legacy", "old"))),
+        live(live_model("legacy", managed=False), live_model("old")),
+    )
+    assert [(c.action.value, c.key, c.previous_key) for c in plan.changes] == [
+        ("rename", "new", "old")
+    ]
+
+
 # --- ownership -----------------------------------------------------------------------------
 
 
