@@ -1,7 +1,9 @@
 """``reconciler lint``: advisory checks against litellm's model data (offline).
 
 Warnings exit 0 unless ``--strict``; validation errors always exit 1. ``--fix`` writes the
-suggested costs into the YAML files and then reports what is left.
+suggested costs into the YAML files and then reports what is left. Findings silenced by
+``# lint: ignore[...]`` comments are neither reported nor fixed, only counted in the text
+summary.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from reconciler.catalog.load import Catalog
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.lint.rules import LintResult, lint_catalog
+from reconciler.lint.suppress import apply_suppressions, read_sources
 from reconciler.render.diagnostics import render
 
 
@@ -29,15 +32,19 @@ def run_lint(
     catalog_dir: str, table: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Catalog, LintResult]:
     catalog = validate_catalog(catalog_dir)
-    return catalog, lint_catalog(catalog, table)
+    result = lint_catalog(catalog, table)
+    return catalog, apply_suppressions(result, read_sources(catalog))
 
 
-def _summary(diagnostics: list[Diagnostic]) -> str:
+def _summary(diagnostics: list[Diagnostic], suppressed: int) -> str:
     count = {s: sum(d.severity is s for d in diagnostics) for s in Severity}
-    return (
+    text = (
         f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), "
         f"{count[Severity.INFO]} note(s)"
+        if diagnostics
+        else "no lint findings"
     )
+    return text + (f", {suppressed} suppressed" if suppressed else "")
 
 
 def lint(
@@ -65,7 +72,7 @@ def lint(
     out.write(render(diagnostics, fmt))
     if fmt == "text":
         out.write(
-            (_summary(diagnostics) if diagnostics else "no lint findings")
+            _summary(diagnostics, len(result.suppressed))
             + f" ({len(catalog.models)} models, {len(catalog.credentials)} credentials)\n"
         )
     if any(d.severity is Severity.ERROR for d in diagnostics):

@@ -45,6 +45,8 @@ VENDORS: dict[str, tuple[str, tuple[str, ...]]] = {
 class ModelInfo:
     key: str
     data: Mapping[str, Any]
+    # found under the base model of an OpenRouter ':free' variant, whose prices do not apply
+    free_variant: bool = False
 
     def get_bool(self, name: str) -> bool | None:
         value = self.data.get(name)
@@ -74,13 +76,16 @@ def _variants(model_id: str, *, openrouter: bool = False) -> list[str]:
     return out
 
 
+def _via_openrouter(model: spec.ModelSpec) -> bool:
+    return model.deployment == "platform" or model.provider == "openrouter"
+
+
 def candidates(model: spec.ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
     """(litellm key, providers that count) in the order they are tried; empty when litellm
     cannot know the model."""
     out: list[tuple[str, tuple[str, ...]]] = []
     model_id = model.model_id
-    via_openrouter = model.deployment == "platform" or model.provider == "openrouter"
-    if via_openrouter:
+    if _via_openrouter(model):
         out.append(("openrouter/" + model_id, ("openrouter",)))
         vendor, _, rest = model_id.partition("/")
         route = VENDORS.get(vendor)
@@ -102,9 +107,10 @@ def candidates(model: spec.ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
 def lookup(model: spec.ModelSpec, model_cost: ModelCost) -> tuple[ModelInfo | None, list[str]]:
     """litellm's entry for the model, and the keys that were tried."""
     tried: list[str] = []
+    free = _via_openrouter(model) and model.model_id.partition(":")[2] == "free"
     for key, providers in candidates(model):
         tried.append(key)
         data = model_cost.get(key)
         if data is not None and data.get("litellm_provider") in providers:
-            return ModelInfo(key, data), tried
+            return ModelInfo(key, data, free_variant=free and ":free" not in key), tried
     return None, tried

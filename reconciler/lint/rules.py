@@ -13,11 +13,14 @@ Codes:
   cost-mismatch           a cost field differs from litellm's price (fixable)
   duplicate-secret-source two credentials read the same secret
   unknown-model           litellm has no data for the model (info)
+
+Findings can be silenced with ``# lint: ignore[code, ...]`` comments (``reconciler.lint.suppress``).
 """
 
 from __future__ import annotations
 
 import math
+import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +31,7 @@ from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.lint.knowledge import ModelCost, ModelInfo, candidates, lookup
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import secret_ref_dict
-from reconciler.state.records import ref_key
+from reconciler.state.records import SecretRefDict, ref_key
 
 TOOL_OUTPUT_MIN = 16_000
 REASONING_OUTPUT_FRACTION = 0.25  # "far below the ceiling"
@@ -40,6 +43,19 @@ CAPABILITY_FLAGS: tuple[tuple[str, str], ...] = (
     ("tool_use", "supports_function_calling"),
     ("json_mode", "supports_response_schema"),
     ("reasoning", "supports_reasoning"),
+)
+CODES = frozenset(
+    {
+        "capability-mismatch",
+        "context-window-too-large",
+        "max-output-too-large",
+        "tool-output-too-small",
+        "reasoning-output-low",
+        "cost-missing",
+        "cost-mismatch",
+        "duplicate-secret-source",
+        "unknown-model",
+    }
 )
 COST_FIELDS: tuple[tuple[str, str], ...] = (
     ("input_per_token", "input_cost_per_token"),
@@ -55,12 +71,14 @@ class CostFix:
     doc_index: int
     field: str  # input_per_token | output_per_token
     value: float
+    finding: Diagnostic  # the cost-missing / cost-mismatch finding it answers
 
 
 @dataclass
 class LintResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     fixes: list[CostFix] = field(default_factory=list)
+    suppressed: list[Diagnostic] = field(default_factory=list)  # silenced by comments
 
 
 def _at(
@@ -176,34 +194,33 @@ def reasoning_output(entry: Entry[spec.ModelSpec], info: ModelInfo) -> Iterator[
 
 def cost(entry: Entry[spec.ModelSpec], info: ModelInfo, result: LintResult) -> None:
     model = entry.spec
+    if info.free_variant:
+        return  # an OpenRouter ':free' variant costs nothing, whatever the base model costs
     for name, litellm_name in COST_FIELDS:
         known = info.get_price(litellm_name)
         if known is None:
             continue
         current = getattr(model.cost, name)
-        fix = CostFix(entry.doc.path, entry.doc.index, name, known)
         if current is None:
-            result.diagnostics.append(
-                _at(
-                    entry.doc,
-                    ["cost", name],
-                    "cost-missing",
-                    f"cost.{name} is not set; litellm's price for '{info.key}' is "
-                    f"{price_text(known)} (--fix writes it)",
-                )
+            finding = _at(
+                entry.doc,
+                ["cost", name],
+                "cost-missing",
+                f"cost.{name} is not set; litellm's price for '{info.key}' is "
+                f"{price_text(known)} (--fix writes it)",
             )
-            result.fixes.append(fix)
         elif not math.isclose(float(current), known, rel_tol=PRICE_REL_TOL, abs_tol=1e-15):
-            result.diagnostics.append(
-                _at(
-                    entry.doc,
-                    ["cost", name],
-                    "cost-mismatch",
-                    f"cost.{name} is {price_text(float(current))} but litellm's price for "
-                    f"'{info.key}' is {price_text(known)} (--fix writes litellm's price)",
-                )
+            finding = _at(
+                entry.doc,
+                ["cost", name],
+                "cost-mismatch",
+                f"cost.{name} is {price_text(float(current))} but litellm's price for "
+                f"'{info.key}' is {price_text(known)} (--fix writes litellm's price)",
             )
-            result.fixes.append(fix)
+        else:
+            continue
+        result.diagnostics.append(finding)
+        result.fixes.append(CostFix(entry.doc.path, entry.doc.index, name, known, finding))
 
 
 def unknown_model(entry: Entry[spec.ModelSpec], tried: Sequence[str]) -> Iterator[Diagnostic]:
@@ -222,6 +239,22 @@ def unknown_model(entry: Entry[spec.ModelSpec], tried: Sequence[str]) -> Iterato
 # --- credential rules ----------------------------------------------------------------------------
 
 
+def source_key(ref: SecretRefDict) -> str:
+    """What a reference reads, however it is spelled: the same SOPS file can be written
+    ``secrets/x.enc.yaml`` or ``./secrets/x.enc.yaml``, and reading AWSCURRENT is what a
+    reference without a version stage does."""
+    if "sops" in ref:
+        location = dict(ref["sops"])
+        location["file"] = posixpath.normpath(location["file"])
+        return ref_key({"sops": location})
+    if "aws_secretsmanager" in ref:
+        aws = dict(ref["aws_secretsmanager"])
+        if aws.get("version_stage") == "AWSCURRENT":
+            del aws["version_stage"]
+        return ref_key({"aws_secretsmanager": aws})
+    return ref_key(ref)
+
+
 def duplicate_secret_sources(catalog: Catalog) -> Iterator[Diagnostic]:
     first: dict[str, tuple[str, str]] = {}
     for entry in catalog.credentials:
@@ -231,7 +264,7 @@ def duplicate_secret_sources(catalog: Catalog) -> Iterator[Diagnostic]:
             if ref is None:
                 continue
             ref_dict = secret_ref_dict(ref)
-            key = ref_key(ref_dict)
+            key = source_key(ref_dict)
             seen = first.get(key)
             if seen is None:
                 first[key] = (cred.name, name)
