@@ -19,6 +19,7 @@ from reconciler.db.engine import make_engine
 from reconciler.db.migrate import require_current
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
+from reconciler.gcpause import gc_paused
 from reconciler.plan.build import Stamped, secret_refs, stamp_secrets
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature
@@ -108,7 +109,9 @@ def apply_stamped(
     started = datetime.now(UTC)
     engine = make_engine(db_url, busy_timeout=options.lock_timeout)
     try:
-        with locked_transaction(engine, options.lock_timeout) as conn:
+        # No GC passes while the lock is held: the re-diff and the bulk rows are thousands of
+        # acyclic objects the GC would only rescan (see reconciler.gcpause).
+        with gc_paused(), locked_transaction(engine, options.lock_timeout) as conn:
             require_current(conn)
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)

@@ -5,7 +5,6 @@ Problems are collected into ``Catalog.diagnostics``; only a missing catalog dire
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import CatalogError
+from reconciler.gcpause import gc_paused
 
 T = TypeVar("T")
 CredentialSpec = (
@@ -147,16 +147,9 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
             f"catalog directory not found: {base}",
             hint="pass --catalog DIR, or run from the folder that holds catalog/",
         )
-    # Loading creates many long-lived objects (documents keep their node trees for positions)
-    # and no reference cycles worth collecting: the cyclic GC would only rescan them, again
-    # and again, which costs more than parsing. It is paused, not turned off for good.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    # Documents keep their node trees (for positions): many long-lived objects, no cycles.
+    with gc_paused():
         return _load(base)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _load(base: Path) -> Catalog:

@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import Plan
+from reconciler.plan.model import FieldChange, Plan
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
@@ -29,12 +29,12 @@ def plan_signature(plan: Plan) -> str:
     whether secrets could be read when planning; apply always reads them)."""
     items = []
     for change in plan.changes:
-        fields = {  # json.dumps(sort_keys=True) below orders the keys
-            path: [fc.before, fc.after] for path, fc in change.fields.items() if fc.secret is None
-        }
-        secret_only = bool(change.fields) and not fields
-        if secret_only and change.action.value == "update" and not change.adopt:
-            continue
+        fields: dict[str, FieldChange] = change.fields
+        if any(fc.secret is not None for fc in fields.values()):
+            fields = {path: fc for path, fc in fields.items() if fc.secret is None}
+            if not fields and change.action.value == "update" and not change.adopt:
+                continue  # secret-only update
+        # json.dumps(sort_keys=True) below orders the keys; a FieldChange dumps as a list
         items.append(
             [
                 change.action.value,
