@@ -39,6 +39,9 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$"
 ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+HTTP_URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
+# An optional URL field: the description here is what a wrong value's message quotes.
+HttpUrl = Annotated[str, Field(pattern=HTTP_URL_PATTERN, description="an http:// or https:// URL")]
 
 
 class _Spec(BaseModel):
@@ -120,6 +123,13 @@ class _CredentialBase(_Spec):
 class ApiKeyCredential(_CredentialBase):
     provider: ApiKeyProvider = Field(description="Provider the credential authenticates to.")
     api_key: SecretRef
+    base_url: HttpUrl | None = Field(
+        default=None,
+        description="http(s) URL to call instead of the provider's public API (a gateway, "
+        "proxy or regional endpoint speaking the provider's API), in the form the provider's "
+        "SDK takes: e.g. https://gw.example.com/v1 for openai, https://gw.example.com for "
+        "anthropic, https://gw.example.com/v1beta for google.",
+    )
 
 
 class BedrockCredential(_CredentialBase):
@@ -162,14 +172,19 @@ class BedrockCredential(_CredentialBase):
         default=None,
         description="Bedrock API key (a secret reference), instead of an IAM key pair.",
     )
+    endpoint_url: HttpUrl | None = Field(
+        default=None,
+        description="http(s) URL of the Bedrock runtime to call instead of "
+        "bedrock-runtime.<region>.amazonaws.com: a VPC (PrivateLink) endpoint or a proxy.",
+    )
 
 
 class HuggingFaceCredential(_CredentialBase):
     provider: Literal["huggingface"] = Field(description="Hugging Face Inference Endpoints.")
     api_key: SecretRef
     endpoint_url: str = Field(
-        pattern=r"^https://[^\s/]+(/\S*)?$",
-        description="https URL of the Inference Endpoint.",
+        pattern=HTTP_URL_PATTERN,
+        description="http(s) URL of the Inference Endpoint (or of a self-hosted TGI server).",
     )
 
 
@@ -177,9 +192,7 @@ class OpenAICompatibleCredential(_CredentialBase):
     provider: Literal["openai_compatible"] = Field(
         description="Any server speaking the OpenAI chat-completions API."
     )
-    base_url: str = Field(
-        pattern=r"^https?://[^\s/]+(/\S*)?$", description="Base URL of the API, e.g. .../v1."
-    )
+    base_url: str = Field(pattern=HTTP_URL_PATTERN, description="Base URL of the API, e.g. .../v1.")
     api_key: SecretRef | None = Field(
         default=None,
         description="API key (a secret reference); omit for servers without authentication.",

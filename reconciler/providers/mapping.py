@@ -27,16 +27,23 @@ class Route:
     ``prefix``: litellm's route (``gemini/``, ``openrouter/``, ...). ``secrets``: credential
     secret field -> litellm keyword. ``config``: credential config field -> litellm keyword.
     ``placeholder_key``: when no key is resolved, send ``NO_KEY_PLACEHOLDER`` instead of letting
-    litellm read a provider environment variable.
+    litellm read a provider environment variable. ``retry_kwargs``: pass ``num_retries=0`` and
+    ``max_retries=0``; off where litellm would forward them to the server as request fields
+    (it does not retry when neither is given).
     """
 
     prefix: str
     secrets: Mapping[str, str] = field(default_factory=lambda: {"api_key": "api_key"})
-    config: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, str] = field(default_factory=lambda: {"base_url": "api_base"})
     placeholder_key: bool = False
+    retry_kwargs: bool = True
     litellm_providers: tuple[str, ...] = ()
 
 
+# API-key providers: the key, and an optional base_url (a gateway, proxy or regional endpoint)
+# as litellm's api_base. litellm appends the provider's own path to it: /chat/completions
+# (openai, openrouter, fireworks, together), /v1/messages (anthropic),
+# /models/{model}:generateContent (google).
 ROUTES: dict[str, Route] = {
     "openai": Route("openai/", litellm_providers=("openai",)),
     "anthropic": Route("anthropic/", litellm_providers=("anthropic",)),
@@ -46,7 +53,8 @@ ROUTES: dict[str, Route] = {
     "fireworks": Route("fireworks_ai/", litellm_providers=("fireworks_ai",)),
     "together": Route("together_ai/", litellm_providers=("together_ai",)),
     # IAM key pair (SigV4) or a Bedrock API key, which litellm sends as a bearer token when it
-    # is passed as api_key (the same as AWS_BEARER_TOKEN_BEDROCK).
+    # is passed as api_key (the same as AWS_BEARER_TOKEN_BEDROCK). endpoint_url (a VPC endpoint)
+    # replaces https://bedrock-runtime.<region>.amazonaws.com, and SigV4 signs for it.
     "bedrock": Route(
         "bedrock/",
         secrets={
@@ -54,18 +62,24 @@ ROUTES: dict[str, Route] = {
             "secret_access_key": "aws_secret_access_key",
             "api_key": "api_key",
         },
-        config={"region": "aws_region_name"},
+        config={"region": "aws_region_name", "endpoint_url": "aws_bedrock_runtime_endpoint"},
         litellm_providers=("bedrock", "bedrock_converse"),
     ),
-    # A Hugging Face Inference Endpoint: the token plus the endpoint URL as api_base.
-    "huggingface": Route("huggingface/", config={"endpoint_url": "api_base"}),
+    # A Hugging Face Inference Endpoint (or a TGI server): the token plus the endpoint URL as
+    # api_base; litellm calls {endpoint_url}/v1/chat/completions. With an api_base litellm's
+    # huggingface route copies max_retries (which num_retries sets) into the request body.
+    "huggingface": Route(
+        "huggingface/",
+        config={"endpoint_url": "api_base"},
+        retry_kwargs=False,
+    ),
     # Any OpenAI chat-completions server: litellm's openai/ route at base_url.
-    "openai_compatible": Route("openai/", config={"base_url": "api_base"}, placeholder_key=True),
+    "openai_compatible": Route("openai/", placeholder_key=True),
 }
 PLATFORM_ROUTE = ROUTES["openrouter"]
 
-# Config fields that override the provider's API base for any provider (a proxy, a gateway,
-# a test server).
+# Config fields that override the provider's API base for any provider whose route does not map
+# them itself (a proxy, a gateway, a test server).
 API_BASE_FIELDS: tuple[str, ...] = ("api_base", "base_url", "endpoint_url")
 
 
@@ -102,10 +116,11 @@ def completion_kwargs(resolved: ResolvedModel, *, timeout: float) -> dict[str, A
         "model": litellm_model(resolved),
         "messages": [dict(m) for m in PING_MESSAGES],
         "max_tokens": 1,
-        "num_retries": 0,  # litellm's own retries
-        "max_retries": 0,  # the provider SDK's retries (the OpenAI client retries twice)
         "timeout": timeout,
     }
+    if route.retry_kwargs:
+        kwargs["num_retries"] = 0  # litellm's own retries
+        kwargs["max_retries"] = 0  # the provider SDK's retries (the OpenAI client retries twice)
     for secret_field, keyword in route.secrets.items():
         value = resolved.secrets.get(secret_field)
         if value is not None:
@@ -116,7 +131,7 @@ def completion_kwargs(resolved: ResolvedModel, *, timeout: float) -> dict[str, A
             kwargs[keyword] = text
     if "api_base" not in kwargs:
         for name in API_BASE_FIELDS:
-            if resolved.config.get(name):
+            if name not in route.config and resolved.config.get(name):
                 kwargs["api_base"] = resolved.config[name]
                 break
     if route.placeholder_key and "api_key" not in kwargs:

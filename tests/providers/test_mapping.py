@@ -126,6 +126,25 @@ CASES: list[tuple[str, ResolvedModel, dict[str, Any], tuple[str, ...]]] = [
         ("aws_access_key_id", "aws_secret_access_key"),
     ),
     (
+        "bedrock through a VPC endpoint: litellm's runtime-endpoint keyword, which SigV4 signs",
+        _model(
+            "bedrock",
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            secrets={"api_key": "bedrock-api-key"},
+            config={
+                "region": "eu-central-1",
+                "endpoint_url": "https://vpce-0a1b.bedrock-runtime.eu-central-1.vpce.amazonaws.com",
+            },
+        ),
+        {
+            "aws_region_name": "eu-central-1",
+            "aws_bedrock_runtime_endpoint": (
+                "https://vpce-0a1b.bedrock-runtime.eu-central-1.vpce.amazonaws.com"
+            ),
+        },
+        ("api_base",),
+    ),
+    (
         "huggingface endpoint",
         _model(
             "huggingface",
@@ -138,7 +157,7 @@ CASES: list[tuple[str, ResolvedModel, dict[str, Any], tuple[str, ...]]] = [
             "api_key": "hf_token",
             "api_base": "https://xyz.endpoints.huggingface.cloud",
         },
-        (),
+        ("num_retries", "max_retries"),  # litellm would send them to the endpoint
     ),
     (
         "openai_compatible with key",
@@ -182,6 +201,20 @@ CASES: list[tuple[str, ResolvedModel, dict[str, Any], tuple[str, ...]]] = [
         {"model": "openrouter/x-ai/grok-4.3", "api_key": "k-or"},
         (),
     ),
+    *[
+        (
+            f"{provider} through a gateway base_url",
+            _model(
+                provider,
+                "some-model",
+                secrets={"api_key": "k-gw"},
+                config={"base_url": f"https://gw.example.com/{provider}"},
+            ),
+            {"api_key": "k-gw", "api_base": f"https://gw.example.com/{provider}"},
+            ("aws_bedrock_runtime_endpoint",),
+        )
+        for provider in ("openai", "anthropic", "google", "openrouter", "fireworks", "together")
+    ],
     (
         "a config base_url overrides any provider's API base",
         _model(
@@ -210,8 +243,9 @@ def test_completion_kwargs(
         assert key not in kwargs
     # a minimal call with no retries of any kind
     assert kwargs["max_tokens"] == 1
-    assert kwargs["num_retries"] == 0
-    assert kwargs["max_retries"] == 0
+    if resolved.provider != "huggingface":  # huggingface: none passed, none made
+        assert kwargs["num_retries"] == 0
+        assert kwargs["max_retries"] == 0
     assert kwargs["timeout"] == 7.5
     assert kwargs["messages"] == [{"role": "user", "content": "ping"}]
 
