@@ -12,17 +12,20 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import referencing
-from jsonschema.exceptions import ValidationError, best_match
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
 from reconciler.catalog.fastcheck import Unsupported, compile_schema
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    # jsonschema (~40 ms to import) only runs on documents the compiled pre-check rejects,
+    # so it is imported there: a valid catalog never loads it.
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "urn:llm-registry-reconciler:schema:"
@@ -107,7 +110,10 @@ def published() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def document_validator() -> jsonschema.protocols.Validator:
+def document_validator() -> Validator:
+    import jsonschema
+    import referencing
+
     schemas = published()
     registry: referencing.Registry[Any] = referencing.Registry().with_resources(
         (s["$id"], referencing.Resource.from_contents(s)) for s in schemas.values()
@@ -166,6 +172,8 @@ def _expecting(schema: Any) -> str:
 
 def _describe(err: ValidationError) -> tuple[str, str]:
     """Code and message for one error. Never includes the offending value: it may be a secret."""
+    from jsonschema.exceptions import best_match
+
     v, schema = err.validator, err.schema
     expected: Any = err.validator_value
     if _is_secret_ref(schema) and isinstance(err.instance, str):
@@ -242,6 +250,8 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
+    from jsonschema.exceptions import best_match
+
     out: list[Diagnostic] = []
     for err in document_validator().iter_errors(doc.data):
         path = list(err.absolute_path)
