@@ -18,7 +18,8 @@ assert result.exit_code == 0, result.output
 assert "is valid" in result.output, result.output
 heavy = sorted(
     name for name in sys.modules
-    if name.split(".")[0] in ("litellm", "boto3", "botocore", "sqlalchemy", "alembic")
+    if name.split(".")[0]
+    in ("litellm", "boto3", "botocore", "sqlalchemy", "alembic", "jsonschema")
 )
 print("HEAVY=" + ",".join(heavy))
 """
@@ -37,5 +38,7 @@ def test_validate_does_not_import_heavy_modules() -> None:
     heavy = proc.stdout.strip().rsplit("HEAVY=", 1)[-1]
     modules = [m for m in heavy.split(",") if m]
     assert not [m for m in modules if m.split(".")[0] in ("litellm", "boto3")], modules
+    # a valid catalog passes the compiled pre-check; jsonschema only explains rejections
+    assert not [m for m in modules if m.split(".")[0] == "jsonschema"], modules
     # the probe really ran (an empty stdout would make the check above vacuous)
     assert "HEAVY=" in proc.stdout
