@@ -64,3 +64,52 @@ def test_unmanaged_credential_gets_a_placeholder(registry_url: str, tmp_path: Pa
     assert "env: UI_KEY_API_KEY" in text
     assert "Wire the secret" in text
     assert "placeholders" in out
+
+
+ENDPOINT_CREDENTIALS = {
+    "gw-openai": "provider: openai\nbase_url: https://gateway.example.com/openai/v1\n"
+    "api_key:\n  env: OPENAI_API_KEY\n",
+    "gw-google": "provider: google\nbase_url: http://10.0.0.7:8080/v1beta\n"
+    "api_key:\n  env: OPENAI_API_KEY\n",
+    "vpc-bedrock": "provider: bedrock\nregion: eu-central-1\n"
+    "endpoint_url: https://vpce-0a1b.bedrock-runtime.eu-central-1.vpce.amazonaws.com\n"
+    "api_key:\n  env: OPENAI_API_KEY\n",
+    "tgi": "provider: huggingface\nendpoint_url: http://tgi.internal:8080\n"
+    "api_key:\n  env: OPENAI_API_KEY\n",
+}
+
+
+def test_base_url_and_endpoint_url_round_trip(registry_url: str, tmp_path: Path) -> None:
+    root = tmp_path / "catalog"
+    (root / "credentials").mkdir(parents=True)
+    for name, body in ENDPOINT_CREDENTIALS.items():
+        (root / "credentials" / f"{name}.yaml").write_text(
+            f"kind: ProviderCredential\nname: {name}\n{body}"
+        )
+    code, out = run("apply", "--catalog", str(root), "--db", registry_url, "--auto-approve")
+    assert code == 0, out
+    exported = tmp_path / "exported"
+    code, out = run("export", "--db", registry_url, "--out", str(exported))
+    assert code == 0, out
+    texts = {p.stem: p.read_text() for p in (exported / "credentials").glob("*.yaml")}
+    assert "base_url: https://gateway.example.com/openai/v1" in texts["gw-openai"]
+    assert "base_url: http://10.0.0.7:8080/v1beta" in texts["gw-google"]
+    assert (
+        "endpoint_url: https://vpce-0a1b.bedrock-runtime.eu-central-1.vpce.amazonaws.com"
+        in texts["vpc-bedrock"]
+    )
+    assert "region: eu-central-1" in texts["vpc-bedrock"]
+    assert "endpoint_url: http://tgi.internal:8080" in texts["tgi"]
+    code, out = run("validate", "--catalog", str(exported))
+    assert code == 0, out
+    code, out = run("plan", "--catalog", str(exported), "--db", registry_url, "--detailed-exitcode")
+    assert code == 0, out
+    assert "No changes" in out
+
+    # and a changed endpoint is a change the plan shows
+    path = exported / "credentials" / "gw-openai.yaml"
+    path.write_text(path.read_text().replace("gateway.example.com", "gw2.example.com"))
+    code, out = run("plan", "--catalog", str(exported), "--db", registry_url, "--detailed-exitcode")
+    assert code == 2, out
+    assert "base_url" in out
+    assert "gw2.example.com" in out
