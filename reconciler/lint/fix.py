@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.catalog.yamlio import load_text
 from reconciler.lint.rules import CostFix
@@ -44,9 +44,14 @@ def _child(mapping: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:
     return None
 
 
-def _last_scalar(node: Node) -> Node:
-    while isinstance(node, MappingNode) and node.value:
-        node = node.value[-1][1]
+def _last_value(node: Node) -> Node:
+    """The innermost last value of a block collection: where its text really ends (a block
+    collection's own end mark is at the next token, after any trailing comments). A flow
+    collection ends exactly at its closing bracket, so it is not entered: its last value
+    can sit on an earlier line than the bracket."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
     return node
 
 
@@ -87,7 +92,7 @@ def _edits_for_document(
         indent = " " * root.value[0][0].start_mark.column
         step = " " * _nested_indent(root)
         lines = [f"{indent}cost:"] + [f"{indent}{step}{k}: {v}" for k, v in values.items()]
-        return [_insert_lines(text, _after_line(text, _last_scalar(root)), lines, newline)]
+        return [_insert_lines(text, _after_line(text, _last_value(root)), lines, newline)]
     _, cost = found
     if not isinstance(cost, MappingNode):
         raise ValueError("cost is not a mapping")
@@ -119,7 +124,7 @@ def _edits_for_document(
     elif cost.value:
         indent = " " * cost.value[0][0].start_mark.column
         lines = [f"{indent}{k}: {v}" for k, v in missing.items()]
-        edits.append(_insert_lines(text, _after_line(text, _last_scalar(cost)), lines, newline))
+        edits.append(_insert_lines(text, _after_line(text, _last_value(cost)), lines, newline))
     else:
         raise ValueError("cost is empty in an unexpected style")
     return edits
