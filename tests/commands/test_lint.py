@@ -160,3 +160,94 @@ def test_example_catalog_lints_without_errors() -> None:
     code, output = invoke("--catalog", str(repo / "catalog"))
     assert code == 0, output
     assert "error[" not in output
+
+
+# --- suppression comments ---------------------------------------------------------------------
+
+NEGOTIATED = CLEAN.replace(
+    "  input_per_token: 2.5e-06\n  output_per_token: 1e-05\n",
+    "  input_per_token: 2e-06   # enterprise agreement  # lint: ignore[cost-mismatch]\n"
+    "  output_per_token: 8e-06\n",
+)
+
+
+def test_suppressed_findings_are_counted(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=NEGOTIATED)
+    code, output = invoke("--catalog", str(root))
+    assert code == 0
+    assert output.count("warning[cost-mismatch]") == 1
+    assert f"{root}/gpt.yaml:14:21: warning[cost-mismatch]: cost.output_per_token" in output
+    assert output.endswith(
+        "0 error(s), 1 warning(s), 0 note(s), 1 suppressed (1 models, 0 credentials)\n"
+    )
+
+
+def test_strict_passes_when_every_warning_is_suppressed(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=NEGOTIATED)
+    code, _ = invoke("--catalog", str(root), "--strict")
+    assert code == 1
+    (root / "gpt.yaml").write_text(
+        NEGOTIATED.replace("output_per_token: 8e-06", "output_per_token: 8e-06  # lint: ignore")
+    )
+    code, output = invoke("--catalog", str(root), "--strict")
+    assert code == 0, output
+    assert output == "no lint findings, 2 suppressed (1 models, 0 credentials)\n"
+    code, output = invoke("--catalog", str(root), "--strict", "--format", "json")
+    assert (code, json.loads(output)) == (0, [])
+
+
+def test_a_document_suppression_in_ci(tmp_path: Path) -> None:
+    prices = CLEAN.replace("2.5e-06", "2e-06").replace("1e-05", "8e-06")
+    root = catalog(tmp_path, gpt="# lint: ignore[cost-mismatch]  # enterprise agreement\n" + prices)
+    code, output = invoke("--catalog", str(root), "--strict", "--format", "github")
+    assert (code, output) == (0, "")
+    # a finding the comment does not name is still reported
+    (tmp_path / "b").mkdir()
+    root = catalog(
+        tmp_path / "b", gpt="# lint: ignore[cost-mismatch]\n" + prices.replace("128000", "300000")
+    )
+    code, output = invoke("--catalog", str(root), "--strict", "--format", "github")
+    assert code == 1
+    assert "title=context-window-too-large::" in output
+
+
+def test_a_misspelt_code_fails_strict(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN.replace("2.5e-06", "2.5e-06  # lint: ignore[cost-mismach]"))
+    code, output = invoke("--catalog", str(root), "--strict")
+    assert code == 1
+    assert (
+        f"{root}/gpt.yaml:13:29: warning[suppression-unknown-code]: 'cost-mismach' is not a "
+        "lint rule, so it suppresses nothing; did you mean 'cost-mismatch'?\n"
+    ) in output
+
+
+def test_fix_leaves_a_suppressed_cost_byte_identical(tmp_path: Path) -> None:
+    negotiated = ODD.replace(
+        "9e-07   # negotiated?", "9e-07   # negotiated  # lint: ignore[cost-mismatch]"
+    )
+    root = catalog(tmp_path, mini=negotiated)
+    path = root / "mini.yaml"
+    code, output = invoke("--catalog", str(root), "--fix")
+    assert code == 0, output
+    assert "cost.output_per_token = 6e-07" in output
+    assert "input_per_token =" not in output
+    line = "     input_per_token:     9e-07   # negotiated  # lint: ignore[cost-mismatch]\n"
+    assert path.read_text() == negotiated.replace(line, line + "     output_per_token: 6e-07\n")
+    code, output = invoke("--catalog", str(root), "--fix", "--strict")
+    assert code == 0, output
+    assert output == "no lint findings, 1 suppressed (1 models, 0 credentials)\n"
+
+
+def test_fix_skips_a_suppressed_document_but_fixes_the_next(tmp_path: Path) -> None:
+    mini = CLEAN.replace("GPT 4o", "GPT 4o mini").replace("gpt-4o\n", "gpt-4o-mini\n")
+    text = "# lint: ignore[cost-mismatch]\n" + CLEAN.replace("2.5e-06", "2e-06") + "---\n" + mini
+    root = catalog(tmp_path, both=text)
+    code, output = invoke("--catalog", str(root), "--fix", "--strict")
+    assert code == 0, output
+    assert (root / "both.yaml").read_text() == (
+        "# lint: ignore[cost-mismatch]\n"
+        + CLEAN.replace("2.5e-06", "2e-06")
+        + "---\n"
+        + mini.replace("2.5e-06", "1.5e-07").replace("1e-05", "6e-07")
+    )
+    assert "no lint findings, 1 suppressed (2 models, 0 credentials)\n" in output

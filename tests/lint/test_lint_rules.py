@@ -304,3 +304,55 @@ def test_lookup_requires_the_right_provider(table: Any) -> None:
     info, tried = lookup(spec, table)
     assert info is None
     assert tried == ["gpt-4o", "anthropic/gpt-4o"]
+
+
+def test_two_spellings_of_the_same_sops_file(tmp_path: Path, table: Any) -> None:
+    secret = "openai: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n  mac: m\n"
+    cred = (
+        "kind: ProviderCredential\nname: {name}\nprovider: openai\n"
+        "api_key:\n  sops: {{file: {file}, key: openai}}\n"
+    )
+    result = run(
+        tmp_path,
+        table,
+        {
+            "secrets/prod.enc.yaml": secret,
+            "a.yaml": cred.format(name="a", file="secrets/prod.enc.yaml"),
+            "b.yaml": cred.format(name="b", file="./secrets/prod.enc.yaml"),
+            "c.yaml": cred.format(name="c", file="secrets/other/../prod.enc.yaml"),
+        },
+    )
+    assert [Path(d.path).name for d in result.diagnostics] == ["b.yaml", "c.yaml"]
+    assert {d.code for d in result.diagnostics} == {"duplicate-secret-source"}
+    assert "sops ./secrets/prod.enc.yaml#openai" in result.diagnostics[0].message
+
+
+def test_the_current_aws_version_spelt_out(tmp_path: Path, table: Any) -> None:
+    cred = (
+        "kind: ProviderCredential\nname: {name}\nprovider: openai\n"
+        "api_key:\n  aws_secretsmanager: {{secret_id: prod/openai{extra}}}\n"
+    )
+    result = run(
+        tmp_path,
+        table,
+        {
+            "a.yaml": cred.format(name="a", extra=""),
+            "b.yaml": cred.format(name="b", extra=", version_stage: AWSCURRENT"),
+            "c.yaml": cred.format(name="c", extra=", version_stage: AWSPREVIOUS"),
+        },
+    )
+    assert [(Path(d.path).name, d.code) for d in result.diagnostics] == [
+        ("b.yaml", "duplicate-secret-source")
+    ]
+
+
+def test_no_base_model_prices_for_a_free_variant(tmp_path: Path, table: Any) -> None:
+    free = model_yaml(
+        deployment="platform", model_id="openai/gpt-4o:free", context_window=200000, cost=None
+    )
+    result = run(tmp_path / "free", table, {"m.yaml": free})
+    # limits and capabilities still come from the base model; its prices do not apply
+    assert codes(result) == ["context-window-too-large"]
+    assert result.fixes == []
+    paid = run(tmp_path / "paid", table, {"m.yaml": free.replace(":free", "")})
+    assert sorted(codes(paid)) == ["context-window-too-large", "cost-missing", "cost-missing"]
