@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import re
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from click.testing import CliRunner
@@ -482,3 +487,152 @@ def test_every_provider_reports_its_own_auth_error_without_the_key(
         for part in (secret, secret[:12], secret[-12:]):
             assert part not in output
     assert len(aws_server.behaviour.requests) == len(routes)
+
+
+# --- the display on a terminal: a live progress bar on stderr, a rich table on stdout ----------
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
+_TABLE_CHARS = re.compile(r"[\s\u2500-\u257f]")  # whitespace and box drawing
+
+
+class Terminal:
+    """A real pseudo-terminal: ``file`` is its slave side (``isatty()`` is true); a thread
+    drains the master side so that writes never block; ``close()`` returns what was shown."""
+
+    def __init__(self) -> None:
+        master, slave = pty.openpty()
+        self._master = master
+        self.fd = slave
+        self.file: TextIO = os.fdopen(slave, "w", encoding="utf-8", closefd=False)
+        self._data = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # EIO: the slave side is closed and everything was read
+                return
+            if not chunk:
+                return
+            self._data.extend(chunk)
+
+    def close(self) -> str:
+        """Everything written, escape sequences removed."""
+        self.file.flush()
+        os.close(self.fd)
+        self._reader.join(10)
+        os.close(self._master)
+        return _ANSI.sub("", self._data.decode("utf-8", "replace"))
+
+
+def flat(text: str) -> str:
+    """The text without whitespace and table borders: a secret folded over two table lines
+    would reappear here."""
+    return _TABLE_CHARS.sub("", text)
+
+
+@pytest.fixture
+def terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that no error message is folded
+    for var in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _two_models(tmp_path: Path, srv: Loopback) -> Path:
+    root = make_catalog(tmp_path, srv)  # alpha: good key; beta: a wrong key the server echoes
+    for name in ("gamma", "delta"):
+        (root / "models" / f"{name}.yaml").unlink()
+    return root
+
+
+def test_terminal_shows_progress_on_stderr_and_a_table_on_stdout(
+    tmp_path: Path, server: Loopback, terminal_env: None
+) -> None:
+    root = _two_models(tmp_path, server)
+    out, err = Terminal(), Terminal()
+    assert out.file.isatty()
+    assert err.file.isatty()
+    try:
+        code = command.test_connection(
+            slugs=[],
+            changed=False,
+            db_url=None,
+            catalog_dir=str(root),
+            timeout=10.0,
+            out=out.file,
+            err=err.file,
+        )
+    finally:
+        shown_out, shown_err = out.close(), err.close()
+    assert code == 1
+    # the progress display, on stderr only, ends with every test counted
+    assert "testing connections" in shown_err
+    assert "0/2" in shown_err
+    assert re.search(r"2/2 .*(alpha: ok|beta: failed)", shown_err), shown_err
+    assert "testing connections" not in shown_out
+    # the final table, on stdout only, as a rich table (box drawing), with the summary
+    assert "\u2502" in shown_out or "\u2503" in shown_out
+    for heading in ("Model", "Provider", "Result", "Latency", "Error"):
+        assert heading in shown_out
+    assert "MODEL  PROVIDER" not in shown_out  # not the plain table
+    assert "Incorrect API key provided" in shown_out
+    assert "1 ok, 1 failed (2 models)" in shown_out
+    assert "Incorrect API key" not in shown_err
+    # no secret on either stream, not even folded over two lines
+    for shown in (shown_out, shown_err):
+        for secret in (BAD, GOOD):
+            for part in (secret, secret[:12], secret[-12:]):
+                assert part not in flat(shown)
+    assert len(server.behaviour.requests) == 2
+
+
+def test_piped_output_has_no_progress_and_the_plain_table(
+    tmp_path: Path, server: Loopback, terminal_env: None
+) -> None:
+    root = _two_models(tmp_path, server)
+    out, err = Terminal(), io.StringIO()  # stdout a terminal, stderr piped: no live display
+    try:
+        code = command.test_connection(
+            slugs=[],
+            changed=False,
+            db_url=None,
+            catalog_dir=str(root),
+            timeout=10.0,
+            out=out.file,
+            err=err,
+        )
+    finally:
+        shown_out = out.close()
+    assert code == 1
+    assert err.getvalue() == ""
+    assert "testing connections" not in shown_out
+    assert shown_out.splitlines()[0].split() == ["MODEL", "PROVIDER", "RESULT", "LATENCY", "ERROR"]
+    assert "1 ok, 1 failed (2 models)" in shown_out
+    assert BAD not in shown_out
+
+
+def test_cli_on_a_terminal(
+    tmp_path: Path, server: Loopback, terminal_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line decides by the process's own stdout and stderr."""
+    root = _two_models(tmp_path, server)
+    out, err = Terminal(), Terminal()
+    monkeypatch.setattr(sys, "stdout", out.file)
+    monkeypatch.setattr(sys, "stderr", err.file)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main.main(["test-connection", "--catalog", str(root)], prog_name="reconciler")
+    finally:
+        monkeypatch.undo()
+        shown_out, shown_err = out.close(), err.close()
+    assert exited.value.code == 1, shown_out + shown_err
+    assert "testing connections" in shown_err
+    assert "2/2" in shown_err
+    assert "1 ok, 1 failed (2 models)" in shown_out
+    assert "\u2502" in shown_out or "\u2503" in shown_out
+    for shown in (shown_out, shown_err):
+        assert BAD not in flat(shown)
+        assert BAD[-12:] not in flat(shown)
