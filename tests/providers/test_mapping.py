@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -304,7 +306,60 @@ def test_validate_and_help_do_not_load_litellm() -> None:
         "r = CliRunner().invoke(main, ['validate', '--catalog', 'catalog'])\n"
         "assert 'litellm' not in sys.modules, 'litellm imported'\n"
     )
-    from pathlib import Path
-
     repo = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=repo)
+
+
+def test_plan_with_endpoint_credentials_loads_neither_litellm_nor_boto3(tmp_path: Path) -> None:
+    """Planning a catalog whose credentials name a base_url / a Bedrock endpoint_url stays
+    light: nothing reaches for a provider SDK before a live call."""
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "creds.yaml").write_text(
+        "kind: ProviderCredential\nname: vpc-bedrock\nprovider: bedrock\nregion: eu-central-1\n"
+        "endpoint_url: https://vpce-1.bedrock-runtime.eu-central-1.vpce.amazonaws.com\n"
+        "access_key_id:\n  env: PLAN_AWS_KEY_ID\nsecret_access_key:\n  env: PLAN_AWS_SECRET\n"
+        "---\n"
+        "kind: ProviderCredential\nname: gw-google\nprovider: google\n"
+        "base_url: https://gw.example.com/v1beta\napi_key:\n  env: PLAN_GOOGLE_KEY\n"
+    )
+    (root / "models.yaml").write_text(
+        "kind: Model\ndisplay_name: Haiku\ndeployment: custom\nprovider: bedrock\n"
+        "model_id: anthropic.claude-3-5-haiku-20241022-v1:0\ncredential: vpc-bedrock\n"
+        "context_window: 200000\n"
+        "---\n"
+        "kind: Model\ndisplay_name: Flash\ndeployment: custom\nprovider: google\n"
+        "model_id: gemini-2.5-flash\ncredential: gw-google\ncontext_window: 1000000\n"
+        "---\n"
+        "kind: Settings\ndefault_model: flash\n"
+    )
+    code = (
+        "import os, sys\n"
+        "from click.testing import CliRunner\n"
+        "from reconciler.cli import main\n"
+        "db = sys.argv[2]\n"
+        "r = CliRunner().invoke(main, ['db', 'upgrade', '--db', db])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "r = CliRunner().invoke(main, ['plan', '--catalog', sys.argv[1], '--db', db])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert 'vpce-1.bedrock-runtime' in r.output, r.output\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "heavy = sorted(loaded & {'litellm', 'boto3', 'botocore'})\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    env = dict(
+        os.environ,
+        PLAN_AWS_KEY_ID="AKIAPLANEXAMPLE00001",
+        PLAN_AWS_SECRET="plan-secret-0123456789",
+        PLAN_GOOGLE_KEY="plan-google-key-0123456789",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(root), f"sqlite:///{tmp_path / 'r.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY=\n" in proc.stdout  # the probe ran, and loaded none of them
