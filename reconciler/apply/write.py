@@ -15,7 +15,7 @@ from reconciler.secrets.crypto import Keyring, preview, secret_context
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
-from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, ref_key
+from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, applied_digest, ref_key
 
 _WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
 
@@ -46,6 +46,7 @@ class Writer:
             "config": dict(cred.config),
             "managed": True,
             "updated_at": self.now,
+            "applied_digest": applied_digest(cred.fields()),
         }
 
     def _write_secret(self, credential: str, field: str, secret: SecretSpec) -> None:
@@ -141,7 +142,12 @@ class Writer:
     # --- models ----------------------------------------------------------------------------
 
     def _model_row(self, model: ModelState) -> dict[str, Any]:
-        row: dict[str, Any] = {"slug": model.slug, "managed": True, "updated_at": self.now}
+        row: dict[str, Any] = {
+            "slug": model.slug,
+            "managed": True,
+            "updated_at": self.now,
+            "applied_digest": applied_digest(model.values),
+        }
         for path, column in MODEL_FIELDS:
             value = model.values.get(path)
             row[column] = self.credential_ids[value] if path == "credential" and value else value
@@ -188,11 +194,23 @@ class Writer:
             )
 
     def deactivate(self, slugs: list[str]) -> None:
-        ids = [self.live.models[s].id for s in slugs]
+        rows = [
+            {
+                "b_id": self.live.models[s].id,
+                "b_digest": applied_digest(self.live.models[s].state.values, active=False),
+            }
+            for s in slugs
+        ]
         self.conn.execute(
             sa.update(t.models)
-            .where(t.models.c.id.in_(ids))
-            .values(active=False, deactivated_at=self.now, updated_at=self.now)
+            .where(t.models.c.id == sa.bindparam("b_id"))
+            .values(
+                active=False,
+                deactivated_at=self.now,
+                updated_at=self.now,
+                applied_digest=sa.bindparam("b_digest"),
+            ),
+            rows,
         )
 
     # --- settings --------------------------------------------------------------------------
@@ -205,6 +223,7 @@ class Writer:
             "platform_credential_id": self.credential_ids.get(want.platform_credential or ""),
             "managed": True,
             "updated_at": self.now,
+            "applied_digest": applied_digest(want.fields()),
         }
         if self.live.settings is None:
             self.conn.execute(sa.insert(t.settings).values(id=1, **row))

@@ -1,3 +1,9 @@
+"""``reconciler drift``: what differs between the catalog and the registry, and why.
+
+Each changed row is attributed by the digest the reconciler stored when it last wrote it:
+edited in the registry (the application changed it), or a catalog change not applied yet.
+"""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +16,10 @@ from reconciler.db import tables as t
 from reconciler.db.engine import make_engine
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
+from reconciler.plan.model import Change, Kind, Plan
 from reconciler.render.plan_json import plan_to_dict
 from reconciler.render.plan_text import render_text
-from reconciler.state.live import LiveState
+from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
 
 
 def _last_applied_digest(db_url: str) -> str | None:
@@ -43,24 +50,49 @@ def unmanaged(live: LiveState) -> list[dict[str, str]]:
     return rows
 
 
+EDITED = "edited"  # changed in the registry since the reconciler wrote it
+UNAPPLIED = "unapplied"  # the registry row is as applied: the catalog changed since
+UNKNOWN = "unknown"  # no digest to compare (the row was written before migration 0003)
+
+
+def _live_row(live: LiveState, change: Change) -> LiveCredential | LiveModel | LiveSettings | None:
+    if change.kind is Kind.CREDENTIAL:
+        return live.credentials.get(change.key)
+    if change.kind is Kind.MODEL:
+        return live.models.get(change.previous_key or change.key)
+    return live.settings
+
+
+def attribute(plan: Plan, live: LiveState, catalog_unchanged: bool) -> dict[str, list[str]]:
+    """Which changed rows were edited in the registry and which wait for an apply."""
+    out: dict[str, list[str]] = {EDITED: [], UNAPPLIED: [], UNKNOWN: []}
+    for change in plan.changes:
+        row = _live_row(live, change)
+        if row is None:  # a create: a new catalog entry, or a row deleted in the registry
+            bucket = EDITED if catalog_unchanged else UNAPPLIED
+        elif row.edited is None:
+            # Without a digest, an unchanged catalog still means the registry moved.
+            bucket = EDITED if catalog_unchanged else UNKNOWN
+        else:
+            bucket = EDITED if row.edited else UNAPPLIED
+        out[bucket].append(change.title)
+    return out
+
+
 def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
     planned = make_plan(catalog_dir, db_url, options=DiffOptions())
     plan, extra = planned.plan, unmanaged(planned.live)
     last = _last_applied_digest(db_url)
-    if last is None:
-        cause = "the catalog was never applied to this registry"
-    elif last == plan.catalog_digest:
-        cause = (
-            "the catalog is unchanged since the last apply, so these rows were edited outside it"
-        )
-    else:
-        cause = "the catalog changed since the last apply (unapplied changes), or rows were edited"
+    buckets = attribute(plan, planned.live, last == plan.catalog_digest)
     drifted = plan.has_changes or bool(extra) or bool(plan.errors)
     if fmt == "json":
         document: dict[str, Any] = {
             "drift": drifted,
-            "cause": cause if drifted else None,
+            "catalog_applied": last == plan.catalog_digest,
+            "edited_in_registry": buckets[EDITED],
+            "not_yet_applied": buckets[UNAPPLIED],
+            "unattributed": buckets[UNKNOWN],
             "managed": plan_to_dict(plan),
             "unmanaged": extra,
         }
@@ -70,8 +102,23 @@ def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) ->
         out.write("No drift: the registry matches the catalog and holds no unmanaged rows.\n")
         return 0
     if plan.has_changes or plan.errors:
-        out.write(f"Managed rows differ from the catalog ({cause}).\n")
-        out.write("Applying the catalog would make these changes (before = registry):\n\n")
+        if last is None:
+            out.write("The catalog was never applied to this registry.\n")
+        elif last == plan.catalog_digest:
+            out.write("The catalog is unchanged since the last apply.\n")
+        else:
+            out.write("The catalog changed since the last apply.\n")
+        labels = (
+            (EDITED, "Edited in the registry since the last apply (outside the catalog)"),
+            (UNAPPLIED, "Catalog changes not applied yet"),
+            (UNKNOWN, "Changed, origin unknown (row written before drift tracking)"),
+        )
+        for bucket, label in labels:
+            if buckets[bucket]:
+                out.write(f"{label}: {len(buckets[bucket])}\n")
+                for title in buckets[bucket]:
+                    out.write(f"  {title}\n")
+        out.write("\nApplying the catalog would make these changes (before = registry):\n\n")
         out.write(render_text(plan))
     if extra:
         out.write(

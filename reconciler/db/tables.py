@@ -29,6 +29,8 @@ credentials = sa.Table(
     sa.Column("provider", sa.String(32), nullable=False),
     # Plain settings of the credential (region, endpoint_url, base_url); never secret values.
     sa.Column("config", sa.JSON, nullable=False),
+    # digest of the values the reconciler last wrote (see state.records.applied_digest)
+    sa.Column("applied_digest", sa.String(32)),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -80,6 +82,8 @@ models = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("deactivated_at", sa.DateTime(timezone=True)),
+    # digest of the values the reconciler last wrote (see state.records.applied_digest)
+    sa.Column("applied_digest", sa.String(32)),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -95,6 +99,8 @@ settings = sa.Table(
         sa.Integer,
         sa.ForeignKey("credentials.id", ondelete="RESTRICT"),
     ),
+    # digest of the values the reconciler last wrote (see state.records.applied_digest)
+    sa.Column("applied_digest", sa.String(32)),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

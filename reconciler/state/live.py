@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconciler.state.records import CredentialState, ModelState, SecretRefDict, SettingsState
+from reconciler.state.records import (
+    CredentialState,
+    ModelState,
+    SecretRefDict,
+    SettingsState,
+    applied_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,14 @@ class LiveCredential:
     state: CredentialState
     managed: bool
     secrets: Mapping[str, LiveSecret] = field(default_factory=dict)
+    applied: str | None = None  # applied_digest stored with the row
+
+    @property
+    def edited(self) -> bool | None:
+        """Whether the row changed since the reconciler wrote it (None: cannot tell)."""
+        if not self.managed or self.applied is None:
+            return None
+        return applied_digest(self.state.fields()) != self.applied
 
 
 @dataclass(frozen=True)
@@ -33,12 +47,26 @@ class LiveModel:
     managed: bool
     active: bool
     deactivated_at: datetime | None = None
+    applied: str | None = None
+
+    @property
+    def edited(self) -> bool | None:
+        if not self.managed or self.applied is None:
+            return None
+        return applied_digest(self.state.values, self.active) != self.applied
 
 
 @dataclass(frozen=True)
 class LiveSettings:
     state: SettingsState
     managed: bool
+    applied: str | None = None
+
+    @property
+    def edited(self) -> bool | None:
+        if not self.managed or self.applied is None:
+            return None
+        return applied_digest(self.state.fields()) != self.applied
 
 
 @dataclass(frozen=True)

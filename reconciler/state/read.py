@@ -1,4 +1,4 @@
-"""Read the live registry into a LiveState: six queries, however many models there are."""
+"""Read the live registry into a LiveState: a fixed number of queries, however many models."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             config=dict(row.config or {}),
         )
         state.credentials[row.name] = LiveCredential(
-            row.id, cred_state, bool(row.managed), secrets.get(row.id, {})
+            row.id, cred_state, bool(row.managed), secrets.get(row.id, {}), row.applied_digest
         )
 
     for row in conn.execute(sa.select(t.models)):
@@ -75,6 +75,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             managed=bool(row.managed),
             active=bool(row.active),
             deactivated_at=row.deactivated_at,
+            applied=row.applied_digest,
         )
 
     settings_row = conn.execute(sa.select(t.settings).where(t.settings.c.id == 1)).first()
@@ -86,6 +87,7 @@ def read_live(conn: sa.Connection) -> LiveState:
                 names.get(platform) if platform is not None else None,
             ),
             bool(settings_row.managed),
+            settings_row.applied_digest,
         )
 
     counts: dict[str, int] = defaultdict(int)

@@ -4,6 +4,7 @@ plan speaks the language of the YAML files (``capabilities.vision``, ``cost.inpu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,3 +98,18 @@ class SettingsState:
             "default_model": self.default_model,
             "platform_credential": self.platform_credential,
         }
+
+
+def _canonical(value: Any) -> Any:
+    # 3 and 3.0 compare equal in a diff; they must hash equal too (YAML int vs a FLOAT column)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def applied_digest(values: Mapping[str, Any], active: bool = True) -> str:
+    """Digest of a row's values as the reconciler wrote them (stored with the row). A live row
+    whose values no longer hash to it was edited outside the reconciler since."""
+    canonical = {k: _canonical(v) for k, v in values.items()}
+    text = json.dumps([canonical, active], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
