@@ -4,6 +4,7 @@ and a click runner for the real CLI."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -212,3 +213,13 @@ def secret_env() -> dict[str, str]:
     from reconciler.secrets.crypto import KEY_ENV, generate_key_text
 
     return {KEY_ENV: generate_key_text(), "RECONCILER_ACTOR": "test-actor", **EXAMPLE_SECRETS}
+
+
+def apply_process(url: str, root: Path, lock_timeout: float, **popen: Any) -> subprocess.Popen[Any]:
+    """``reconciler apply --auto-approve`` in a child process (to kill it, or race several),
+    with no REGISTRY_* settings inherited from the test run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "reconciler", "apply", "--catalog", str(root)]
+    command += ["--db", url, "--auto-approve", "--lock-timeout", str(lock_timeout)]
+    return subprocess.Popen(command, env=env, **popen)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from engine_helpers import cli, dump, model_doc, rows, scalar, write_catalog
+from engine_helpers import apply_process, cli, dump, model_doc, rows, scalar, write_catalog
 
 from reconciler.apply.lock import locked_transaction
 from reconciler.db.engine import make_engine
@@ -21,27 +19,7 @@ RACERS = 3
 
 
 def _racer(url: str, root: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "apply",
-            "--catalog",
-            str(root),
-            "--db",
-            url,
-            "--auto-approve",
-            "--lock-timeout",
-            "60",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
+    return apply_process(url, root, 60, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _wait_for_preview(proc: subprocess.Popen[str]) -> str:

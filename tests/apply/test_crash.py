@@ -11,13 +11,12 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import dump, model_doc, rows, scalar, write_catalog
+from engine_helpers import apply_process, dump, model_doc, rows, scalar, write_catalog
 
 from reconciler.db.engine import make_engine
 
@@ -32,25 +31,7 @@ def _catalog(root: Path, context_window: int) -> Path:
 
 
 def _start(url: str, root: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "apply",
-            "--catalog",
-            str(root),
-            "--db",
-            url,
-            "--auto-approve",
-            "--lock-timeout",
-            "20",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+    return apply_process(url, root, 20, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _wait_for_dead_backends(url: str) -> None:
