@@ -107,6 +107,7 @@ def apply_stamped(
     """Write the changes that make the registry match ``stamped.desired``, atomically."""
     keyring = keyring_from_env(required=bool(secret_refs(stamped.desired)))
     started = datetime.now(UTC)
+    who, commit = actor(), git_commit(catalog_root)  # before the lock: git is a subprocess
     engine = make_engine(db_url, busy_timeout=options.lock_timeout)
     try:
         # No GC passes while the lock is held: the re-diff and the bulk rows are thousands of
@@ -147,8 +148,8 @@ def apply_stamped(
                 .values(
                     started_at=started,
                     finished_at=datetime.now(UTC),
-                    actor=actor(),
-                    git_commit=git_commit(catalog_root),
+                    actor=who,
+                    git_commit=commit,
                     plan_digest=signature,
                     catalog_digest=stamped.desired.catalog_digest,
                     revision_before=live.revision,

@@ -26,8 +26,12 @@ def git_commit(catalog_root: Path) -> str | None:
         if value := os.environ.get(var):
             return value[:64]
     try:
+        # "<sha>-dirty" when the checkout has uncommitted changes: the audit must not claim a
+        # commit whose catalog is not what was applied.
+        # --exclude=*: never a tag name, always the commit id
+        command = ["git", "-C", str(catalog_root), "describe", "--always", "--dirty"]
         done = subprocess.run(
-            ["git", "-C", str(catalog_root), "rev-parse", "HEAD"],
+            [*command, "--abbrev=40", "--exclude=*"],
             capture_output=True,
             text=True,
             timeout=3,

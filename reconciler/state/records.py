@@ -100,16 +100,13 @@ class SettingsState:
         }
 
 
-def _canonical(value: Any) -> Any:
-    # 3 and 3.0 compare equal in a diff; they must hash equal too (YAML int vs a FLOAT column)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+# One encoder for every row: json.dumps would build a new one per call.
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
 def applied_digest(values: Mapping[str, Any], active: bool = True) -> str:
     """Digest of a row's values as the reconciler wrote them (stored with the row). A live row
-    whose values no longer hash to it was edited outside the reconciler since."""
-    canonical = {k: _canonical(v) for k, v in values.items()}
-    text = json.dumps([canonical, active], sort_keys=True, separators=(",", ":"), default=str)
+    whose values no longer hash to it was edited outside the reconciler since. Both sides hold
+    the same types per field (ints for integer columns, floats for costs), as the diff needs."""
+    text = _DIGEST_ENCODER.encode([values, active])
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
