@@ -19,7 +19,9 @@ from reconciler.plan.build import make_plan
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.render.plan_json import plan_to_dict
 from reconciler.render.plan_text import render_text
+from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
+from reconciler.state.records import applied_digest
 
 
 def _last_applied_digest(db_url: str) -> str | None:
@@ -63,19 +65,36 @@ def _live_row(live: LiveState, change: Change) -> LiveCredential | LiveModel | L
     return live.settings
 
 
-def attribute(plan: Plan, live: LiveState, catalog_unchanged: bool) -> dict[str, list[str]]:
-    """Which changed rows were edited in the registry and which wait for an apply."""
+def _desired_digest(desired: DesiredState, change: Change) -> str | None:
+    """The digest the row would have once applied; None when it left the catalog."""
+    if change.kind is Kind.MODEL:
+        model = desired.models.get(change.key)
+        return None if model is None else applied_digest(model.values)
+    if change.kind is Kind.CREDENTIAL:
+        cred = desired.credentials.get(change.key)
+        return None if cred is None else applied_digest(cred.fields())
+    return None if desired.settings is None else applied_digest(desired.settings.fields())
+
+
+def attribute(
+    plan: Plan, desired: DesiredState, live: LiveState, catalog_unchanged: bool
+) -> dict[str, list[str]]:
+    """Which changed rows were edited in the registry and which wait for an apply. A row can
+    be both: edited in the application while the catalog changed it too."""
     out: dict[str, list[str]] = {EDITED: [], UNAPPLIED: [], UNKNOWN: []}
     for change in plan.changes:
         row = _live_row(live, change)
         if row is None:  # a create: a new catalog entry, or a row deleted in the registry
-            bucket = EDITED if catalog_unchanged else UNAPPLIED
+            out[EDITED if catalog_unchanged else UNAPPLIED].append(change.title)
         elif row.edited is None:
             # Without a digest, an unchanged catalog still means the registry moved.
-            bucket = EDITED if catalog_unchanged else UNKNOWN
+            out[EDITED if catalog_unchanged else UNKNOWN].append(change.title)
         else:
-            bucket = EDITED if row.edited else UNAPPLIED
-        out[bucket].append(change.title)
+            if row.edited:
+                out[EDITED].append(change.title)
+            # Secret-only changes leave the digest alone: they come from the catalog's sources.
+            if not row.edited or _desired_digest(desired, change) != row.applied:
+                out[UNAPPLIED].append(change.title)
     return out
 
 
@@ -84,7 +103,7 @@ def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) ->
     planned = make_plan(catalog_dir, db_url, options=DiffOptions())
     plan, extra = planned.plan, unmanaged(planned.live)
     last = _last_applied_digest(db_url)
-    buckets = attribute(plan, planned.live, last == plan.catalog_digest)
+    buckets = attribute(plan, planned.stamped.desired, planned.live, last == plan.catalog_digest)
     drifted = plan.has_changes or bool(extra) or bool(plan.errors)
     if fmt == "json":
         document: dict[str, Any] = {

@@ -128,3 +128,15 @@ def test_never_applied_registry(registry_url: str, catalog: Path) -> None:
     assert code == 2
     assert "The catalog was never applied to this registry." in output
     assert "Catalog changes not applied yet: 3\n" in output  # a, b and the settings
+
+
+def test_row_edited_in_the_registry_and_changed_in_the_catalog_is_in_both(
+    applied: str, catalog: Path
+) -> None:
+    edit_model(applied, "a", description="edited in the UI")
+    write_catalog(catalog, [model_doc("a", context_window=2048, **COSTS), model_doc("b")])
+    document = drift_json(applied, catalog)
+    assert document["edited_in_registry"] == ["model a"]
+    assert document["not_yet_applied"] == ["model a"]
+    [change] = document["managed"]["changes"]
+    assert set(change["fields"]) == {"description", "context_window"}
