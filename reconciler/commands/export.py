@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from reconciler.db.engine import require_database
 from reconciler.plan.build import read_live_state
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
@@ -98,6 +99,7 @@ def settings_document(settings: SettingsState) -> str:
 
 def export(db_url: str, out_dir: str, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
+    require_database(db_url)  # a read must not create an empty registry file
     live = read_live_state(db_url)
     root = Path(out_dir)
     files: dict[Path, str] = {}

@@ -6,6 +6,8 @@ can be ``BEGIN IMMEDIATE`` (taking the write lock up front) and reads stay plain
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +20,11 @@ from reconciler.errors import DatabaseError
 IMMEDIATE = "reconciler_immediate"
 
 
+SUPPORTED_URLS = "sqlite:///path/to/registry.db or postgresql+psycopg://user@host/dbname"
+# (backend, driver) pairs we ship a driver for; "postgresql" alone means psycopg 3.
+_SUPPORTED = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
+
+
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages."""
     try:
@@ -26,29 +33,80 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
+def sqlite_path(url: str | sa.URL) -> Path | None:
+    """The absolute path of a file-backed SQLite URL (None for other URLs and :memory:).
+    A relative path (``sqlite:///registry.db``) is resolved against the working directory."""
+    try:
+        parsed = sa.make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
+
+
+def require_database(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist (a read must not create the registry).
+    Other URLs pass: a server reports a missing database itself."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(
+            f"registry database not found: {path}",
+            hint=f"run 'reconciler db upgrade --db sqlite:///{path}' to create it, "
+            "or check --db / REGISTRY_DATABASE_URL",
+        )
+
+
+def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) -> Engine:
+    """An engine for a supported URL. ``create=False`` is for read-only use: a missing SQLite
+    file is a DatabaseError instead of being created empty."""
     try:
         parsed = sa.make_url(url)
     except ArgumentError:
-        raise DatabaseError(
-            "database URL is not valid",
-            hint="use sqlite:///registry.db or postgresql+psycopg://user@host/dbname",
-        ) from None
+        raise DatabaseError("database URL is not valid", hint=f"use {SUPPORTED_URLS}") from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    backend, _, driver = parsed.drivername.partition("+")
+    if (backend, driver or "pysqlite") not in _SUPPORTED:
+        kind = "driver" if driver and backend in ("sqlite", "postgresql") else "scheme"
+        raise DatabaseError(
+            f"unsupported database URL {kind} '{parsed.drivername}' in {safe_url(url)}",
+            hint=f"use {SUPPORTED_URLS}",
+        )
+    if not create:
+        require_database(url)
     try:
-        if parsed.get_backend_name() == "sqlite":
+        if backend == "sqlite":
             return _sqlite_engine(parsed, busy_timeout)
         return sa.create_engine(parsed, pool_pre_ping=False)
-    except NoSuchModuleError:
+    except (NoSuchModuleError, ImportError) as err:
         raise DatabaseError(
-            f"unsupported database URL scheme '{parsed.drivername}'",
-            hint="use sqlite:/// or postgresql+psycopg://",
+            f"cannot load the database driver for '{parsed.drivername}': {err}",
+            hint=f"use {SUPPORTED_URLS}",
         ) from None
 
 
 def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
+    path = sqlite_path(url)
+
+    @event.listens_for(engine, "do_connect")
+    def _do_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # sqlite3 says only "unable to open database file": name the file it tried.
+        try:
+            return dialect.loaded_dbapi.connect(*cargs, **cparams)
+        except sqlite3.OperationalError as err:
+            if path is None or str(path) in str(err):
+                raise
+            where = (
+                f"{path} (directory {path.parent} does not exist)"
+                if not path.parent.is_dir()
+                else str(path)
+            )
+            raise sqlite3.OperationalError(f"{err}: {where}") from None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
