@@ -5,6 +5,7 @@ import os
 import sys
 from typing import Any, TextIO
 
+from reconciler.db.engine import require_database
 from reconciler.plan.build import read_live_state
 from reconciler.runtime import FALLBACK_ENV
 from reconciler.state.live import LiveModel, LiveState
@@ -32,6 +33,16 @@ def _key_missing(model: LiveModel, live: LiveState) -> bool:
     names = FALLBACK_ENV.get(str(v.get("provider")), ())
     # openai_compatible has no fallback: without a credential there is no base URL either.
     return not any(os.environ.get(n) for n in names)
+
+
+def _credential_label(row: dict[str, Any]) -> str:
+    """What the Credential column shows: the row's credential, else where a key would come
+    from. An inactive row is history: it has no fallback, only the credential it kept."""
+    if row["credential"]:
+        return str(row["credential"])
+    if row["status"] == "inactive":
+        return "-"
+    return "platform" if row["deployment"] == "platform" else "env fallback"
 
 
 def _rows(live: LiveState, provider: str | None, category: str | None) -> list[dict[str, Any]]:
@@ -65,6 +76,7 @@ def models(
     db_url: str, provider: str | None, category: str | None, fmt: str, out: TextIO | None = None
 ) -> int:
     out = sys.stdout if out is None else out
+    require_database(db_url)  # a read must not create an empty registry file
     live = read_live_state(db_url)
     rows = _rows(live, provider, category)
     if fmt == "json":
@@ -82,16 +94,16 @@ def models(
         if not group:
             continue
         table = Table(title=(cat or "uncategorized").capitalize(), title_justify="left")
-        for column in ("Model", "Provider", "Context", "Max output", "Credential", "Status"):
+        columns = ("Slug", "Model", "Provider", "Context", "Max output", "Credential", "Status")
+        for column in columns:
             table.add_column(
                 column, justify="right" if column in ("Context", "Max output") else "left"
             )
         for r in group:
-            credential = r["credential"] or (
-                "platform" if r["deployment"] == "platform" else "env fallback"
-            )
+            credential = _credential_label(r)
             status = r["status"] + (" (no key!)" if r["key_missing"] else "")
             table.add_row(
+                str(r["slug"]),
                 f"{r['display_name']}\n[dim]{r['model_id']}[/dim]",
                 str(r["provider"]),
                 f"{r['context_window']:,}",

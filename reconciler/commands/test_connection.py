@@ -55,7 +55,8 @@ def select_slugs(desired: DesiredState, slugs: Sequence[str]) -> list[str]:
         if unknown:
             raise CatalogError(
                 f"no model with slug {', '.join(repr(s) for s in unknown)} in the catalog",
-                hint="slugs are listed by 'reconciler validate' and the catalog files",
+                hint="slugs are the slug: fields of the catalog's model files; "
+                "'reconciler models' lists the registry's",
             )
         return list(dict.fromkeys(slugs))
     return [slug for slug, model in desired.models.items() if model.get("enabled")]
