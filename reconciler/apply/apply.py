@@ -5,7 +5,8 @@ in one transaction with an audit row. Any failure rolls everything back.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +21,17 @@ from reconciler.db.migrate import require_current
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused
-from reconciler.plan.build import Stamped, secret_refs, stamp_secrets
+from reconciler.plan.build import (
+    Stamped,
+    key_mismatch_hint,
+    key_mismatch_message,
+    secret_refs,
+    stamp_secrets,
+    unknown_key_ids,
+)
 from reconciler.plan.model import Plan
-from reconciler.plan.planfile import plan_signature
-from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
+from reconciler.plan.planfile import plan_signature, stale_secrets
+from reconciler.secrets.crypto import Keyring, keyring_from_env
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live, read_revision
@@ -47,6 +55,9 @@ class Expected:
     # A saved plan is stale whenever the registry moved. A plain apply's own preview only
     # needs to still hold: when there is nothing left to do, another apply got there first.
     strict: bool = True
+    # The secret statuses the plan knew ("cred.field" -> "unchanged", ...): the signature
+    # leaves secrets out, so a secret that changed since the plan is caught here.
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,18 +78,9 @@ def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
 def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
-    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
-    if not used:
-        return
-    known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
-    unknown = sorted(used - known)
+    unknown = unknown_key_ids(live, keyring)
     if unknown:
-        raise SecretError(
-            f"the registry's secrets are encrypted under key id(s) {', '.join(unknown)}, "
-            f"which {KEY_ENV} does not match",
-            hint="set the registry's key; to change keys use 'reconciler rotate-key' with "
-            f"the old key in {OLD_KEYS_ENV}",
-        )
+        raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
 
 
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
@@ -124,6 +126,18 @@ def apply_stamped(
                 raise PlanError(
                     f"plan is stale: the registry changed since the plan was made "
                     f"(revision {expected.revision} -> {live.revision})",
+                    hint="run 'reconciler plan' again and review the new plan",
+                )
+            stale = (
+                []
+                if expected is None or already_done
+                else stale_secrets(dict(expected.secrets), plan)
+            )
+            if stale:
+                noun = "secret" if len(stale) == 1 else "secrets"
+                raise PlanError(
+                    f"plan is stale: {noun} {', '.join(stale)} changed since the plan was made; "
+                    "run plan again",
                     hint="run 'reconciler plan' again and review the new plan",
                 )
             signature = plan_signature(plan)  # once: it serializes every field change

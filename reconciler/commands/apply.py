@@ -12,7 +12,7 @@ from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.build import load_desired, read_live_state
 from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
-from reconciler.plan.planfile import plan_signature, read_plan_file
+from reconciler.plan.planfile import plan_signature, read_plan_file, secret_statuses
 
 
 def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
@@ -52,7 +52,7 @@ def apply(
                 hint="run 'reconciler plan --out FILE' again",
             )
         desired, diff_options = saved.desired, saved.options
-        expected = Expected(saved.revision, saved.signature)
+        expected = Expected(saved.revision, saved.signature, secrets=saved.secrets)
     else:
         root = Path(catalog_dir)
         desired = load_desired(root)
@@ -75,7 +75,12 @@ def apply(
             if not confirm():
                 out.write("Apply cancelled; nothing was changed.\n")
                 return 1
-        expected = Expected(preview.revision, plan_signature(preview), strict=False)
+        expected = Expected(
+            preview.revision,
+            plan_signature(preview),
+            strict=False,
+            secrets=secret_statuses(preview),
+        )
 
     if test_connections:
         from reconciler.apply.connections import gate_on_connections

@@ -8,6 +8,7 @@ from reconciler.plan.build import make_plan
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan_json import plan_to_dict
+from reconciler.render.plan_text import required_flags
 
 
 def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
@@ -50,8 +51,10 @@ def plan(
             plan_to_dict(planned.plan),
         )
         if fmt == "text":
+            flags = "".join(f" {flag}" for flag in required_flags(planned.plan))
             out.write(
-                f"\nSaved the plan to {out_file}; apply it with: reconciler apply {out_file}\n"
+                f"\nSaved the plan to {out_file}; apply it with: "
+                f"reconciler apply {out_file}{flags}\n"
             )
     if planned.plan.errors:
         return 1

@@ -13,7 +13,16 @@ from typing import Any
 
 from reconciler.diff.order import order_changes
 from reconciler.plan.guards import evaluate_guards
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.model import (
+    Action,
+    Change,
+    FieldChange,
+    Kind,
+    Plan,
+    RefChange,
+    SecretStatus,
+)
+from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveModel, LiveSecret, LiveState, WorkflowRefs
 from reconciler.state.records import SecretSpec, ref_key
@@ -39,15 +48,28 @@ def _created_fields(values: Mapping[str, Any]) -> dict[str, FieldChange]:
 
 
 def secret_status(want: SecretSpec | None, have: LiveSecret | None) -> SecretStatus:
+    """What happens to the stored secret: a new reference always rewrites it (CHANGED)."""
     if have is None:
         return SecretStatus.ADDED
     if want is None:
         return SecretStatus.REMOVED
     if not have.ref or ref_key(want.ref) != ref_key(have.ref):
         return SecretStatus.CHANGED
+    return value_status(want, have)
+
+
+def value_status(want: SecretSpec, have: LiveSecret) -> SecretStatus:
+    """Whether the value behind the secret changed: by fingerprint when the value was read,
+    else by source version (only for the same reference: versions of different references
+    are unrelated), else UNKNOWN."""
     if want.fingerprint is not None:
         changed = want.fingerprint != have.fingerprint
-    elif want.source_version is not None and have.source_version is not None:
+    elif (
+        want.source_version is not None
+        and have.source_version is not None
+        and have.ref
+        and ref_key(want.ref) == ref_key(have.ref)
+    ):
         changed = want.source_version != have.source_version
     else:
         return SecretStatus.UNKNOWN
@@ -97,11 +119,25 @@ class _Differ:
     ) -> dict[str, FieldChange]:
         out: dict[str, FieldChange] = {}
         for field in [*want, *(f for f in have if f not in want)]:
-            status = secret_status(want.get(field), have.get(field))
-            if status is SecretStatus.UNKNOWN:
+            spec, stored = want.get(field), have.get(field)
+            status = secret_status(spec, stored)
+            known = status
+            if (
+                spec is not None
+                and stored is not None
+                and stored.ref
+                and ref_key(spec.ref) != ref_key(stored.ref)
+            ):
+                # A new reference: show it (it is not secret) and what is known of the value.
+                known = value_status(spec, stored)
+                ref = RefChange(describe_ref(stored.ref), describe_ref(spec.ref), known)
+                out[field] = FieldChange(None, None, status, ref)
+            elif status is SecretStatus.UNKNOWN:
                 self.unknown_secrets.append(f"{name}.{field}")
             elif status is not SecretStatus.UNCHANGED:
                 out[field] = FieldChange(None, None, status)
+            if known is not SecretStatus.UNKNOWN:
+                self.plan.secrets[f"{name}.{field}"] = known
         return out
 
     def _credentials(self) -> None:

@@ -22,7 +22,7 @@ from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import CatalogError, DatabaseError, SecretError
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.render.diagnostics import render_text
-from reconciler.secrets.crypto import KEY_ENV, Keyring, keyring_from_env
+from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
 from reconciler.secrets.resolve import Resolved, describe_ref, resolve_values, resolve_versions
 from reconciler.state.desired import DesiredState, desired_state
 from reconciler.state.live import LiveState
@@ -123,6 +123,29 @@ def read_live_state(db_url: str) -> LiveState:
         engine.dispose()
 
 
+def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
+    """Key ids the registry's secrets are encrypted under that ``keyring`` does not hold."""
+    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
+    if not used:
+        return []
+    known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
+    return sorted(used - known)
+
+
+def key_mismatch_message(unknown: list[str]) -> str:
+    return (
+        f"the registry's secrets are encrypted under key id(s) {', '.join(unknown)}, "
+        f"which {KEY_ENV} does not match"
+    )
+
+
+def key_mismatch_hint() -> str:
+    return (
+        "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
+        f"in {OLD_KEYS_ENV}"
+    )
+
+
 @dataclass
 class Planned:
     plan: Plan
@@ -144,6 +167,9 @@ def make_plan(
     keyring = keyring_from_env(required=False)
     live = read_live_state(db_url)
     used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
+    # A key is set but cannot decrypt the registry's secrets: apply would refuse, so the plan
+    # must not say "No changes" (with no key at all, secrets are compared by source version).
+    wrong_key = unknown_key_ids(live, keyring) if keyring is not None else []
     if keyring is not None and used and keyring.current.key_id not in used:
         # Fingerprints under another key never match: compare source versions instead.
         keyring = None
@@ -158,6 +184,8 @@ def make_plan(
         stamped.notes[:] = mismatch + [n for n in stamped.notes if KEY_ENV not in n]
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
+    if wrong_key:
+        plan.errors.insert(0, f"{key_mismatch_message(wrong_key)}: {key_mismatch_hint()}")
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),

@@ -48,14 +48,27 @@ class SecretStatus(enum.StrEnum):
     REMOVED = "removed"
 
 
+class RefChange(NamedTuple):
+    """A secret whose reference changed: both references as ``describe_ref`` writes them
+    (never values) and what is known about the value behind them (``changed``, ``unchanged``
+    or ``unknown``: values were not read, and source versions of different references cannot
+    be compared)."""
+
+    before: str
+    after: str
+    value: SecretStatus
+
+
 class FieldChange(NamedTuple):
     """One field's before and after. For a secret both are None and ``secret`` says what is
-    known. A tuple, not a dataclass: big plans hold ~20 per created model, and tuples of
-    plain values are cheap to build and drop out of the cyclic GC's scans."""
+    known (``ref`` is set when its reference changed). A tuple, not a dataclass: big plans hold
+    ~20 per created model, and tuples of plain values are cheap to build and drop out of the
+    cyclic GC's scans."""
 
     before: Any
     after: Any
     secret: SecretStatus | None = None
+    ref: RefChange | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
     revision: int = 0
+    # What the plan knew about each secret's value ("credential.field" -> status), whether or
+    # not it changes; secrets it could not tell about are absent. Never values.
+    secrets: dict[str, SecretStatus] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         counts = Counter(c.action.value for c in self.changes)

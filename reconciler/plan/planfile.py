@@ -16,11 +16,11 @@ from typing import Any
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import FieldChange, Plan
+from reconciler.plan.model import FieldChange, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: records the secret statuses the plan knew
 KIND = "reconciler-plan"
 
 
@@ -47,6 +47,22 @@ def plan_signature(plan: Plan) -> str:
         )
     text = json.dumps(items, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def secret_statuses(plan: Plan) -> dict[str, str]:
+    """What the plan knew about each secret's value (``{"cred.field": "unchanged"}``), for
+    apply to check: the signature leaves secrets out, so this is what ties them to the plan.
+    Secrets the plan could not tell about are absent (apply reads them). Never values."""
+    return {key: status.value for key, status in sorted(plan.secrets.items())}
+
+
+def stale_secrets(expected: dict[str, str], plan: Plan) -> list[str]:
+    """The secrets whose status the plan knew and that now have another status."""
+    return sorted(
+        key
+        for key, status in expected.items()
+        if plan.secrets.get(key, SecretStatus.UNKNOWN).value != status
+    )
 
 
 def desired_to_dict(desired: DesiredState) -> dict[str, Any]:
@@ -99,6 +115,7 @@ class SavedPlan:
     signature: str
     options: DiffOptions
     catalog_dir: str
+    secrets: dict[str, str]
 
 
 def write_plan_file(
@@ -116,6 +133,7 @@ def write_plan_file(
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
         "signature": plan_signature(plan),
+        "secrets": secret_statuses(plan),
         "options": {"adopt": options.adopt, "prune": options.prune},
         "desired": desired_to_dict(desired),
         "plan": rendered,
@@ -130,6 +148,11 @@ def read_plan_file(path: str) -> SavedPlan:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
             raise ValueError("not a plan file of this format")
+        secrets = data["secrets"]
+        if not isinstance(secrets, dict) or not all(
+            isinstance(k, str) and v in set(SecretStatus) for k, v in secrets.items()
+        ):
+            raise ValueError("bad secret statuses")
         options = DiffOptions(
             adopt=bool(data["options"]["adopt"]), prune=bool(data["options"]["prune"])
         )
@@ -140,6 +163,7 @@ def read_plan_file(path: str) -> SavedPlan:
             signature=data["signature"],
             options=options,
             catalog_dir=data["catalog_dir"],
+            secrets={str(k): str(v) for k, v in secrets.items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise PlanError(

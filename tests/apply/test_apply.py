@@ -393,3 +393,74 @@ def test_saved_plan_rechecks_guards_against_new_workflows(
     )
     assert done.exit_code == 0, done.output
     assert not managed_models(registry_url)["b"][1]  # deactivated
+
+
+def _secret_catalog(root: Path) -> Path:
+    return write_catalog(
+        root,
+        [model_doc("a", credential="prod-openai")],
+        [credential_doc("prod-openai", env="OPENAI_API_KEY")],
+    )
+
+
+def test_saved_plan_refuses_a_secret_that_changed_after_it(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan read the value and saw it unchanged: a rotated value at apply is not in it."""
+    root = _secret_catalog(tmp_path / "cat")
+    assert apply(registry_url, root).exit_code == 0
+    planfile = tmp_path / "plan.json"
+    made = plan(registry_url, root, "--out", str(planfile))
+    assert made.exit_code == 0, made.output
+    assert "No changes" in made.output
+    assert env["OPENAI_API_KEY"] not in planfile.read_text()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-CANARY-rotated-0000000009")
+    before = dump(registry_url)
+    refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert refused.exit_code == 1, refused.output
+    stale = "plan is stale: secret prod-openai.api_key changed since the plan was made"
+    assert stale in refused.output
+    assert "Apply complete" not in refused.output
+    assert dump(registry_url) == before
+    # a plan made now shows the change, and applies
+    planfile.unlink()
+    remade = plan(registry_url, root, "--out", str(planfile))
+    assert "api_key: (sensitive value changed)" in remade.output
+    done = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert done.exit_code == 0, done.output
+    assert "Apply complete: 1 updated" in done.output
+
+
+def test_saved_plan_that_could_not_tell_a_secret_lets_apply_read_it(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _secret_catalog(tmp_path / "cat")
+    assert apply(registry_url, root).exit_code == 0
+    planfile = tmp_path / "plan.json"
+    made = plan(registry_url, root, "--out", str(planfile), "--no-secrets")
+    assert made.exit_code == 0, made.output
+    assert "could not tell whether these secrets changed" in made.output
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-CANARY-rotated-0000000009")
+    done = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert done.exit_code == 0, done.output
+    assert "Apply complete: 1 updated" in done.output
+
+
+def test_plan_with_the_wrong_key_is_an_error_like_apply(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.secrets.crypto import KEY_ENV, generate_key_text
+
+    root = _secret_catalog(tmp_path / "cat")
+    assert apply(registry_url, root).exit_code == 0
+    monkeypatch.setenv(KEY_ENV, generate_key_text())
+    for extra in ([], ["--detailed-exitcode"], ["--format", "json"], ["--format", "markdown"]):
+        result = plan(registry_url, root, *extra)
+        assert result.exit_code == 1, result.output
+        shown = result.output.replace("\\_", "_")  # markdown escapes underscores
+        assert "which REGISTRY_ENCRYPTION_KEY does not match" in shown
+        assert "rotate-key" in shown
+        assert "No changes. The registry matches" not in shown
+    applied = apply(registry_url, root)
+    assert applied.exit_code == 1
+    assert "which REGISTRY_ENCRYPTION_KEY does not match" in applied.output

@@ -15,6 +15,7 @@ from reconciler.plan.planfile import (
     desired_to_dict,
     plan_signature,
     read_plan_file,
+    stale_secrets,
     write_plan_file,
 )
 from reconciler.state.desired import DesiredState
@@ -134,3 +135,35 @@ def test_signature_changes_with_what_is_written() -> None:
         ]
     )
     assert plan_signature(with_secret) == plan_signature(a)
+
+
+def test_plan_file_records_known_secret_statuses_only(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plan = Plan(
+        secrets={"c.api_key": SecretStatus.UNCHANGED, "d.api_key": SecretStatus.CHANGED},
+        catalog_digest="abc",
+    )
+    write_plan_file(str(path), plan, _desired(), DiffOptions(), "cat", {})
+    saved = read_plan_file(str(path))
+    assert saved.secrets == {"c.api_key": "unchanged", "d.api_key": "changed"}
+    assert json.loads(path.read_text())["secrets"] == saved.secrets
+    now = Plan(secrets={"c.api_key": SecretStatus.CHANGED, "d.api_key": SecretStatus.CHANGED})
+    assert stale_secrets(saved.secrets, now) == ["c.api_key"]
+    assert stale_secrets(saved.secrets, plan) == []
+    # a secret the plan could not tell about is not held against apply
+    assert stale_secrets({}, now) == []
+
+
+@pytest.mark.parametrize("secrets", [None, [], {"c.api_key": "sk-a-value"}])
+def test_plan_file_with_bad_secret_statuses_is_refused(tmp_path: Path, secrets: object) -> None:
+    path = tmp_path / "plan.json"
+    write_plan_file(str(path), Plan(), _desired(), DiffOptions(), "cat", {})
+    data = json.loads(path.read_text())
+    if secrets is None:
+        del data["secrets"]
+    else:
+        data["secrets"] = secrets
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanError, match="cannot read plan file") as caught:
+        read_plan_file(str(path))
+    assert "sk-a-value" not in str(caught.value)
