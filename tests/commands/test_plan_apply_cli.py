@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, dump, insert_app_model, model_doc, write_catalog
+from engine_helpers import cli, dump, insert_app_model, insert_workflows, model_doc, write_catalog
 
 
 @pytest.fixture
@@ -113,3 +113,19 @@ def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Pat
     again = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db])
     assert again.exit_code == 1
     assert "plan is stale" in again.output
+
+
+def test_saved_plan_hint_names_the_flags_its_guards_need(db: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "c3", [model_doc(f"m{i}") for i in range(3)])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    insert_workflows(db, [("wf", "m2")])
+    write_catalog(root, [])
+    (root / "settings.yaml").write_text("kind: Settings\n")
+    planfile = tmp_path / "p.json"
+    made = cli(["plan", "--catalog", str(root), "--db", db, "--out", str(planfile)])
+    assert made.exit_code == 0, made.output
+    hint = f"apply it with: reconciler apply {planfile} --allow-mass-removal --allow-breaking\n"
+    assert hint in made.output
+    command = hint.split("apply it with: reconciler ", 1)[1].split()
+    done = cli([*command, "--catalog", str(root), "--db", db])
+    assert done.exit_code == 0, done.output
