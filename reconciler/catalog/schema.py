@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -133,6 +134,11 @@ def fast_check() -> Callable[[Any], bool] | None:
         return None
 
 
+REFERENCE_FORMS = "{env: VAR}, {sops: {file, key}} or {aws_secretsmanager: {secret_id}}"
+_PLAINTEXT = (
+    "plaintext secrets are not allowed in the catalog; reference the secret with " + REFERENCE_FORMS
+)
+
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "a whole number",
@@ -177,10 +183,7 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     v, schema = err.validator, err.schema
     expected: Any = err.validator_value
     if _is_secret_ref(schema) and isinstance(err.instance, str):
-        return "plaintext-secret", (
-            "plaintext secrets are not allowed in the catalog; reference the secret with "
-            "{env: VAR}, {sops: {file, key}} or {aws_secretsmanager: {secret_id}}"
-        )
+        return "plaintext-secret", _PLAINTEXT
     if v in ("anyOf", "oneOf") and err.context:
         # An instance of the right type failing a branch's constraint is the real problem;
         # type mismatches against the other branches (often just null) are noise.
@@ -245,30 +248,139 @@ def _unknown_fields(err: ValidationError) -> Iterator[tuple[str, str]]:
             yield str(key), f"unknown field '{key}'{hint}"
 
 
+# The reference forms, by the $defs name of their schema.
+_FORM_KEYS = {"EnvRef": "env", "SopsRef": "sops", "AwsRef": "aws_secretsmanager"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A key is echoed only when it looks like a field name: a secret pasted as a key is not.
+_SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+def _secret_ref_error(err: ValidationError) -> ValidationError | None:
+    """The error of the secret-reference ``anyOf`` itself (also when it is wrapped in an
+    optional field's ``anyOf [reference, null]``), or None."""
+    if not isinstance(err.schema, dict) or err.validator != "anyOf":
+        return None
+    if err.schema.get("x-secret-reference"):
+        return err
+    for sub in err.context or ():
+        if not sub.relative_path:  # the same value, against one branch
+            found = _secret_ref_error(sub)
+            if found is not None:
+                return found
+    return None
+
+
+def _form_of(err: ValidationError, branch: Any) -> str | None:
+    options = err.schema.get("anyOf", []) if isinstance(err.schema, dict) else []
+    if not isinstance(branch, int) or not 0 <= branch < len(options):
+        return None
+    ref = options[branch].get("$ref", "") if isinstance(options[branch], dict) else ""
+    return _FORM_KEYS.get(str(ref).rsplit("/", 1)[-1])
+
+
+def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnostic]:
+    """A secret reference that matches none of its forms, told as what to change. A value in
+    it is never shown (it may be the secret); a key only when it looks like a field name."""
+    path = list(err.absolute_path)
+    where = _dotted(path)
+    instance = err.instance
+    use = f"use exactly one of {REFERENCE_FORMS}"
+
+    def at(code: str, sub: list[Any], message: str, *, key: bool = False) -> Diagnostic:
+        line, col = doc.locate([*path, *sub], key=key)
+        return Diagnostic(doc.path, line, col, code, message)
+
+    if not isinstance(instance, dict):
+        if isinstance(instance, str | int | float) and not isinstance(instance, bool):
+            # a scalar may be the secret itself
+            return [at("plaintext-secret", [], f"{where}: {_PLAINTEXT}")]
+        return [at("wrong-type", [], f"{where}: must be a secret reference; {use}")]
+    out: list[Diagnostic] = []
+    forms = [k for k in instance if k in _FORM_KEYS.values()]
+    for key in instance:
+        if key in _FORM_KEYS.values():
+            continue
+        shown = isinstance(key, str) and _SAFE_KEY.fullmatch(key)
+        what = f"unknown key '{key}'" if shown else "a key that is not a field name (not shown)"
+        message = f"{where}: {what} in a secret reference; {use}"
+        out.append(at("unknown-field", [key], message, key=True))
+    if not forms:
+        if not instance:
+            out.append(at("invalid-form", [], f"{where}: empty secret reference; {use}"))
+        return out
+    if len(forms) > 1:
+        both = " and ".join(f"'{k}'" for k in forms)
+        out.append(
+            at(
+                "invalid-form",
+                [forms[1]],
+                f"{where}: a secret reference has one source, this one has {both}; {use}",
+                key=True,
+            )
+        )
+        return out
+    form = forms[0]
+    value = instance[form]
+    if form == "env":
+        if not isinstance(value, str):
+            out.append(
+                at("wrong-type", ["env"], f"{where}.env: must be a string (a variable name)")
+            )
+        elif not _ENV_NAME.fullmatch(value):
+            out.append(
+                at(
+                    "invalid-value",
+                    ["env"],
+                    f"{where}.env: is not a valid environment variable name (letters, digits "
+                    "and _, not starting with a digit)",
+                )
+            )
+        return out
+    # sops / aws_secretsmanager: the problems inside the chosen form, as for any field
+    for sub in err.context or ():
+        if _form_of(err, sub.relative_schema_path[0] if sub.relative_schema_path else None) != (
+            form
+        ):
+            continue
+        if not sub.relative_path and sub.validator in ("additionalProperties", "required"):
+            continue  # the reference's own keys: told above
+        out.extend(_diagnose(doc, sub))
+    if len(out) == 0:
+        out.append(at("invalid-form", [form], f"{where}.{form}: is not valid; {use}"))
+    return out
+
+
+def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
+    """The diagnostics of one jsonschema error, located in the document."""
+    from jsonschema.exceptions import best_match
+
+    path = list(err.absolute_path)
+    if err.validator == "additionalProperties":
+        out = []
+        for key, message in _unknown_fields(err):
+            line, col = doc.locate([*path, key], key=True)
+            out.append(Diagnostic(doc.path, line, col, "unknown-field", message))
+        return out
+    ref = _secret_ref_error(err)
+    if ref is not None and not isinstance(ref.instance, str):
+        return _secret_ref_diagnostics(doc, ref)
+    code, message = _describe(err)
+    if code != "plaintext-secret" and err.validator in ("anyOf", "oneOf") and err.context:
+        specific = [e for e in err.context if e.validator not in ("type", "const")]
+        path = list(best_match(specific or err.context).absolute_path) or path
+    line, col = doc.locate(path)
+    where = _dotted(path)
+    return [Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)]
+
+
 def schema_diagnostics(doc: Document) -> list[Diagnostic]:
     """Every schema problem of one document, located in its file."""
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
-    from jsonschema.exceptions import best_match
-
     out: list[Diagnostic] = []
     for err in document_validator().iter_errors(doc.data):
-        path = list(err.absolute_path)
-        if err.validator == "additionalProperties":
-            for key, message in _unknown_fields(err):
-                line, col = doc.locate([*path, key], key=True)
-                out.append(Diagnostic(doc.path, line, col, "unknown-field", message))
-            continue
-        code, message = _describe(err)
-        if code != "plaintext-secret" and err.validator in ("anyOf", "oneOf") and err.context:
-            specific = [e for e in err.context if e.validator not in ("type", "const")]
-            path = list(best_match(specific or err.context).absolute_path) or path
-        line, col = doc.locate(path)
-        where = _dotted(path)
-        out.append(
-            Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)
-        )
+        out.extend(_diagnose(doc, err))
     return out
 
 

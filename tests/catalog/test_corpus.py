@@ -156,6 +156,18 @@ def test_plaintext_secret_never_printed(case: str, fmt: str, tmp_path: Path) -> 
     assert "DO-NOT-LEAK" not in output
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_bad_secret_reference_never_prints_a_value(fmt: str, tmp_path: Path) -> None:
+    work = _prepare("schema-secret-reference-forms", tmp_path)
+    code, output = _validate(work, "--format", fmt)
+    assert code == 1
+    assert "unknown key 'value' in a secret reference" in output
+    assert "additionalProperties" not in output
+    assert PLAINTEXT_SECRET not in output
+    assert "DO-NOT-LEAK" not in output
+    assert "openai key" not in output
+
+
 def test_plaintext_secret_in_broken_yaml_is_not_quoted(tmp_path: Path) -> None:
     """A syntax error right after a secret must not echo the line (libyaml's snippet)."""
     catalog = tmp_path / "catalog"
