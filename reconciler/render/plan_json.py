@@ -11,7 +11,9 @@ Shape (``format_version`` "1")::
      "catalog_digest": "...", "registry_revision": n}
 
 A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...}``
-whatever the plan holds. Changes keep the plan's (apply) order; fields keep the plan's order.
+whatever the plan holds; when its reference changed it also has ``"reference": {"before":
+"env OLD", "after": "env NEW", "value": "changed" | "unchanged" | "unknown"}`` (references,
+never values). Changes keep the plan's (apply) order; fields keep the plan's order.
 """
 
 from __future__ import annotations
@@ -28,7 +30,19 @@ FORMAT_VERSION = "1"
 def _field(path: str, change: FieldChange) -> dict[str, Any]:
     status = sensitive_status(path, change)
     if status is not None:
-        return {"before": None, "after": None, "sensitive": True, "status": status.value}
+        out: dict[str, Any] = {
+            "before": None,
+            "after": None,
+            "sensitive": True,
+            "status": status.value,
+        }
+        if change.ref is not None:
+            out["reference"] = {
+                "before": change.ref.before,
+                "after": change.ref.after,
+                "value": change.ref.value.value,
+            }
+        return out
     return {"before": plain(change.before), "after": plain(change.after)}
 
 

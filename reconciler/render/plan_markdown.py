@@ -25,6 +25,8 @@ from reconciler.render.plan_text import (
     join_words,
     per_million,
     plural,
+    ref_text,
+    ref_value_text,
     required_flags,
     sensitive_status,
     shows_fields,
@@ -91,7 +93,11 @@ def _value_cell(path: str, value: Any) -> str:
 
 def _field_row(path: str, change: FieldChange) -> str:
     status = sensitive_status(path, change)
-    if status is not None:
+    if status is not None and change.ref is not None:
+        ref = change.ref
+        before = md_code(ref_text(ref.before))
+        after = f"{md_code(ref_text(ref.after))} _({ref_value_text(ref)})_"
+    elif status is not None:
         before, after = "_hidden_", f"_{SECRET_TEXT[status]}_"
     else:
         before, after = _value_cell(path, change.before), _value_cell(path, change.after)

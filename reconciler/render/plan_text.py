@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.catalog.spec import PLAIN_CONFIG_FIELDS, SECRET_FIELDS
-from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.model import (
+    ACTIONS,
+    Action,
+    Change,
+    FieldChange,
+    Kind,
+    Plan,
+    RefChange,
+    SecretStatus,
+)
 from reconciler.state.records import COST_FIELDS
 
 NO_CHANGES = "No changes. The registry matches the catalog."
@@ -25,6 +34,13 @@ SECRET_TEXT: dict[SecretStatus, str] = {
     SecretStatus.UNCHANGED: "sensitive value unchanged",
     SecretStatus.UNKNOWN: "sensitive value may have changed: source version unknown",
     SecretStatus.REMOVED: "sensitive value removed",
+}
+
+# What is known about the value behind a secret whose reference changed.
+REF_VALUE_TEXT: dict[SecretStatus, str] = {
+    SecretStatus.CHANGED: "value changed",
+    SecretStatus.UNCHANGED: "value unchanged",
+    SecretStatus.UNKNOWN: "value not compared",
 }
 
 _RESET = "\x1b[0m"
@@ -59,6 +75,15 @@ def sensitive_status(path: str, change: FieldChange) -> SecretStatus | None:
     if path.rsplit(".", 1)[-1] in SECRET_FIELDS:
         return SecretStatus.CHANGED
     return None
+
+
+def ref_value_text(ref: RefChange) -> str:
+    return REF_VALUE_TEXT.get(ref.value, REF_VALUE_TEXT[SecretStatus.CHANGED])
+
+
+def ref_text(text: str) -> str:
+    """A secret reference (``env OPENAI_API_KEY``) on one line, control characters escaped."""
+    return escape_control(text).replace("\n", "\\n")
 
 
 def escape_control(text: str) -> str:
@@ -265,9 +290,15 @@ def _indented(text: str, first: str, rest: str) -> list[str]:
 
 
 def field_line(path: str, change: FieldChange) -> str:
-    """``context_window: 128000 -> 200000``; a secret as ``api_key: (sensitive value changed)``."""
+    """``context_window: 128000 -> 200000``; a secret as ``api_key: (sensitive value changed)``,
+    or, when its reference changed, ``api_key: env A -> env B (value unchanged)``."""
     status = sensitive_status(path, change)
     if status is not None:
+        if change.ref is not None:
+            ref = change.ref
+            return (
+                f"{path}: {ref_text(ref.before)} -> {ref_text(ref.after)} ({ref_value_text(ref)})"
+            )
         return f"{path}: ({SECRET_TEXT[status]})"
     line = f"{path}: {format_value(change.before)} -> {format_value(change.after)}"
     note = cost_note(path, change)

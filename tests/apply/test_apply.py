@@ -464,3 +464,41 @@ def test_plan_with_the_wrong_key_is_an_error_like_apply(
     applied = apply(registry_url, root)
     assert applied.exit_code == 1
     assert "which REGISTRY_ENCRYPTION_KEY does not match" in applied.output
+
+
+def test_reference_change_with_the_same_value_shows_the_references(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _secret_catalog(tmp_path / "cat")
+    assert apply(registry_url, root).exit_code == 0
+    monkeypatch.setenv("OPENAI_API_KEY_V2", env["OPENAI_API_KEY"])
+    write_catalog(
+        root,
+        [model_doc("a", credential="prod-openai")],
+        [credential_doc("prod-openai", env="OPENAI_API_KEY_V2")],
+    )
+    line = "    api_key: env OPENAI_API_KEY -> env OPENAI_API_KEY_V2 (value {})\n"
+    read = plan(registry_url, root)
+    assert line.format("unchanged") in read.output
+    blind = plan(registry_url, root, "--no-secrets")
+    assert line.format("not compared") in blind.output
+    for out in (read.output, blind.output):
+        assert "sensitive value changed" not in out
+        assert env["OPENAI_API_KEY"] not in out
+    as_json = json.loads(plan(registry_url, root, "--format", "json").stdout)
+    field = as_json["changes"][0]["fields"]["api_key"]
+    assert field["reference"] == {
+        "before": "env OPENAI_API_KEY",
+        "after": "env OPENAI_API_KEY_V2",
+        "value": "unchanged",
+    }
+    monkeypatch.setenv("OPENAI_API_KEY_V2", "sk-proj-CANARY-other-value-000000007")
+    assert line.format("changed") in plan(registry_url, root).output
+    monkeypatch.setenv("OPENAI_API_KEY_V2", env["OPENAI_API_KEY"])
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    stored = rows(registry_url, "SELECT reference FROM credential_secrets")
+    assert [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in stored] == [
+        {"env": "OPENAI_API_KEY_V2"}
+    ]
+    assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0

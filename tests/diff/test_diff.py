@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.diff.diff import DiffOptions, diff, secret_status
 from reconciler.diff.order import order_changes
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
     LiveCredential,
@@ -588,3 +588,35 @@ def test_mass_removal_ignores_unmanaged_and_inactive_models() -> None:
     assert [g.name for g in plan.guards] == ["mass-removal"]
     assert "3 of 3" in plan.guards[0].message
     assert "(all)" in plan.guards[0].message
+
+
+@pytest.mark.parametrize(
+    ("want", "have", "value"),
+    [
+        (SecretSpec(ENV_B, fingerprint="fp1"), live_secret(fp="fp1"), SecretStatus.UNCHANGED),
+        (SecretSpec(ENV_B, fingerprint="fp2"), live_secret(fp="fp1"), SecretStatus.CHANGED),
+        # no values read; source versions of different references are unrelated
+        (SecretSpec(ENV_B, source_version="v1"), live_secret(ver="v1"), SecretStatus.UNKNOWN),
+        (SecretSpec(ENV_B), live_secret(), SecretStatus.UNKNOWN),
+    ],
+)
+def test_reference_change_shows_both_references_and_what_is_known_of_the_value(
+    want: SecretSpec, have: LiveSecret, value: SecretStatus
+) -> None:
+    plan = _secret_plan(want, have)
+    change = only(plan)
+    ref = RefChange("env KEY_A", "env KEY_B", value)
+    # still CHANGED for apply: the new reference is written
+    assert change.fields == {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)}
+    assert plan.notes == []
+    if value is SecretStatus.UNKNOWN:
+        assert plan.secrets == {}
+    else:
+        assert plan.secrets == {"c.api_key": value}
+
+
+def test_plan_records_every_secret_status_it_knows() -> None:
+    known = _secret_plan(SecretSpec(ENV_A, fingerprint="fp1"), live_secret(fp="fp1"))
+    assert known.secrets == {"c.api_key": SecretStatus.UNCHANGED}
+    unknown = _secret_plan(SecretSpec(ENV_A), live_secret())
+    assert unknown.secrets == {}

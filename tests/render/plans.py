@@ -9,7 +9,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from reconciler.plan.model import Action, Change, FieldChange, Guard, Kind, Plan, SecretStatus
+from reconciler.plan.model import (
+    Action,
+    Change,
+    FieldChange,
+    Guard,
+    Kind,
+    Plan,
+    RefChange,
+    SecretStatus,
+)
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CANARY = "sk-CANARY-must-never-render-7f3a"
@@ -67,6 +76,21 @@ def full_plan() -> Plan:
             {
                 "base_url": FieldChange("http://vllm:8000/v1", "https://vllm.internal/v1"),
                 "api_key": FieldChange(None, None, SecretStatus.REMOVED),
+            },
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.CREDENTIAL,
+            "team-openai",
+            {
+                "api_key": FieldChange(
+                    None,
+                    None,
+                    SecretStatus.CHANGED,
+                    RefChange(
+                        "env OPENAI_API_KEY", "env OPENAI_API_KEY_V2", SecretStatus.UNCHANGED
+                    ),
+                )
             },
         ),
         Change(

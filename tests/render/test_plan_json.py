@@ -29,7 +29,7 @@ def test_shape_and_key_order() -> None:
     assert data["format_version"] == "1"
     assert data["summary"] == {
         "create": 4,
-        "update": 7,
+        "update": 8,
         "rename": 1,
         "reactivate": 1,
         "deactivate": 2,

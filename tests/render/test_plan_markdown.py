@@ -32,9 +32,9 @@ def test_problems_come_before_the_tables() -> None:
 def test_counts_table_by_kind_and_action() -> None:
     out = render_markdown(full_plan())
     assert "| | create | update | rename | reactivate | deactivate | delete |\n" in out
-    assert "| credentials | 2 | 3 | 0 | 0 | 0 | 1 |\n" in out
+    assert "| credentials | 2 | 4 | 0 | 0 | 0 | 1 |\n" in out
     assert "| models | 2 | 3 | 1 | 1 | 2 | 0 |\n" in out
-    assert "| **total** | **4** | **7** | **1** | **1** | **2** | **1** |\n" in out
+    assert "| **total** | **4** | **8** | **1** | **1** | **2** | **1** |\n" in out
 
 
 def test_every_table_row_has_four_or_three_cells() -> None:

@@ -47,7 +47,7 @@ def test_errors_and_guards_come_before_changes() -> None:
 def test_summary_line_counts_every_action() -> None:
     out = render_text(full_plan())
     assert (
-        "Plan: 4 to create, 7 to update, 1 to rename, 1 to reactivate, 2 to deactivate, "
+        "Plan: 4 to create, 8 to update, 1 to rename, 1 to reactivate, 2 to deactivate, "
         "1 to delete.\n"
     ) in out
 
