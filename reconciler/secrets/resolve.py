@@ -6,13 +6,18 @@ BatchGetSecretValue per 20 AWS secrets. Sources are imported only when a referen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from reconciler.errors import SecretError
 from reconciler.secrets.env import resolve_env
 from reconciler.secrets.values import SecretValue
 from reconciler.state.records import SecretRefDict, ref_key
+
+if TYPE_CHECKING:
+    from reconciler.state.desired import DesiredState
 
 
 @dataclass
@@ -77,3 +82,61 @@ def resolve_versions(refs: Iterable[SecretRefDict], catalog_root: Path) -> Resol
 
         aws_versions(aws_refs, out)
     return out
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def secret_labels(desired: DesiredState, catalog_root: Path | None = None) -> dict[str, str]:
+    """Who uses each reference, by ``ref_key``: ``credential NAME (FILE), FIELD`` (joined with
+    "; " when several fields share one). With ``catalog_root`` the catalog is read again to
+    name each credential's file: call it for an error message, not on every run."""
+    files: dict[str, str] = {}
+    if catalog_root is not None:
+        from reconciler.catalog.load import load_catalog
+        from reconciler.errors import ReconcilerError
+
+        try:
+            files = {e.spec.name: e.doc.path for e in load_catalog(catalog_root).credentials}
+        except (ReconcilerError, OSError):
+            files = {}  # the label then names the credential only
+    labels: dict[str, list[str]] = {}
+    for name, cred in sorted(desired.credentials.items()):
+        where = f"credential {name}" + (f" ({files[name]})" if name in files else "")
+        for field_name, secret in sorted(cred.secrets.items()):
+            labels.setdefault(ref_key(secret.ref), []).append(f"{where}, {field_name}")
+    return {key: "; ".join(uses) for key, uses in labels.items()}
+
+
+def _fix(ref: SecretRefDict) -> str:
+    if "env" in ref:
+        return f"set {ref['env']} in the environment that runs the reconciler"
+    if "sops" in ref:
+        return "check the SOPS file and key, and that sops can decrypt it here"
+    return "check the secret id and that these AWS credentials may read it"
+
+
+def unreadable_secrets(
+    refs: Mapping[str, SecretRefDict],
+    errors: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+) -> SecretError:
+    """One error for every secret that could not be read: who uses it (``labels`` from
+    ``secret_labels``, else the reference), why, and what to do. ``errors`` are
+    ``Resolved.errors``: they never hold a value, and neither does this message."""
+    labels = labels or {}
+    lines = []
+    fixes: list[str] = []
+    for key, why in sorted(errors.items(), key=lambda item: labels.get(item[0], item[0])):
+        ref = refs.get(key)
+        who = labels.get(key) or (describe_ref(ref) if ref is not None else key)
+        lines.append(f"  {who}: {why}")
+        if ref is not None and (fix := _fix(ref)) not in fixes:
+            fixes.append(fix)
+    count = f"{len(lines)} secret{'s' if len(lines) != 1 else ''}"
+    return SecretError(
+        f"cannot read {count}:\n" + "\n".join(lines),
+        hint="; ".join(fixes) + " (or change the reference in the credential's file), then rerun"
+        if fixes
+        else "check the references in the credentials' files, then rerun",
+    )
