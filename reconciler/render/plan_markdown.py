@@ -24,6 +24,7 @@ from reconciler.render.plan_text import (
     format_value,
     join_words,
     per_million,
+    per_million_pair,
     plural,
     ref_text,
     ref_value_text,
@@ -79,14 +80,14 @@ def _h(text: str) -> str:
 # --- values ----------------------------------------------------------------------------------
 
 
-def _value_cell(path: str, value: Any) -> str:
+def _value_cell(path: str, value: Any, dollars: str | None = None) -> str:
     if value is None:
         cell = "_none_"
     elif isinstance(value, str) and "\n" in value:
         cell = md_code(value)
     else:
         cell = md_code(format_value(value))
-    if path in COST_FIELDS and (dollars := per_million(value)) is not None:
+    if path in COST_FIELDS and (dollars := dollars or per_million(value)) is not None:
         cell += f" ({md_text(dollars)} per 1M)"
     return cell
 
@@ -100,7 +101,9 @@ def _field_row(path: str, change: FieldChange) -> str:
     elif status is not None:
         before, after = "_hidden_", f"_{SECRET_TEXT[status]}_"
     else:
-        before, after = _value_cell(path, change.before), _value_cell(path, change.after)
+        dollars = per_million_pair(change.before, change.after)
+        before = _value_cell(path, change.before, dollars[0])
+        after = _value_cell(path, change.after, dollars[1])
     return f"| {md_code(path)} | {before} | {after} |"
 
 

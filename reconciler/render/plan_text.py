@@ -10,6 +10,7 @@ import enum
 import json
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from reconciler.catalog.spec import PLAIN_CONFIG_FIELDS, SECRET_FIELDS
@@ -181,11 +182,35 @@ def per_million(value: Any) -> str | None:
     return f"${dollars:,.6g}"
 
 
+def _exact_per_million(value: int | float) -> str:
+    """Every digit of a per-token price per 1M tokens (``$2.5000000001``), at least cents."""
+    dollars = Decimal(repr(value)) * 1_000_000
+    text = f"{dollars.normalize():,f}"
+    if "." not in text or len(text.rsplit(".", 1)[1]) < 2:
+        text = f"{dollars:,.2f}"
+    return f"${text}"
+
+
+def per_million_pair(before: Any, after: Any) -> tuple[str | None, str | None]:
+    """``per_million`` of both sides, with every digit when the rounded figures would read
+    the same although the prices differ (``$2.50 -> $2.5000000001``, not ``$2.50 -> $2.50``)."""
+    shown = per_million(before), per_million(after)
+    if shown[0] is None or shown[1] is None or before == after:
+        return shown
+    if _dollars(shown[0]) == _dollars(shown[1]):
+        return _exact_per_million(before), _exact_per_million(after)
+    return shown
+
+
+def _dollars(text: str) -> Decimal:
+    return Decimal(text.lstrip("$").replace(",", ""))
+
+
 def cost_note(path: str, change: FieldChange) -> str | None:
     """``$3.00 -> $2.50 per 1M`` for a cost field with a number on at least one side."""
     if path not in COST_FIELDS:
         return None
-    before, after = per_million(change.before), per_million(change.after)
+    before, after = per_million_pair(change.before, change.after)
     if before is None and after is None:
         return None
     return f"{before or 'none'} -> {after or 'none'} per 1M"

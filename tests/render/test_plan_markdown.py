@@ -85,3 +85,11 @@ def test_hostile_key_in_summary_is_html_escaped() -> None:
     assert "<b>x&lt;/summary&gt;&lt;b&gt;</b>: 1 field changed</summary>" in out
     # elsewhere it is only inside a code span, where Markdown shows HTML literally
     assert out.count("x</summary><b>") == out.count("`x</summary><b>`") == 1
+
+
+def test_cost_cells_show_enough_digits_to_differ() -> None:
+    fc = FieldChange(2.5e-06, 2.5000000001e-06)
+    change = Change(Action.UPDATE, Kind.MODEL, "m", {"cost.input_per_token": fc})
+    out = render_markdown(Plan(changes=[change]))
+    assert "($2.50 per 1M)" in out
+    assert "($2.5000000001 per 1M)" in out

@@ -156,3 +156,23 @@ def test_secret_status_added_on_update_and_adopt_without_fields() -> None:
     out = render_text(plan)
     assert "~ credential c (update)\n    api_key: (sensitive value added)\n" in out
     assert "~ model m (update, adopts an unmanaged row)\n    (no field changes;" in out
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (2.5e-06, 2.5000000001e-06, "($2.50 -> $2.5000000001 per 1M)"),
+        (2.5e-06, 2.5000001e-06, "($2.50 -> $2.5000001 per 1M)"),
+        (3e-06, 2.999999e-06, "($3.00 -> $2.999999 per 1M)"),
+        (1.5e-08, 1.5000000002e-08, "($0.015 -> $0.015000000002 per 1M)"),
+        (5e-06, 2.5e-06, "($5.00 -> $2.50 per 1M)"),  # rounded figures differ: as before
+        (None, 2.5e-06, "(none -> $2.50 per 1M)"),
+    ],
+)
+def test_cost_note_shows_enough_digits_to_differ(
+    before: float | None, after: float, expected: str
+) -> None:
+    change = Change(
+        Action.UPDATE, Kind.MODEL, "m", {"cost.input_per_token": FieldChange(before, after)}
+    )
+    assert f"  {expected}\n" in render_text(Plan(changes=[change]))
