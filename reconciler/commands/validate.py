@@ -17,8 +17,18 @@ def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
         if catalog.diagnostics:
             out.write(summary(catalog.diagnostics) + "\n")
         if not has_errors(catalog.diagnostics):
+            models, credentials = len(catalog.models), len(catalog.credentials)
             out.write(
-                f"catalog {catalog_dir} is valid: {len(catalog.models)} models, "
-                f"{len(catalog.credentials)} credentials\n"
+                f"{_folder(catalog_dir)} is valid: {_count(models, 'model')}, "
+                f"{_count(credentials, 'credential')}\n"
             )
     return 1 if has_errors(catalog.diagnostics) else 0
+
+
+def _folder(catalog_dir: str) -> str:
+    """The directory as typed, marked as one: ``catalog/``, ``./``, ``/srv/catalog/``."""
+    return catalog_dir if catalog_dir.endswith(("/", "\\")) else f"{catalog_dir}/"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -78,3 +78,31 @@ def test_cli_missing_catalog_is_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "catalog directory not found" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("typed", ["catalog", "catalog/"])
+def test_success_message_reads_naturally(
+    typed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLE, tmp_path / "catalog")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert validate(typed, "text", out) == 0
+    assert out.getvalue() == "catalog/ is valid: 15 models, 3 credentials\n"
+
+
+def test_success_message_counts_in_the_singular(tmp_path: Path) -> None:
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "c.yaml").write_text(
+        "kind: ProviderCredential\nname: k\nprovider: openai\napi_key: {env: K}\n"
+    )
+    (root / "m.yaml").write_text(
+        "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"
+        "credential: k\ncontext_window: 1000\n---\nkind: Settings\ndefault_model: m\n"
+    )
+    out = io.StringIO()
+    assert validate(str(root), "text", out) == 0, out.getvalue()
+    assert out.getvalue() == f"{root}/ is valid: 1 model, 1 credential\n"
