@@ -108,6 +108,7 @@ class _Differ:
                 "could not tell whether these secrets changed (no secret access and no source "
                 "version): " + ", ".join(sorted(self.unknown_secrets)) + "; apply reads them"
             )
+        self._rename_hints()
         self.plan.changes = order_changes(self.changes)
         self.plan.guards = evaluate_guards(self.plan.changes, self.live)
         return self.plan
@@ -286,6 +287,29 @@ class _Differ:
                     Action.DEACTIVATE, Kind.MODEL, slug, warnings=warnings, breaking=bool(warnings)
                 )
             )
+
+    def _rename_hints(self) -> None:
+        """A created and a deactivated model with the same provider and model_id are most
+        likely one model whose slug changed (say, an edited display_name): say how to keep it."""
+        removed: dict[tuple[Any, Any], list[str]] = {}
+        for change in self.changes:
+            if change.kind is Kind.MODEL and change.action is Action.DEACTIVATE:
+                state = self.live.models[change.key].state
+                removed.setdefault((state.get("provider"), state.get("model_id")), []).append(
+                    change.key
+                )
+        if not removed:
+            return
+        for change in self.changes:
+            if change.kind is not Kind.MODEL or change.action is not Action.CREATE:
+                continue
+            want = self.desired.models[change.key]
+            for old in removed.get((want.get("provider"), want.get("model_id")), []):
+                self.plan.notes.append(
+                    f"model '{change.key}' looks like a rename of '{old}': add "
+                    f"`previous_slugs: [{old}]` to keep its row and repoint its workflows, "
+                    f"or pin `slug: {old}`"
+                )
 
     # --- settings ------------------------------------------------------------------------
 

@@ -129,3 +129,24 @@ def test_saved_plan_hint_names_the_flags_its_guards_need(db: str, tmp_path: Path
     command = hint.split("apply it with: reconciler ", 1)[1].split()
     done = cli([*command, "--catalog", str(root), "--db", db])
     assert done.exit_code == 0, done.output
+
+
+def test_edited_display_name_plan_hints_at_previous_slugs(db: str, tmp_path: Path) -> None:
+    doc = model_doc("x", display_name="Old Name")
+    del doc["slug"]
+    root = write_catalog(tmp_path / "c4", [doc], default_model="old-name")
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    write_catalog(root, [{**doc, "display_name": "New Name"}], default_model="new-name")
+    note = (
+        "model 'new-name' looks like a rename of 'old-name': add `previous_slugs: [old-name]` "
+        "to keep its row and repoint its workflows, or pin `slug: old-name`"
+    )
+    text = cli(["plan", "--catalog", str(root), "--db", db])
+    assert f"Note: {note}\n" in text.output, text.output
+    as_json = json.loads(
+        cli(["plan", "--catalog", str(root), "--db", db, "--format", "json"]).stdout
+    )
+    assert note in as_json["notes"]
+    markdown = cli(["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]).output
+    assert "looks like a rename of 'old-name'" in markdown
+    assert "previous\\_slugs: \\[old-name\\]" in markdown

@@ -620,3 +620,35 @@ def test_plan_records_every_secret_status_it_knows() -> None:
     assert known.secrets == {"c.api_key": SecretStatus.UNCHANGED}
     unknown = _secret_plan(SecretSpec(ENV_A), live_secret())
     assert unknown.secrets == {}
+
+
+def test_create_and_deactivate_of_the_same_model_id_hint_at_a_rename() -> None:
+    plan = diff(
+        desired(model("new-slug", model_id="gpt-x"), model("other", model_id="y")),
+        live(live_model("old-slug", model_id="gpt-x"), live_model("gone", model_id="z")),
+    )
+    assert actions(plan) == [
+        ("create", "model", "new-slug"),
+        ("create", "model", "other"),
+        ("deactivate", "model", "gone"),
+        ("deactivate", "model", "old-slug"),
+    ]
+    assert plan.notes == [
+        "model 'new-slug' looks like a rename of 'old-slug': add `previous_slugs: [old-slug]` "
+        "to keep its row and repoint its workflows, or pin `slug: old-slug`"
+    ]
+
+
+def test_same_model_id_under_another_provider_is_no_rename_hint() -> None:
+    plan = diff(
+        desired(model("new-slug", model_id="gpt-x", provider="anthropic")),
+        live(live_model("old-slug", model_id="gpt-x")),
+    )
+    assert len(plan.changes) == 2
+    assert plan.notes == []
+    renamed = diff(
+        desired(model("new-slug", ("old-slug",), model_id="gpt-x")),
+        live(live_model("old-slug", model_id="gpt-x")),
+    )
+    assert actions(renamed) == [("rename", "model", "new-slug")]
+    assert renamed.notes == []
