@@ -105,7 +105,7 @@ class RegistryClient:
 
         self._db_url = db_url
         self._env: Mapping[str, str] = os.environ if env is None else env
-        self._engine = make_engine(db_url)
+        self._engine = make_engine(db_url, create=False)
         self._checked = False
         self._keyring: Keyring | None = None
 

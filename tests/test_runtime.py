@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -313,7 +314,13 @@ def test_tampered_ciphertext(registry_url: str) -> None:
 
 
 def test_unmigrated_registry(sqlite_url: str) -> None:
-    with RegistryClient(sqlite_url, env=base_env()) as c, pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError, match="registry database not found"):
+        RegistryClient(sqlite_url, env=base_env())
+    Path(sqlite_url.removeprefix("sqlite:///")).touch()  # an empty database file
+    with (
+        RegistryClient(sqlite_url, env=base_env()) as c,
+        pytest.raises(DatabaseError, match="not initialized"),
+    ):
         c.resolve("gpt-4o")
 
 

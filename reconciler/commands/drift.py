@@ -25,7 +25,7 @@ from reconciler.state.records import applied_digest
 
 
 def _last_applied_digest(db_url: str) -> str | None:
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         with engine.connect() as conn:
             query = sa.select(t.reconcile_runs.c.catalog_digest).order_by(

@@ -54,7 +54,7 @@ def rotate_key(db_url: str, out: TextIO | None = None, env: Mapping[str, str] | 
     out = sys.stdout if out is None else out
     keyring = _keyring(env)
     new = keyring.current
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         with engine.connect() as conn:
             require_current(conn)

@@ -163,7 +163,7 @@ def registry_slugs(db_url: str) -> list[str]:
     from reconciler.db import tables
     from reconciler.db.engine import make_engine
 
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         with engine.connect() as conn:
             rows = conn.execute(

@@ -19,11 +19,18 @@ from reconciler.db.engine import make_engine
 from reconciler.db.migrate import require_current
 from reconciler.diagnostics import Severity
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import CatalogError, DatabaseError, SecretError
+from reconciler.errors import CatalogError, DatabaseError
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.render.diagnostics import render_text
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
-from reconciler.secrets.resolve import Resolved, describe_ref, resolve_values, resolve_versions
+from reconciler.secrets.resolve import (
+    Resolved,
+    describe_ref,
+    resolve_values,
+    resolve_versions,
+    secret_labels,
+    unreadable_secrets,
+)
 from reconciler.state.desired import DesiredState, desired_state
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live
@@ -83,8 +90,7 @@ def stamp_secrets(
     else:
         notes.append("secrets compared by source version (--no-secrets); values were not read")
     if require_values and values.errors:
-        lines = [f"  {describe_ref(refs[k])}: {msg}" for k, msg in sorted(values.errors.items())]
-        raise SecretError("cannot read secrets:\n" + "\n".join(lines))
+        raise unreadable_secrets(refs, values.errors, secret_labels(desired, catalog_root))
     if read_values and keyring is not None and values.errors:
         notes.append(
             "some secrets could not be read, so they are compared by source version: "
@@ -108,7 +114,7 @@ def stamp_secrets(
 
 
 def read_live_state(db_url: str) -> LiveState:
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         with engine.connect() as conn, conn.begin():
             require_current(conn)

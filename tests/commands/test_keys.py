@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,6 +192,9 @@ def test_requires_the_current_key(sqlite_url: str) -> None:
 
 def test_refuses_an_unmigrated_registry(sqlite_url: str) -> None:
     new_text, _ = new_key()
+    with pytest.raises(DatabaseError, match="registry database not found"):
+        rotate_key(sqlite_url, io.StringIO(), env=env(new_text))
+    Path(sqlite_url.removeprefix("sqlite:///")).touch()  # an empty database file
     with pytest.raises(DatabaseError, match="not initialized"):
         rotate_key(sqlite_url, io.StringIO(), env=env(new_text))
 

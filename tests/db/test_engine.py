@@ -73,21 +73,14 @@ def test_relative_sqlite_path_is_reported_absolute(
     assert str(tmp_path / "tmp" / "x.db") in info.value.message
 
 
-_NOT_YET = pytest.mark.xfail(
-    strict=True,
-    reason="opens the engine without create=False (reconciler/plan/build.py read_live_state, "
-    "reconciler/commands/drift.py, reconciler/commands/test_connection.py registry_slugs)",
-)
-
-
 @pytest.mark.parametrize(
     "args",
     [
         ["models"],
         ["export", "--out", "exported"],
-        pytest.param(["plan", "--catalog", "catalog"], marks=_NOT_YET),
-        pytest.param(["drift", "--catalog", "catalog"], marks=_NOT_YET),
-        pytest.param(["test-connection"], marks=_NOT_YET),
+        ["plan", "--catalog", "catalog"],
+        ["drift", "--catalog", "catalog"],
+        ["test-connection"],
     ],
 )
 def test_read_only_commands_do_not_create_the_registry(

@@ -72,10 +72,6 @@ def test_without_labels_the_reference_is_named(catalog: Path) -> None:
     assert "  env MISSING_KEY: environment variable MISSING_KEY is not set" in err.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reconciler/plan/build.py stamp_secrets does not call unreadable_secrets yet",
-)
 def test_apply_names_the_credential_of_a_missing_env_var(
     catalog: Path, registry_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
