@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +13,13 @@ from reconciler.state.records import (
     SettingsState,
     applied_digest,
 )
+
+
+def _edited(managed: bool, applied: str | None, digest: Callable[[], str]) -> bool | None:
+    """Rows the reconciler does not manage, or wrote before digests existed: cannot tell."""
+    if not managed or applied is None:
+        return None
+    return digest() != applied
 
 
 @dataclass(frozen=True)
@@ -35,9 +42,7 @@ class LiveCredential:
     @property
     def edited(self) -> bool | None:
         """Whether the row changed since the reconciler wrote it (None: cannot tell)."""
-        if not self.managed or self.applied is None:
-            return None
-        return applied_digest(self.state.fields()) != self.applied
+        return _edited(self.managed, self.applied, lambda: applied_digest(self.state.fields()))
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,9 @@ class LiveModel:
 
     @property
     def edited(self) -> bool | None:
-        if not self.managed or self.applied is None:
-            return None
-        return applied_digest(self.state.values, self.active) != self.applied
+        return _edited(
+            self.managed, self.applied, lambda: applied_digest(self.state.values, self.active)
+        )
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,7 @@ class LiveSettings:
 
     @property
     def edited(self) -> bool | None:
-        if not self.managed or self.applied is None:
-            return None
-        return applied_digest(self.state.fields()) != self.applied
+        return _edited(self.managed, self.applied, lambda: applied_digest(self.state.fields()))
 
 
 @dataclass(frozen=True)
