@@ -141,22 +141,24 @@ class Writer:
 
     # --- models ----------------------------------------------------------------------------
 
-    def _model_row(self, model: ModelState) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "slug": model.slug,
-            "managed": True,
-            "updated_at": self.now,
-            "applied_digest": applied_digest(model.values),
-        }
-        for path, column in MODEL_FIELDS:
-            value = model.values.get(path)
-            row[column] = self.credential_ids[value] if path == "credential" and value else value
+    def _model_row(self, model: ModelState, **extra: Any) -> dict[str, Any]:
+        values = model.values
+        row: dict[str, Any] = {column: values.get(path) for path, column in MODEL_FIELDS}
+        if row["credential_id"] is not None:
+            row["credential_id"] = self.credential_ids[row["credential_id"]]
+        row.update(
+            slug=model.slug,
+            managed=True,
+            active=True,
+            updated_at=self.now,
+            applied_digest=model.digest,
+            **extra,
+        )
         return row
 
     def models(self, changes: list[Change]) -> None:
         creates = [
-            self._model_row(self.desired.models[c.key])
-            | {"created_at": self.now, "active": True, "deactivated_at": None}
+            self._model_row(self.desired.models[c.key], created_at=self.now)
             for c in changes
             if c.action is Action.CREATE
         ]
@@ -167,12 +169,11 @@ class Writer:
             if c.action in (Action.UPDATE, Action.RENAME, Action.REACTIVATE):
                 live_key = c.previous_key if c.action is Action.RENAME else c.key
                 assert live_key is not None
-                row = self._model_row(self.desired.models[c.key])
-                row |= {
-                    "b_id": self.live.models[live_key].id,
-                    "active": True,
-                    "deactivated_at": None,
-                }
+                row = self._model_row(
+                    self.desired.models[c.key],
+                    b_id=self.live.models[live_key].id,
+                    deactivated_at=None,
+                )
                 updates.append(row)
         if updates:
             columns = [k for k in updates[0] if k != "b_id"]

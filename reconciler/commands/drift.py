@@ -69,7 +69,7 @@ def _desired_digest(desired: DesiredState, change: Change) -> str | None:
     """The digest the row would have once applied; None when it left the catalog."""
     if change.kind is Kind.MODEL:
         model = desired.models.get(change.key)
-        return None if model is None else applied_digest(model.values)
+        return None if model is None else model.digest
     if change.kind is Kind.CREDENTIAL:
         cred = desired.credentials.get(change.key)
         return None if cred is None else applied_digest(cred.fields())

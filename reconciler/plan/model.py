@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from reconciler.state.records import ModelState
 
 
 class Action(enum.StrEnum):
@@ -71,12 +74,38 @@ class FieldChange(NamedTuple):
     ref: RefChange | None = None
 
 
+class CreatedFields(Mapping[str, FieldChange]):
+    """A created model's field changes (each non-null value, from nothing), built when read.
+    Big plans are mostly creates, and under the apply lock nothing reads these: the writer
+    takes the model's values and the plan signature its digest."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model: ModelState) -> None:
+        self.model = model
+
+    def __getitem__(self, path: str) -> FieldChange:
+        value = self.model.values[path]
+        if value is None:
+            raise KeyError(path)
+        return FieldChange(None, value)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, value in self.model.values.items() if value is not None)
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self.model.values.values())
+
+    def __repr__(self) -> str:
+        return f"CreatedFields({dict(self)!r})"
+
+
 @dataclass(frozen=True)
 class Change:
     action: Action
     kind: Kind
     key: str
-    fields: dict[str, FieldChange] = field(default_factory=dict)
+    fields: Mapping[str, FieldChange] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     previous_key: str | None = None  # the old slug of a rename
     adopt: bool = False  # takes over a row the reconciler did not create

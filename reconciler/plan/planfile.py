@@ -16,20 +16,25 @@ from typing import Any
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import FieldChange, Plan, SecretStatus
+from reconciler.plan.model import CreatedFields, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
-FORMAT_VERSION = "2"  # 2: records the secret statuses the plan knew
+FORMAT_VERSION = "3"  # 2: records the secret statuses the plan knew; 3: signs creates by digest
 KIND = "reconciler-plan"
 
 
 def plan_signature(plan: Plan) -> str:
     """Digest of what the plan would write, leaving out secret-only statuses (those depend on
     whether secrets could be read when planning; apply always reads them)."""
-    items = []
+    items: list[list[Any]] = []
     for change in plan.changes:
-        fields: dict[str, FieldChange] = change.fields
+        fields = change.fields
+        if isinstance(fields, CreatedFields):
+            # a new model is exactly its values: sign their digest, which the writer stores
+            items.append([change.action.value, change.kind.value, change.key, fields.model.digest])
+            continue
+        fields = dict(fields)  # json.dumps would str() any other mapping
         if any(fc.secret is not None for fc in fields.values()):
             fields = {path: fc for path, fc in fields.items() if fc.secret is None}
             if not fields and change.action.value == "update" and not change.adopt:

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SecretRefDict = Mapping[str, Any]
@@ -86,6 +87,12 @@ class ModelState:
 
     def get(self, path: str) -> Any:
         return self.values.get(path)
+
+    @cached_property
+    def digest(self) -> str:
+        """``applied_digest`` of the active model: computed once, for the plan signature and
+        the row the writer stores."""
+        return applied_digest(self.values)
 
 
 @dataclass(frozen=True)

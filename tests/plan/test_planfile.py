@@ -84,6 +84,7 @@ def test_write_and_read(tmp_path: Path) -> None:
         "{}",
         json.dumps({"kind": "reconciler-plan", "format_version": "99"}),
         json.dumps({"kind": "reconciler-plan", "format_version": "1"}),
+        json.dumps({"kind": "reconciler-plan", "format_version": "2"}),
     ],
 )
 def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str) -> None:
