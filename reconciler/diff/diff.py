@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.diff.order import order_changes
+from reconciler.gcpause import gc_paused
 from reconciler.plan.guards import evaluate_guards
 from reconciler.plan.model import (
     Action,
@@ -335,4 +336,5 @@ class _Differ:
 
 def diff(desired: DesiredState, live: LiveState, options: DiffOptions | None = None) -> Plan:
     """Every change that makes the registry match the catalog, in apply order."""
-    return _Differ(desired, live, options or DiffOptions()).run()
+    with gc_paused():  # see reconciler.gcpause
+        return _Differ(desired, live, options or DiffOptions()).run()

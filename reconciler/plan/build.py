@@ -20,6 +20,7 @@ from reconciler.db.migrate import require_current
 from reconciler.diagnostics import Severity
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import CatalogError, DatabaseError
+from reconciler.gcpause import gc_paused
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.render.diagnostics import render_text
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
@@ -52,7 +53,8 @@ def load_desired(catalog_dir: str | Path) -> DesiredState:
             + (f"\n... and {more} more" if more > 0 else ""),
             hint="run 'reconciler validate' and fix them first",
         )
-    return desired_state(catalog)
+    with gc_paused():
+        return desired_state(catalog)
 
 
 def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
@@ -116,7 +118,7 @@ def stamp_secrets(
 def read_live_state(db_url: str) -> LiveState:
     engine = make_engine(db_url, create=False)
     try:
-        with engine.connect() as conn, conn.begin():
+        with gc_paused(), engine.connect() as conn, conn.begin():
             require_current(conn)
             return read_live(conn)
     except sa.exc.OperationalError as err:
@@ -167,7 +169,17 @@ def make_plan(
     no_secrets: bool = False,
     desired: DesiredState | None = None,
 ) -> Planned:
-    root = Path(catalog_dir)
+    with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
+        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
+
+
+def _make_plan(
+    root: Path,
+    db_url: str,
+    options: DiffOptions,
+    no_secrets: bool,
+    desired: DesiredState | None,
+) -> Planned:
     if desired is None:
         desired = load_desired(root)
     keyring = keyring_from_env(required=False)

@@ -9,7 +9,15 @@ import pytest
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.model import (
+    Action,
+    Change,
+    CreatedFields,
+    FieldChange,
+    Kind,
+    Plan,
+    SecretStatus,
+)
 from reconciler.plan.planfile import (
     desired_from_dict,
     desired_to_dict,
@@ -136,6 +144,27 @@ def test_signature_changes_with_what_is_written() -> None:
         ]
     )
     assert plan_signature(with_secret) == plan_signature(a)
+
+
+def _create(slug: str, **values: object) -> Change:
+    return Change(Action.CREATE, Kind.MODEL, slug, CreatedFields(ModelState(slug, values)))
+
+
+def test_signature_of_created_models_covers_every_value() -> None:
+    base = _create("m", display_name="M", context_window=1000, description=None)
+    same = _create("m", display_name="M", context_window=1000, description=None)
+    sigs = {
+        plan_signature(Plan(changes=[c]))
+        for c in (
+            base,
+            _create("m", display_name="M", context_window=2000, description=None),
+            _create("m", display_name="M", context_window=1000, description="d"),
+            _create("m", display_name="M", context_window=1000.0, description=None),
+            _create("n", display_name="M", context_window=1000, description=None),
+        )
+    }
+    assert len(sigs) == 5
+    assert plan_signature(Plan(changes=[base])) == plan_signature(Plan(changes=[same]))
 
 
 def test_plan_file_records_known_secret_statuses_only(tmp_path: Path) -> None:
