@@ -58,6 +58,7 @@ class Expected:
     # The secret statuses the plan knew ("cred.field" -> "unchanged", ...): the signature
     # leaves secrets out, so a secret that changed since the plan is caught here.
     secrets: Mapping[str, str] = field(default_factory=dict)
+    registry: str | None = None  # a saved plan's registry_id
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,13 @@ def apply_stamped(
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_key_ids(live, keyring)
+            if expected is not None and expected.registry not in (None, live.registry_id):
+                raise PlanError(
+                    f"the plan was made against another registry (id {expected.registry}), "
+                    f"not this one (id {live.registry_id})",
+                    hint="check --db / REGISTRY_DATABASE_URL, or run 'reconciler plan --out FILE' "
+                    "against this registry",
+                )
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision

@@ -52,7 +52,9 @@ def apply(
                 hint="run 'reconciler plan --out FILE' again",
             )
         desired, diff_options = saved.desired, saved.options
-        expected = Expected(saved.revision, saved.signature, secrets=saved.secrets)
+        expected = Expected(
+            saved.revision, saved.signature, secrets=saved.secrets, registry=saved.registry_id
+        )
     else:
         root = Path(catalog_dir)
         desired = load_desired(root)

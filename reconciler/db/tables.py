@@ -11,12 +11,14 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 # A single row whose revision changes on every write to a managed table (triggers), so a saved
-# plan can tell whether the registry moved since it was made.
+# plan can tell whether the registry moved since it was made, and which registry it was made
+# against.
 registry_meta = sa.Table(
     "registry_meta",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("registry_id", sa.String(36)),  # random, set by migration 0004
 )
 
 credentials = sa.Table(

@@ -96,7 +96,11 @@ def _not_managed(kind: str, key: str) -> str:
 class _Differ:
     def __init__(self, desired: DesiredState, live: LiveState, options: DiffOptions) -> None:
         self.desired, self.live, self.options = desired, live, options
-        self.plan = Plan(catalog_digest=desired.catalog_digest, revision=live.revision)
+        self.plan = Plan(
+            catalog_digest=desired.catalog_digest,
+            revision=live.revision,
+            registry_id=live.registry_id,
+        )
         self.changes: list[Change] = []
         self.unknown_secrets: list[str] = []
 

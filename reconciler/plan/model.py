@@ -135,6 +135,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
     revision: int = 0
+    registry_id: str | None = None  # the registry the plan was made against
     # What the plan knew about each secret's value ("credential.field" -> status), whether or
     # not it changes; secrets it could not tell about are absent. Never values.
     secrets: dict[str, SecretStatus] = field(default_factory=dict)

@@ -20,7 +20,9 @@ from reconciler.plan.model import CreatedFields, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
-FORMAT_VERSION = "3"  # 2: records the secret statuses the plan knew; 3: signs creates by digest
+# 2: records the secret statuses the plan knew; 3: signs creates by digest, records the
+# registry's identity and a digest of the file's own content
+FORMAT_VERSION = "3"
 KIND = "reconciler-plan"
 
 
@@ -121,6 +123,7 @@ class SavedPlan:
     options: DiffOptions
     catalog_dir: str
     secrets: dict[str, str]
+    registry_id: str | None
 
 
 def write_plan_file(
@@ -137,15 +140,24 @@ def write_plan_file(
         "catalog_dir": catalog_dir,
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
+        "registry_id": plan.registry_id,
         "signature": plan_signature(plan),
         "secrets": secret_statuses(plan),
         "options": {"adopt": options.adopt, "prune": options.prune},
         "desired": desired_to_dict(desired),
         "plan": rendered,
     }
+    document["content_digest"] = _content_digest(document)
     tmp = Path(path).with_name(Path(path).name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _content_digest(document: dict[str, Any]) -> str:
+    """Catches edits and corruption, not tampering: anyone can recompute it."""
+    body = {k: v for k, v in document.items() if k != "content_digest"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def read_plan_file(path: str) -> SavedPlan:
@@ -153,6 +165,12 @@ def read_plan_file(path: str) -> SavedPlan:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
             raise ValueError("not a plan file of this format")
+        if data.get("content_digest") != _content_digest(data):
+            raise PlanError(
+                f"plan file {path} was changed after 'reconciler plan' wrote it",
+                hint="plan files are not meant to be edited: change the catalog and run "
+                "'reconciler plan --out FILE' again",
+            )
         secrets = data["secrets"]
         if not isinstance(secrets, dict) or not all(
             isinstance(k, str) and v in set(SecretStatus) for k, v in secrets.items()
@@ -169,6 +187,7 @@ def read_plan_file(path: str) -> SavedPlan:
             options=options,
             catalog_dir=data["catalog_dir"],
             secrets={str(k): str(v) for k, v in secrets.items()},
+            registry_id=data["registry_id"],
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise PlanError(

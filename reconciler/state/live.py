@@ -87,3 +87,4 @@ class LiveState:
     settings: LiveSettings | None = None
     workflow_refs: dict[str, WorkflowRefs] = field(default_factory=dict)
     revision: int = 0
+    registry_id: str | None = None  # random per registry (migration 0004)

@@ -41,7 +41,9 @@ def read_revision(conn: sa.Connection) -> int:
 
 
 def read_live(conn: sa.Connection) -> LiveState:
-    state = LiveState(revision=read_revision(conn))
+    meta = t.registry_meta
+    revision, registry_id = conn.execute(sa.select(meta.c.revision, meta.c.registry_id)).one()
+    state = LiveState(revision=int(revision), registry_id=registry_id)
 
     secrets: dict[int, dict[str, LiveSecret]] = defaultdict(dict)
     for row in conn.execute(sa.select(t.credential_secrets)):

@@ -140,6 +140,26 @@ def test_stale_plan_refused_when_registry_changed(
     assert dump(registry_url) == before
 
 
+def test_plan_made_against_another_registry_is_refused(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    # staging and production at the same revision, with the same rows: before the registry
+    # had an identity, staging's plan applied to production without a word
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert cli(["db", "upgrade", "--db", other]).exit_code == 0
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    before = dump(other)
+    refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", other])
+    assert refused.exit_code == 1
+    assert "the plan was made against another registry" in refused.output
+    assert "Traceback" not in refused.output
+    assert dump(other) == before
+    done = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
+    assert done.exit_code == 0, done.output
+
+
 def test_stale_plan_refused_when_catalog_changed(
     registry_url: str, env: Any, tmp_path: Path
 ) -> None:

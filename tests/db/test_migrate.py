@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from reconciler.db.engine import make_engine
@@ -49,3 +52,22 @@ def test_writes_to_managed_tables_bump_the_revision(registry_url: str) -> None:
 
 def test_pinned_head_is_the_newest_migration() -> None:
     assert head() == script_head(), "update HEAD in reconciler/db/migrate.py"
+
+
+def _registry_id(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT registry_id FROM registry_meta")).scalar_one()
+    finally:
+        engine.dispose()
+    assert isinstance(found, str)
+    return found
+
+
+def test_each_registry_gets_its_own_identity(db_url: str, tmp_path: Path) -> None:
+    first = _registry_id(db_url)
+    assert uuid.UUID(first)
+    assert _registry_id(db_url) == first  # upgrading again keeps it
+    assert _registry_id(f"sqlite:///{tmp_path / 'other.db'}") != first

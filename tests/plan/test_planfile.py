@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.plan.planfile import (
+    _content_digest,
     desired_from_dict,
     desired_to_dict,
     plan_signature,
@@ -70,11 +72,13 @@ def test_write_and_read(tmp_path: Path) -> None:
         changes=[Change(Action.CREATE, Kind.MODEL, "m", {"display_name": FieldChange(None, "M")})],
         catalog_digest="abc",
         revision=12,
+        registry_id="reg-1",
     )
     options = DiffOptions(adopt=True, prune=False)
     write_plan_file(str(path), plan, _desired(), options, "cat", {"rendered": True})
     saved = read_plan_file(str(path))
     assert saved.revision == 12
+    assert saved.registry_id == "reg-1"
     assert saved.catalog_digest == "abc"
     assert saved.options == options
     assert saved.catalog_dir == "cat"
@@ -99,6 +103,29 @@ def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str) ->
     path = tmp_path / "plan.json"
     path.write_text(content)
     with pytest.raises(PlanError, match="cannot read plan file"):
+        read_plan_file(str(path))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["desired"]["models"]["m"]["values"].update(display_name="Edited"),
+        lambda d: d.update(registry_revision=13),
+        lambda d: d["plan"].update(rendered=False),  # what a reviewer reads counts too
+        lambda d: d.pop("content_digest"),
+    ],
+)
+def test_edited_plan_file_is_refused_as_edited(tmp_path: Path, edit: Any) -> None:
+    path = tmp_path / "plan.json"
+    plan = Plan(catalog_digest="abc", revision=12, registry_id="reg-1")
+    write_plan_file(str(path), plan, _desired(), DiffOptions(), "cat", {"rendered": True})
+    read_plan_file(str(path))  # unedited: fine, also after re-indenting
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(data))
+    read_plan_file(str(path))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2))
+    with pytest.raises(PlanError, match="was changed after 'reconciler plan' wrote it"):
         read_plan_file(str(path))
 
 
@@ -193,6 +220,7 @@ def test_plan_file_with_bad_secret_statuses_is_refused(tmp_path: Path, secrets: 
         del data["secrets"]
     else:
         data["secrets"] = secrets
+    data["content_digest"] = _content_digest(data)  # well-formed but wrong, not edited
     path.write_text(json.dumps(data))
     with pytest.raises(PlanError, match="cannot read plan file") as caught:
         read_plan_file(str(path))
