@@ -101,6 +101,7 @@ def error_message(err: BaseException, secrets: Sequence[str] = ()) -> str:
     """The provider's message, on one line, scrubbed, shortened."""
     text = str(err) or type(err).__name__
     text = re.sub(r"^litellm\.", "", text.strip())
+    text = re.sub(r"^(\w+): \1: ", r"\1: ", text)  # litellm repeats the class name
     text = " ".join(text.split())
     text = scrub(text, secrets)
     if len(text) > MAX_ERROR_CHARS:

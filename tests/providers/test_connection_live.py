@@ -247,3 +247,10 @@ def test_error_message_is_one_short_line() -> None:
     assert message.startswith("BadRequestError: line one line two")
     assert "\n" not in message
     assert len(message) <= 400
+
+
+def test_error_message_drops_litellm_repeated_class_name() -> None:
+    err = RuntimeError(
+        "litellm.InternalServerError: InternalServerError: OpenAIException - Connection error."
+    )
+    assert error_message(err) == "InternalServerError: OpenAIException - Connection error."
