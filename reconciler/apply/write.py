@@ -15,6 +15,7 @@ from reconciler.secrets.crypto import Keyring, preview, secret_context
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
+from reconciler.state.read import model_values
 from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, applied_digest, ref_key
 
 _WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
@@ -104,10 +105,31 @@ class Writer:
 
     def delete_credentials(self, names: list[str]) -> None:
         ids = [self.credential_ids[n] for n in names]
-        # Deactivated models keep their row but lose the link to a deleted credential.
-        self.conn.execute(
-            sa.update(t.models).where(t.models.c.credential_id.in_(ids)).values(credential_id=None)
-        )
+        # Managed inactive models keep their row but lose the link to a deleted credential;
+        # their digest follows, so drift does not take the unlink for an edit in the registry.
+        # Unmanaged rows are the application's: the diff refuses the delete while one links
+        # it (and the RESTRICT foreign key would fail the delete if one still did).
+        models = t.models
+        linked = self.conn.execute(
+            sa.select(models).where(models.c.credential_id.in_(ids), models.c.managed == sa.true())
+        ).all()
+        if linked:
+            self.conn.execute(
+                sa.update(models)
+                .where(models.c.id == sa.bindparam("b_id"))
+                .values(
+                    credential_id=None,
+                    updated_at=self.now,
+                    applied_digest=sa.bindparam("b_digest"),
+                ),
+                [
+                    {
+                        "b_id": row.id,
+                        "b_digest": applied_digest(model_values(row, None), bool(row.active)),
+                    }
+                    for row in linked
+                ],
+            )
         self.conn.execute(sa.delete(t.credentials).where(t.credentials.c.id.in_(ids)))
 
     def refresh_source_versions(self) -> None:

@@ -2,7 +2,8 @@
 
 Identity: credentials by name, models by slug, settings as one object. Rows the reconciler did
 not create (``managed`` false) are never touched unless ``adopt`` is set. Models are never
-deleted, only deactivated; credentials are deleted only when nothing active links them.
+deleted, only deactivated; credentials are deleted only when nothing active and no unmanaged
+row links them (deleting one unlinks the managed inactive models that still link it).
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ from reconciler.plan.model import (
 )
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
-from reconciler.state.live import LiveModel, LiveSecret, LiveState, WorkflowRefs
-from reconciler.state.records import SecretSpec, ref_key
+from reconciler.state.live import (
+    LiveCredential,
+    LiveModel,
+    LiveSecret,
+    LiveSettings,
+    LiveState,
+    WorkflowRefs,
+)
+from reconciler.state.records import SecretSpec, applied_digest, ref_key
+
+SHOWN = 5  # names listed in an error or warning before ", ..."
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,34 @@ def _impact(refs: WorkflowRefs | None) -> tuple[str, ...]:
     names = ", ".join(refs.names) + (", ..." if refs.count > len(refs.names) else "")
     plural = "workflow" if refs.count == 1 else "workflows"
     return (f"referenced by {refs.count} active {plural}: {names}",)
+
+
+def _listed(names: list[str]) -> str:
+    shown = sorted(names)
+    return ", ".join(shown[:SHOWN]) + (", ..." if len(shown) > SHOWN else "")
+
+
+def _reverts(
+    row: LiveCredential | LiveModel | LiveSettings,
+    fields: Mapping[str, FieldChange],
+    reactivates: bool = False,
+) -> tuple[str, ...]:
+    """Warn that writing a row the application edited since the last apply undoes the edit.
+    Lists the plain fields the change rewrites (secrets come from the catalog's sources and
+    are not part of the row digest); rows without a stored digest cannot tell, so no warning."""
+    if not (fields or reactivates) or not row.edited:
+        return ()
+    paths = [path for path, fc in fields.items() if fc.secret is None]
+    if (
+        reactivates
+        and isinstance(row, LiveModel)
+        and row.applied == applied_digest(row.state.values, active=True)
+    ):
+        paths.append("active")  # the application deactivated it; reactivating undoes that
+    if not paths:
+        return ()
+    edited = "edited in the registry since the last apply"
+    return (f"{edited}; applying reverts: {', '.join(paths)}",)
 
 
 def _not_managed(kind: str, key: str) -> str:
@@ -163,40 +201,66 @@ class _Differ:
             fields = _field_changes(have.state.fields(), want.fields())
             fields.update(self._secret_fields(name, want.secrets, have.secrets))
             if fields or adopt:
+                warnings = _reverts(have, fields)
                 self.changes.append(
-                    Change(Action.UPDATE, Kind.CREDENTIAL, name, fields, adopt=adopt)
+                    Change(Action.UPDATE, Kind.CREDENTIAL, name, fields, warnings, adopt=adopt)
                 )
 
     def _credential_removals(self) -> None:
-        if not self.options.prune:
+        removed = sorted(
+            name
+            for name, have in self.live.credentials.items()
+            if have.managed and name not in self.desired.credentials
+        )
+        if not self.options.prune or not removed:
             return
         remaining_links = self._links_after_plan()
-        for name, have in sorted(self.live.credentials.items()):
-            if name in self.desired.credentials or not have.managed:
-                continue
+        unmanaged_links = self._unmanaged_links()
+        unlinked = self._unlinked_by_delete()
+        for name in removed:
             users = remaining_links.get(name, [])
             if users:
-                shown = ", ".join(sorted(users)[:5]) + (", ..." if len(users) > 5 else "")
                 self.plan.errors.append(
-                    f"credential '{name}' left the catalog but is still used by {shown}; "
-                    "repoint or remove those first"
+                    f"credential '{name}' left the catalog but is still used by "
+                    f"{_listed(users)}; repoint or remove those first"
                 )
+            app_rows = unmanaged_links.get(name, [])
+            if app_rows:
+                # Deleting would unlink rows the application owns: not the reconciler's call.
+                self.plan.errors.append(
+                    f"credential '{name}' left the catalog but models the reconciler does not "
+                    f"manage still link it: {_listed(app_rows)}; repoint or delete those models "
+                    "in the application, or keep the credential in the catalog"
+                )
+            if users or app_rows:
                 continue
-            self.changes.append(Change(Action.DELETE, Kind.CREDENTIAL, name))
+            models = unlinked.get(name, [])
+            warnings: tuple[str, ...] = ()
+            if models:
+                noun = "model" if len(models) == 1 else "models"
+                warnings = (f"unlinks {len(models)} inactive {noun}: {_listed(models)}",)
+            self.changes.append(Change(Action.DELETE, Kind.CREDENTIAL, name, warnings=warnings))
+
+    def _gone_slugs(self) -> set[str]:
+        """Live slugs that leave the catalog without moving: not desired, not renamed away."""
+        renamed = {c.previous_key for c in self.changes if c.action is Action.RENAME}
+        return {s for s in self.live.models if s not in self.desired.models and s not in renamed}
 
     def _links_after_plan(self) -> dict[str, list[str]]:
-        """Who still links each credential once the plan is applied: active models and the
-        settings. Deactivated models lose their link when the credential is deleted."""
+        """Who still links each credential once the plan is applied: models (of the catalog,
+        and managed ones that stay active) and the settings. Managed models that are or become
+        inactive lose their link when the credential is deleted; unmanaged rows are judged by
+        ``_unmanaged_links``."""
         links: dict[str, list[str]] = {}
         for model in self.desired.models.values():
             if (cred := model.get("credential")) is not None:
                 links.setdefault(cred, []).append(f"model {model.slug}")
         deactivated = {c.key for c in self.changes if c.action is Action.DEACTIVATE}
-        renamed = {c.previous_key for c in self.changes if c.action is Action.RENAME}
-        for slug, live_model in self.live.models.items():
-            if slug in self.desired.models or slug in deactivated or slug in renamed:
+        for slug in self._gone_slugs():
+            live_model = self.live.models[slug]
+            if not live_model.managed or slug in deactivated or not live_model.active:
                 continue
-            if live_model.active and (cred := live_model.state.get("credential")) is not None:
+            if (cred := live_model.state.get("credential")) is not None:
                 links.setdefault(cred, []).append(f"model {slug}")
         settings = self.desired.settings or (
             self.live.settings.state if self.live.settings else None
@@ -204,6 +268,31 @@ class _Differ:
         if settings is not None and settings.platform_credential is not None:
             links.setdefault(settings.platform_credential, []).append("settings")
         return links
+
+    def _unmanaged_links(self) -> dict[str, list[str]]:
+        """Unmanaged model rows, active or not, that keep their link after the plan (all but
+        those adopted from the catalog), by credential."""
+        links: dict[str, list[str]] = {}
+        for slug, live_model in self.live.models.items():
+            if live_model.managed or (self.options.adopt and slug in self.desired.models):
+                continue
+            if (cred := live_model.state.get("credential")) is not None:
+                state = "" if live_model.active else " (inactive)"
+                links.setdefault(cred, []).append(f"model {slug}{state}")
+        return links
+
+    def _unlinked_by_delete(self) -> dict[str, list[str]]:
+        """Managed models inactive once the plan's deactivations ran that still link a
+        credential: deleting it unlinks them (the writer keeps their digest current)."""
+        deactivated = {c.key for c in self.changes if c.action is Action.DEACTIVATE}
+        out: dict[str, list[str]] = {}
+        for slug in self._gone_slugs():
+            live_model = self.live.models[slug]
+            if not live_model.managed or (live_model.active and slug not in deactivated):
+                continue
+            if (cred := live_model.state.get("credential")) is not None:
+                out.setdefault(cred, []).append(slug)
+        return out
 
     # --- models --------------------------------------------------------------------------
 
@@ -238,6 +327,11 @@ class _Differ:
                     w.replace("referenced by", "repoints", 1)
                     for w in _impact(self.live.workflow_refs.get(source.state.slug))
                 )
+                # The workflows follow the row to its new slug, and find it disabled.
+                breaking = bool(warnings) and "enabled" in fields and not values["enabled"]
+                if breaking:
+                    warnings = (f"disabling: {warnings[0]}",)
+                warnings += _reverts(source, fields, reactivates=not source.active)
                 self.changes.append(
                     Change(
                         Action.RENAME,
@@ -246,6 +340,7 @@ class _Differ:
                         fields,
                         warnings,
                         previous_key=source.state.slug,
+                        breaking=breaking,
                     )
                 )
                 continue
@@ -264,10 +359,12 @@ class _Differ:
             if warnings:
                 warnings = (f"disabling: {warnings[0]}",)
             if not have.active:
+                reverts = _reverts(have, fields, reactivates=True)
                 self.changes.append(
-                    Change(Action.REACTIVATE, Kind.MODEL, slug, fields, adopt=adopt)
+                    Change(Action.REACTIVATE, Kind.MODEL, slug, fields, reverts, adopt=adopt)
                 )
             elif fields or adopt:
+                warnings += _reverts(have, fields)
                 self.changes.append(
                     Change(
                         Action.UPDATE,
@@ -333,8 +430,9 @@ class _Differ:
             return
         fields = _field_changes(have.state.fields(), want.fields())
         if fields or adopt:
+            warnings = _reverts(have, fields)
             self.changes.append(
-                Change(Action.UPDATE, Kind.SETTINGS, "settings", fields, adopt=adopt)
+                Change(Action.UPDATE, Kind.SETTINGS, "settings", fields, warnings, adopt=adopt)
             )
 
 

@@ -24,6 +24,7 @@ from reconciler.state.records import (
     ModelState,
     SecretSpec,
     SettingsState,
+    applied_digest,
 )
 
 BASE: dict[str, Any] = {path: None for path, _ in MODEL_FIELDS} | {
@@ -194,6 +195,42 @@ def test_rename_via_previous_slugs_repoints_workflows() -> None:
     assert not change.breaking
 
 
+def test_rename_that_disables_a_used_model_is_breaking() -> None:
+    plan = diff(
+        desired(model("new", ("old",), enabled=False)),
+        live(live_model("old"), refs={"old": WorkflowRefs(2, ("wf-a", "wf-b"))}),
+    )
+    change = only(plan)
+    assert (change.action, change.previous_key) == (Action.RENAME, "old")
+    assert change.fields == {"enabled": FieldChange(True, False)}
+    assert change.breaking
+    assert change.warnings == ("disabling: repoints 2 active workflows: wf-a, wf-b",)
+    assert [g.name for g in plan.guards] == ["breaking"]
+    assert "new" in plan.guards[0].message
+
+
+@pytest.mark.parametrize(
+    ("have_enabled", "want_enabled", "refs"),
+    [
+        (True, False, None),  # disabled but no workflow uses it
+        (False, False, WorkflowRefs(1, ("w",))),  # already disabled
+        (False, True, WorkflowRefs(1, ("w",))),  # enabling
+    ],
+)
+def test_rename_not_breaking(
+    have_enabled: bool, want_enabled: bool, refs: WorkflowRefs | None
+) -> None:
+    plan = diff(
+        desired(model("new", ("old",), enabled=want_enabled)),
+        live(live_model("old", enabled=have_enabled), refs={"old": refs} if refs else {}),
+    )
+    change = only(plan)
+    assert change.action is Action.RENAME
+    assert not change.breaking
+    assert all(not w.startswith("disabling") for w in change.warnings)
+    assert plan.guards == []
+
+
 def test_rename_without_workflows_has_no_warning() -> None:
     change = only(diff(desired(model("new", ("old",))), live(live_model("old"))))
     assert change.action is Action.RENAME
@@ -340,6 +377,82 @@ def test_credential_delete_allowed_when_users_are_deactivated() -> None:
     )
     assert plan.errors == []
     assert actions(plan) == [("deactivate", "model", "user"), ("delete", "credential", "c")]
+    # both are inactive when the credential goes: the delete says it unlinks them
+    assert plan.changes[1].warnings == ("unlinks 2 inactive models: old-user, user",)
+
+
+def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
+    plan = diff(
+        desired(model("other")),
+        live(
+            live_model("other"),
+            live_model("claude-sonnet-4", active=False, credential="c"),
+            live_model("claude-haiku-3-5", active=False, credential="c"),
+            live_model("unlinked", active=False),
+            creds=(live_cred("c"), live_cred("d", id=2)),
+        ),
+    )
+    assert plan.errors == []
+    assert [(c.key, c.warnings) for c in plan.changes] == [
+        ("c", ("unlinks 2 inactive models: claude-haiku-3-5, claude-sonnet-4",)),
+        ("d", ()),
+    ]
+    assert plan.guards == []  # a warning, not a guard
+
+
+def test_credential_delete_unlinking_many_models_lists_the_first_five() -> None:
+    users = [live_model(f"u{i}", active=False, credential="c", id=i + 1) for i in range(7)]
+    change = only(diff(desired(), live(*users, creds=(live_cred("c"),))))
+    assert change.warnings == ("unlinks 7 inactive models: u0, u1, u2, u3, u4, ...",)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_credential_delete_blocked_by_any_unmanaged_model(active: bool) -> None:
+    plan = diff(
+        desired(model("other")),
+        live(
+            live_model("other"),
+            live_model("app-old", managed=False, active=active, credential="c"),
+            live_model("mine", active=False, credential="c"),
+            creds=(live_cred("c"),),
+        ),
+    )
+    assert plan.changes == []  # nothing is unlinked or deleted
+    assert len(plan.errors) == 1
+    error = plan.errors[0]
+    assert "credential 'c'" in error
+    assert f"model app-old{'' if active else ' (inactive)'}" in error
+    assert "mine" not in error  # managed inactive models are not in the way
+    assert "not manage" in error
+    assert "in the application" in error
+    assert "keep the credential in the catalog" in error
+
+
+def test_credential_delete_blocked_by_catalog_and_unmanaged_users_reports_both() -> None:
+    plan = diff(
+        desired(model("keeper", credential="c")),
+        live(
+            live_model("keeper", credential="c"),
+            live_model("app", managed=False, active=False, credential="c"),
+            creds=(live_cred("c"),),
+        ),
+    )
+    assert plan.changes == []
+    assert len(plan.errors) == 2
+    assert "still used by model keeper" in plan.errors[0]
+    assert "model app (inactive)" in plan.errors[1]
+
+
+def test_adopted_model_does_not_block_a_credential_delete() -> None:
+    # adopting rewrites the row to the catalog's values, which do not link the credential
+    state = live(
+        live_model("app", managed=False, credential="c"),
+        creds=(live_cred("c"),),
+    )
+    plan = diff(desired(model("app")), state, DiffOptions(adopt=True))
+    assert plan.errors == []
+    assert actions(plan) == [("update", "model", "app"), ("delete", "credential", "c")]
+    assert plan.changes[1].warnings == ()
 
 
 def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
@@ -652,3 +765,119 @@ def test_same_model_id_under_another_provider_is_no_rename_hint() -> None:
     )
     assert actions(renamed) == [("rename", "model", "new-slug")]
     assert renamed.notes == []
+
+
+# --- rows edited in the registry -----------------------------------------------------------
+
+REVERTS = "edited in the registry since the last apply; applying reverts: "
+
+
+def written(slug: str, applied: dict[str, Any], *, active: bool = True, **now: Any) -> LiveModel:
+    """A managed model the reconciler wrote with ``applied`` values (and ``active``), whose
+    row now holds ``now``."""
+    stored = applied_digest(model(slug, **applied).values, active)
+    return LiveModel(1, model(slug, **now), True, active, applied=stored)
+
+
+def test_update_of_a_row_edited_in_the_registry_says_it_reverts_the_edit() -> None:
+    have = written("a", {}, context_window=64, description="app note")
+    assert have.edited
+    change = only(diff(desired(model("a", display_name="New")), live(have)))
+    assert change.action is Action.UPDATE
+    assert change.warnings == (REVERTS + "display_name, description, context_window",)
+    assert not change.breaking
+
+
+@pytest.mark.parametrize("stored", ["as-written", "none"])
+def test_no_revert_warning_unless_the_row_was_edited(stored: str) -> None:
+    have = live_model("a", context_window=64)
+    if stored == "as-written":
+        have = written("a", {"context_window": 64}, context_window=64)
+        assert have.edited is False
+    else:
+        assert have.edited is None  # no digest: cannot tell, so say nothing
+    change = only(diff(desired(model("a")), live(have)))
+    assert change.fields == {"context_window": FieldChange(64, 1000)}
+    assert change.warnings == ()
+
+
+def test_edited_row_the_catalog_already_agrees_with_is_no_change() -> None:
+    have = written("a", {}, context_window=5)
+    assert diff(desired(model("a", context_window=5)), live(have)).changes == []
+
+
+def test_revert_warning_follows_the_disabling_warning() -> None:
+    have = written("m", {}, context_window=64)
+    change = only(
+        diff(desired(model("m", enabled=False)), live(have, refs={"m": WorkflowRefs(1, ("w",))}))
+    )
+    assert change.breaking
+    assert change.warnings == (
+        "disabling: referenced by 1 active workflow: w",
+        REVERTS + "context_window, enabled",
+    )
+
+
+def test_rename_of_an_edited_row_says_it_reverts_the_edit() -> None:
+    change = only(diff(desired(model("new", ("old",))), live(written("old", {}, model_id="x"))))
+    assert change.action is Action.RENAME
+    assert change.warnings == (REVERTS + "model_id",)
+
+
+def test_reactivating_a_row_the_application_deactivated_reverts_it() -> None:
+    by_app = written("a", {}, active=True)
+    by_app = LiveModel(by_app.id, by_app.state, True, False, applied=by_app.applied)
+    change = only(diff(desired(model("a")), live(by_app)))
+    assert change.action is Action.REACTIVATE
+    assert change.warnings == (REVERTS + "active",)
+    # deactivated by the reconciler, then edited in the application
+    edited = written("a", {}, active=False, context_window=7)
+    change = only(diff(desired(model("a")), live(edited)))
+    assert change.warnings == (REVERTS + "context_window",)
+    # deactivated by the reconciler and left alone
+    untouched = written("a", {}, active=False)
+    assert only(diff(desired(model("a")), live(untouched))).warnings == ()
+
+
+def test_edited_credential_lists_plain_fields_not_secrets() -> None:
+    applied = applied_digest(CredentialState("c", "openai").fields())
+    have = LiveCredential(
+        1,
+        CredentialState("c", "openai", description="app", config={"region": "eu"}),
+        True,
+        {"api_key": live_secret(fp="old")},
+        applied,
+    )
+    assert have.edited
+    want = cred("c", api_key=SecretSpec(ENV_A, fingerprint="new"))
+    change = only(diff(desired(creds=(want,)), live(creds=(have,))))
+    assert set(change.fields) == {"description", "region", "api_key"}
+    assert change.warnings == (REVERTS + "description, region",)
+
+
+def test_secret_only_update_of_an_edited_credential_reverts_nothing() -> None:
+    # the row was edited to exactly what the catalog now says: only the secret is written
+    applied = applied_digest(CredentialState("c", "openai").fields())
+    have = LiveCredential(
+        1,
+        CredentialState("c", "openai", description="same"),
+        True,
+        {"api_key": live_secret(fp="old")},
+        applied,
+    )
+    want = CredentialState(
+        "c", "openai", description="same", secrets={"api_key": SecretSpec(ENV_A, "new")}
+    )
+    change = only(diff(desired(creds=(want,)), live(creds=(have,))))
+    assert change.fields == {"api_key": FieldChange(None, None, SecretStatus.CHANGED)}
+    assert change.warnings == ()
+
+
+def test_edited_settings_say_they_revert() -> None:
+    applied = applied_digest(SettingsState("a", None).fields())
+    have = LiveSettings(SettingsState("b", None), True, applied)
+    change = only(diff(desired(settings=SettingsState("a", None)), live(settings=have)))
+    assert change.warnings == (REVERTS + "default_model",)
+    fresh = LiveSettings(SettingsState("b", None), True, applied_digest(have.state.fields()))
+    want = desired(settings=SettingsState("a", None))
+    assert only(diff(want, live(settings=fresh))).warnings == ()

@@ -87,3 +87,15 @@ def test_both_guards_and_refusal_by_flag() -> None:
     assert [g.name for g in plan.refused_by(set())] == ["mass-removal", "breaking"]
     assert [g.name for g in plan.refused_by({MASS_REMOVAL_FLAG})] == ["breaking"]
     assert plan.refused_by({MASS_REMOVAL_FLAG, BREAKING_FLAG}) == []
+
+
+def test_breaking_rename_trips_only_the_breaking_guard() -> None:
+    # a rename that disables a model its repointed workflows use removes nothing
+    changes = [
+        Change(Action.RENAME, Kind.MODEL, "new", previous_key="m0", breaking=True),
+        Change(Action.RENAME, Kind.MODEL, "other", previous_key="m1"),
+    ]
+    guards = evaluate_guards(changes, _live(2))
+    assert [g.name for g in guards] == ["breaking"]
+    assert guards[0].message.endswith("use: new")
+    assert Plan(guards=guards).refused_by({BREAKING_FLAG}) == []
