@@ -223,3 +223,16 @@ def apply_process(url: str, root: Path, lock_timeout: float, **popen: Any) -> su
     command = [sys.executable, "-m", "reconciler", "apply", "--catalog", str(root)]
     command += ["--db", url, "--auto-approve", "--lock-timeout", str(lock_timeout)]
     return subprocess.Popen(command, env=env, **popen)
+
+
+def verbose_apply_process(
+    url: str, root: Path, lock_timeout: float, **popen: Any
+) -> subprocess.Popen[Any]:
+    """:func:`apply_process` with ``reconciler -v``: progress is logged to stderr, among it
+    "holding the registry lock; re-reading the registry" once the apply transaction holds the
+    lock (see reconciler.apply.apply)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "reconciler", "-v", "apply", "--catalog", str(root)]
+    command += ["--db", url, "--auto-approve", "--lock-timeout", str(lock_timeout)]
+    return subprocess.Popen(command, env=env, **popen)
