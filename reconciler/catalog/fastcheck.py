@@ -14,7 +14,9 @@ case every document goes through ``jsonschema``. A property test compares the tw
 from __future__ import annotations
 
 import datetime
+import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,10 +46,22 @@ def _is_number(x: Any) -> bool:
     return (x.__class__ is int or x.__class__ is float) and x.__class__ is not bool
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
+def is_finite_number(x: Any) -> bool:
+    """A JSON number: YAML's .nan and .inf are not, nor an integer too large for a double
+    (the registry stores prices as doubles). ``schema.document_validator`` uses the same
+    definition for the type "number"."""
+    if x.__class__ is float:
+        return math.isfinite(x)
+    return x.__class__ is int and -_FLOAT_MAX <= x <= _FLOAT_MAX
+
+
 _TYPES: dict[str, Check] = {
     "string": lambda x: x.__class__ is str,
     "integer": lambda x: x.__class__ is int,
-    "number": _is_number,
+    "number": is_finite_number,
     "boolean": lambda x: x.__class__ is bool,
     "object": lambda x: x.__class__ is dict,
     "array": lambda x: x.__class__ is list,
@@ -229,12 +243,20 @@ def _min_length(value: Any) -> Check:
     return lambda x: x.__class__ is not str or len(x) >= value
 
 
+def _max_length(value: Any) -> Check:
+    return lambda x: x.__class__ is not str or len(x) <= value
+
+
 def _minimum(value: Any) -> Check:
     return lambda x: not _is_number(x) or x >= value
 
 
 def _exclusive_minimum(value: Any) -> Check:
     return lambda x: not _is_number(x) or x > value
+
+
+def _maximum(value: Any) -> Check:
+    return lambda x: not _is_number(x) or x <= value
 
 
 def _required(value: Any) -> Check:
@@ -249,8 +271,10 @@ _SIMPLE: dict[str, Callable[[Any], Check]] = {
     "pattern": _pattern,
     "format": _format,
     "minLength": _min_length,
+    "maxLength": _max_length,
     "minimum": _minimum,
     "exclusiveMinimum": _exclusive_minimum,
+    "maximum": _maximum,
     "required": _required,
 }
 
@@ -344,8 +368,8 @@ def _any_of(parts: list[Check]) -> Check:
     return check
 
 
-_STRING_KEYS = frozenset({"type", "pattern", "minLength", "format"})
-_NUMBER_KEYS = frozenset({"type", "minimum", "exclusiveMinimum"})
+_STRING_KEYS = frozenset({"type", "pattern", "minLength", "maxLength", "format"})
+_NUMBER_KEYS = frozenset({"type", "minimum", "exclusiveMinimum", "maximum"})
 
 
 def _scalar(schema: dict[str, Any]) -> Check | None:
@@ -355,12 +379,14 @@ def _scalar(schema: dict[str, Any]) -> Check | None:
     if kind == "string" and keys <= _STRING_KEYS:
         rx = re.compile(schema["pattern"]) if "pattern" in schema else None
         least = schema.get("minLength", 0)
+        most = schema.get("maxLength")
         date = _format(schema["format"]) if "format" in schema else None
 
         def string(x: Any) -> bool:
             return (
                 x.__class__ is str
                 and len(x) >= least
+                and (most is None or len(x) <= most)
                 and (rx is None or rx.search(x) is not None)
                 and (date is None or date(x))
             )
@@ -370,9 +396,15 @@ def _scalar(schema: dict[str, Any]) -> Check | None:
         is_type = _TYPES[kind]
         low = schema.get("minimum")
         above = schema.get("exclusiveMinimum")
+        high = schema.get("maximum")
 
         def number(x: Any) -> bool:
-            return is_type(x) and (low is None or x >= low) and (above is None or x > above)
+            return (
+                is_type(x)
+                and (low is None or x >= low)
+                and (above is None or x > above)
+                and (high is None or x <= high)
+            )
 
         return number
     return None

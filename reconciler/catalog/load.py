@@ -14,10 +14,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
-from reconciler.catalog.schema import schema_diagnostics
+from reconciler.catalog.schema import dotted, schema_diagnostics
 from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
-from reconciler.diagnostics import Diagnostic
+from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import CatalogError
 from reconciler.gcpause import gc_paused
 
@@ -85,12 +85,50 @@ def catalog_files(root: Path) -> list[Path]:
     return [Path(full) for _, full in _catalog_entries(root)]
 
 
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> list[str | int]:
+    """The path into the document of a pydantic error location. Pydantic puts the tag of each
+    union it passes through into ``loc`` ('Model', 'bedrock', 'Reasoning'); those name no key,
+    and kept in they would stop ``Document.locate`` at the top of the document."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        is_key = isinstance(node, dict) and part in node
+        is_index = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (is_key or is_index):
+            continue  # a union tag
+        node = node[part]
+        path.append(part)
+    return path
+
+
+def _pydantic_message(item: Any) -> str:
+    """Pydantic's message in the words the schema diagnostics use."""
+    if item["type"] == "missing":
+        return f"'{item['loc'][-1]}' is required"
+    if item["type"] == "string_pattern_mismatch":
+        pattern = item.get("ctx", {}).get("pattern")
+        return spec.PATTERN_HELP.get(pattern, "does not have the expected format")
+    msg = str(item["msg"])
+    for prefix in ("Input should", "String should"):
+        if msg.startswith(prefix):
+            return "must" + msg[len(prefix) :]
+    return msg[:1].lower() + msg[1:]
+
+
 def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnostic]:
+    """Located diagnostics for what pydantic rejects after the schema passed (a backstop: the
+    schema normally reports these first, with the same words)."""
     out = []
     for item in err.errors(include_input=False, include_url=False):
-        loc = [p for p in item["loc"] if isinstance(p, (str, int))]
-        line, col = doc.locate(loc)
-        out.append(Diagnostic(doc.path, line, col, "invalid-value", item["msg"]))
+        path = _data_path(doc.data, item["loc"])
+        line, col = doc.locate(path)
+        where = dotted(path)
+        message = _pydantic_message(item)
+        out.append(
+            Diagnostic(
+                doc.path, line, col, "invalid-value", f"{where}: {message}" if where else message
+            )
+        )
     return out
 
 
@@ -156,7 +194,8 @@ def _load(base: Path) -> Catalog:
     catalog = Catalog(root=base)
     digest = hashlib.sha256()
     top = base.as_posix()
-    for rel, path in _catalog_entries(base):
+    entries = _catalog_entries(base)
+    for rel, path in entries:
         display = rel if top == "." else top.rstrip("/") + "/" + rel
         text, problem = read_text(path, display)
         if problem is not None or text is None:
@@ -190,5 +229,21 @@ def _load(base: Path) -> Catalog:
             continue
         for doc in loaded.documents:
             _add(catalog, doc)
+    if len(entries) == len(catalog.sops_files):
+        catalog.diagnostics.append(_nothing_found(top))
     catalog.digest = digest.hexdigest()
     return catalog
+
+
+def _nothing_found(top: str) -> Diagnostic:
+    """A warning, not an error (an empty catalog is a valid state), but never silent: a
+    mistyped --catalog path in CI would otherwise pass as 'valid: 0 models'."""
+    folder = "./" if top == "." else top.rstrip("/") + "/"
+    return Diagnostic(
+        folder,
+        0,
+        0,
+        "no-catalog-files",
+        f"no catalog files (*.yaml or *.yml) found in {folder}; check the --catalog path",
+        Severity.WARNING,
+    )

@@ -37,6 +37,15 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
                 "no slug can be derived from this display_name; set 'slug'",
             )
             continue
+        if len(slug) > spec.TEXT_MAX:
+            # an explicit slug is capped by the schema; a derived one can still grow (NFKD)
+            yield _at(
+                entry.doc,
+                ["display_name"],
+                "slug-too-long",
+                f"the slug derived from this display_name has {len(slug)} characters, over the "
+                f"registry's {spec.TEXT_MAX}; set a shorter 'slug'",
+            )
         first = seen.get(slug)
         if first is not None:
             how = "" if entry.spec.slug else " (derived from display_name)"
@@ -147,6 +156,16 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "provider-prefix-mismatch",
                     f"provider must equal the model_id's vendor prefix '{prefix}'",
                 )
+        if m.max_output_tokens is not None and m.max_output_tokens > m.context_window:
+            # the reply shares the context window with the prompt, so it cannot be longer
+            yield _at(
+                doc,
+                ["max_output_tokens"],
+                "max-output-exceeds-context",
+                f"max_output_tokens ({m.max_output_tokens}) is greater than context_window "
+                f"({m.context_window}); a reply cannot be longer than the context window: "
+                "lower max_output_tokens or correct context_window",
+            )
         reasoning = m.capabilities.reasoning
         if isinstance(reasoning, spec.Reasoning):
             path = ["capabilities", "reasoning"]

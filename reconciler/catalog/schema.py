@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
-from reconciler.catalog.fastcheck import Unsupported, compile_schema
+from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
 
@@ -114,13 +114,23 @@ def published() -> dict[str, dict[str, Any]]:
 def document_validator() -> Validator:
     import jsonschema
     import referencing
+    import referencing.jsonschema
 
-    schemas = published()
+    # JSON numbers are finite; Python's jsonschema would take YAML's .nan and .inf as numbers.
+    base = jsonschema.Draft202012Validator
+    types = base.TYPE_CHECKER.redefine("number", lambda _, x: is_finite_number(x))
+    extend: Callable[..., type[Validator]] = jsonschema.validators.extend  # untyped upstream
+    cls = extend(base, type_checker=types)
+    # Without "$schema", a $ref into another file keeps this class; with it, jsonschema picks
+    # the stock validator of that dialect (and its type checker) again.
+    schemas = {
+        name: {k: v for k, v in s.items() if k != "$schema"} for name, s in published().items()
+    }
+    dialect = referencing.jsonschema.specification_with(DIALECT)
     registry: referencing.Registry[Any] = referencing.Registry().with_resources(
-        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas.values()
+        (s["$id"], dialect.create_resource(s)) for s in schemas.values()
     )
-    cls = jsonschema.validators.validator_for(schemas[DOCUMENT_FILE])
-    return cls(schemas[DOCUMENT_FILE], registry=registry, format_checker=cls.FORMAT_CHECKER)
+    return cls(schemas[DOCUMENT_FILE], registry=registry, format_checker=base.FORMAT_CHECKER)
 
 
 @cache
@@ -150,7 +160,7 @@ _TYPE_NAMES = {
 }
 
 
-def _dotted(path: Iterator[Any] | list[Any]) -> str:
+def dotted(path: Iterator[Any] | list[Any]) -> str:
     parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in path]
     return ".".join(parts).replace(".[", "[")
 
@@ -170,6 +180,41 @@ def _type_text(expected: Any) -> str:
     return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
 
 
+def _non_finite(instance: Any) -> str | None:
+    """What a number the catalog cannot hold is (.nan, .inf, 1e400), or None."""
+    if isinstance(instance, bool) or not isinstance(instance, int | float):
+        return None
+    if is_finite_number(instance):
+        return None
+    if isinstance(instance, int):
+        return "a number this large"
+    if instance != instance:
+        return "NaN (.nan)"
+    return "infinity" if instance > 0 else "-infinity"
+
+
+def _numeric(expected: Any) -> bool:
+    names = expected if isinstance(expected, list) else [expected]
+    return "number" in names or "integer" in names
+
+
+def _not_finite(err: ValidationError) -> tuple[str, str] | None:
+    """A .nan or .inf where a number belongs, told as such (not as "must be a number")."""
+    shown = _non_finite(err.instance)
+    if shown is None:
+        return None
+    if err.validator == "type":
+        expected = [err.validator_value]
+    elif err.validator == "anyOf" and err.context:
+        expected = [e.validator_value for e in err.context if e.validator == "type"]
+    else:
+        return None
+    if not any(_numeric(x) for x in expected):
+        return None
+    kind = "a finite number" if any(x == "number" for x in expected) else "a whole number"
+    return "invalid-value", f"must be {kind}, not {shown}" + _expecting(err.schema)
+
+
 def _expecting(schema: Any) -> str:
     """The field's description as a hint (it says what a valid value looks like)."""
     text = schema.get("description") if isinstance(schema, dict) else None
@@ -184,6 +229,9 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     expected: Any = err.validator_value
     if _is_secret_ref(schema) and isinstance(err.instance, str):
         return "plaintext-secret", _PLAINTEXT
+    not_finite = _not_finite(err)
+    if not_finite is not None:
+        return not_finite
     if v in ("anyOf", "oneOf") and err.context:
         # An instance of the right type failing a branch's constraint is the real problem;
         # type mismatches against the other branches (often just null) are noise.
@@ -220,19 +268,26 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
-        return "invalid-value", f"does not match the expected format ({expected})" + _expecting(
-            schema
-        )
+        # a regex means nothing to most readers: say what a valid value looks like
+        help_text = spec.PATTERN_HELP.get(expected)
+        if help_text is not None:
+            return "invalid-value", help_text
+        return "invalid-value", "does not have the expected format" + _expecting(schema)
     if v == "format":
         return "invalid-value", f"is not a valid {expected}" + _expecting(schema)
     if v == "minLength":
         return "invalid-value", "must not be empty" if expected == 1 else (
             f"must be at least {expected} characters"
         )
+    if v == "maxLength":
+        return "invalid-value", f"must be at most {expected} characters (the registry's limit)"
     if v == "exclusiveMinimum":
         return "invalid-value", f"must be greater than {expected}"
     if v == "minimum":
         return "invalid-value", f"must be at least {expected}"
+    if v == "maximum":
+        why = " (the registry stores it as a 32-bit integer)" if expected == spec.INT32_MAX else ""
+        return "invalid-value", f"must be at most {expected}{why}"
     if v == "not":
         return "invalid-form", "uses a combination of fields that is not allowed"
     return "schema", f"fails the schema rule '{v}'"
@@ -282,7 +337,7 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
     """A secret reference that matches none of its forms, told as what to change. A value in
     it is never shown (it may be the secret); a key only when it looks like a field name."""
     path = list(err.absolute_path)
-    where = _dotted(path)
+    where = dotted(path)
     instance = err.instance
     use = f"use exactly one of {REFERENCE_FORMS}"
 
@@ -369,7 +424,7 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         specific = [e for e in err.context if e.validator not in ("type", "const")]
         path = list(best_match(specific or err.context).absolute_path) or path
     line, col = doc.locate(path)
-    where = _dotted(path)
+    where = dotted(path)
     return [Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)]
 
 
@@ -378,8 +433,17 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
+    errors = list(document_validator().iter_errors(doc.data))
+    # a value that fails its pattern (YYYY-MM-DD) is not also told it is no valid date
+    patterned = {
+        tuple(e.absolute_path)
+        for e in errors
+        if e.validator == "pattern" or any(c.validator == "pattern" for c in e.context)
+    }
     out: list[Diagnostic] = []
-    for err in document_validator().iter_errors(doc.data):
+    for err in errors:
+        if err.validator == "format" and tuple(err.absolute_path) in patterned:
+            continue
         out.extend(_diagnose(doc, err))
     return out
 

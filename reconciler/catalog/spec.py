@@ -40,12 +40,37 @@ NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$"
 ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 HTTP_URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
-# An optional URL field: the description here is what a wrong value's message quotes.
+PROVIDER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+MODEL_ID_PATTERN = r"^\S+$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+# What a value failing each pattern must look like: messages show this, never the regex.
+# A test checks that every pattern in the published schemas has an entry.
+PATTERN_HELP: dict[str, str] = {
+    SLUG_PATTERN: "must be a slug: lowercase letters and digits, words joined by single "
+    "hyphens, such as claude-sonnet-4",
+    NAME_PATTERN: "must be a name of lowercase letters, digits, '.', '_' and '-' (at most 128, "
+    "starting and ending with a letter or digit), such as prod-anthropic",
+    ENV_PATTERN: "must be an environment variable name: letters, digits and _, not starting "
+    "with a digit, such as ANTHROPIC_API_KEY",
+    DATE_PATTERN: "must be a date written YYYY-MM-DD, such as 2025-05-14",
+    HTTP_URL_PATTERN: "must be an http(s) URL such as https://llm-gateway.example.com",
+    PROVIDER_PATTERN: "must be a provider name of lowercase letters, digits, '_', '.' and '-', "
+    "such as anthropic or x-ai",
+    MODEL_ID_PATTERN: "must not contain spaces or line breaks",
+    REGION_PATTERN: "must be an AWS region such as us-east-1",
+}
+# The registry stores token counts in 32-bit signed INTEGER columns (reconciler/db/tables.py);
+# a larger value would pass validate and plan, then fail in apply.
+INT32_MAX = 2_147_483_647
+# Lengths of the registry's VARCHAR columns for catalog strings: PostgreSQL refuses longer ones.
+TEXT_MAX = 255  # slugs, display names, model IDs
+MODEL_PROVIDER_MAX = 64
 HttpUrl = Annotated[str, Field(pattern=HTTP_URL_PATTERN, description="an http:// or https:// URL")]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # no .nan/.inf: JSON (and so the published schemas) has no such numbers
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # --- secret references -------------------------------------------------------------------
@@ -115,7 +140,10 @@ class _CredentialBase(_Spec):
         description="Identity of the credential (e.g. prod-anthropic); models link it by name.",
     )
     display_name: str | None = Field(
-        default=None, min_length=1, description="Human-readable name shown in the registry."
+        default=None,
+        min_length=1,
+        max_length=TEXT_MAX,
+        description="Human-readable name shown in the registry.",
     )
     description: str | None = Field(default=None, description="What the credential is for.")
 
@@ -156,9 +184,7 @@ class BedrockCredential(_CredentialBase):
     )
 
     provider: Literal["bedrock"] = Field(description="Amazon Bedrock.")
-    region: str = Field(
-        pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$", description="AWS region, e.g. us-east-1."
-    )
+    region: str = Field(pattern=REGION_PATTERN, description="AWS region, e.g. us-east-1.")
     access_key_id: SecretRef | None = Field(
         default=None,
         description="IAM access key ID (a secret reference); set with secret_access_key, "
@@ -243,14 +269,15 @@ class Cost(_Spec):
 class ModelSpec(_Spec):
     kind: Literal["Model"] = Field(description="Document kind.")
     display_name: str = Field(
-        min_length=1, description="Name shown to users, e.g. Claude Opus 4.8."
+        min_length=1, max_length=TEXT_MAX, description="Name shown to users, e.g. Claude Opus 4.8."
     )
     slug: str | None = Field(
         default=None,
         pattern=SLUG_PATTERN,
+        max_length=TEXT_MAX,
         description="Identity that workflows reference; derived from display_name when absent.",
     )
-    previous_slugs: list[Annotated[str, Field(pattern=SLUG_PATTERN)]] = Field(
+    previous_slugs: list[Annotated[str, Field(pattern=SLUG_PATTERN, max_length=TEXT_MAX)]] = Field(
         default_factory=list,
         description="Slugs this model had before; the plan shows a rename and apply repoints "
         "workflows that use them.",
@@ -260,13 +287,15 @@ class ModelSpec(_Spec):
         "custom: bring-your-own-key with a provider credential."
     )
     provider: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        pattern=PROVIDER_PATTERN,
+        max_length=MODEL_PROVIDER_MAX,
         description="custom: one of the nine credential providers; platform: the upstream "
         "vendor, the prefix of model_id (openai, anthropic, x-ai, ...).",
     )
     model_id: str = Field(
         min_length=1,
-        pattern=r"^\S+$",
+        max_length=TEXT_MAX,
+        pattern=MODEL_ID_PATTERN,
         description="Provider-specific model identifier, e.g. claude-sonnet-4-20250514 or "
         "openai/gpt-5.5.",
     )
@@ -284,8 +313,13 @@ class ModelSpec(_Spec):
         json_schema_extra={"format": "date"},
         description="Release date, YYYY-MM-DD.",
     )
-    context_window: int = Field(gt=0, description="Context window in tokens.")
-    max_output_tokens: int | None = Field(default=None, gt=0, description="Output token limit.")
+    context_window: int = Field(gt=0, le=INT32_MAX, description="Context window in tokens.")
+    max_output_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        le=INT32_MAX,
+        description="Output token limit; at most context_window.",
+    )
     capabilities: Capabilities = Field(
         default_factory=Capabilities, description="What the model supports."
     )
@@ -296,7 +330,10 @@ class ModelSpec(_Spec):
 class SettingsSpec(_Spec):
     kind: Literal["Settings"] = Field(description="Document kind.")
     default_model: str | None = Field(
-        default=None, pattern=SLUG_PATTERN, description="Slug of the default (enabled) model."
+        default=None,
+        pattern=SLUG_PATTERN,
+        max_length=TEXT_MAX,
+        description="Slug of the default (enabled) model.",
     )
     platform_credential: str | None = Field(
         default=None,

@@ -226,23 +226,130 @@ def _tag_text(tag: str) -> str:
     return "!!" + tag.removeprefix(_T) if tag.startswith(_T) else tag
 
 
+# What to do about libyaml's (and PyYAML's) common syntax errors: (words of the problem, words
+# of the context or "", hint). The first match wins; the words are the parsers' own.
+_HINTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "mapping values are not allowed",
+        "",
+        "check that this line is indented like the keys around it, that the key on the line "
+        "above has a space after its colon (key: value), and quote a value that contains ': ' "
+        '(description: "Note: fast")',
+    ),
+    (
+        "could not find expected ':'",
+        "",
+        "this key has no ': ' after it: put a space after the colon (key: value), or quote "
+        "a value that goes on over several lines",
+    ),
+    (
+        "did not find expected key",
+        "",
+        "check the indentation: the keys of one mapping start in the same column, and nothing "
+        "may follow a quoted value on its line",
+    ),
+    (
+        "expected <block end>",
+        "",
+        "check the indentation: the keys of one mapping start in the same column, and nothing "
+        "may follow a quoted value on its line",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "",
+        "list items and keys are mixed at one indentation: start every item of the list with "
+        "'- ' in the same column",
+    ),
+    (
+        "unexpected end of stream",
+        "quoted scalar",
+        "a quoted value has no closing quote: end it with the same quote character it opens with",
+    ),
+    (
+        "did not find expected ',' or ']'",
+        "",
+        "a [list] is not closed, or an item in it needs quotes: close it with ']' and quote "
+        "items that contain ':', ',', '[' or ']'",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "",
+        "a {mapping} is not closed, or a value in it needs quotes: close it with '}' and quote "
+        "values that contain ':', ',', '{' or '}'",
+    ),
+    (
+        "cannot start any token",
+        "",
+        "a plain value cannot start with @, ` or %: put the value in quotes",
+    ),
+    (
+        "expected alphabetic or numeric character",
+        "alias",
+        "'*' starts an alias: put a value that begins with '*' in quotes",
+    ),
+    (
+        "expected alphabetic or numeric character",
+        "anchor",
+        "'&' starts an anchor: put a value that begins with '&' in quotes",
+    ),
+    (
+        "unknown escape character",
+        "",
+        "in double quotes a backslash starts an escape: write \\\\ for a backslash, or use "
+        "single quotes",
+    ),
+    (
+        "expected comment or line break",
+        "block scalar",
+        "after '|' or '>' start the text on the next line, indented",
+    ),
+    (
+        "expected <document start>",
+        "",
+        "text after the end of the document: check the indentation of this line, and put "
+        "'---' on a line of its own",
+    ),
+    (
+        "undefined alias",
+        "",
+        "an alias '*name' needs an anchor '&name' earlier in the same document: define the "
+        "anchor first, or quote a value that starts with '*'",
+    ),
+)
+# Problems reported where the parser gave up, often the line after the mistake; the context
+# mark (the key or opening quote that was being read) is where to look.
+_AT_CONTEXT = ("could not find expected ':'", "unexpected end of stream")
+
+
+def _hint(problem: str, context: str) -> str | None:
+    for words, where, hint in _HINTS:
+        if words in problem and where in context:
+            return hint
+    return None
+
+
 def _syntax_diagnostic(path: str, err: yaml.YAMLError, text: str) -> Diagnostic:
     # Only the problem text is used, never the error's snippet: it could quote a secret.
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = getattr(err, "problem", None) or "invalid YAML"
     context = getattr(err, "context", None)
+    context_mark = getattr(err, "context_mark", None)
+    mark = getattr(err, "problem_mark", None) or context_mark
     at = mark.index if mark is not None else -1
+    if context_mark is not None and any(p in problem for p in _AT_CONTEXT):
+        mark = context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     if "'\\t'" in problem or (0 <= at < len(text) and text[at] == "\t"):
         message = "tab character where YAML expects spaces; indent with spaces only"
     else:
         message = f"{context}, {problem}" if context else problem
         message = "invalid YAML: " + message
-        if "undefined alias" in problem:
-            message += (
-                " (an alias '*name' refers to an anchor '&name' defined earlier in the same "
-                "document)"
-            )
+        hint = _hint(problem, context or "")
+        if hint is not None:
+            message += "; " + hint
+        opened = context_mark if "flow" in (context or "") else None
+        if opened is not None and mark is not None and opened.line != mark.line:
+            # the bracket to close is on another line than where the parser gave up
+            message += f" (it opens at line {opened.line + 1})"
     return Diagnostic(path, line, col, "yaml-syntax", message)
 
 

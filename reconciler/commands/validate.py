@@ -5,7 +5,7 @@ from typing import TextIO
 
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import has_errors
-from reconciler.render.diagnostics import render, summary
+from reconciler.render.diagnostics import count, render, summary
 
 
 def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
@@ -19,8 +19,8 @@ def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
         if not has_errors(catalog.diagnostics):
             models, credentials = len(catalog.models), len(catalog.credentials)
             out.write(
-                f"{_folder(catalog_dir)} is valid: {_count(models, 'model')}, "
-                f"{_count(credentials, 'credential')}\n"
+                f"{_folder(catalog_dir)} is valid: {count(models, 'model')}, "
+                f"{count(credentials, 'credential')}\n"
             )
     return 1 if has_errors(catalog.diagnostics) else 0
 
@@ -28,7 +28,3 @@ def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
 def _folder(catalog_dir: str) -> str:
     """The directory as typed, marked as one: ``catalog/``, ``./``, ``/srv/catalog/``."""
     return catalog_dir if catalog_dir.endswith(("/", "\\")) else f"{catalog_dir}/"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

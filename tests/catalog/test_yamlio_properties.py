@@ -128,6 +128,13 @@ _FIELDS = sorted({k for d in _EXAMPLES for k in d} | {"bogus", "api_key", "regio
 values = structures | st.sampled_from(
     ["openai", "bedrock", "huggingface", "2025-02-30", "-1", "a/b", "", "Model"]
 )
+# the edges of the number checks: finite doubles, the registry's 32-bit INTEGER columns
+numbers = st.sampled_from(
+    [math.nan, math.inf, -math.inf, 0, -0.0, 2**31 - 1, 2**31, 2**63, 10**400, 1e308, 5e-324]
+)
+# ... and of the registry's VARCHAR columns
+long_strings = st.sampled_from(["a" * 64, "a" * 65, "a" * 255, "a" * 256])
+nested_keys = keys | st.sampled_from(["input_per_token", "output_per_token", "json_mode"])
 
 
 def test_example_documents_pass_the_pre_check() -> None:
@@ -140,8 +147,15 @@ def test_example_documents_pass_the_pre_check() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(_EXAMPLES),
-    st.lists(st.tuples(st.sampled_from(_FIELDS), values | st.just(KeyError)), max_size=3),
-    st.lists(st.tuples(st.sampled_from(["capabilities", "cost", "api_key"]), keys, values)),
+    st.lists(
+        st.tuples(st.sampled_from(_FIELDS), values | numbers | long_strings | st.just(KeyError)),
+        max_size=3,
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["capabilities", "cost", "api_key"]), nested_keys, values | numbers
+        )
+    ),
 )
 def test_pre_check_agrees_with_jsonschema(
     base: dict[str, Any],

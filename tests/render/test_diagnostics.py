@@ -65,5 +65,21 @@ def test_render_dispatch_and_summary() -> None:
     assert render(DIAGS, "text") == render_text(DIAGS)
     assert render(DIAGS, "json") == render_json(DIAGS)
     assert render(DIAGS, "github") == render_github(DIAGS)
-    assert summary(DIAGS) == "2 error(s), 1 warning(s) in 3 files"
-    assert summary(DIAGS[:1]) == "1 error(s), 0 warning(s) in 1 file"
+    assert summary(DIAGS) == "2 errors, 1 warning in 3 files"
+    assert summary(DIAGS[:1]) == "1 error, 0 warnings in 1 file"
+
+
+def test_summary_counts_in_the_singular_and_plural() -> None:
+    def diag(path: str, severity: Severity = Severity.ERROR) -> Diagnostic:
+        return Diagnostic(path, 1, 1, "c", "m", severity)
+
+    assert summary([]) == "0 errors, 0 warnings"
+    assert summary([diag("a.yaml"), diag("a.yaml")]) == "2 errors, 0 warnings in 1 file"
+    assert summary([diag("a.yaml", Severity.WARNING)]) == "0 errors, 1 warning in 1 file"
+    two = [diag("a.yaml", Severity.WARNING), diag("b.yaml", Severity.WARNING)]
+    assert summary(two) == "0 errors, 2 warnings in 2 files"
+    # a problem with a whole directory is not counted as a file
+    assert summary([diag("catalog/", Severity.WARNING)]) == "0 errors, 1 warning"
+    assert summary([diag("./", Severity.WARNING), diag("m.yaml")]) == (
+        "1 error, 1 warning in 1 file"
+    )

@@ -1,0 +1,244 @@
+"""What validate says: located, in words rather than regexes, with what to do."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from reconciler.catalog import spec
+from reconciler.catalog.load import _pydantic_diagnostics, load_catalog
+from reconciler.catalog.schema import generate
+from reconciler.catalog.validate import validate_catalog
+from reconciler.catalog.yamlio import _syntax_diagnostic, load_text
+from reconciler.commands.validate import validate
+from reconciler.diagnostics import Severity
+from reconciler.errors import CatalogError
+
+DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+SOPS_YAML = "api_key: ENC[AES256_GCM,data:abc]\nsops:\n  mac: ENC[x]\n  version: 3.9.0\n"
+
+
+# --- pattern fields --------------------------------------------------------------------------
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [p for v in node.values() for p in _patterns(v)]
+    if isinstance(node, list):
+        return [p for v in node for p in _patterns(v)]
+    return []
+
+
+def test_every_published_pattern_has_words() -> None:
+    """A pattern without an entry would show its regex to the user again."""
+    used = {p for schema in generate().values() for p in _patterns(schema)}
+    assert used
+    assert sorted(used - set(spec.PATTERN_HELP)) == []
+    for text in spec.PATTERN_HELP.values():
+        assert text.startswith("must ")
+        assert not re.search(r"[\^$\\]|\(\?", text), text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("base_url", "ftp://gw"), ("base_url", "gw.example.com"), ("base_url", "https://a b")],
+)
+def test_bad_url_says_what_a_url_looks_like(tmp_path: Path, field: str, value: str) -> None:
+    (tmp_path / "c.yaml").write_text(
+        f"kind: ProviderCredential\nname: c\nprovider: openai\napi_key: {{env: K}}\n"
+        f"{field}: '{value}'\n"
+    )
+    found = validate_catalog(tmp_path).diagnostics
+    assert [(d.line, d.column, d.message) for d in found] == [
+        (5, 11, "base_url: must be an http(s) URL such as https://llm-gateway.example.com")
+    ]
+
+
+# --- pydantic, the backstop behind the schema -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (
+            "# comment\nkind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\n"
+            "model_id: m\ncontext_window: 1\ncost:\n  input_per_token: .nan\n",
+            (9, 20),
+            "cost.input_per_token: must be a finite number",
+        ),
+        (
+            "kind: ProviderCredential\nname: b\nprovider: bedrock\nregion: us-east-1\n"
+            "api_key: {env: K}\nendpoint_url: ftp://x\n",
+            (6, 15),
+            "endpoint_url: must be an http(s) URL such as https://llm-gateway.example.com",
+        ),
+        (
+            "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"
+            "context_window: 1\nprevious_slugs: [ok, Not_OK]\n",
+            (7, 22),
+            "previous_slugs[1]: " + spec.PATTERN_HELP[spec.SLUG_PATTERN],
+        ),
+        (
+            "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"
+            "context_window: 1\ncapabilities:\n  reasoning: {parameter: lots}\n",
+            (8, 26),
+            "capabilities.reasoning.parameter: must be 'effort' or 'max_tokens'",
+        ),
+        (
+            "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\n"
+            "context_window: 1\n",
+            (1, 1),
+            "'model_id' is required",
+        ),
+    ],
+)
+def test_pydantic_errors_are_located_at_the_field(
+    text: str, where: tuple[int, int], message: str
+) -> None:
+    """Pydantic's error locations carry union tags ('Model', 'bedrock', 'Reasoning'); they
+    used to stop the lookup at the top of the document (line 2 here: after the comment)."""
+    (doc,) = load_text(text, "f.yaml").documents
+    with pytest.raises(ValidationError) as caught:
+        DOCUMENT.validate_python(doc.data)
+    found = _pydantic_diagnostics(doc, caught.value)
+    assert [(d.line, d.column) for d in found][-1:] == [where]
+    assert found[-1].message == message
+
+
+# --- YAML syntax -----------------------------------------------------------------------------
+
+HINTED = {
+    "kind: Model\ndisplay_name: X\n  deployment: custom\n": ((3, 13), "indented like the keys"),
+    "kind: Model\ndisplay_name:X\ndeployment: custom\n": ((2, 1), "put a space after the colon"),
+    "kind: Model\ndescription: Note: fast\n": ((2, 18), "quote a value that contains ': '"),
+    "kind: Model\ncapabilities:\n    vision: true\n  tool_use: true\n": (
+        (4, 3),
+        "check the indentation",
+    ),
+    "kind: Model\nprevious_slugs:\n  - a\n  b: c\n": ((4, 3), "start every item of the list"),
+    'kind: Model\ndescription: "abc\nx: 1\n': ((2, 14), "has no closing quote"),
+    "kind: Model\ndescription: 'abc\n": ((2, 14), "has no closing quote"),
+    "kind: Model\nprevious_slugs: [a, b\nx: 1\n": ((3, 2), "(it opens at line 2)"),
+    "kind: Model\ncost: {a: 1\nx: 1\n": ((3, 2), "close it with '}'"),
+    "kind: Model\ndescription: @me\n": ((2, 14), "put the value in quotes"),
+    "kind: Model\ndescription: `x`\n": ((2, 14), "put the value in quotes"),
+    "kind: Model\ndescription: * bold\n": ((2, 15), "'*' starts an alias"),
+    "kind: Model\ndescription: & x\n": ((2, 15), "'&' starts an anchor"),
+    'kind: Model\ndescription: "C:\\path"\n': ((2, 17), "write \\\\ for a backslash"),
+    "kind: Model\ndescription: | x\n": ((2, 16), "start the text on the next line"),
+    "kind: Model\nmodel_id: *gpt\n": ((2, 11), "define the anchor first"),
+}
+
+
+@pytest.mark.parametrize("text", list(HINTED))
+def test_common_yaml_mistakes_come_with_a_hint(text: str) -> None:
+    (where, hint), found = HINTED[text], load_text(text, "f.yaml").diagnostics
+    assert [(d.line, d.column, d.code) for d in found] == [(*where, "yaml-syntax")]
+    assert found[0].message.startswith("invalid YAML: ")
+    assert hint in found[0].message
+
+
+def test_pure_python_parser_words_get_the_same_hint() -> None:
+    """Without libyaml, PyYAML says 'expected <block end>' where libyaml says 'did not find
+    expected key'."""
+    text = "kind: Model\ncapabilities:\n    vision: true\n  tool_use: true\n"
+    with pytest.raises(yaml.YAMLError) as caught:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    found = _syntax_diagnostic("f.yaml", caught.value, text)
+    assert "expected <block end>" in found.message
+    assert "check the indentation" in found.message
+
+
+fragments = st.lists(
+    st.sampled_from(
+        ["a", "b: ", ":", " ", "  ", "\n", "- ", "'", '"', "[", "]", "{", "}", ",", "*", "&", "@"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fragments)
+def test_syntax_errors_point_inside_the_text(text: str) -> None:
+    """The reported position (the problem's, or the key or quote being read) is in the file."""
+    lines = text.split("\n")
+    for d in load_text(text, "f.yaml").diagnostics:
+        if d.code != "yaml-syntax":
+            continue
+        assert 1 <= d.line <= len(lines) + 1
+        if d.line <= len(lines):
+            assert 1 <= d.column <= len(lines[d.line - 1]) + 1
+
+
+# --- an empty catalog directory --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {},
+        {"README.md": "# nothing here"},
+        {".hidden.yaml": "kind: Settings\n"},
+        {"secrets/keys.enc.yaml": SOPS_YAML},
+    ],
+    ids=["empty", "no-yaml", "hidden-only", "sops-only"],
+)
+def test_directory_without_catalog_files_warns(tmp_path: Path, files: dict[str, str]) -> None:
+    root = tmp_path / "catalog"
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    found = load_catalog(root).diagnostics
+    folder = root.as_posix() + "/"
+    assert [(d.path, d.line, d.code, d.severity) for d in found] == [
+        (folder, 0, "no-catalog-files", Severity.WARNING)
+    ]
+    assert found[0].message == (
+        f"no catalog files (*.yaml or *.yml) found in {folder}; check the --catalog path"
+    )
+
+
+def test_empty_catalog_validates_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "typo").mkdir()
+    out = io.StringIO()
+    assert validate(str(tmp_path / "typo"), "text", out) == 0
+    folder = f"{(tmp_path / 'typo').as_posix()}/"
+    assert out.getvalue() == (
+        f"{folder}: warning[no-catalog-files]: no catalog files (*.yaml or *.yml) found in "
+        f"{folder}; check the --catalog path\n"
+        "0 errors, 1 warning\n"
+        f"{folder} is valid: 0 models, 0 credentials\n"
+    )
+    out = io.StringIO()
+    assert validate(str(tmp_path / "typo"), "json", out) == 0
+    assert [i["code"] for i in json.loads(out.getvalue())] == ["no-catalog-files"]
+
+
+def test_relative_empty_catalog_is_named_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert [d.path for d in load_catalog(".").diagnostics] == ["./"]
+    (tmp_path / "sub").mkdir()
+    assert [d.path for d in load_catalog("sub/").diagnostics] == ["sub/"]
+
+
+def test_missing_directory_is_still_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="catalog directory not found"):
+        load_catalog(tmp_path / "nope")
+
+
+def test_catalog_with_files_does_not_warn(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("kind: Settings\n")
+    assert [d.code for d in load_catalog(tmp_path).diagnostics] == []
