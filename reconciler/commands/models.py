@@ -35,14 +35,26 @@ def _key_missing(model: LiveModel, live: LiveState) -> bool:
     return not any(os.environ.get(n) for n in names)
 
 
+def _credential_source(model: LiveModel) -> str | None:
+    """Where the model's API key comes from: ``credential`` (its own, named in
+    ``credential``), ``platform`` (the settings' platform credential, or OPENROUTER_API_KEY),
+    ``env_fallback`` (the provider's API key variable), or None for an inactive row without
+    a credential: history has no fallback, only the credential it kept."""
+    v = model.state.values
+    if v.get("credential"):
+        return "credential"
+    if not model.active:
+        return None
+    return "platform" if v.get("deployment") == "platform" else "env_fallback"
+
+
 def _credential_label(row: dict[str, Any]) -> str:
     """What the Credential column shows: the row's credential, else where a key would come
-    from. An inactive row is history: it has no fallback, only the credential it kept."""
-    if row["credential"]:
+    from (the JSON's ``credential_source``)."""
+    source = row["credential_source"]
+    if source == "credential":
         return str(row["credential"])
-    if row["status"] == "inactive":
-        return "-"
-    return "platform" if row["deployment"] == "platform" else "env fallback"
+    return "-" if source is None else str(source).replace("_", " ")
 
 
 def _rows(live: LiveState, provider: str | None, category: str | None) -> list[dict[str, Any]]:
@@ -64,6 +76,7 @@ def _rows(live: LiveState, provider: str | None, category: str | None) -> list[d
                 "context_window": v.get("context_window"),
                 "max_output_tokens": v.get("max_output_tokens"),
                 "credential": v.get("credential"),
+                "credential_source": _credential_source(model),
                 "status": _status(model),
                 "managed": model.managed,
                 "key_missing": _key_missing(model, live),

@@ -7,13 +7,18 @@ Shape (``format_version`` "1")::
                  "delete": n},
      "changes": [{"action", "kind", "key", "previous_key", "adopt", "breaking",
                   "fields": {path: {"before", "after"}}, "warnings": [...]}],
-     "errors": [...], "guards": [{"name", "message", "flag"}], "notes": [...],
+     "errors": [...], "guards": [{"name", "message", "flag", "allowed"}], "notes": [...],
      "catalog_digest": "...", "registry_revision": n}
 
-A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...}``
-whatever the plan holds; when its reference changed it also has ``"reference": {"before":
-"env OLD", "after": "env NEW", "value": "changed" | "unchanged" | "unknown"}`` (references,
-never values). Changes keep the plan's (apply) order; fields keep the plan's order.
+A guard's ``allowed`` is true when its flag was given to apply (so it does not refuse).
+
+A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...,
+"has_value": {"before": bool, "after": bool}}`` whatever the plan holds: its before and after
+are masked, not empty, and ``has_value`` says which side holds a value (false only before an
+``added`` and after a ``removed`` secret). When its reference changed it also has
+``"reference": {"before": "env OLD", "after": "env NEW", "value": "changed" | "unchanged" |
+"unknown"}`` (references, never values). Changes keep the plan's (apply) order; fields keep
+the plan's order. Keys are only ever added within format_version "1".
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan.model import Action, Change, FieldChange, Plan
+from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.render.plan_text import plain, sensitive_status
 
 FORMAT_VERSION = "1"
@@ -35,6 +40,11 @@ def _field(path: str, change: FieldChange) -> dict[str, Any]:
             "after": None,
             "sensitive": True,
             "status": status.value,
+            # before/after are null because they are masked: say whether a value is there
+            "has_value": {
+                "before": status is not SecretStatus.ADDED,
+                "after": status is not SecretStatus.REMOVED,
+            },
         }
         if change.ref is not None:
             out["reference"] = {
@@ -59,20 +69,24 @@ def _change(change: Change) -> dict[str, Any]:
     }
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-compatible data with a fixed key order."""
+def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The plan as JSON-compatible data with a fixed key order. ``allowed`` holds the guard
+    flags apply was given."""
     return {
         "format_version": FORMAT_VERSION,
         "summary": plan.summary(),
         "changes": [_change(c) for c in plan.changes],
         "errors": list(plan.errors),
-        "guards": [{"name": g.name, "message": g.message, "flag": g.flag} for g in plan.guards],
+        "guards": [
+            {"name": g.name, "message": g.message, "flag": g.flag, "allowed": g.flag in allowed}
+            for g in plan.guards
+        ],
         "notes": list(plan.notes),
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
     }
 
 
-def render_json(plan: Plan) -> str:
+def render_json(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     """``plan_to_dict`` as indented JSON (ASCII only) with a trailing newline."""
-    return json.dumps(plan_to_dict(plan), indent=2, allow_nan=False) + "\n"
+    return json.dumps(plan_to_dict(plan, allowed=allowed), indent=2, allow_nan=False) + "\n"

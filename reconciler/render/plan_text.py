@@ -24,7 +24,7 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
-from reconciler.state.records import COST_FIELDS
+from reconciler.state.records import COST_FIELDS, MODEL_FIELDS
 
 NO_CHANGES = "No changes. The registry matches the catalog."
 ADOPT_LABEL = "adopts an unmanaged row"
@@ -270,8 +270,22 @@ def title(change: Change) -> str:
     return escape_control(change.title).replace("\n", "\\n")
 
 
+# Created models list their fields in column order, whatever order the values came in (a
+# saved plan's values are sorted by name).
+_MODEL_FIELD_RANK = {path: rank for rank, (path, _column) in enumerate(MODEL_FIELDS)}
+
+
+def created_fields(change: Change) -> list[tuple[str, FieldChange]]:
+    """The fields of a created object in a stable order: models in column order (unknown
+    paths after, as given), other kinds as the plan gives them."""
+    items = list(change.fields.items())
+    if change.kind is Kind.MODEL:
+        items.sort(key=lambda item: _MODEL_FIELD_RANK.get(item[0], len(_MODEL_FIELD_RANK)))
+    return items
+
+
 def shows_fields(change: Change) -> bool:
-    """Creates are one line; every other action lists its field changes."""
+    """In text, creates are one line; every other action lists its field changes."""
     return change.action is not Action.CREATE and bool(change.fields)
 
 
@@ -294,6 +308,23 @@ def join_words(words: Sequence[str]) -> str:
 def required_flags(plan: Plan) -> list[str]:
     """The flags apply needs for this plan, in guard order, without repeats."""
     return list(dict.fromkeys(g.flag for g in plan.guards))
+
+
+def refused_flags(plan: Plan, allowed: frozenset[str]) -> list[str]:
+    """``required_flags`` that were not given: apply refuses until they are."""
+    return [flag for flag in required_flags(plan) if flag not in allowed]
+
+
+def allowed_flags(plan: Plan, allowed: frozenset[str]) -> list[str]:
+    """``required_flags`` that were given: their guards no longer stop apply."""
+    return [flag for flag in required_flags(plan) if flag in allowed]
+
+
+def guard_verdict(flag: str, allowed: frozenset[str]) -> str:
+    """What a tripped guard means for apply, given the flags passed to it."""
+    if flag in allowed:
+        return f"allowed by {flag}"
+    return f"apply will refuse unless {flag} is given"
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -346,8 +377,10 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """The plan for a terminal. ANSI colours only when ``color`` is true."""
+def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = frozenset()) -> str:
+    """The plan for a terminal. ANSI colours only when ``color`` is true. ``allowed`` holds
+    the guard flags apply was given (``--allow-breaking``): those guards are shown as allowed
+    rather than as refusing."""
     paint = _Painter(color)
     blocks: list[list[str]] = []
     if plan.errors:
@@ -363,17 +396,17 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 paint(line, _YELLOW)
                 for line in _indented(f"{guard.name}: {guard.message}", "  ! ", "    ")
             )
-            block.append(f"    apply will refuse unless {escape_control(guard.flag)} is given")
+            block.append(f"    {escape_control(guard_verdict(guard.flag, allowed))}")
         blocks.append(block)
     if plan.notes:
         blocks.append([line for note in plan.notes for line in _indented(note, "Note: ", "  ")])
     if plan.changes:
         blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
-    blocks.append(_footer(plan, paint))
+    blocks.append(_footer(plan, paint, allowed))
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
-def _footer(plan: Plan, paint: _Painter) -> list[str]:
+def _footer(plan: Plan, paint: _Painter, allowed: frozenset[str]) -> list[str]:
     if not plan.changes:
         if plan.errors:
             return ["No changes planned, but the plan has errors (see above)."]
@@ -381,9 +414,12 @@ def _footer(plan: Plan, paint: _Painter) -> list[str]:
     lines = [paint(summary_line(plan), _BOLD)]
     if plan.errors:
         lines.append(f"Apply is blocked by {plural(len(plan.errors), 'error')}.")
-    flags = required_flags(plan)
+    flags = refused_flags(plan, allowed)
     if flags:
         lines.append(f"Apply will refuse unless {join_words(flags)} {_be(flags)} given.")
+    given = allowed_flags(plan, allowed)
+    if given:
+        lines.append(f"Safety guards allowed by {join_words(given)}.")
     return lines
 
 

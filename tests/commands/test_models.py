@@ -1,4 +1,5 @@
-"""reconciler models: the slug other commands take, and what each row's Credential column says."""
+"""reconciler models: the slug other commands take, filters, grouping by category, the status
+column, and what each row's Credential column (and the JSON's credential_source) says."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ from engine_helpers import (
     write_catalog,
 )
 
+from reconciler.runtime import FALLBACK_ENV
+
+TITLES = ("Premium", "Standard", "Budget", "Uncategorized")
+
 
 @pytest.fixture(autouse=True)
 def _no_fallback_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    """No provider key in the environment: "(no key!)" marks depend only on the test."""
+    for names in FALLBACK_ENV.values():
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
 
 
 def models_json(url: str) -> dict[str, dict[str, Any]]:
@@ -28,12 +36,44 @@ def models_json(url: str) -> dict[str, dict[str, Any]]:
     return {row["slug"]: row for row in json.loads(result.output)}
 
 
-def table_line(url: str, slug: str) -> str:
-    result = cli(["models", "--db", url])
+def table(url: str, *options: str) -> str:
+    result = cli(["models", "--db", url, *options])
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if f" {slug} " in line]
-    assert len(lines) == 1, result.output
+    return result.output
+
+
+def table_line(url: str, slug: str) -> str:
+    output = table(url)
+    lines = [line for line in output.splitlines() if f" {slug} " in line]
+    assert len(lines) == 1, output
     return lines[0]
+
+
+def table_slugs(output: str) -> list[str]:
+    """The slugs in the table, top to bottom (the first cell of each model's first line)."""
+    cells = [line.split("│")[1].strip() for line in output.splitlines() if line.startswith("│")]
+    return [cell for cell in cells if cell]
+
+
+def groups(output: str) -> dict[str, list[str]]:
+    """The slugs under each category title, in the order the titles appear."""
+    found: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in output.splitlines():
+        if line.strip() in TITLES:
+            current = found.setdefault(line.strip(), [])
+        elif line.startswith("│") and (slug := line.split("│")[1].strip()):
+            current.append(slug)
+    return found
+
+
+def insert_mixed(url: str) -> None:
+    """Two providers across every category; slugs sort differently from the categories."""
+    insert_app_model(url, "a-budget", category="budget", provider="anthropic")
+    insert_app_model(url, "b-plain")
+    insert_app_model(url, "c-premium", category="premium")
+    insert_app_model(url, "d-standard", category="standard", provider="anthropic")
+    insert_app_model(url, "e-premium", category="premium", provider="anthropic")
 
 
 def test_table_and_json_show_the_slug(registry_url: str) -> None:
@@ -69,3 +109,126 @@ def test_unknown_slug_hint_points_at_a_command_that_lists_slugs(tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert "'reconciler models'" in result.output
     assert "reconciler validate" not in result.output
+
+
+def test_provider_and_category_filters(registry_url: str) -> None:
+    insert_mixed(registry_url)
+    assert list(models_json(registry_url)) == [
+        "a-budget",
+        "b-plain",
+        "c-premium",
+        "d-standard",
+        "e-premium",
+    ]
+    by_provider = cli(
+        ["models", "--db", registry_url, "--provider", "anthropic", "--format", "json"]
+    )
+    assert [r["slug"] for r in json.loads(by_provider.output)] == [
+        "a-budget",
+        "d-standard",
+        "e-premium",
+    ]
+    by_category = cli(["models", "--db", registry_url, "--category", "premium", "--format", "json"])
+    assert [r["slug"] for r in json.loads(by_category.output)] == ["c-premium", "e-premium"]
+    both = ["--provider", "anthropic", "--category", "premium"]
+    assert table_slugs(table(registry_url, *both)) == ["e-premium"]
+    assert table_slugs(table(registry_url, "--provider", "openai")) == ["c-premium", "b-plain"]
+
+
+def test_filters_that_match_nothing(registry_url: str) -> None:
+    insert_mixed(registry_url)
+    assert table(registry_url, "--provider", "google") == "No models match.\n"
+    result = cli(["models", "--db", registry_url, "--category", "budget", "--provider", "openai"])
+    assert result.output == "No models match.\n"
+    empty = cli(["models", "--db", registry_url, "--provider", "google", "--format", "json"])
+    assert empty.exit_code == 0
+    assert json.loads(empty.output) == []
+
+
+def test_table_groups_by_category_in_tier_order(registry_url: str) -> None:
+    insert_mixed(registry_url)
+    output = table(registry_url)
+    assert groups(output) == {
+        "Premium": ["c-premium", "e-premium"],
+        "Standard": ["d-standard"],
+        "Budget": ["a-budget"],
+        "Uncategorized": ["b-plain"],
+    }
+    assert list(groups(output)) == list(TITLES)  # tiers in order, not alphabetical
+    # a category with no model has no table
+    assert list(groups(table(registry_url, "--provider", "anthropic"))) == [
+        "Premium",
+        "Standard",
+        "Budget",
+    ]
+
+
+def test_status_column(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    insert_app_model(registry_url, "on", enabled=True)
+    insert_app_model(registry_url, "off", enabled=False)
+    insert_app_model(registry_url, "gone", enabled=True, active=False)
+    rows = models_json(registry_url)
+    assert {slug: row["status"] for slug, row in rows.items()} == {
+        "gone": "inactive",
+        "off": "disabled",
+        "on": "enabled",
+    }
+    # only an enabled model can miss a key: disabled and inactive rows are not called
+    assert {slug: row["key_missing"] for slug, row in rows.items()} == {
+        "gone": False,
+        "off": False,
+        "on": True,
+    }
+    assert table_line(registry_url, "on").split("│")[-2].strip() == "enabled (no key!)"
+    assert table_line(registry_url, "off").split("│")[-2].strip() == "disabled"
+    assert table_line(registry_url, "gone").split("│")[-2].strip() == "inactive"
+    assert "1 enabled model(s) have no credential" in table(registry_url)
+
+    monkeypatch.setenv("OPENAI_API_KEY", "set-for-the-test")
+    assert table_line(registry_url, "on").split("│")[-2].strip() == "enabled"
+    assert "no credential" not in table(registry_url)
+
+
+def test_json_rows(registry_url: str) -> None:
+    insert_app_credential(registry_url, "team-key")
+    cred_id = scalar(registry_url, "SELECT id FROM credentials WHERE name = 'team-key'")
+    insert_app_model(
+        registry_url,
+        "own",
+        credential_id=cred_id,
+        category="standard",
+        max_output_tokens=2048,
+        display_name="Own Key",
+    )
+    insert_app_model(
+        registry_url, "plat", deployment="platform", model_id="openai/gpt-x", provider="openai"
+    )
+    insert_app_model(registry_url, "env")
+    insert_app_model(registry_url, "old", active=False)
+    rows = models_json(registry_url)
+    assert rows["own"] == {
+        "slug": "own",
+        "display_name": "Own Key",
+        "model_id": "app-own",
+        "provider": "openai",
+        "deployment": "custom",
+        "category": "standard",
+        "context_window": 4096,
+        "max_output_tokens": 2048,
+        "credential": "team-key",
+        "credential_source": "credential",
+        "status": "enabled",
+        "managed": False,
+        "key_missing": False,
+    }
+    # "credential" is the row's own credential: null unless it has one; where the key comes
+    # from instead is credential_source, as the table's Credential column says
+    sources = {slug: (row["credential"], row["credential_source"]) for slug, row in rows.items()}
+    assert sources == {
+        "env": (None, "env_fallback"),
+        "old": (None, None),
+        "own": ("team-key", "credential"),
+        "plat": (None, "platform"),
+    }
+    labels = {slug: table_line(registry_url, slug).split("│")[6].strip() for slug in rows}
+    assert labels == {"env": "env fallback", "old": "-", "own": "team-key", "plat": "platform"}

@@ -5,7 +5,7 @@ import json
 import pytest
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
 from reconciler.render.plan_json import plan_to_dict, render_json
 
 
@@ -58,6 +58,7 @@ def test_shape_and_key_order() -> None:
             "name": "breaking",
             "message": full_plan().guards[0].message,
             "flag": "--allow-breaking",
+            "allowed": False,
         }
     ]
 
@@ -79,12 +80,48 @@ def test_secrets_are_masked_even_when_values_leak_into_the_plan() -> None:
         "after": None,
         "sensitive": True,
         "status": "changed",
+        "has_value": {"before": True, "after": True},
     }
     assert fields["leaky"]["api_key"]["status"] == "added"
     assert fields["leaky-update"]["access_key_id"]["status"] == "unknown"
     assert fields["leaky-update"]["secret_access_key"]["status"] == "removed"
     assert fields["unmarked"]["api_key"]["sensitive"] is True
     assert fields["leaky"]["provider"] == {"before": None, "after": "openai"}
+
+
+@pytest.mark.parametrize(
+    ("status", "before", "after"),
+    [
+        (SecretStatus.ADDED, False, True),
+        (SecretStatus.REMOVED, True, False),
+        (SecretStatus.CHANGED, True, True),
+        (SecretStatus.UNCHANGED, True, True),
+        (SecretStatus.UNKNOWN, True, True),
+    ],
+)
+def test_masked_secrets_say_which_side_holds_a_value(
+    status: SecretStatus, before: bool, after: bool
+) -> None:
+    """before/after are null because they are masked: has_value tells that apart from a
+    secret that really is absent on one side."""
+    change = Change(
+        Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": FieldChange(None, None, status)}
+    )
+    field = plan_to_dict(Plan(changes=[change]))["changes"][0]["fields"]["api_key"]
+    assert field["before"] is None
+    assert field["after"] is None
+    assert field["status"] == status.value
+    assert field["has_value"] == {"before": before, "after": after}
+
+
+def test_guards_say_whether_their_flag_was_given() -> None:
+    assert [g["allowed"] for g in plan_to_dict(full_plan())["guards"]] == [False]
+    allowed = plan_to_dict(full_plan(), allowed=frozenset({"--allow-breaking"}))
+    assert [g["allowed"] for g in allowed["guards"]] == [True]
+    other = plan_to_dict(full_plan(), allowed=frozenset({"--allow-mass-removal"}))
+    assert [g["allowed"] for g in other["guards"]] == [False]
+    text = render_json(full_plan(), allowed=frozenset({"--allow-breaking"}))
+    assert json.loads(text)["guards"][0]["allowed"] is True
 
 
 def test_non_json_values_become_plain_data() -> None:

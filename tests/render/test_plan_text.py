@@ -5,7 +5,9 @@ import re
 import pytest
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.guards import BREAKING_FLAG as BREAKING
+from reconciler.plan.guards import MASS_REMOVAL_FLAG as MASS
+from reconciler.plan.model import Action, Change, FieldChange, Guard, Kind, Plan, SecretStatus
 from reconciler.render.plan_text import format_value, per_million, render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -176,3 +178,41 @@ def test_cost_note_shows_enough_digits_to_differ(
         Action.UPDATE, Kind.MODEL, "m", {"cost.input_per_token": FieldChange(before, after)}
     )
     assert f"  {expected}\n" in render_text(Plan(changes=[change]))
+
+
+def two_guard_plan() -> Plan:
+    return Plan(
+        changes=[Change(Action.DEACTIVATE, Kind.MODEL, "m", breaking=True)],
+        guards=[
+            Guard("breaking", "1 change(s) deactivate models that workflows use", BREAKING),
+            Guard("mass-removal", "the plan deactivates 1 of 1 managed models", MASS),
+        ],
+    )
+
+
+def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
+    out = render_text(full_plan(), allowed=frozenset({BREAKING}))
+    assert "    allowed by --allow-breaking\n" in out
+    assert "refuse" not in out
+    assert out.endswith("1 to delete.\nSafety guards allowed by --allow-breaking.\n")
+    # the guard itself is still shown: the reader should know what they are allowing
+    assert "  ! breaking: 2 change(s) deactivate or disable models" in out
+
+
+def test_only_the_allowed_guard_reads_as_allowed() -> None:
+    out = render_text(two_guard_plan(), allowed=frozenset({BREAKING}))
+    assert "  ! breaking: 1 change(s) deactivate models that workflows use\n" in out
+    assert "    allowed by --allow-breaking\n" in out
+    assert "    apply will refuse unless --allow-mass-removal is given\n" in out
+    assert out.endswith(
+        "Apply will refuse unless --allow-mass-removal is given.\n"
+        "Safety guards allowed by --allow-breaking.\n"
+    )
+    both = render_text(two_guard_plan(), allowed=frozenset({BREAKING, MASS}))
+    assert "refuse" not in both
+    assert both.endswith("Safety guards allowed by --allow-breaking and --allow-mass-removal.\n")
+
+
+def test_flags_that_trip_no_guard_change_nothing() -> None:
+    assert render_text(full_plan(), allowed=frozenset({MASS})) == render_text(full_plan())
+    assert render_text(Plan(), allowed=frozenset({BREAKING})) == render_text(Plan())
