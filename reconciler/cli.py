@@ -7,9 +7,11 @@ that ``reconciler --help`` and ``validate`` never pay for litellm or boto3.
 from __future__ import annotations
 
 import logging
+import os
+import select
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -17,12 +19,16 @@ from reconciler import __version__
 from reconciler.errors import ReconcilerError
 
 DEFAULT_DB = "sqlite:///registry.db"
+DEFAULT_CATALOG = "catalog"
 FORMAT_DIAG = click.Choice(["text", "json", "github"])
+# Exit 2 means "changes or drift" (plan --detailed-exitcode, drift), so a usage error, which
+# click exits 2 for, must not look like one.
+USAGE_EXIT = 1
 
 catalog_option = click.option(
     "--catalog",
     "catalog_dir",
-    default="catalog",
+    default=DEFAULT_CATALOG,
     show_default=True,
     type=click.Path(file_okay=False),
     help="Catalog directory.",
@@ -38,28 +44,87 @@ db_option = click.option(
 )
 
 
+def _usage_exit(err: click.UsageError) -> None:
+    # click declares exit_code per class; this one error's message and help stay click's
+    err.exit_code = USAGE_EXIT  # type: ignore[misc]
+
+
+class _Group(click.Group):
+    """A group whose usage errors (its own and its subcommands') exit USAGE_EXIT."""
+
+    group_class = type  # subgroups (``db``) are _Group too
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as err:
+            _usage_exit(err)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:  # resolving and parsing the subcommand happen here
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            _usage_exit(err)
+            raise
+
+
+def _stdout_gone() -> bool:
+    """Whether the reader of our stdout went away (``| head``). A BrokenPipeError can also
+    come from a network socket: that one is a failure to report, not a reason to be quiet."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except AttributeError:  # no poll() on this platform: assume it was stdout
+        return True
+    except (OSError, ValueError):  # stdout is not a file (a test runner's buffer)
+        return False
+
+
+def _silence_stdout() -> None:
+    """Send whatever is still buffered for the gone reader to devnull, so that the flush at
+    exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _internal_error(err: Exception) -> NoReturn:
+    """A bug: a short message; the traceback only with --debug."""
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        raise err
+    click.echo(
+        f"internal error ({type(err).__name__}); rerun with --debug for details and report it",
+        err=True,
+    )
+    sys.exit(70)
+
+
 def _run(call: Callable[[], int]) -> NoReturn:
     """Run a command; user-facing failures become one message and an exit code."""
     try:
         code = call()
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+    except BrokenPipeError as err:
+        if not _stdout_gone():
+            _internal_error(err)
+        _silence_stdout()
+        sys.exit(1)
     except ReconcilerError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as err:  # a bug: short message; the traceback only with --debug
-        if logging.getLogger().isEnabledFor(logging.DEBUG):
-            raise
-        click.echo(
-            f"internal error ({type(err).__name__}); rerun with --debug for details and report it",
-            err=True,
-        )
-        sys.exit(70)
+    except Exception as err:
+        _internal_error(err)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 @click.option("--debug", is_flag=True, help="Log everything (secrets stay redacted).")
@@ -127,6 +192,10 @@ def plan(
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
 
+    # The "apply it with" hint repeats --db only when it was typed: from the environment or
+    # the default, the same apply command finds the same registry.
+    source = click.get_current_context().get_parameter_source("db_url")
+    db_typed = source is click.core.ParameterSource.COMMANDLINE
     _run(
         lambda: run(
             catalog_dir=catalog_dir,
@@ -138,13 +207,35 @@ def plan(
             adopt=adopt,
             no_prune=no_prune,
             color=sys.stdout.isatty(),
+            db_in_hint=db_typed,
         )
     )
 
 
+def _interactive() -> bool:
+    """Whether apply may ask for confirmation (tests replace this to drive the prompt)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _confirm_apply() -> bool:
+    # Ctrl-C or Ctrl-D at the prompt is a "no", not a failure.
+    try:
+        return click.confirm("Apply these changes?", default=False)
+    except click.Abort:
+        click.echo()  # end the prompt's line
+        return False
+
+
 @main.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, exists=True))
-@catalog_option
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help=f"Catalog directory.  [default: {DEFAULT_CATALOG}; with PLANFILE, the one the plan "
+    "was made from]",
+)
 @db_option
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--no-prune", is_flag=True, help="Apply creates and updates only.")
@@ -153,10 +244,10 @@ def plan(
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option(
     "--lock-timeout",
-    type=float,
+    type=click.FloatRange(min=0),
     default=30.0,
     show_default=True,
-    help="Seconds to wait for another apply to finish.",
+    help="Seconds to wait for another apply to finish (0: do not wait).",
 )
 @click.option(
     "--test-connections",
@@ -165,7 +256,7 @@ def plan(
 )
 def apply(
     planfile: str | None,
-    catalog_dir: str,
+    catalog_dir: str | None,
     db_url: str,
     auto_approve: bool,
     no_prune: bool,
@@ -178,11 +269,7 @@ def apply(
     """Apply the catalog (or a saved plan) to the registry in one transaction."""
     from reconciler.commands.apply import apply as run
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-
-    def confirm() -> bool:
-        return click.confirm("Apply these changes?", default=False)
-
+    interactive = _interactive()
     _run(
         lambda: run(
             planfile=planfile,
@@ -195,7 +282,7 @@ def apply(
             adopt=adopt,
             lock_timeout=lock_timeout,
             test_connections=test_connections,
-            confirm=confirm if interactive else None,
+            confirm=_confirm_apply if interactive else None,
             color=sys.stdout.isatty(),
         )
     )
@@ -223,11 +310,12 @@ def drift(catalog_dir: str, db_url: str, fmt: str) -> None:
     type=click.Path(file_okay=False),
     help="Directory to write the catalog into.",
 )
-def export(db_url: str, out_dir: str) -> None:
+@click.option("--force", is_flag=True, help="Write into a directory that already holds YAML files.")
+def export(db_url: str, out_dir: str, force: bool) -> None:
     """Write the live registry as a catalog directory (for adopting a registry)."""
     from reconciler.commands.export import export as run
 
-    _run(lambda: run(db_url=db_url, out_dir=out_dir))
+    _run(lambda: run(db_url=db_url, out_dir=out_dir, force=force))
 
 
 @main.command()

@@ -31,7 +31,7 @@ from reconciler.plan.build import (
 )
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature, stale_secrets
-from reconciler.secrets.crypto import Keyring, keyring_from_env
+from reconciler.secrets.crypto import KEY_ENV, Keyring, keyring_from_env
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live, read_revision
@@ -76,12 +76,60 @@ def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
     )
 
 
+def missing_key_error(key_ids: list[str]) -> SecretError:
+    """No key is set but the registry stores secrets: only their key will do. A new one from
+    'reconciler keygen' could not decrypt them, so that hint would send the user astray."""
+    ids = ", ".join(key_ids)
+    return SecretError(
+        f"{KEY_ENV} is not set, and the registry's secrets are encrypted under key id(s) {ids}",
+        hint=f"set {KEY_ENV} to that key (the one the application uses); a new key from "
+        "'reconciler keygen' cannot decrypt them",
+    )
+
+
 def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
     unknown = unknown_key_ids(live, keyring)
+    if unknown and keyring is None:
+        raise missing_key_error(unknown)
     if unknown:
         raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
+
+
+def stored_key_ids(db_url: str) -> list[str]:
+    """The key ids the registry's secrets are encrypted under (one light query)."""
+    engine = make_engine(db_url, create=False)
+    try:
+        with engine.connect() as conn:
+            query = sa.select(t.credential_secrets.c.key_id).distinct()
+            return sorted(conn.execute(query).scalars())
+    except sa.exc.SQLAlchemyError:
+        return []  # unreachable or not migrated: apply says so itself, with its own hint
+    finally:
+        engine.dispose()
+
+
+def require_key_for_registry(db_url: str) -> None:
+    """With no key set, refuse up front when the registry already stores secrets."""
+    if keyring_from_env(required=False) is not None:
+        return
+    used = stored_key_ids(db_url)
+    if used:
+        raise missing_key_error(used)
+
+
+def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
+    """The audit run that applied this very plan (same signature, same starting revision)."""
+    runs = t.reconcile_runs.c
+    query = (
+        sa.select(runs.id)
+        .where(runs.plan_digest == expected.signature)
+        .where(runs.revision_before == expected.revision)
+        .order_by(runs.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
 
 
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
@@ -131,6 +179,14 @@ def apply_stamped(
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision
             if moved and expected is not None and (expected.strict or not already_done):
+                # a saved plan applied a second time is not "stale": say what happened
+                run = already_applied_run(conn, expected) if expected.strict else None
+                if run is not None:
+                    raise PlanError(
+                        f"this plan was already applied (audit run #{run}); the registry is "
+                        f"now at revision {live.revision}",
+                        hint="for further changes, run 'reconciler plan --out FILE' again",
+                    )
                 raise PlanError(
                     f"plan is stale: the registry changed since the plan was made "
                     f"(revision {expected.revision} -> {live.revision})",
@@ -144,8 +200,7 @@ def apply_stamped(
             if stale:
                 noun = "secret" if len(stale) == 1 else "secrets"
                 raise PlanError(
-                    f"plan is stale: {noun} {', '.join(stale)} changed since the plan was made; "
-                    "run plan again",
+                    f"plan is stale: {noun} {', '.join(stale)} changed since the plan was made",
                     hint="run 'reconciler plan' again and review the new plan",
                 )
             signature = plan_signature(plan)  # once: it serializes every field change

@@ -20,8 +20,9 @@ ADVISORY_KEY = 0x6C6C6D7265670001
 
 
 def _timeout_error(seconds: float) -> LockTimeoutError:
+    waited = "did not wait (--lock-timeout 0)" if seconds <= 0 else f"gave up after {seconds:g}s"
     return LockTimeoutError(
-        f"another apply holds the registry lock; gave up after {seconds:g}s",
+        f"another apply holds the registry lock; {waited}",
         hint="wait for it to finish, or raise --lock-timeout",
     )
 
@@ -44,7 +45,14 @@ def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection
             conn.close()
         return
     with engine.connect() as conn, conn.begin():
-        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'"))
+        if timeout <= 0:  # lock_timeout = 0 would mean "wait forever": try once instead
+            taken = conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(ADVISORY_KEY)))
+            if not taken.scalar():
+                raise _timeout_error(timeout)
+            yield conn
+            return
+        # at least 1 ms: a timeout that rounds to 0 ms would, again, wait forever
+        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{max(1, round(timeout * 1000))}ms'"))
         try:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_KEY)))
         except sa.exc.OperationalError as err:

@@ -5,14 +5,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from reconciler.apply.apply import ApplyOptions, Expected, apply_stamped, refusal, stamp_for_apply
+from reconciler.apply.apply import (
+    ApplyOptions,
+    Expected,
+    apply_stamped,
+    check_key_ids,
+    refusal,
+    require_key_for_registry,
+    stamp_for_apply,
+)
 from reconciler.catalog.load import load_catalog
-from reconciler.commands.plan import render_plan
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.build import load_desired, read_live_state
 from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
-from reconciler.plan.planfile import plan_signature, read_plan_file, secret_statuses
+from reconciler.plan.planfile import SavedPlan, plan_signature, read_plan_file, secret_statuses
+from reconciler.render.plan import render_plan
+from reconciler.secrets.crypto import keyring_from_env
+
+DEFAULT_CATALOG = "catalog"
 
 
 def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
@@ -24,9 +35,32 @@ def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
     return frozenset(flags)
 
 
+def check_saved_options(
+    saved: SavedPlan, planfile: str, catalog_dir: str, *, no_prune: bool, adopt: bool
+) -> None:
+    """A saved plan applies with the options it was made with: refuse flags that ask for
+    others instead of silently ignoring them."""
+    differ = []
+    if no_prune and saved.options.prune:
+        differ.append("--no-prune")
+    if adopt and not saved.options.adopt:
+        differ.append("--adopt")
+    if not differ:
+        return
+    wanted = (["--adopt"] if adopt or saved.options.adopt else []) + (
+        ["--no-prune"] if no_prune or not saved.options.prune else []
+    )
+    raise PlanError(
+        f"{' and '.join(differ)} cannot change a saved plan: {planfile} was made without "
+        f"{'them' if len(differ) > 1 else 'it'} and applies exactly what it shows",
+        hint=f"make a new plan with 'reconciler plan --catalog {catalog_dir} "
+        f"{' '.join(wanted)} --out FILE' and apply that",
+    )
+
+
 def apply(
     planfile: str | None,
-    catalog_dir: str,
+    catalog_dir: str | None,
     db_url: str,
     auto_approve: bool,
     no_prune: bool,
@@ -39,11 +73,14 @@ def apply(
     color: bool = False,
     out: TextIO | None = None,
 ) -> int:
+    """``catalog_dir`` None: the saved plan's catalog with a PLANFILE, else ./catalog."""
     out = sys.stdout if out is None else out
     allowed = _allowed(allow_breaking, allow_mass_removal)
     expected: Expected | None = None
     if planfile is not None:
         saved = read_plan_file(planfile)
+        catalog_dir = saved.catalog_dir if catalog_dir is None else catalog_dir
+        check_saved_options(saved, planfile, catalog_dir, no_prune=no_prune, adopt=adopt)
         root = Path(catalog_dir)
         current = load_catalog(root).digest
         if current != saved.catalog_digest:
@@ -55,16 +92,19 @@ def apply(
         expected = Expected(
             saved.revision, saved.signature, secrets=saved.secrets, registry=saved.registry_id
         )
+        # Without a key, say which key the registry needs before "generate one" could mislead.
+        require_key_for_registry(db_url)
+        stamped = stamp_for_apply(desired, root)
     else:
-        root = Path(catalog_dir)
+        root = Path(DEFAULT_CATALOG if catalog_dir is None else catalog_dir)
         desired = load_desired(root)
         diff_options = DiffOptions(adopt=adopt, prune=not no_prune)
-
-    stamped = stamp_for_apply(desired, root)
-    if planfile is None:
         live = read_live_state(db_url)
+        # Before the preview: under the wrong key every secret would show as changed.
+        check_key_ids(live, keyring_from_env(required=False))
+        stamped = stamp_for_apply(desired, root)
         preview = diff(stamped.desired, live, diff_options)
-        out.write(render_plan(preview, "text", color=color))
+        out.write(render_plan(preview, "text", color=color, allowed=allowed))
         problem = refusal(preview, allowed)
         if problem is not None:
             raise problem

@@ -18,7 +18,7 @@ from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.plan_text import render_text
+from reconciler.render.plan_text import escape_control, plural, render_text, shows_fields, title
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
 from reconciler.state.records import applied_digest
@@ -98,7 +98,24 @@ def attribute(
     return out
 
 
+def _differs(change: Change) -> str:
+    """What to say after a changed row's title: the fields that differ, else the action."""
+    if shows_fields(change):
+        return ": " + ", ".join(escape_control(path) for path in change.fields)
+    return f" ({change.action})"
+
+
+def _errors_text(plan: Plan) -> str:
+    """The plan's errors, shown as plan shows them: drift cannot be told while they stand."""
+    lines = [f"Cannot check drift: the plan has {plural(len(plan.errors), 'error')}."]
+    for error in plan.errors:
+        first, *rest = escape_control(error).split("\n")
+        lines += [f"  x {first}", *(f"    {line}" for line in rest)]
+    return "\n".join(lines) + "\n"
+
+
 def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) -> int:
+    """Exit 0 without drift, 2 with drift, 1 when the plan has errors (drift unknown)."""
     out = sys.stdout if out is None else out
     planned = make_plan(catalog_dir, db_url, options=DiffOptions())
     plan, extra = planned.plan, unmanaged(planned.live)
@@ -112,41 +129,54 @@ def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) ->
             "edited_in_registry": buckets[EDITED],
             "not_yet_applied": buckets[UNAPPLIED],
             "unattributed": buckets[UNKNOWN],
+            "changed_fields": {c.title: list(c.fields) for c in plan.changes if shows_fields(c)},
+            "errors": list(plan.errors),
             "managed": plan_to_dict(plan),
             "unmanaged": extra,
         }
         out.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        return 2 if drifted else 0
+        return 1 if plan.errors else 2 if drifted else 0
+    if plan.errors:
+        out.write(_errors_text(plan))
+        return 1
     if not drifted:
         out.write("No drift: the registry matches the catalog and holds no unmanaged rows.\n")
         return 0
-    if plan.has_changes or plan.errors:
+    blocks: list[str] = []
+    if plan.has_changes:
         if last is None:
-            out.write("The catalog was never applied to this registry.\n")
+            lines = ["The catalog was never applied to this registry."]
         elif last == plan.catalog_digest:
-            out.write("The catalog is unchanged since the last apply.\n")
+            lines = ["The catalog is unchanged since the last apply."]
         else:
-            out.write("The catalog changed since the last apply.\n")
+            lines = ["The catalog changed since the last apply."]
         labels = (
             (EDITED, "Edited in the registry since the last apply (outside the catalog)"),
             (UNAPPLIED, "Catalog changes not applied yet"),
             (UNKNOWN, "Changed, origin unknown (row written before drift tracking)"),
         )
+        by_title = {c.title: c for c in plan.changes}
         for bucket, label in labels:
             if buckets[bucket]:
-                out.write(f"{label}: {len(buckets[bucket])}\n")
-                for title in buckets[bucket]:
-                    out.write(f"  {title}\n")
-        out.write("\nApplying the catalog would make these changes (before = registry):\n\n")
-        out.write(render_text(plan))
+                lines.append(f"{label}: {len(buckets[bucket])}")
+                lines += [
+                    f"  {title(by_title[key])}{_differs(by_title[key])}" for key in buckets[bucket]
+                ]
+        blocks.append("\n".join(lines) + "\n")
+        blocks.append(
+            "Applying the catalog would make these changes (before = registry):\n\n"
+            + render_text(plan)
+        )
     if extra:
-        out.write(
-            f"\n{len(extra)} row(s) not managed by the catalog (created in the application):\n"
-        )
+        lines = [f"{len(extra)} row(s) not managed by the catalog (created in the application):"]
         for row in extra:
-            out.write(f"  ? {row['kind']} {row['key']}\n")
-        out.write(
+            # settings are a single row: "? settings", not "? settings settings"
+            name = row["kind"] if row["kind"] == row["key"] else f"{row['kind']} {row['key']}"
+            lines.append(f"  ? {escape_control(name)}")
+        lines.append(
             "  Adopt them with 'reconciler export --out DIR', copy the files into the catalog, "
-            "and 'reconciler apply --adopt'.\n"
+            "and 'reconciler apply --adopt'."
         )
+        blocks.append("\n".join(lines) + "\n")
+    out.write("\n".join(blocks))
     return 2

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 import yaml
 
 from reconciler.db.engine import require_database
+from reconciler.errors import CatalogError
 from reconciler.plan.build import read_live_state
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
@@ -97,11 +98,33 @@ def settings_document(settings: SettingsState) -> str:
     return _dump("", doc)
 
 
-def export(db_url: str, out_dir: str, out: TextIO | None = None) -> int:
+def existing_yaml(root: Path) -> list[Path]:
+    """The YAML files a catalog in ``root`` would load (hidden files and folders are skipped)."""
+    if not root.is_dir():
+        return []
+    return [
+        path
+        for path in root.rglob("*")
+        if path.suffix in (".yaml", ".yml")
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    ]
+
+
+def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = False) -> int:
     out = sys.stdout if out is None else out
+    root = Path(out_dir)
+    existing = [] if force else existing_yaml(root)
+    if existing:
+        # Overwriting would mix two catalogs: files of rows under other names stay and
+        # duplicate the slugs this export writes.
+        raise CatalogError(
+            f"{out_dir} already holds {len(existing)} YAML file(s); export writes a whole "
+            "catalog and would mix it with them",
+            hint="export into an empty directory, or pass --force to overwrite files there",
+        )
     require_database(db_url)  # a read must not create an empty registry file
     live = read_live_state(db_url)
-    root = Path(out_dir)
     files: dict[Path, str] = {}
     for name, cred in sorted(live.credentials.items()):
         files[root / "credentials" / f"{name}.yaml"] = credential_document(cred)

@@ -3,26 +3,13 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from reconciler.db.engine import safe_url
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
-from reconciler.plan.model import Plan
 from reconciler.plan.planfile import write_plan_file
+from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
 from reconciler.render.plan_text import required_flags
-
-
-def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
-    if fmt == "json":
-        from reconciler.render.plan_json import render_json
-
-        return render_json(plan)
-    if fmt == "markdown":
-        from reconciler.render.plan_markdown import render_markdown
-
-        return render_markdown(plan)
-    from reconciler.render.plan_text import render_text
-
-    return render_text(plan, color=color)
 
 
 def plan(
@@ -36,12 +23,18 @@ def plan(
     no_prune: bool,
     color: bool = False,
     out: TextIO | None = None,
+    db_in_hint: bool = False,
 ) -> int:
     out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     planned = make_plan(catalog_dir, db_url, options=options, no_secrets=no_secrets)
     out.write(render_plan(planned.plan, fmt, color=color))
-    if out_file is not None:
+    # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
+    notice = out if fmt == "text" else sys.stderr
+    if out_file is not None and planned.plan.errors:
+        # apply would refuse it: a file that looks ready to apply only invites the attempt
+        notice.write(f"\nThe plan was not saved to {out_file}: it has errors (see above).\n")
+    elif out_file is not None:
         write_plan_file(
             out_file,
             planned.plan,
@@ -52,9 +45,10 @@ def plan(
         )
         if fmt == "text":
             flags = "".join(f" {flag}" for flag in required_flags(planned.plan))
+            db = f" --db {safe_url(db_url)}" if db_in_hint else ""
             out.write(
                 f"\nSaved the plan to {out_file}; apply it with: "
-                f"reconciler apply {out_file}{flags}\n"
+                f"reconciler apply {out_file}{db}{flags}\n"
             )
     if planned.plan.errors:
         return 1

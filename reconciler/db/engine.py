@@ -6,6 +6,7 @@ can be ``BEGIN IMMEDIATE`` (taking the write lock up front) and reads stay plain
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
     try:
         if backend == "sqlite":
             return _sqlite_engine(parsed, busy_timeout)
-        return sa.create_engine(parsed, pool_pre_ping=False)
+        return _postgres_engine(parsed)
     except (NoSuchModuleError, ImportError) as err:
         raise DatabaseError(
             f"cannot load the database driver for '{parsed.drivername}': {err}",
@@ -89,8 +90,41 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
         ) from None
 
 
+# PostgreSQL's words for a database that is not there (psycopg gives no SQLSTATE for a
+# failed connection, so the message is all there is to go by).
+_NO_DATABASE = re.compile(r'database "(?P<name>[^"]*)" does not exist')
+
+
+def _postgres_engine(url: sa.URL) -> Engine:
+    engine = sa.create_engine(url, pool_pre_ping=False)
+
+    @event.listens_for(engine, "do_connect")
+    def _do_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # "db upgrade" creates the schema, not the database: say so instead of suggesting it.
+        try:
+            return dialect.loaded_dbapi.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError as err:
+            missing = _NO_DATABASE.search(str(err))
+            if missing is None:
+                raise
+            name = missing.group("name")
+            host = f" at {url.host}" if url.host else ""
+            options = "".join(
+                f" {flag} {value}"
+                for flag, value in (("-h", url.host), ("-p", url.port), ("-U", url.username))
+                if value
+            )
+            raise DatabaseError(
+                f"database '{name}' does not exist on the PostgreSQL server{host}",
+                hint=f"create it (e.g. 'createdb{options} {name}'), then run "
+                "'reconciler db upgrade'; or check --db / REGISTRY_DATABASE_URL",
+            ) from None
+
+    return engine
+
+
 def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
-    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
+    engine = sa.create_engine(url, connect_args={"timeout": max(0.0, busy_timeout)})
     path = sqlite_path(url)
 
     @event.listens_for(engine, "do_connect")
@@ -101,12 +135,12 @@ def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
         except sqlite3.OperationalError as err:
             if path is None or str(path) in str(err):
                 raise
-            where = (
-                f"{path} (directory {path.parent} does not exist)"
-                if not path.parent.is_dir()
-                else str(path)
-            )
-            raise sqlite3.OperationalError(f"{err}: {where}") from None
+            if not path.parent.is_dir():
+                raise DatabaseError(
+                    f"{err}: {path}: directory {path.parent} does not exist",
+                    hint="create the directory, or check --db / REGISTRY_DATABASE_URL",
+                ) from None
+            raise sqlite3.OperationalError(f"{err}: {path}") from None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

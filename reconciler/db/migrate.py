@@ -79,7 +79,13 @@ def require_current(conn: sa.Connection) -> None:
 
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
     reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else "unknown error"
+    # SQLite has no server to be running: point at the file instead.
+    where = (
+        "that the file and its directory are writable"
+        if engine.dialect.name == "sqlite"
+        else "that the server is running"
+    )
     return DatabaseError(
         f"cannot use database {safe_url(str(engine.url.render_as_string(False)))}: {reason}",
-        hint="check --db / REGISTRY_DATABASE_URL and that the server is running",
+        hint=f"check --db / REGISTRY_DATABASE_URL and {where}",
     )

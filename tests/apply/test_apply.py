@@ -438,8 +438,9 @@ def test_saved_plan_refuses_a_secret_that_changed_after_it(
     before = dump(registry_url)
     refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", registry_url])
     assert refused.exit_code == 1, refused.output
-    stale = "plan is stale: secret prod-openai.api_key changed since the plan was made"
+    stale = "plan is stale: secret prod-openai.api_key changed since the plan was made\n"
     assert stale in refused.output
+    assert refused.output.count("plan' again") == 1  # said once, in the hint
     assert "Apply complete" not in refused.output
     assert dump(registry_url) == before
     # a plan made now shows the change, and applies
@@ -481,9 +482,100 @@ def test_plan_with_the_wrong_key_is_an_error_like_apply(
         assert "which REGISTRY_ENCRYPTION_KEY does not match" in shown
         assert "rotate-key" in shown
         assert "No changes. The registry matches" not in shown
+    before = dump(registry_url)
     applied = apply(registry_url, root)
     assert applied.exit_code == 1
     assert "which REGISTRY_ENCRYPTION_KEY does not match" in applied.output
+    assert dump(registry_url) == before
+
+
+@pytest.mark.parametrize("auto_approve", [True, False])
+def test_apply_with_the_wrong_key_refuses_before_the_preview(
+    registry_url: str,
+    env: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    auto_approve: bool,
+) -> None:
+    """Under another key every secret would look changed: no such preview, plan's error."""
+    from reconciler.secrets.crypto import KEY_ENV, generate_key_text
+
+    root = _secret_catalog(tmp_path / "cat")
+    assert apply(registry_url, root).exit_code == 0
+    [key_id] = [r[0] for r in rows(registry_url, "SELECT DISTINCT key_id FROM credential_secrets")]
+    monkeypatch.setenv(KEY_ENV, generate_key_text())
+    planned = plan(registry_url, root)
+    extra = ["--auto-approve"] if auto_approve else []
+    result = cli(["apply", "--catalog", str(root), "--db", registry_url, *extra])
+    assert result.exit_code == 1
+    assert "sensitive value changed" not in result.output
+    assert "Plan:" not in result.output  # refused before any preview
+    message = (
+        f"the registry's secrets are encrypted under key id(s) {key_id}, "
+        "which REGISTRY_ENCRYPTION_KEY does not match"
+    )
+    assert message in planned.output
+    assert f"error: {message}\n" in result.output
+
+
+def test_apply_without_a_key_names_the_key_the_registry_needs(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'reconciler keygen' would make a key that cannot decrypt the stored secrets."""
+    from reconciler.secrets.crypto import KEY_ENV
+
+    root = _secret_catalog(tmp_path / "cat")
+    planfile = tmp_path / "plan.json"
+    assert apply(registry_url, root).exit_code == 0
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    [key_id] = [r[0] for r in rows(registry_url, "SELECT DISTINCT key_id FROM credential_secrets")]
+    monkeypatch.delenv(KEY_ENV)
+    before = dump(registry_url)
+    for args in (["--auto-approve"], [str(planfile)]):
+        result = cli(["apply", *args, "--catalog", str(root), "--db", registry_url])
+        assert result.exit_code == 1, result.output
+        assert (
+            f"REGISTRY_ENCRYPTION_KEY is not set, and the registry's secrets are encrypted "
+            f"under key id(s) {key_id}" in result.output
+        )
+        assert "set REGISTRY_ENCRYPTION_KEY to that key" in result.output
+        assert "generate one" not in result.output
+    assert dump(registry_url) == before
+
+
+def test_apply_without_a_key_on_a_registry_without_secrets_says_to_make_one(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.secrets.crypto import KEY_ENV
+
+    monkeypatch.delenv(KEY_ENV)
+    result = apply(registry_url, _secret_catalog(tmp_path / "cat"))
+    assert result.exit_code == 1
+    assert "REGISTRY_ENCRYPTION_KEY is not set" in result.output
+    assert "reconciler keygen" in result.output
+
+
+def test_saved_plan_applied_twice_names_the_audit_run(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    assert apply(registry_url, root).exit_code == 0  # audit run 1
+    write_catalog(root, [model_doc("a", context_window=5)])
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    done = cli(["apply", str(planfile), "--db", registry_url])
+    assert done.exit_code == 0, done.output
+    assert "audit run #2" in done.output
+    before = dump(registry_url)
+    again = cli(["apply", str(planfile), "--db", registry_url])
+    assert again.exit_code == 1
+    run_2 = rows(registry_url, "SELECT revision_after FROM reconcile_runs WHERE id = 2")
+    assert (
+        f"this plan was already applied (audit run #2); the registry is now at revision "
+        f"{run_2[0][0]}\n" in again.output
+    )
+    assert "stale" not in again.output
+    assert dump(registry_url) == before
 
 
 def test_reference_change_with_the_same_value_shows_the_references(

@@ -6,11 +6,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from engine_helpers import apply_process, cli, dump, model_doc, rows, scalar, write_catalog
 
 from reconciler.apply.lock import locked_transaction
 from reconciler.db.engine import make_engine
 from reconciler.diff.diff import DiffOptions
+from reconciler.errors import LockTimeoutError
 from reconciler.plan.build import make_plan
 
 LOCK_MESSAGE = "another apply holds the registry lock"
@@ -118,3 +121,56 @@ def test_lock_timeout_while_lock_is_held(registry_url: str, tmp_path: Path) -> N
     done = cli(["apply", "--catalog", str(root), "--db", registry_url, "--auto-approve"])
     assert done.exit_code == 0, done.output
     assert scalar(registry_url, "SELECT count(*) FROM reconcile_runs") == 1
+
+
+@pytest.mark.parametrize("timeout", [0, 0.0004])
+def test_zero_lock_timeout_does_not_wait(registry_url: str, tmp_path: Path, timeout: float) -> None:
+    """0 means "do not wait". PostgreSQL's lock_timeout = 0 (or '0ms') means "wait forever",
+    so a held lock must not hang the apply: it runs in a child with a deadline."""
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    before = dump(registry_url)
+    engine = make_engine(registry_url)
+    try:
+        with locked_transaction(engine, 5.0):
+            started = time.monotonic()
+            proc = apply_process(
+                registry_url, root, timeout, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            try:
+                _out, err = proc.communicate(timeout=60)
+            finally:
+                proc.kill()
+            waited = time.monotonic() - started
+    finally:
+        engine.dispose()
+    assert proc.returncode == 1, err
+    assert LOCK_MESSAGE in err.decode()
+    assert "Traceback" not in err.decode()
+    assert waited < 30
+    assert dump(registry_url) == before
+    # and with the lock free, --lock-timeout 0 takes it at once
+    done = cli(
+        [
+            "apply",
+            *("--catalog", str(root), "--db", registry_url),
+            *("--auto-approve", "--lock-timeout", "0"),
+        ]
+    )
+    assert done.exit_code == 0, done.output
+
+
+def test_locked_transaction_with_zero_timeout_fails_at_once(registry_url: str) -> None:
+    engine = make_engine(registry_url)
+    other = make_engine(registry_url, busy_timeout=0)
+    try:
+        with locked_transaction(engine, 5.0):
+            started = time.monotonic()
+            with pytest.raises(LockTimeoutError) as info, locked_transaction(other, 0):
+                pass
+            assert time.monotonic() - started < 5
+        assert "did not wait (--lock-timeout 0)" in info.value.message
+        with locked_transaction(other, 0) as conn:  # free again
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        other.dispose()
+        engine.dispose()

@@ -113,3 +113,42 @@ def test_base_url_and_endpoint_url_round_trip(registry_url: str, tmp_path: Path)
     assert code == 2, out
     assert "base_url" in out
     assert "gw2.example.com" in out
+
+
+def test_export_refuses_a_directory_that_holds_a_catalog(registry_url: str, tmp_path: Path) -> None:
+    code, out = run(
+        "apply", "--catalog", str(EXAMPLE_CATALOG), "--db", registry_url, "--auto-approve"
+    )
+    assert code == 0, out
+    target = tmp_path / "catalog"
+    (target / "models").mkdir(parents=True)
+    mine = target / "models" / "my-name-for-gpt-4o.yaml"  # another file name for a slug
+    mine.write_text("kind: Model\n")
+    (target / "settings.yml").write_text("kind: Settings\n")
+    (target / ".sops.yaml").write_text("creation_rules: []\n")  # hidden: not catalog files
+    (target / "README.md").write_text("notes\n")
+    code, out = run("export", "--db", registry_url, "--out", str(target))
+    assert code == 1, out
+    assert f"{target} already holds 2 YAML file(s)" in out
+    assert "empty directory" in out
+    assert "--force" in out
+    assert sorted(p.name for p in target.rglob("*.y*ml")) == [
+        ".sops.yaml",
+        "my-name-for-gpt-4o.yaml",
+        "settings.yml",
+    ]  # nothing written
+    assert mine.read_text() == "kind: Model\n"
+    code, out = run("export", "--db", registry_url, "--out", str(target), "--force")
+    assert code == 0, out
+    assert len(list((target / "models").glob("*.yaml"))) == 16  # 15 exported, plus the old one
+    assert (target / "settings.yaml").read_text().startswith("kind: Settings")
+
+
+def test_export_into_a_directory_without_yaml_files(registry_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "fresh"
+    target.mkdir()
+    (target / ".sops.yaml").write_text("creation_rules: []\n")
+    (target / "README.md").write_text("notes\n")
+    code, out = run("export", "--db", registry_url, "--out", str(target))
+    assert code == 0, out
+    assert "Exported 0 credential(s), 0 model(s)" in out

@@ -99,8 +99,15 @@ def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
     before = dump(db)
     result = cli(["apply", "--catalog", str(root), "--db", db])
     assert result.exit_code == 1
-    assert "--allow-mass-removal" in result.output
+    assert "apply will refuse unless --allow-mass-removal is given" in result.output
     assert dump(db) == before
+    # given the flag, the preview shows the guard as allowed, not as refusing
+    allowed = cli(
+        ["apply", "--catalog", str(root), "--db", db, "--allow-mass-removal", "--auto-approve"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert "allowed by --allow-mass-removal" in allowed.output
+    assert "apply will refuse unless" not in allowed.output
 
 
 def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Path) -> None:
@@ -112,7 +119,121 @@ def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Pat
     assert done.exit_code == 0, done.output
     again = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db])
     assert again.exit_code == 1
-    assert "plan is stale" in again.output
+    assert "this plan was already applied (audit run #1)" in again.output
+    assert "plan is stale" not in again.output
+
+
+def test_saved_plan_is_not_already_applied_after_another_apply(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    """Another apply moved the registry: the saved plan is stale, not "already applied"."""
+    planfile = tmp_path / "p.json"
+    assert (
+        cli(["plan", "--catalog", str(catalog), "--db", db, "--out", str(planfile)]).exit_code == 0
+    )
+    other = write_catalog(tmp_path / "other", [model_doc("a"), model_doc("b"), model_doc("c")])
+    assert cli(["apply", "--catalog", str(other), "--db", db, "--auto-approve"]).exit_code == 0
+    again = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db])
+    assert again.exit_code == 1
+    assert "plan is stale: the registry changed" in again.output
+    assert "already applied" not in again.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "refused", "replan"),
+    [
+        (["--no-prune"], "--no-prune cannot change a saved plan", "--no-prune --out FILE"),
+        (["--adopt"], "--adopt cannot change a saved plan", "--adopt --out FILE"),
+        (
+            ["--adopt", "--no-prune"],
+            "--no-prune and --adopt cannot change a saved plan",
+            "--adopt --no-prune --out FILE",
+        ),
+    ],
+)
+def test_saved_plan_refuses_options_it_was_not_made_with(
+    db: str, catalog: Path, tmp_path: Path, flags: list[str], refused: str, replan: str
+) -> None:
+    planfile = tmp_path / "p.json"
+    assert (
+        cli(["plan", "--catalog", str(catalog), "--db", db, "--out", str(planfile)]).exit_code == 0
+    )
+    before = dump(db)
+    result = cli(["apply", str(planfile), "--catalog", str(catalog), "--db", db, *flags])
+    assert result.exit_code == 1, result.output
+    assert refused in result.output
+    assert f"'reconciler plan --catalog {catalog} {replan}'" in result.output
+    assert dump(db) == before
+
+
+def test_saved_plan_applies_with_the_options_it_was_made_with(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    planfile = tmp_path / "p.json"
+    made = cli(
+        [
+            "plan",
+            "--catalog",
+            str(catalog),
+            "--db",
+            db,
+            "--no-prune",
+            "--adopt",
+            "--out",
+            str(planfile),
+        ]
+    )
+    assert made.exit_code == 0, made.output
+    # repeating the options the plan was made with is fine
+    done = cli(["apply", str(planfile), "--db", db, "--no-prune", "--adopt"])
+    assert done.exit_code == 0, done.output
+    assert "Apply complete: 3 created" in done.output
+
+
+def test_saved_plan_applies_from_the_catalog_it_was_made_from(
+    db: str, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The printed hint works as printed, even with another ./catalog in the working dir."""
+    work = tmp_path / "work"
+    write_catalog(work / "catalog", [model_doc("other")])
+    monkeypatch.chdir(work)
+    planfile = "p.json"
+    made = cli(["plan", "--catalog", str(catalog), "--db", db, "--out", planfile])
+    assert made.exit_code == 0, made.output
+    hint = made.output.rsplit("apply it with: reconciler ", 1)[1].strip()
+    assert hint == f"apply {planfile} --db {db}"  # --db was typed, so the hint repeats it
+    done = cli(hint.split())
+    assert done.exit_code == 0, done.output
+    assert "Apply complete: 3 created" in done.output
+
+
+def test_plan_hint_leaves_out_a_db_from_the_environment(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    planfile = tmp_path / "p.json"
+    made = cli(
+        ["plan", "--catalog", str(catalog), "--out", str(planfile)],
+        env={"REGISTRY_DATABASE_URL": db},
+    )
+    assert made.exit_code == 0, made.output
+    assert made.output.endswith(f"apply it with: reconciler apply {planfile}\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_plan_with_errors_is_not_saved(db: str, catalog: Path, tmp_path: Path, fmt: str) -> None:
+    insert_app_model(db, "b")  # a collision: an error without --adopt
+    planfile = tmp_path / "p.json"
+    result = cli(
+        ["plan", "--catalog", str(catalog), "--db", db, "--format", fmt, "--out", str(planfile)]
+    )
+    assert result.exit_code == 1, result.output
+    assert not planfile.exists()
+    assert f"The plan was not saved to {planfile}: it has errors" in result.output
+    assert "Saved the plan" not in result.output
+    assert "apply it with" not in result.output
+    if fmt == "json":  # the notice goes to stderr; stdout stays the JSON document
+        assert json.loads(result.stdout)["errors"]
+        assert "not saved" in result.stderr
 
 
 def test_saved_plan_hint_names_the_flags_its_guards_need(db: str, tmp_path: Path) -> None:
@@ -124,10 +245,13 @@ def test_saved_plan_hint_names_the_flags_its_guards_need(db: str, tmp_path: Path
     planfile = tmp_path / "p.json"
     made = cli(["plan", "--catalog", str(root), "--db", db, "--out", str(planfile)])
     assert made.exit_code == 0, made.output
-    hint = f"apply it with: reconciler apply {planfile} --allow-mass-removal --allow-breaking\n"
+    hint = (
+        f"apply it with: reconciler apply {planfile} --db {db} "
+        "--allow-mass-removal --allow-breaking\n"
+    )
     assert hint in made.output
     command = hint.split("apply it with: reconciler ", 1)[1].split()
-    done = cli([*command, "--catalog", str(root), "--db", db])
+    done = cli(command)  # as printed: the plan file names the catalog
     assert done.exit_code == 0, done.output
 
 
@@ -149,4 +273,4 @@ def test_edited_display_name_plan_hints_at_previous_slugs(db: str, tmp_path: Pat
     assert note in as_json["notes"]
     markdown = cli(["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]).output
     assert "looks like a rename of 'old-name'" in markdown
-    assert "previous\\_slugs: \\[old-name\\]" in markdown
+    assert "`previous_slugs: [old-name]`" in markdown  # a code span, shown literally

@@ -45,7 +45,7 @@ def test_invalid_catalog_text(tmp_path: Path) -> None:
         f"{at}:1:1: error[missing-field]: 'provider' is required\n"
         f"{at}:1:1: error[missing-field]: 'model_id' is required\n"
         f"{at}:3:17: error[wrong-type]: context_window: must be a whole number\n"
-        "4 error(s), 0 warning(s) in 1 file\n"
+        "4 errors, 0 warnings in 1 file\n"
     )
 
 

@@ -3,9 +3,11 @@ SQLite open errors name the file."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from engine_helpers import cli, model_doc, write_catalog
 
 from reconciler.db.engine import make_engine, require_database
@@ -113,4 +115,34 @@ def test_sqlite_open_error_names_the_absolute_path(
     assert result.exit_code == 1, result.output
     assert "unable to open database file" in result.output
     assert str(tmp_path / "tmp" / "x.db") in result.output
+    assert f"directory {tmp_path / 'tmp'} does not exist" in result.output
+    assert "create the directory" in result.output
+    assert "server" not in result.output  # SQLite has none
     assert not (tmp_path / "tmp").exists()
+
+
+def test_sqlite_file_that_cannot_be_opened_does_not_mention_a_server(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()  # the directory exists; the "file" is a directory
+    result = cli(["db", "upgrade", "--db", f"sqlite:///{tmp_path / 'dir.db'}"])
+    assert result.exit_code == 1, result.output
+    assert "unable to open database file" in result.output
+    assert "server" not in result.output
+    assert "writable" in result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["plan", "--catalog", "catalog"], ["models"]])
+def test_missing_postgres_database_says_to_create_it(
+    args: list[str], pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    name = f"reconciler_missing_{uuid.uuid4().hex[:12]}"
+    url = sa.make_url(pg_url).set(database=name)  # the server is there; the database not
+    result = cli([*args, "--db", url.render_as_string(hide_password=False)])
+    assert result.exit_code == 1, result.output
+    assert f"database '{name}' does not exist on the PostgreSQL server" in result.output
+    assert f"'createdb -h {url.host}" in result.output
+    assert "server is running" not in result.output
+    assert "db upgrade' with the same" not in result.output
+    assert "internal error" not in result.output
