@@ -9,6 +9,7 @@ from typing import TextIO
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ProviderError
 from reconciler.plan.build import Stamped, changed_from_plan, read_live_state
+from reconciler.words import plural
 
 CONNECTION_TIMEOUT = 15.0
 
@@ -31,7 +32,7 @@ def gate_on_connections(
     bad = [r.slug for r in results if not r.ok]
     if bad:
         raise ProviderError(
-            f"apply refused: {len(bad)} model(s) failed the connection test "
+            f"apply refused: {plural(len(bad), 'model')} failed the connection test "
             f"({', '.join(sorted(bad))}); nothing was written",
             hint="fix the credentials or model IDs, or apply without --test-connections",
         )

@@ -18,10 +18,11 @@ from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.plan_text import escape_control, plural, render_text, shows_fields, title
+from reconciler.render.plan_text import escape_control, render_text, shows_fields, title
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
 from reconciler.state.records import applied_digest
+from reconciler.words import plural
 
 
 def _last_applied_digest(db_url: str) -> str | None:
@@ -168,7 +169,9 @@ def drift(catalog_dir: str, db_url: str, fmt: str, out: TextIO | None = None) ->
             + render_text(plan)
         )
     if extra:
-        lines = [f"{len(extra)} row(s) not managed by the catalog (created in the application):"]
+        lines = [
+            f"{plural(len(extra), 'row')} not managed by the catalog (created in the application):"
+        ]
         for row in extra:
             # settings are a single row: "? settings", not "? settings settings"
             name = row["kind"] if row["kind"] == row["key"] else f"{row['kind']} {row['key']}"

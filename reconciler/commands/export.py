@@ -12,6 +12,7 @@ from reconciler.errors import CatalogError
 from reconciler.plan.build import read_live_state
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
+from reconciler.words import plural
 
 _REQUIRED_SECRETS = {
     "bedrock": ("api_key",),
@@ -119,7 +120,7 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
         # Overwriting would mix two catalogs: files of rows under other names stay and
         # duplicate the slugs this export writes.
         raise CatalogError(
-            f"{out_dir} already holds {len(existing)} YAML file(s); export writes a whole "
+            f"{out_dir} already holds {plural(len(existing), 'YAML file')}; export writes a whole "
             "catalog and would mix it with them",
             hint="export into an empty directory, or pass --force to overwrite files there",
         )
@@ -138,13 +139,13 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
         path.write_text(text, encoding="utf-8")
     placeholders = sum(1 for text in files.values() if "Wire the secret" in text)
     out.write(
-        f"Exported {len(live.credentials)} credential(s), "
-        f"{sum(1 for m in live.models.values() if m.active)} model(s) and "
+        f"Exported {plural(len(live.credentials), 'credential')}, "
+        f"{plural(sum(1 for m in live.models.values() if m.active), 'model')} and "
         f"{'the' if live.settings else 'no'} settings to {root}/\n"
     )
     if placeholders:
         out.write(
-            f"{placeholders} credential file(s) use env placeholders: wire their secrets "
+            f"{plural(placeholders, 'credential file')} use env placeholders: wire their secrets "
             "before applying (see the comments in those files).\n"
         )
     return 0

@@ -18,6 +18,7 @@ from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.lint.rules import LintResult, lint_catalog
 from reconciler.lint.suppress import apply_suppressions, read_sources
 from reconciler.render.diagnostics import render
+from reconciler.words import plural
 
 
 def model_cost() -> Mapping[str, Mapping[str, Any]]:
@@ -39,8 +40,8 @@ def run_lint(
 def _summary(diagnostics: list[Diagnostic], suppressed: int) -> str:
     count = {s: sum(d.severity is s for d in diagnostics) for s in Severity}
     text = (
-        f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), "
-        f"{count[Severity.INFO]} note(s)"
+        f"{plural(count[Severity.ERROR], 'error')}, "
+        f"{plural(count[Severity.WARNING], 'warning')}, {plural(count[Severity.INFO], 'note')}"
         if diagnostics
         else "no lint findings"
     )
@@ -73,7 +74,8 @@ def lint(
     if fmt == "text":
         out.write(
             _summary(diagnostics, len(result.suppressed))
-            + f" ({len(catalog.models)} models, {len(catalog.credentials)} credentials)\n"
+            + f" ({plural(len(catalog.models), 'model')}, "
+            f"{plural(len(catalog.credentials), 'credential')})\n"
         )
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return 1

@@ -25,6 +25,7 @@ from reconciler.secrets.resolve import describe_ref, resolve_values
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState, desired_state
 from reconciler.state.records import CredentialState, ModelState, SecretRefDict, ref_key
+from reconciler.words import plural
 
 DEFAULT_CATALOG = "catalog"
 DEFAULT_DB = "sqlite:///registry.db"
@@ -41,7 +42,7 @@ def load_desired(catalog_dir: str) -> tuple[Path, DesiredState]:
     errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise CatalogError(
-            f"the catalog has {len(errors)} validation error(s), the first:\n"
+            f"the catalog has {plural(len(errors), 'validation error')}, the first:\n"
             + render_text(errors[:1]).rstrip(),
             hint="run 'reconciler validate' and fix them first",
         )

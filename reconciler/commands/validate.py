@@ -5,7 +5,8 @@ from typing import TextIO
 
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import has_errors
-from reconciler.render.diagnostics import count, render, summary
+from reconciler.render.diagnostics import render, summary
+from reconciler.words import plural
 
 
 def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
@@ -19,8 +20,8 @@ def validate(catalog_dir: str, fmt: str, out: TextIO | None = None) -> int:
         if not has_errors(catalog.diagnostics):
             models, credentials = len(catalog.models), len(catalog.credentials)
             out.write(
-                f"{_folder(catalog_dir)} is valid: {count(models, 'model')}, "
-                f"{count(credentials, 'credential')}\n"
+                f"{_folder(catalog_dir)} is valid: {plural(models, 'model')}, "
+                f"{plural(credentials, 'credential')}\n"
             )
     return 1 if has_errors(catalog.diagnostics) else 0
 

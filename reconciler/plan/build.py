@@ -36,6 +36,7 @@ from reconciler.state.desired import DesiredState, desired_state
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live
 from reconciler.state.records import SecretRefDict, ref_key
+from reconciler.words import plural
 
 log = logging.getLogger(__name__)
 MAX_DIAGNOSTICS_SHOWN = 20
@@ -49,7 +50,7 @@ def load_desired(catalog_dir: str | Path) -> DesiredState:
         shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
         more = len(errors) - MAX_DIAGNOSTICS_SHOWN
         raise CatalogError(
-            f"the catalog has {len(errors)} validation error(s):\n{shown}"
+            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
             + (f"\n... and {more} more" if more > 0 else ""),
             hint="run 'reconciler validate' and fix them first",
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reconciler.plan.model import Action, Change, Guard, Kind
 from reconciler.state.live import LiveState
+from reconciler.words import plural
 
 MASS_REMOVAL_SHARE = 0.25
 MASS_REMOVAL_MIN = 5
@@ -38,8 +39,8 @@ def evaluate_guards(changes: list[Change], live: LiveState) -> list[Guard]:
         guards.append(
             Guard(
                 "breaking",
-                f"{len(breaking)} change(s) deactivate or disable models that active workflows "
-                f"use: {keys}",
+                f"{plural(len(breaking), 'change')} deactivate or disable models that active "
+                f"workflows use: {keys}",
                 BREAKING_FLAG,
             )
         )

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.words import plural
 
 FORMATS = ("text", "json", "github")
 
@@ -20,18 +21,13 @@ def _loc(d: Diagnostic) -> str:
     return f"{d.path}:{d.line}:{d.column}" if d.column > 0 else f"{d.path}:{d.line}"
 
 
-def count(n: int, noun: str) -> str:
-    """``1 error``, ``2 errors``, ``0 errors``: nouns here take a plain -s."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
-    text = f"{count(errors, 'error')}, {count(warnings, 'warning')}"
+    text = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
     # a diagnostic about a whole directory (path ending in '/') is not about a file
     files = len({d.path for d in diagnostics if not d.path.endswith(("/", "\\"))})
-    return f"{text} in {count(files, 'file')}" if files else text
+    return f"{text} in {plural(files, 'file')}" if files else text
 
 
 def _one_line(text: str) -> str:

@@ -28,7 +28,6 @@ from reconciler.render.plan_text import (
     join_words,
     per_million,
     per_million_pair,
-    plural,
     ref_text,
     ref_value_text,
     refused_flags,
@@ -36,6 +35,7 @@ from reconciler.render.plan_text import (
     summary_line,
 )
 from reconciler.state.records import COST_FIELDS
+from reconciler.words import plural
 
 MARKER = "<!-- reconciler-plan -->"
 HEADING = "## Reconciler plan"

@@ -25,6 +25,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.state.records import COST_FIELDS, MODEL_FIELDS
+from reconciler.words import plural
 
 NO_CHANGES = "No changes. The registry matches the catalog."
 ADOPT_LABEL = "adopts an unmanaged row"
@@ -293,10 +294,6 @@ def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     body = ", ".join(f"{counts[a.value]} to {a.value}" for a in ACTIONS)
     return f"Plan: {body}."
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def join_words(words: Sequence[str]) -> str:

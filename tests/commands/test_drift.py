@@ -128,7 +128,7 @@ def test_unmanaged_rows_are_drift(applied: str, catalog: Path) -> None:
     insert_app_model(applied, "made-in-ui")
     code, output = drift(applied, catalog)
     assert code == 2
-    assert output.startswith("1 row(s) not managed by the catalog")  # no blank line first
+    assert output.startswith("1 row not managed by the catalog")  # no blank line first
     assert "  ? model made-in-ui\n" in output
     assert "Applying the catalog would make" not in output  # the managed rows match
     assert drift_json(applied, catalog)["unmanaged"] == [

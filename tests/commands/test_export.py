@@ -129,7 +129,7 @@ def test_export_refuses_a_directory_that_holds_a_catalog(registry_url: str, tmp_
     (target / "README.md").write_text("notes\n")
     code, out = run("export", "--db", registry_url, "--out", str(target))
     assert code == 1, out
-    assert f"{target} already holds 2 YAML file(s)" in out
+    assert f"{target} already holds 2 YAML files" in out
     assert "empty directory" in out
     assert "--force" in out
     assert sorted(p.name for p in target.rglob("*.y*ml")) == [
@@ -151,4 +151,4 @@ def test_export_into_a_directory_without_yaml_files(registry_url: str, tmp_path:
     (target / "README.md").write_text("notes\n")
     code, out = run("export", "--db", registry_url, "--out", str(target))
     assert code == 0, out
-    assert "Exported 0 credential(s), 0 model(s)" in out
+    assert "Exported 0 credentials, 0 models" in out

@@ -67,7 +67,7 @@ def test_clean_catalog(tmp_path: Path) -> None:
     root = catalog(tmp_path, gpt=CLEAN)
     code, output = invoke("--catalog", str(root), "--strict")
     assert code == 0
-    assert "no lint findings (1 models, 0 credentials)" in output
+    assert "no lint findings (1 model, 0 credentials)" in output
 
 
 def test_warnings_exit_zero_unless_strict(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_warnings_exit_zero_unless_strict(tmp_path: Path) -> None:
     code, output = invoke("--catalog", str(root))
     assert code == 0
     assert f"{root}/gpt.yaml:13:20: warning[cost-mismatch]: " in output
-    assert "0 error(s), 1 warning(s), 0 note(s)" in output
+    assert "0 errors, 1 warning, 0 notes" in output
     code, _ = invoke("--catalog", str(root), "--strict")
     assert code == 1
 
@@ -177,9 +177,7 @@ def test_suppressed_findings_are_counted(tmp_path: Path) -> None:
     assert code == 0
     assert output.count("warning[cost-mismatch]") == 1
     assert f"{root}/gpt.yaml:14:21: warning[cost-mismatch]: cost.output_per_token" in output
-    assert output.endswith(
-        "0 error(s), 1 warning(s), 0 note(s), 1 suppressed (1 models, 0 credentials)\n"
-    )
+    assert output.endswith("0 errors, 1 warning, 0 notes, 1 suppressed (1 model, 0 credentials)\n")
 
 
 def test_strict_passes_when_every_warning_is_suppressed(tmp_path: Path) -> None:
@@ -191,7 +189,7 @@ def test_strict_passes_when_every_warning_is_suppressed(tmp_path: Path) -> None:
     )
     code, output = invoke("--catalog", str(root), "--strict")
     assert code == 0, output
-    assert output == "no lint findings, 2 suppressed (1 models, 0 credentials)\n"
+    assert output == "no lint findings, 2 suppressed (1 model, 0 credentials)\n"
     code, output = invoke("--catalog", str(root), "--strict", "--format", "json")
     assert (code, json.loads(output)) == (0, [])
 
@@ -235,7 +233,7 @@ def test_fix_leaves_a_suppressed_cost_byte_identical(tmp_path: Path) -> None:
     assert path.read_text() == negotiated.replace(line, line + "     output_per_token: 6e-07\n")
     code, output = invoke("--catalog", str(root), "--fix", "--strict")
     assert code == 0, output
-    assert output == "no lint findings, 1 suppressed (1 models, 0 credentials)\n"
+    assert output == "no lint findings, 1 suppressed (1 model, 0 credentials)\n"
 
 
 def test_fix_skips_a_suppressed_document_but_fixes_the_next(tmp_path: Path) -> None:

@@ -74,7 +74,8 @@ def test_breaking_guard_names_the_changes(count: int) -> None:
     assert [g.name for g in guards] == ["breaking"]
     guard = guards[0]
     assert guard.flag == BREAKING_FLAG
-    assert guard.message.startswith(f"{count} change(s) deactivate or disable models")
+    noun = "change" if count == 1 else "changes"
+    assert guard.message.startswith(f"{count} {noun} deactivate or disable models")
     assert "b0" in guard.message
     assert "fine" not in guard.message
     assert guard.message.endswith(", ...") == (count > 5)
