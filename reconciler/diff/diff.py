@@ -149,8 +149,10 @@ class _Differ:
         self._credential_removals()
         if self.unknown_secrets:
             self.plan.notes.append(
-                "could not tell whether these secrets changed (no secret access and no source "
-                "version): " + ", ".join(sorted(self.unknown_secrets)) + "; apply reads them"
+                "could not tell whether these secrets changed (their values were not read and "
+                "they have no source version): "
+                + ", ".join(sorted(self.unknown_secrets))
+                + "; apply reads them"
             )
         self._rename_hints()
         self.plan.changes = order_changes(self.changes)

@@ -96,7 +96,8 @@ def stamp_secrets(
         raise unreadable_secrets(refs, values.errors, secret_labels(desired, catalog_root))
     if read_values and keyring is not None and values.errors:
         notes.append(
-            "some secrets could not be read, so they are compared by source version: "
+            "some secrets could not be read here (apply must be able to read them; until then "
+            "they are compared by source version where they have one): "
             + "; ".join(f"{describe_ref(refs[k])} ({m})" for k, m in sorted(values.errors.items()))
         )
 

@@ -160,11 +160,25 @@ def _content_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _why(err: Exception) -> str:
+    # Never str(err) of a KeyError/TypeError: it could quote content of the file.
+    if isinstance(err, json.JSONDecodeError):
+        return f"not JSON (line {err.lineno}, column {err.colno})"
+    if isinstance(err, OSError):
+        return err.strerror or type(err).__name__
+    if isinstance(err, ValueError) and str(err) == _FOREIGN:
+        return _FOREIGN
+    return "it is not a complete plan file of this reconciler version"
+
+
+_FOREIGN = "not a plan file of this reconciler version (format, or not a plan at all)"
+
+
 def read_plan_file(path: str) -> SavedPlan:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
-            raise ValueError("not a plan file of this format")
+            raise ValueError(_FOREIGN)
         if data.get("content_digest") != _content_digest(data):
             raise PlanError(
                 f"plan file {path} was changed after 'reconciler plan' wrote it",
@@ -191,6 +205,6 @@ def read_plan_file(path: str) -> SavedPlan:
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise PlanError(
-            f"cannot read plan file {path}: {type(err).__name__}",
+            f"cannot read plan file {path}: {_why(err)}",
             hint="make a new one with 'reconciler plan --out FILE'",
         ) from None

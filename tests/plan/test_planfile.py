@@ -90,20 +90,32 @@ def test_write_and_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "reason"),
     [
-        "not json",
-        "{}",
-        json.dumps({"kind": "reconciler-plan", "format_version": "99"}),
-        json.dumps({"kind": "reconciler-plan", "format_version": "1"}),
-        json.dumps({"kind": "reconciler-plan", "format_version": "2"}),
+        ("not json", r"not JSON \(line 1, column 1\)"),
+        ("{}", "not a plan file of this reconciler version"),
+        (json.dumps({"kind": "reconciler-plan", "format_version": "99"}), "not a plan file"),
+        (json.dumps({"kind": "reconciler-plan", "format_version": "1"}), "not a plan file"),
+        (json.dumps({"kind": "reconciler-plan", "format_version": "2"}), "not a plan file"),
     ],
 )
-def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str) -> None:
+def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str, reason: str) -> None:
     path = tmp_path / "plan.json"
     path.write_text(content)
-    with pytest.raises(PlanError, match="cannot read plan file"):
+    with pytest.raises(PlanError, match=f"cannot read plan file .*: {reason}"):
         read_plan_file(str(path))
+
+
+def test_incomplete_plan_file_is_refused_without_quoting_it(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan_file(str(path), Plan(), _desired(), DiffOptions(), "cat", {})
+    data = json.loads(path.read_text())
+    data["options"] = {"sk-a-value": 1}  # KeyError('adopt'); nothing of the file is echoed
+    data["content_digest"] = _content_digest(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanError, match="not a complete plan file") as caught:
+        read_plan_file(str(path))
+    assert "sk-a-value" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
