@@ -7,6 +7,7 @@ that ``reconciler --help`` and ``validate`` never pay for litellm or boto3.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import select
 import sys
@@ -101,6 +102,13 @@ def _internal_error(err: Exception) -> NoReturn:
         err=True,
     )
     sys.exit(70)
+
+
+def _finite(value: float, name: str) -> float:
+    # FloatRange lets nan and inf through; neither is a number of seconds to wait
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{name} must be a finite number of seconds, not {value}")
+    return value
 
 
 def _run(call: Callable[[], int]) -> NoReturn:
@@ -245,6 +253,7 @@ def _confirm_apply() -> bool:
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
+    callback=lambda _ctx, _param, value: _finite(value, "--lock-timeout"),
     default=30.0,
     show_default=True,
     help="Seconds to wait for another apply to finish (0: do not wait).",

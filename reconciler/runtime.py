@@ -130,12 +130,13 @@ class RegistryClient:
         from sqlalchemy.exc import SQLAlchemyError
 
         from reconciler.db.engine import safe_url
-        from reconciler.db.migrate import require_current
+        from reconciler.db.migrate import RUNTIME_MINIMUM, require_at_least
 
         try:
             with self._engine.connect() as conn:
                 if not self._checked:
-                    require_current(conn)
+                    # not the exact head: the application and the reconciler upgrade separately
+                    require_at_least(conn, RUNTIME_MINIMUM)
                     self._checked = True
                 yield conn
         except SQLAlchemyError as err:

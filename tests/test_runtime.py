@@ -333,3 +333,27 @@ def test_reads_process_environment_by_default(
     with RegistryClient(registry_url) as c:
         assert c.resolve("gpt-4o").secrets["api_key"].reveal() == CANARY
         assert c.resolve("gemini").source == "env:GEMINI_API_KEY"
+
+
+def _set_schema_revision(url: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    finally:
+        engine.dispose()
+
+
+def test_works_across_compatible_schema_revisions(registry_url: str) -> None:
+    # the application's copy of this library and the reconciler that migrates the registry are
+    # upgraded separately: other revisions that hold what the client reads must work
+    seed(registry_url)
+    _set_schema_revision(registry_url, "0099")
+    with RegistryClient(registry_url, env=base_env()) as c:
+        assert c.resolve("gpt-4o").model_id == "gpt-4o"
+    _set_schema_revision(registry_url, "0001")
+    with (
+        RegistryClient(registry_url, env=base_env()) as c,
+        pytest.raises(DatabaseError, match="revision 0001; reading it needs revision 0002"),
+    ):
+        c.resolve("gpt-4o")

@@ -97,26 +97,15 @@ def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
         raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
 
 
-def stored_key_ids(db_url: str) -> list[str]:
-    """The key ids the registry's secrets are encrypted under (one light query)."""
-    engine = make_engine(db_url, create=False)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(t.credential_secrets.c.key_id).distinct()
-            return sorted(conn.execute(query).scalars())
-    except sa.exc.SQLAlchemyError:
-        return []  # unreachable or not migrated: apply says so itself, with its own hint
-    finally:
-        engine.dispose()
-
-
-def require_key_for_registry(db_url: str) -> None:
-    """With no key set, refuse up front when the registry already stores secrets."""
-    if keyring_from_env(required=False) is not None:
-        return
-    used = stored_key_ids(db_url)
-    if used:
-        raise missing_key_error(used)
+def check_registry(expected: Expected | None, registry_id: str | None) -> None:
+    """A saved plan applies only to the registry it was made against."""
+    if expected is not None and expected.registry not in (None, registry_id):
+        raise PlanError(
+            f"the plan was made against another registry (id {expected.registry}), "
+            f"not this one (id {registry_id})",
+            hint="check --db / REGISTRY_DATABASE_URL, or run 'reconciler plan --out FILE' "
+            "against this registry",
+        )
 
 
 def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
@@ -167,14 +156,8 @@ def apply_stamped(
             require_current(conn)
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
+            check_registry(expected, live.registry_id)
             check_key_ids(live, keyring)
-            if expected is not None and expected.registry not in (None, live.registry_id):
-                raise PlanError(
-                    f"the plan was made against another registry (id {expected.registry}), "
-                    f"not this one (id {live.registry_id})",
-                    hint="check --db / REGISTRY_DATABASE_URL, or run 'reconciler plan --out FILE' "
-                    "against this registry",
-                )
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision

@@ -17,6 +17,9 @@ from reconciler.errors import DatabaseError, LockTimeoutError
 
 # pg_advisory_xact_lock key: a fixed 64-bit number for "llm-registry-reconciler".
 ADVISORY_KEY = 0x6C6C6D7265670001
+# Once SQLite's write lock is held, how long the commit may wait for readers (the application,
+# plan, drift) to finish: --lock-timeout is about other applies, not about them.
+SQLITE_COMMIT_WAIT_MS = 30_000
 
 
 def _timeout_error(seconds: float) -> LockTimeoutError:
@@ -39,6 +42,8 @@ def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection
                 if "locked" in str(err.orig) or "busy" in str(err.orig):
                     raise _timeout_error(timeout) from None
                 raise
+            # the busy timeout was the wait for the lock; the commit waits for readers instead
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_COMMIT_WAIT_MS}")
             with transaction:
                 yield conn
         finally:

@@ -122,15 +122,18 @@ class Writer:
                     updated_at=self.now,
                     applied_digest=sa.bindparam("b_digest"),
                 ),
-                [
-                    {
-                        "b_id": row.id,
-                        "b_digest": applied_digest(model_values(row, None), bool(row.active)),
-                    }
-                    for row in linked
-                ],
+                [{"b_id": row.id, "b_digest": self._unlinked_digest(row)} for row in linked],
             )
         self.conn.execute(sa.delete(t.credentials).where(t.credentials.c.id.in_(ids)))
+
+    def _unlinked_digest(self, row: Any) -> str:
+        """The digest of a row after losing its credential; a row the application edited
+        keeps its old digest, so drift still reports that edit."""
+        names = {cred_id: name for name, cred_id in self.credential_ids.items()}
+        before = applied_digest(model_values(row, names.get(row.credential_id)), bool(row.active))
+        if row.applied_digest is not None and row.applied_digest != before:
+            return str(row.applied_digest)
+        return applied_digest(model_values(row, None), bool(row.active))
 
     def refresh_source_versions(self) -> None:
         """Record new source versions of secrets whose value did not change (e.g. sops
@@ -217,13 +220,13 @@ class Writer:
             )
 
     def deactivate(self, slugs: list[str]) -> None:
-        rows = [
-            {
-                "b_id": self.live.models[s].id,
-                "b_digest": applied_digest(self.live.models[s].state.values, active=False),
-            }
-            for s in slugs
-        ]
+        rows = []
+        for slug in slugs:
+            model = self.live.models[slug]
+            # an edit made in the application stays visible to drift after the deactivation
+            kept = model.applied if model.edited else None
+            digest = kept or applied_digest(model.state.values, active=False)
+            rows.append({"b_id": model.id, "b_digest": digest})
         self.conn.execute(
             sa.update(t.models)
             .where(t.models.c.id == sa.bindparam("b_id"))

@@ -10,8 +10,8 @@ from reconciler.apply.apply import (
     Expected,
     apply_stamped,
     check_key_ids,
+    check_registry,
     refusal,
-    require_key_for_registry,
     stamp_for_apply,
 )
 from reconciler.catalog.load import load_catalog
@@ -92,8 +92,11 @@ def apply(
         expected = Expected(
             saved.revision, saved.signature, secrets=saved.secrets, registry=saved.registry_id
         )
-        # Without a key, say which key the registry needs before "generate one" could mislead.
-        require_key_for_registry(db_url)
+        # Up front, in this order: another registry's plan must not be reported as a key
+        # mismatch, and with no key set the registry's own key is named before reading secrets.
+        live = read_live_state(db_url)
+        check_registry(expected, live.registry_id)
+        check_key_ids(live, keyring_from_env(required=False))
         stamped = stamp_for_apply(desired, root)
     else:
         root = Path(DEFAULT_CATALOG if catalog_dir is None else catalog_dir)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from reconciler.db.engine import safe_url
+from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
 from reconciler.plan.planfile import write_plan_file
@@ -45,7 +45,9 @@ def plan(
         )
         if fmt == "text":
             flags = "".join(f" {flag}" for flag in required_flags(planned.plan))
-            db = f" --db {safe_url(db_url)}" if db_in_hint else ""
+            # a URL with a password is not repeated (it would land in CI logs): name it instead
+            shown = "'<the same --db URL>'" if url_has_secret(db_url) else safe_url(db_url)
+            db = f" --db {shown}" if db_in_hint else ""
             out.write(
                 f"\nSaved the plan to {out_file}; apply it with: "
                 f"reconciler apply {out_file}{db}{flags}\n"

@@ -26,12 +26,28 @@ SUPPORTED_URLS = "sqlite:///path/to/registry.db or postgresql+psycopg://user@hos
 _SUPPORTED = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
 
 
+# libpq connection parameters that carry a secret when given in the query string
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
+
+
 def safe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL with any password hidden (also ``?password=``), for messages."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
+    shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
+
+
+def url_has_secret(url: str) -> bool:
+    """Whether ``safe_url`` hides anything: such a URL must not be printed for reuse."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        return True
+    return parsed.password is not None or any(k.lower() in _SECRET_QUERY_KEYS for k in parsed.query)
 
 
 def sqlite_path(url: str | sa.URL) -> Path | None:

@@ -77,6 +77,27 @@ def require_current(conn: sa.Connection) -> None:
         )
 
 
+# What the runtime client (reconciler.runtime) reads exists since this revision. Migrations only
+# add tables and nullable columns, so an application may run the client against a registry a
+# newer or older reconciler migrated, as long as it is at least here. Raise it when a migration
+# changes what the runtime reads.
+RUNTIME_MINIMUM = "0002"
+
+
+def require_at_least(conn: sa.Connection, minimum: str) -> None:
+    """Refuse a registry older than ``minimum`` (or not initialized); newer ones are fine."""
+    try:
+        revision = current(conn)
+    except SQLAlchemyError:
+        revision = None
+    if revision is None or not revision.isdigit() or int(revision) < int(minimum):
+        state = "not initialized" if revision is None else f"at schema revision {revision}"
+        raise DatabaseError(
+            f"registry database is {state}; reading it needs revision {minimum} or later",
+            hint="run 'reconciler db upgrade' against it",
+        )
+
+
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
     reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else "unknown error"
     # SQLite has no server to be running: point at the file instead.

@@ -177,6 +177,8 @@ _FOREIGN = "not a plan file of this reconciler version (format, or not a plan at
 def read_plan_file(path: str) -> SavedPlan:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(_FOREIGN)
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
             raise ValueError(_FOREIGN)
         if data.get("content_digest") != _content_digest(data):

@@ -160,6 +160,32 @@ def test_plan_made_against_another_registry_is_refused(
     assert done.exit_code == 0, done.output
 
 
+def test_another_registrys_plan_is_named_as_such_before_any_key_check(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # production stores secrets under its own key; staging's plan must be refused as another
+    # registry's, not as "the key does not match" (which would send the user after keys)
+    from reconciler.secrets.crypto import KEY_ENV, generate_key_text
+
+    root = write_catalog(tmp_path / "cat", [model_doc("a", credential="c")], [credential_doc("c")])
+    other = f"sqlite:///{tmp_path / 'prod.db'}"
+    assert cli(["db", "upgrade", "--db", other]).exit_code == 0
+    staging_key = env[KEY_ENV]
+    monkeypatch.setenv(KEY_ENV, generate_key_text())
+    assert apply(other, root).exit_code == 0  # production's secrets under production's key
+    monkeypatch.setenv(KEY_ENV, staging_key)
+    planfile = tmp_path / "plan.json"
+    assert plan(registry_url, root, "--out", str(planfile)).exit_code == 0
+    before = dump(other)
+    for key in (staging_key, None):
+        if key is None:
+            monkeypatch.delenv(KEY_ENV)
+        refused = cli(["apply", str(planfile), "--catalog", str(root), "--db", other])
+        assert refused.exit_code == 1
+        assert "the plan was made against another registry" in refused.output, refused.output
+        assert dump(other) == before
+
+
 def test_stale_plan_refused_when_catalog_changed(
     registry_url: str, env: Any, tmp_path: Path
 ) -> None:

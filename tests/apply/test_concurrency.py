@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -174,3 +176,28 @@ def test_locked_transaction_with_zero_timeout_fails_at_once(registry_url: str) -
     finally:
         other.dispose()
         engine.dispose()
+
+
+def test_zero_lock_timeout_still_lets_the_commit_wait_for_readers(tmp_path: Path) -> None:
+    # SQLite only: in rollback-journal mode a commit waits for open readers (the application,
+    # plan, drift); --lock-timeout 0 is about other applies and must not turn that into a failure
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    assert cli(["db", "upgrade", "--db", url]).exit_code == 0
+    reader = sqlite3.connect(
+        tmp_path / "registry.db", isolation_level=None, check_same_thread=False
+    )
+    writer = make_engine(url, busy_timeout=0)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM models").fetchall()  # holds a SHARED lock
+        releaser = threading.Timer(0.5, reader.execute, ("COMMIT",))
+        releaser.start()
+        try:
+            with locked_transaction(writer, 0) as conn:
+                conn.execute(sa.text("UPDATE registry_meta SET revision = revision + 1"))
+        finally:
+            releaser.join()
+        assert rows(url, "SELECT revision FROM registry_meta") == [(1,)]
+    finally:
+        writer.dispose()
+        reader.close()

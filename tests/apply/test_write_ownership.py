@@ -190,6 +190,32 @@ def test_delete_unlinks_managed_inactive_models_and_keeps_their_digest(
     assert change(report["managed"], "reactivate", "u1")["warnings"] == []
 
 
+def test_an_edit_made_in_the_application_survives_deactivation_and_unlinking(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = _catalog_with_credential(tmp_path / "cat", "u1", "u2", "u3")
+    assert apply(registry_url, root).exit_code == 0
+    # the application edits u1, which the next apply deactivates and the last one unlinks
+    execute(registry_url, "UPDATE models SET context_window = 7 WHERE slug = 'u1'")
+    _catalog_with_credential(root, "u2", "u3")
+    assert apply(registry_url, root).exit_code == 0
+    # and u3, which the last apply both deactivates and unlinks
+    execute(registry_url, "UPDATE models SET context_window = 7 WHERE slug = 'u3'")
+    write_catalog(root, [model_doc("a")])  # deactivates u2 and u3, deletes the credential
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    live = live_state(registry_url)
+    assert {s: live.models[s].edited for s in ("u1", "u2", "u3")} == {
+        "u1": True,
+        "u2": False,
+        "u3": True,
+    }
+    # reactivating u1 shows what applying undoes
+    write_catalog(root, [model_doc("a"), model_doc("u1")])
+    reactivate = change(plan_json(registry_url, root), "reactivate", "u1")
+    assert any(w.startswith(REVERTS) and "context_window" in w for w in reactivate["warnings"])
+
+
 def test_writer_never_unlinks_an_unmanaged_row(registry_url: str, env: Any, tmp_path: Path) -> None:
     """Even handed a delete the diff would refuse, the writer leaves the application's row
     linked, and the foreign key fails the delete instead (the whole apply rolls back)."""

@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
         (["apply", "no-such-plan.json"], "does not exist"),
         (["plan", "--catalog", "a-file.txt"], "is a file"),
         (["apply", "--lock-timeout", "-1"], "Invalid value for '--lock-timeout'"),
+        (["apply", "--lock-timeout", "nan"], "must be a finite number of seconds"),
+        (["apply", "--lock-timeout", "inf"], "must be a finite number of seconds"),
         (["no-such-command"], "No such command"),
         (["db", "no-such-command"], "No such command"),
     ],

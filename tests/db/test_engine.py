@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from engine_helpers import cli, model_doc, write_catalog
 
-from reconciler.db.engine import make_engine, require_database
+from reconciler.db.engine import make_engine, require_database, safe_url, url_has_secret
 from reconciler.errors import DatabaseError
 
 
@@ -146,3 +146,43 @@ def test_missing_postgres_database_says_to_create_it(
     assert "server is running" not in result.output
     assert "db upgrade' with the same" not in result.output
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:///registry.db", "sqlite:///registry.db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u:s3cret@h/db", "postgresql+psycopg://u:***@h/db"),
+        (
+            "postgresql+psycopg:///db?host=h&password=s3cret",
+            "postgresql+psycopg:///db?host=h&password=***",
+        ),
+        ("postgresql+psycopg:///db?sslpassword=s3cret", "postgresql+psycopg:///db?sslpassword=***"),
+    ],
+)
+def test_safe_url_hides_passwords_wherever_they_are(url: str, shown: str) -> None:
+    assert safe_url(url) == shown
+    assert "s3cret" not in safe_url(url)
+    assert url_has_secret(url) == (shown != url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("where", ["userinfo", "query"])
+def test_plan_hint_never_repeats_a_database_password(
+    pg_url: str, tmp_path: Path, where: str
+) -> None:
+    # the test server trusts local connections, so any password is accepted
+    parsed = sa.make_url(pg_url)
+    if where == "userinfo":
+        parsed = parsed.set(password="s3cret-CANARY")
+    else:
+        parsed = parsed.update_query_dict({"password": "s3cret-CANARY"})
+    url = parsed.render_as_string(hide_password=False)
+    assert cli(["db", "upgrade", "--db", url]).exit_code == 0
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    out = tmp_path / "plan.json"
+    result = cli(["plan", "--catalog", str(root), "--db", url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "s3cret-CANARY" not in result.output
+    assert "--db '<the same --db URL>'" in result.output

@@ -6,7 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from reconciler.db.engine import make_engine
-from reconciler.db.migrate import head, script_head, upgrade
+from reconciler.db.migrate import _config, head, script_head, upgrade
 from reconciler.db.tables import metadata
 
 
@@ -71,3 +71,42 @@ def test_each_registry_gets_its_own_identity(db_url: str, tmp_path: Path) -> Non
     assert uuid.UUID(first)
     assert _registry_id(db_url) == first  # upgrading again keeps it
     assert _registry_id(f"sqlite:///{tmp_path / 'other.db'}") != first
+
+
+def _downgrade(engine: sa.Engine, target: str) -> None:
+    from alembic import command
+
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, target)
+
+
+def _revision_after_insert(engine: sa.Engine, name: str) -> tuple[int, int]:
+    with engine.begin() as conn:
+        before = conn.execute(sa.text("SELECT revision FROM registry_meta")).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO credentials (name, provider, config, managed, created_at,"
+                " updated_at) VALUES (:n, 'openai', '{}', false, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"
+            ),
+            {"n": name},
+        )
+        after = conn.execute(sa.text("SELECT revision FROM registry_meta")).scalar_one()
+    return int(before), int(after)
+
+
+def test_every_migration_downgrades_with_its_triggers_intact(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        for target in ("0003", "0002", "0001"):
+            _downgrade(engine, target)
+            before, after = _revision_after_insert(engine, f"cred-{target}")
+            assert after == before + 1, target  # the revision trigger survived
+        _downgrade(engine, "base")
+        assert "registry_meta" not in sa.inspect(engine).get_table_names()
+        assert upgrade(engine) == (None, head())
+    finally:
+        engine.dispose()

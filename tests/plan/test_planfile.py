@@ -93,6 +93,8 @@ def test_write_and_read(tmp_path: Path) -> None:
     ("content", "reason"),
     [
         ("not json", r"not JSON \(line 1, column 1\)"),
+        ("[]", "not a plan file of this reconciler version"),
+        ('"a string"', "not a plan file of this reconciler version"),
         ("{}", "not a plan file of this reconciler version"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "99"}), "not a plan file"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "1"}), "not a plan file"),
@@ -110,7 +112,7 @@ def test_incomplete_plan_file_is_refused_without_quoting_it(tmp_path: Path) -> N
     path = tmp_path / "plan.json"
     write_plan_file(str(path), Plan(), _desired(), DiffOptions(), "cat", {})
     data = json.loads(path.read_text())
-    data["options"] = {"sk-a-value": 1}  # KeyError('adopt'); nothing of the file is echoed
+    data["desired"]["settings"] = {"sk-a-value": 1}  # a TypeError that names the key
     data["content_digest"] = _content_digest(data)
     path.write_text(json.dumps(data))
     with pytest.raises(PlanError, match="not a complete plan file") as caught:

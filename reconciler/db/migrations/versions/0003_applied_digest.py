@@ -24,6 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # not batch mode: copying these tables would drop their revision triggers (SQLite has had
+    # DROP COLUMN since 3.35)
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("applied_digest")
+        op.drop_column(table, "applied_digest")

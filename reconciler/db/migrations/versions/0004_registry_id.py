@@ -25,5 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("registry_meta") as batch:
-        batch.drop_column("registry_id")
+    # not batch mode: copying registry_meta would break the triggers that update it (SQLite
+    # has had DROP COLUMN since 3.35)
+    op.drop_column("registry_meta", "registry_id")
