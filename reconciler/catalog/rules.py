@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -291,6 +292,38 @@ def is_sops_encrypted(path: Path) -> bool:
     return head.lstrip().startswith("{") and load_text(head, "").is_sops
 
 
+def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
+    """sops leaves the key tree in plain text, so a key missing from the file is caught here,
+    offline, rather than by the apply on main."""
+    from reconciler.secrets.sops import lookup_key, parse_encrypted
+
+    data, problem = parse_encrypted(path, file)
+    if problem is not None or not isinstance(data, dict):
+        return None  # a format we cannot read without sops: apply reports it
+    tree = {k: v for k, v in data.items() if k != "sops"}
+    found, _ = lookup_key(tree, key)
+    if found:
+        return None
+    close = difflib.get_close_matches(key, sorted(_leaf_paths(tree)), n=1)
+    if close:
+        return f"key '{key}' is not in {file}; did you mean '{close[0]}'?"
+    keys = sorted(tree)
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    return (
+        f"key '{key}' is not in {file} (top-level keys there: {shown or 'none'}); nested keys "
+        "take a dotted path such as 'anthropic.api_key'"
+    )
+
+
+def _leaf_paths(node: Any, prefix: str = "") -> Iterable[str]:
+    for name, value in node.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            yield from _leaf_paths(value, path + ".")
+        else:
+            yield path
+
+
 def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     sops_files = set(catalog.sops_files)
     for entry in catalog.credentials:
@@ -312,6 +345,10 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     f"'{ref.sops.file}' has no sops metadata: it is not encrypted. "
                     "Encrypt it with 'sops -e -i FILE' before committing it",
                 )
+                continue
+            missing = _missing_sops_key(catalog.root / rel, ref.sops.file, ref.sops.key)
+            if missing is not None:
+                yield _at(entry.doc, [field, "sops", "key"], "sops-key-missing", missing)
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:

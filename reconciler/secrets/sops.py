@@ -150,7 +150,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def _lookup(data: Any, key: str) -> tuple[bool, Any]:
+def lookup_key(data: Any, key: str) -> tuple[bool, Any]:
     """The value at a top-level key, else at a dotted path (list items by index)."""
     if isinstance(data, Mapping) and key in data:
         return True, data[key]
@@ -222,7 +222,7 @@ def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolv
             if result.error is not None:
                 out.errors[ref_key] = result.error
                 continue
-            found, value = _lookup(result.data, key)
+            found, value = lookup_key(result.data, key)
             if not found:
                 out.errors[ref_key] = f"key '{key}' not found in {file}"
             elif not isinstance(value, str):
@@ -236,7 +236,7 @@ def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolv
 # --- versions without decryption ---------------------------------------------------------------
 
 
-def _parse_encrypted(path: Path, file: str) -> tuple[Any, str | None]:
+def parse_encrypted(path: Path, file: str) -> tuple[Any, str | None]:
     """The encrypted document as plain data (values stay ``ENC[...]`` strings)."""
     import yaml
 
@@ -267,12 +267,12 @@ def sops_versions(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resol
     """sha256 of the ciphertext at each key path: changes exactly when that value changes."""
     by_file = _check_paths(refs, catalog_root, out)
     for file, wanted in by_file.items():
-        data, error = _parse_encrypted(catalog_root / file, file)
+        data, error = parse_encrypted(catalog_root / file, file)
         for ref_key, key in wanted:
             if error is not None:
                 out.errors[ref_key] = error
                 continue
-            found, value = _lookup(data, key)
+            found, value = lookup_key(data, key)
             if not found or key == "sops" or key.startswith("sops."):
                 out.errors[ref_key] = f"key '{key}' not found in {file}"
             elif not isinstance(value, str) or not value.startswith("ENC["):
