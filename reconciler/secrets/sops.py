@@ -86,10 +86,54 @@ class _Decrypted:
     error: str | None = None
 
 
-def _exit_message(code: int, file: str, stderr: str) -> str:
+def _recipients(path: Path, file: str) -> list[str]:
+    """Whom the file is encrypted for (age recipients, KMS key ARNs): public, in its metadata."""
+    data, problem = parse_encrypted(path, file)
+    if problem is not None or not isinstance(data, Mapping):
+        return []
+    meta = data.get("sops")
+    if not isinstance(meta, Mapping):
+        return []
+    found = []
+    for group, field in (("age", "recipient"), ("kms", "arn"), ("gcp_kms", "resource_id")):
+        entries = meta.get(group)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, Mapping) and isinstance(entry.get(field), str):
+                found.append(entry[field])
+    return found
+
+
+def _no_key_message(path: Path, file: str) -> str:
+    """Why no key decrypted ``file``: what was offered (never its content) and whom the file
+    is encrypted for, so a wrong, missing or malformed key can be told apart."""
+    prefix = f"no key could decrypt {file}"
+    offered = []
+    key_file = os.environ.get("SOPS_AGE_KEY_FILE", "").strip()
+    if key_file:
+        if not Path(key_file).expanduser().is_file():
+            return f"{prefix}: SOPS_AGE_KEY_FILE points to {key_file}, which does not exist"
+        offered.append("SOPS_AGE_KEY_FILE")
+    if "SOPS_AGE_KEY" in os.environ:
+        if "AGE-SECRET-KEY-" not in os.environ["SOPS_AGE_KEY"].upper():
+            return f"{prefix}: SOPS_AGE_KEY does not hold an age secret key (AGE-SECRET-KEY-1...)"
+        offered.append("SOPS_AGE_KEY")
+    if os.environ.get("SOPS_AGE_KEY_CMD", "").strip():
+        offered.append("SOPS_AGE_KEY_CMD")
+    if not offered:
+        return f"{prefix}: {_KEY_HINT}"
+    recipients = _recipients(path, file)
+    shown = ", ".join(recipients[:3]) + (", ..." if len(recipients) > 3 else "")
+    return (
+        f"{prefix}: the age key(s) from {' and '.join(offered)} are not among its recipients"
+        + (f" ({shown})" if shown else "")
+        + "; use one of those keys, or re-encrypt the file for yours with 'sops updatekeys'"
+    )
+
+
+def _exit_message(code: int, path: Path, file: str, stderr: str) -> str:
     """A fixed message per failure kind; sops's output is only matched, never echoed."""
     if code == 128:
-        return f"no key could decrypt {file}: {_KEY_HINT}"
+        return _no_key_message(path, file)
     if code in (51, 52):
         return (
             f"MAC mismatch in {file}: the file was tampered with or edited without sops"
@@ -133,7 +177,7 @@ def _run_sops(binary: str, path: Path, file: str, timeout: float) -> _Decrypted:
             f"(a key service or SOPS_AGE_KEY_CMD did not answer; {TIMEOUT_ENV} sets the limit)"
         )
     if proc.returncode != 0:
-        message = _exit_message(proc.returncode, file, stderr.decode("utf-8", "replace"))
+        message = _exit_message(proc.returncode, path, file, stderr.decode("utf-8", "replace"))
         log.debug("sops exited with %s for %s", proc.returncode, file)
         return _Decrypted(error=message)
     try:

@@ -112,8 +112,32 @@ def test_wrong_age_key_gives_a_clear_message(
     out = resolve_values([ref], prod.root)
     assert out.values == {}
     message = out.errors[ref_key(ref)]
-    assert message.startswith("no key could decrypt secrets/prod.enc.yaml: set SOPS_AGE_KEY_FILE")
+    assert message.startswith(
+        "no key could decrypt secrets/prod.enc.yaml: the age key(s) from SOPS_AGE_KEY_FILE are "
+        f"not among its recipients ({prod.recipient})"
+    )
+    assert "sops updatekeys" in message
+    assert other not in message
     assert_no_canary(message, caplog.text)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("SOPS_AGE_KEY_FILE", "{root}/no-such-keys.txt", "SOPS_AGE_KEY_FILE points to {root}"),
+        ("SOPS_AGE_KEY", "not-a-key-CANARY", "SOPS_AGE_KEY does not hold an age secret key"),
+    ],
+)
+def test_a_missing_or_malformed_age_key_is_named(
+    prod: SopsCatalog, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE")
+    monkeypatch.setenv(variable, value.format(root=prod.root))
+    ref = sref("secrets/prod.enc.yaml", "openai.api_key")
+    message = resolve_values([ref], prod.root).errors[ref_key(ref)]
+    assert message.startswith("no key could decrypt secrets/prod.enc.yaml: ")
+    assert expected.format(root=prod.root) in message
+    assert "not-a-key-CANARY" not in message
 
 
 def test_no_key_at_all(prod: SopsCatalog, monkeypatch: pytest.MonkeyPatch) -> None:
