@@ -303,11 +303,29 @@ def apply(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def drift(catalog_dir: str, db_url: str, fmt: str) -> None:
-    """Report registry rows changed outside the catalog; exit 2 when there is drift."""
+@click.option(
+    "--ignore-unmanaged",
+    is_flag=True,
+    help="List rows the catalog does not manage (created in the application) for information "
+    "only: they do not count as drift for the exit code.",
+)
+def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> None:
+    """Report registry rows changed outside the catalog, catalog changes not applied yet,
+    secrets that differ from their source, and unmanaged rows.
+
+    Exit 0 without drift, 2 with drift, 1 when the plan has errors. Unmanaged rows (created
+    in the application) count as drift unless --ignore-unmanaged is given.
+    """
     from reconciler.commands.drift import drift as run
 
-    _run(lambda: run(catalog_dir=catalog_dir, db_url=db_url, fmt=fmt))
+    _run(
+        lambda: run(
+            catalog_dir=catalog_dir,
+            db_url=db_url,
+            fmt=fmt,
+            ignore_unmanaged=ignore_unmanaged,
+        )
+    )
 
 
 @main.command()
