@@ -169,11 +169,14 @@ class _Differ:
             spec, stored = want.get(field), have.get(field)
             status = secret_status(spec, stored)
             known = status
-            if (
-                spec is not None
-                and stored is not None
-                and stored.ref
-                and ref_key(spec.ref) != ref_key(stored.ref)
+            if spec is not None and (stored is None or not stored.ref):
+                # A new secret (or one stored without a reference): there is no previous
+                # reference (""), but show where the value will come from, never the value.
+                value = status if stored is None else value_status(spec, stored)
+                ref = RefChange("", describe_ref(spec.ref), value)
+                out[field] = FieldChange(None, None, status, ref)
+            elif (
+                spec is not None and stored is not None and ref_key(spec.ref) != ref_key(stored.ref)
             ):
                 # A new reference: show it (it is not secret) and what is known of the value.
                 known = value_status(spec, stored)

@@ -28,19 +28,21 @@ def evaluate_guards(changes: list[Change], live: LiveState) -> list[Guard]:
         guards.append(
             Guard(
                 "mass-removal",
-                f"the plan deactivates {removed} of {managed_active} managed models ({share}); "
-                "is the catalog checkout complete?",
+                f"the plan deactivates {removed} of {plural(managed_active, 'managed model')} "
+                f"({share}); is the catalog checkout complete?",
                 MASS_REMOVAL_FLAG,
             )
         )
     breaking = [c for c in changes if c.breaking]
     if breaking:
         keys = ", ".join(c.key for c in breaking[:5]) + (", ..." if len(breaking) > 5 else "")
+        # the verb agrees with the count: "1 change deactivates", "2 changes deactivate"
+        verb = "deactivates or disables" if len(breaking) == 1 else "deactivate or disable"
         guards.append(
             Guard(
                 "breaking",
-                f"{plural(len(breaking), 'change')} deactivate or disable models that active "
-                f"workflows use: {keys}",
+                f"{plural(len(breaking), 'change')} {verb} models that active workflows use: "
+                f"{keys}",
                 BREAKING_FLAG,
             )
         )

@@ -17,8 +17,11 @@ A sensitive field is ``{"before": null, "after": null, "sensitive": true, "statu
 are masked, not empty, and ``has_value`` says which side holds a value (false only before an
 ``added`` and after a ``removed`` secret). When its reference changed it also has
 ``"reference": {"before": "env OLD", "after": "env NEW", "value": "changed" | "unchanged" |
-"unknown"}`` (references, never values). Changes keep the plan's (apply) order; fields keep
-the plan's order. Keys are only ever added within format_version "1".
+"unknown"}`` (references, never values). A sensitive field whose new reference the plan knows
+(a new secret, one stored without a reference, or a changed reference) also has
+``"source": "env NEW"``: where its value comes from once applied. Changes keep the plan's
+(apply) order; fields keep the plan's order. Keys are only ever added within format_version
+"1".
 """
 
 from __future__ import annotations
@@ -46,12 +49,14 @@ def _field(path: str, change: FieldChange) -> dict[str, Any]:
                 "after": status is not SecretStatus.REMOVED,
             },
         }
-        if change.ref is not None:
+        if change.ref is not None and change.ref.before:
             out["reference"] = {
                 "before": change.ref.before,
                 "after": change.ref.after,
                 "value": change.ref.value.value,
             }
+        if change.ref is not None:
+            out["source"] = change.ref.after
         return out
     return {"before": plain(change.before), "after": plain(change.after)}
 

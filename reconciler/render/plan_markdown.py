@@ -1,18 +1,25 @@
 """A plan as a GitHub pull-request comment.
 
 Layout: a hidden marker (so CI can find and update its previous comment), the summary line,
-alert blocks for errors, tripped guards, warnings and notes, a table of counts by kind and
-action, then one section per kind: a table of its changes in plan order and a collapsible
-field table for every change that lists fields (a create lists every value it sets). No
-timestamps: rerunning an unchanged plan gives the same text. Secrets are never shown; values
-are escaped so no catalog text can break the tables or inject markup. Field tables that would
-take the comment past GitHub's size limit are left out, and the comment says so.
+alert blocks for errors, tripped guards, workflow impact, other warnings and notes, a table of
+counts by kind and action, then one section per kind: a table of its changes in plan order and
+a collapsible field table for every change that lists fields (a create lists every value it
+sets). No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
+shown, only their references; values are escaped so no catalog text can break the tables or
+inject markup.
+
+GitHub refuses comments over 65,536 characters, so the comment keeps to ``COMMENT_BUDGET``:
+past it, alerts list their first items and count the rest, change tables list their first
+rows and count the rest by action, and field tables are left out, each saying so and pointing
+at the full plan (the JSON and text output). The summary line and the counts table always give
+the true totals.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
@@ -22,12 +29,14 @@ from reconciler.render.plan_text import (
     allowed_flags,
     change_flags,
     created_fields,
+    created_secrets,
     describe_create,
     escape_control,
     format_value,
     join_words,
     per_million,
     per_million_pair,
+    ref_before_text,
     ref_text,
     ref_value_text,
     refused_flags,
@@ -39,10 +48,14 @@ from reconciler.words import plural
 
 MARKER = "<!-- reconciler-plan -->"
 HEADING = "## Reconciler plan"
-# GitHub refuses comment bodies over 65,536 characters; field tables stop short of that,
-# leaving room for the note that says some were left out.
+# GitHub refuses comment bodies over 65,536 characters; the comment stops short of that,
+# leaving room for the notes that say what was left out.
 COMMENT_BUDGET = 60_000
+# The most one alert (errors, warnings, notes) takes: past it, it counts the rest, leaving
+# room for the change tables.
+ALERT_BUDGET = 8_000
 NO_FIELDS_REACTIVATE = "no field changes; the row comes back as it was"
+DEACTIVATED = "kept, marked inactive"
 
 _KIND_HEADINGS = {Kind.CREDENTIAL: "Credentials", Kind.MODEL: "Models", Kind.SETTINGS: "Settings"}
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -145,7 +158,8 @@ def _field_row(path: str, change: FieldChange) -> str:
     status = sensitive_status(path, change)
     if status is not None and change.ref is not None:
         ref = change.ref
-        before = md_code(ref_text(ref.before))
+        no_ref = ref_before_text(change)
+        before = md_code(ref_text(ref.before)) if no_ref is None else f"_{no_ref}_"
         after = f"{md_code(ref_text(ref.after))} _({ref_value_text(ref)})_"
     elif status is not None:
         before, after = "_hidden_", f"_{SECRET_TEXT[status]}_"
@@ -159,13 +173,39 @@ def _field_row(path: str, change: FieldChange) -> str:
 # --- sections --------------------------------------------------------------------------------
 
 
-def _alert(kind: str, heading: str, items: list[str]) -> list[str]:
+def _cost(lines: list[str]) -> int:
+    """The characters a block adds to the comment, with the blank line before it."""
+    return len("\n".join(lines)) + 2
+
+
+def _alert(kind: str, heading: str, items: list[str], room: int, noun: str) -> list[str]:
+    """An alert block listing ``items`` in order, as many as fit in ``room`` characters; the
+    rest are counted (``...and 950 more errors``), never silently dropped."""
     lines = [f"> [!{kind}]"]
     if heading:
         lines.append(f"> **{heading}**")
         lines.append(">")
-    lines.extend(f"> - {item}" for item in items)
+    full = lines + [f"> - {item}" for item in items]
+    if _cost(full) <= room:
+        return full
+    room -= _cost(lines) + len(_more_items(len(items), noun)) + 1
+    shown = 0
+    for item in items:
+        line = f"> - {item}"
+        if len(line) + 1 > room:
+            break
+        room -= len(line) + 1
+        lines.append(line)
+        shown += 1
+    lines.append(_more_items(len(items) - shown, noun))
     return lines
+
+
+def _more_items(count: int, noun: str) -> str:
+    return (
+        f"> - _…and {plural(count, 'more ' + noun)}, left out to keep this comment under "
+        "GitHub's size limit: the JSON and text output of `reconciler plan` list them all._"
+    )
 
 
 def _guard_heading(plan: Plan, allowed: frozenset[str]) -> str:
@@ -178,35 +218,51 @@ def _guard_heading(plan: Plan, allowed: frozenset[str]) -> str:
     return " ".join(sentences)
 
 
-def _top_alerts(plan: Plan, allowed: frozenset[str]) -> list[list[str]]:
+def workflow_warning(warning: str) -> bool:
+    """Whether a change's warning is about the workflows that use a model (the diff's
+    ``referenced by 3 active workflows: ...``, ``repoints ...``, ``disabling: ...``), as
+    opposed to others (reverted registry edits, unlinked models)."""
+    return "active workflow" in warning
+
+
+def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[list[str]], int]:
+    """The alert blocks (errors, guards, workflow impact, other warnings, notes), each at most
+    ``ALERT_BUDGET`` characters and all within ``room``; also the room left."""
     blocks: list[list[str]] = []
+
+    def add(kind: str, heading: str, items: list[str], noun: str) -> None:
+        nonlocal room
+        block = _alert(kind, heading, items, min(room, ALERT_BUDGET), noun)
+        room -= _cost(block)
+        blocks.append(block)
+
     if plan.errors:
         heading = f"{plural(len(plan.errors), 'error')}: the plan cannot be applied."
-        blocks.append(_alert("CAUTION", heading, [_prose(e) for e in plan.errors]))
+        add("CAUTION", heading, [_prose(e) for e in plan.errors], "error")
     if plan.guards:
         items = [
             f"**{_prose(g.name)}**: {_prose(g.message)} "
             f"({'allowed by ' if g.flag in allowed else ''}{md_code(g.flag)})"
             for g in plan.guards
         ]
-        blocks.append(_alert("WARNING", _guard_heading(plan, allowed), items))
-    warned = [c for c in plan.changes if c.warnings]
-    if warned:
-        items = [
-            f"**{_prose(_title(c))}** ({_prose(', '.join(change_flags(c)))}): {_prose(w)}"
-            for c in warned
-            for w in c.warnings
-        ]
+        add("WARNING", _guard_heading(plan, allowed), items, "guard")
+    impact: list[str] = []
+    other: list[str] = []
+    for change in plan.changes:
+        for warning in change.warnings:
+            item = f"**{_prose(_title(change))}** ({_prose(', '.join(change_flags(change)))}): "
+            (impact if workflow_warning(warning) else other).append(item + _prose(warning))
+    if impact:
         breaking = sum(c.breaking for c in plan.changes)
-        heading = (
-            f"Workflow impact: {plural(breaking, 'breaking change')}"
-            if breaking
-            else "Workflow impact"
-        )
-        blocks.append(_alert("WARNING", heading, items))
+        heading = "Workflow impact"
+        if breaking:
+            heading += f": {plural(breaking, 'breaking change')}"
+        add("WARNING", heading, impact, "warning")
+    if other:
+        add("WARNING", "Other warnings" if impact else "Warnings", other, "warning")
     if plan.notes:
-        blocks.append(_alert("NOTE", "", [_prose(n) for n in plan.notes]))
-    return blocks
+        add("NOTE", "", [_prose(n) for n in plan.notes], "note")
+    return blocks, room
 
 
 def _prose(text: str) -> str:
@@ -236,10 +292,20 @@ def _details_cell(change: Change) -> str:
         described = describe_create(change)
         if described:
             parts.append(md_text(described))
+        # where each new secret comes from (a reference, never the value)
+        sources = [
+            f"{md_text(path)} from {md_code(ref_text(fc.ref.after))}"
+            for path, fc in created_secrets(change)
+            if fc.ref is not None
+        ]
+        if sources:
+            parts.append(", ".join(sources))
     elif change.fields:
         parts.append(plural(len(change.fields), "field") + " changed")
     elif change.action is Action.REACTIVATE:
         parts.append(NO_FIELDS_REACTIVATE)
+    elif change.action is Action.DEACTIVATE:
+        parts.append(DEACTIVATED)
     if change.adopt:
         parts.append("adopts an unmanaged row")
     if change.breaking:
@@ -267,18 +333,27 @@ def _name_cell(change: Change) -> str:
     return md_code(change.key)
 
 
-def _change_table(kind: Kind, changes: list[Change]) -> list[str]:
-    lines = [
+def _table_head(kind: Kind) -> list[str]:
+    return [
         f"### {_KIND_HEADINGS[kind]}",
         "",
         f"| | action | {kind.value} | details |",
         "|:-:|:--|:--|:--|",
     ]
-    lines.extend(
-        f"| `{c.action.symbol}` | {c.action.value} | {_name_cell(c)} | {_details_cell(c)} |"
-        for c in changes
-    )
-    return lines
+
+
+def _change_row(change: Change) -> str:
+    action, name, details = change.action, _name_cell(change), _details_cell(change)
+    return f"| `{action.symbol}` | {action.value} | {name} | {details} |"
+
+
+def _unlisted(changes: list[Change], some_listed: bool) -> str:
+    """What a section's unlisted rows are: ``12 more changes not listed here: 10 to create,
+    2 to update.``"""
+    counts = Counter(c.action for c in changes)
+    actions = ", ".join(f"{counts[a]} to {a.value}" for a in ACTIONS if counts[a])
+    lead = plural(len(changes), "more change" if some_listed else "change")
+    return f"_{lead} not listed here: {actions}._"
 
 
 def _field_details(change: Change) -> str:
@@ -304,63 +379,100 @@ def _field_details(change: Change) -> str:
     return "\n".join(["", summary, "", *rows, "", "</details>"])
 
 
-def _sections(plan: Plan, room: int) -> tuple[list[list[str]], int]:
-    """One section per kind: its change table, then the field tables that fit in ``room``
-    characters, in plan order; also how many field tables were left out."""
-    tables = {k: _change_table(k, [c for c in plan.changes if c.kind is k]) for k in Kind}
+def _sections(plan: Plan, room: int) -> tuple[list[list[str]], int, int]:
+    """One section per kind: its change table, then the field tables, all within ``room``
+    characters; also how many rows and how many field tables were left out.
+
+    Rows come first: once one does not fit, the rest are left out too, and each section
+    counts its unlisted rows by action. Field tables fill what room the rows leave, in plan
+    order, and only when every row is listed. Either way the comment shows a prefix of the
+    plan, not a selection."""
     kinds = [k for k in Kind if any(c.kind is k for c in plan.changes)]
-    room -= sum(len("\n".join(tables[k])) + 2 for k in kinds)
-    sections, left_out = [], 0
+    by_kind = {k: [c for c in plan.changes if c.kind is k] for k in kinds}
+    # every section's heading and table head, and its note on unlisted rows at its longest
+    room -= sum(_cost(_table_head(k)) + len(_unlisted(by_kind[k], True)) + 2 for k in kinds)
+    rows: dict[Kind, list[str]] = {}
+    rows_out = 0
     for kind in kinds:
-        lines = tables[kind]
-        for change in plan.changes:
-            if change.kind is not kind or not change.fields:
+        rows[kind] = []
+        for change in by_kind[kind]:
+            # once one row does not fit, leave out the rest too (without building them)
+            row = "" if rows_out else _change_row(change)
+            if rows_out or len(row) + 1 > room:
+                rows_out += 1
                 continue
-            # Once one table does not fit, leave out the rest too (without building them):
-            # the comment then shows a prefix of the plan's field tables, not a selection.
-            details = "" if left_out else _field_details(change)
-            if left_out or len(details) + 1 > room:
-                left_out += 1
+            room -= len(row) + 1
+            rows[kind].append(row)
+    sections, tables_out = [], 0
+    for kind in kinds:
+        listed = rows[kind]
+        unlisted = by_kind[kind][len(listed) :]
+        if listed:
+            lines = [*_table_head(kind), *listed]
+            if unlisted:
+                lines += ["", _unlisted(unlisted, True)]
+        else:
+            lines = [_table_head(kind)[0], "", _unlisted(unlisted, False)]
+        for change in by_kind[kind]:
+            if not change.fields:
+                continue
+            # Once one table does not fit, leave out the rest too (without building them).
+            details = "" if rows_out or tables_out else _field_details(change)
+            if rows_out or tables_out or len(details) + 1 > room:
+                tables_out += 1
                 continue
             room -= len(details) + 1
             lines.append(details)
         sections.append(lines)
-    return sections, left_out
+    return sections, rows_out, tables_out
 
 
 def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     """The plan as a PR comment, starting with the ``<!-- reconciler-plan -->`` marker.
-    ``allowed`` holds the guard flags apply was given: those guards read as allowed."""
-    blocks: list[list[str]] = [[MARKER, HEADING]]
+    ``allowed`` holds the guard flags apply was given: those guards read as allowed.
+    At most ``COMMENT_BUDGET`` characters: past it, lists are cut short and say what they
+    left out; the summary line and the table of counts always give the true totals."""
+    head: list[list[str]] = [[MARKER, HEADING]]
     if plan.changes:
-        blocks.append([f"**{summary_line(plan)}**"])
+        head.append([f"**{summary_line(plan)}**"])
     elif plan.errors:
-        blocks.append(["**No changes planned**, but the plan has errors."])
+        head.append(["**No changes planned**, but the plan has errors."])
     else:
-        blocks.append([f"**{NO_CHANGES}**"])
-    blocks.extend(_top_alerts(plan, allowed))
-    if plan.changes:
-        blocks.append(_counts_table(plan))
+        head.append([f"**{NO_CHANGES}**"])
+    counts = [_counts_table(plan)] if plan.changes else []
     footer = []
     if plan.catalog_digest:
         footer.append(f"catalog <code>{_h(plan.catalog_digest)}</code>")
     if plan.revision:
         footer.append(f"registry revision {plan.revision}")
     tail = [[f"<sub>Planned from {' against '.join(footer)}.</sub>"]] if footer else []
+    total = len(plan.changes)
+    # room for the note on what was left out, at its longest (every row and table)
+    reserved = len(_left_out(total, total)) + 2 if total else 0
+    room = COMMENT_BUDGET - len(_joined(head + counts + tail)) - reserved
+    alerts, room = _top_alerts(plan, allowed, room)
+    blocks = head + alerts + counts
     if plan.changes:
-        # room for the note on left-out tables at its longest (every change left out)
-        used = len(_joined(blocks + tail)) + len(_left_out(len(plan.changes))) + 2
-        sections, left_out = _sections(plan, COMMENT_BUDGET - used)
+        sections, rows_out, tables_out = _sections(plan, room)
         blocks.extend(sections)
-        if left_out:
-            blocks.append([_left_out(left_out)])
+        if rows_out or tables_out:
+            blocks.append([_left_out(rows_out, tables_out)])
     return _joined(blocks + tail)
 
 
-def _left_out(count: int) -> str:
+def _left_out(rows: int, tables: int) -> str:
+    if not rows:
+        return (
+            f"<sub>{plural(tables, 'field table')} left out to keep this comment under GitHub's "
+            "size limit; <code>reconciler plan</code> shows every field.</sub>"
+        )
+    what = f"{plural(rows, 'change')} not listed"
+    if tables:
+        what += f" and {plural(tables, 'field table')} left out"
     return (
-        f"<sub>{plural(count, 'field table')} left out to keep this comment under GitHub's "
-        "size limit; <code>reconciler plan</code> shows every field.</sub>"
+        f"<sub>{what} to keep this comment under GitHub's size limit; the full plan is in the "
+        "JSON and text output of <code>reconciler plan</code> (in CI, an artifact of the run)."
+        "</sub>"
     )
 
 

@@ -1,4 +1,5 @@
-"""A plan as terminal text, Terraform style: one line per change, field lines under updates.
+"""A plan as terminal text, Terraform style: one line per change, field lines under updates
+(and, under a create, where each secret it sets comes from).
 
 The helpers here (value formatting, secret masking, the one-line description of a create) are
 shared with the Markdown renderer so both say the same thing in the same words.
@@ -38,12 +39,18 @@ SECRET_TEXT: dict[SecretStatus, str] = {
     SecretStatus.REMOVED: "sensitive value removed",
 }
 
-# What is known about the value behind a secret whose reference changed.
+# What is known about the value behind a secret whose reference changed (or, for a new
+# secret, that it is added).
 REF_VALUE_TEXT: dict[SecretStatus, str] = {
+    SecretStatus.ADDED: SECRET_TEXT[SecretStatus.ADDED],
     SecretStatus.CHANGED: "value changed",
     SecretStatus.UNCHANGED: "value unchanged",
     SecretStatus.UNKNOWN: "value not compared",
 }
+# The "before" of a secret that had no reference: no value at all (a new secret), or a value
+# stored without one (written by the application).
+NO_VALUE = "none"
+NO_REFERENCE = "stored without a reference"
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -81,6 +88,15 @@ def sensitive_status(path: str, change: FieldChange) -> SecretStatus | None:
 
 def ref_value_text(ref: RefChange) -> str:
     return REF_VALUE_TEXT.get(ref.value, REF_VALUE_TEXT[SecretStatus.CHANGED])
+
+
+def ref_before_text(change: FieldChange) -> str | None:
+    """What stood before a secret whose reference is shown, when it had no reference (the
+    diff's ``RefChange`` before is then empty): ``none`` for a new secret, else that a value
+    is stored without a reference. None when there is a previous reference to show."""
+    if change.ref is None or change.ref.before:
+        return None
+    return NO_VALUE if change.secret is SecretStatus.ADDED else NO_REFERENCE
 
 
 def ref_text(text: str) -> str:
@@ -349,13 +365,31 @@ def field_line(path: str, change: FieldChange) -> str:
     if status is not None:
         if change.ref is not None:
             ref = change.ref
-            return (
-                f"{path}: {ref_text(ref.before)} -> {ref_text(ref.after)} ({ref_value_text(ref)})"
-            )
+            before = ref_before_text(change)
+            before = ref_text(ref.before) if before is None else f"({before})"
+            return f"{path}: {before} -> {ref_text(ref.after)} ({ref_value_text(ref)})"
         return f"{path}: ({SECRET_TEXT[status]})"
     line = f"{path}: {format_value(change.before)} -> {format_value(change.after)}"
     note = cost_note(path, change)
     return f"{line}  ({note})" if note else line
+
+
+def created_secret_line(path: str, change: FieldChange) -> str:
+    """A secret a create sets: where its value comes from, never the value
+    (``api_key: env ANTHROPIC_API_KEY (sensitive value added)``)."""
+    status = sensitive_status(path, change) or SecretStatus.ADDED
+    if change.ref is not None:
+        return f"{path}: {ref_text(change.ref.after)} ({ref_value_text(change.ref)})"
+    return f"{path}: ({SECRET_TEXT[status]})"
+
+
+def created_secrets(change: Change) -> list[tuple[str, FieldChange]]:
+    """The secret fields a create sets, in plan order (other actions: none)."""
+    if change.action is not Action.CREATE:
+        return []
+    return [
+        (path, fc) for path, fc in change.fields.items() if sensitive_status(path, fc) is not None
+    ]
 
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
@@ -365,6 +399,8 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
         if described:
             head += f"  {described}"
     lines = [paint(head, _ACTION_COLOR[change.action])]
+    # a create is one line, but its secrets say where their values come from
+    lines.extend(f"    {created_secret_line(path, fc)}" for path, fc in created_secrets(change))
     if shows_fields(change):
         lines.extend(f"    {field_line(path, fc)}" for path, fc in change.fields.items())
     elif change.adopt and change.action is Action.UPDATE:

@@ -600,6 +600,48 @@ def test_new_credential_secret_is_added_and_removed_field_is_removed() -> None:
     assert plan.changes[1].fields == {"api_key": FieldChange(None, None, SecretStatus.REMOVED)}
 
 
+AWS_STAGING = {"aws_secretsmanager": {"secret_id": "staging/fireworks", "json_key": "key"}}
+
+
+def test_new_credential_secret_shows_where_its_value_comes_from() -> None:
+    """A reference, never a value: there is no previous reference, so ``before`` is empty."""
+    plan = diff(
+        desired(creds=(cred("prod", api_key=SecretSpec(AWS_STAGING, fingerprint="fp")),)),
+        live(),
+    )
+    ref = RefChange("", "aws_secretsmanager staging/fireworks#key", SecretStatus.ADDED)
+    assert only(plan).fields["api_key"] == FieldChange(None, None, SecretStatus.ADDED, ref)
+    assert plan.secrets == {"prod.api_key": SecretStatus.ADDED}
+
+
+def test_adopted_credential_without_a_stored_secret_shows_the_new_reference() -> None:
+    want = desired(creds=(cred("c", api_key=SecretSpec(ENV_B)),))
+    have = live(creds=(live_cred("c", managed=False),))
+    change = only(diff(want, have, DiffOptions(adopt=True)))
+    assert change.adopt
+    ref = RefChange("", "env KEY_B", SecretStatus.ADDED)
+    assert change.fields == {"api_key": FieldChange(None, None, SecretStatus.ADDED, ref)}
+
+
+@pytest.mark.parametrize(
+    ("want", "value"),
+    [
+        (SecretSpec(ENV_A, fingerprint="fp1"), SecretStatus.UNCHANGED),
+        (SecretSpec(ENV_A, fingerprint="fp2"), SecretStatus.CHANGED),
+        (SecretSpec(ENV_A, source_version="v1"), SecretStatus.UNKNOWN),
+    ],
+)
+def test_secret_stored_without_a_reference_shows_the_new_one(
+    want: SecretSpec, value: SecretStatus
+) -> None:
+    plan = _secret_plan(want, live_secret(ref={}, fp="fp1", ver="v1"))
+    ref = RefChange("", "env KEY_A", value)
+    # still CHANGED for apply and for the plan file: the reference is written
+    assert only(plan).fields == {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)}
+    assert plan.secrets == {"c.api_key": SecretStatus.CHANGED}
+    assert plan.notes == []
+
+
 # --- workflow impact -----------------------------------------------------------------------
 
 
@@ -881,3 +923,32 @@ def test_edited_settings_say_they_revert() -> None:
     fresh = LiveSettings(SettingsState("b", None), True, applied_digest(have.state.fields()))
     want = desired(settings=SettingsState("a", None))
     assert only(diff(want, live(settings=fresh))).warnings == ()
+
+
+def test_the_markdown_comment_tells_workflow_warnings_from_the_others() -> None:
+    """The PR comment groups warnings by their wording: every workflow warning the diff
+    writes must read as one, and no other warning may."""
+    from reconciler.render.plan_markdown import workflow_warning
+
+    edited = written("disabled", {}, context_window=64)
+    plan = diff(
+        desired(model("disabled", enabled=False), model("new", ("old",))),
+        live(
+            edited,
+            live_model("old"),
+            live_model("gone"),
+            live_model("dead", active=False, credential="c"),
+            creds=(live_cred("c"),),
+            refs={n: WorkflowRefs(1, ("w",)) for n in ("disabled", "old", "gone")},
+        ),
+    )
+    warnings = {w: c.key for c in plan.changes for w in c.warnings}
+    assert sorted(w for w in warnings if workflow_warning(w)) == [
+        "disabling: referenced by 1 active workflow: w",
+        "referenced by 1 active workflow: w",
+        "repoints 1 active workflow: w",
+    ]
+    assert sorted(w for w in warnings if not workflow_warning(w)) == [
+        REVERTS + "context_window, enabled",
+        "unlinks 1 inactive model: dead",
+    ]

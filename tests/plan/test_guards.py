@@ -54,6 +54,11 @@ def test_mass_removal_thresholds(
     assert f"deactivates {removed} of {managed} managed models ({share})" in guard.message
 
 
+def test_mass_removal_of_the_only_model_counts_it_in_the_singular() -> None:
+    guards = evaluate_guards(_deactivations(1), _live(1))
+    assert guards[0].message.startswith("the plan deactivates 1 of 1 managed model (all); ")
+
+
 def test_mass_removal_counts_only_active_managed_models() -> None:
     # 6 of 20 active managed (30%); inactive and unmanaged rows do not dilute the share
     guards = evaluate_guards(_deactivations(6), _live(20, inactive=100, unmanaged=100))
@@ -74,8 +79,9 @@ def test_breaking_guard_names_the_changes(count: int) -> None:
     assert [g.name for g in guards] == ["breaking"]
     guard = guards[0]
     assert guard.flag == BREAKING_FLAG
-    noun = "change" if count == 1 else "changes"
-    assert guard.message.startswith(f"{count} {noun} deactivate or disable models")
+    # the verb agrees with the count
+    words = "change deactivates or disables" if count == 1 else "changes deactivate or disable"
+    assert guard.message.startswith(f"{count} {words} models that active workflows use: ")
     assert "b0" in guard.message
     assert "fine" not in guard.message
     assert guard.message.endswith(", ...") == (count > 5)

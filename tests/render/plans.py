@@ -26,6 +26,11 @@ CANARY = "sk-CANARY-must-never-render-7f3a"
 ADDED = SecretStatus.ADDED
 
 
+def _new_ref(after: str) -> RefChange:
+    """The reference of a new secret, as the diff gives it: no previous reference."""
+    return RefChange("", after, ADDED)
+
+
 def _created(**values: object) -> dict[str, FieldChange]:
     return {path.replace("__", "."): FieldChange(None, value) for path, value in values.items()}
 
@@ -47,7 +52,7 @@ def full_plan() -> Plan:
             "prod-anthropic",
             {
                 **_created(provider="anthropic", description="Production Anthropic key"),
-                "api_key": FieldChange(None, None, ADDED),
+                "api_key": FieldChange(None, None, ADDED, _new_ref("env ANTHROPIC_API_KEY")),
             },
         ),
         Change(
@@ -56,8 +61,12 @@ def full_plan() -> Plan:
             "bedrock-east",
             {
                 **_created(provider="bedrock", region="us-east-1"),
-                "access_key_id": FieldChange(None, None, ADDED),
-                "secret_access_key": FieldChange(None, None, ADDED),
+                "access_key_id": FieldChange(
+                    None, None, ADDED, _new_ref("aws_secretsmanager staging/bedrock#key_id")
+                ),
+                "secret_access_key": FieldChange(
+                    None, None, ADDED, _new_ref("aws_secretsmanager staging/bedrock#secret")
+                ),
             },
         ),
         Change(
@@ -146,6 +155,9 @@ def full_plan() -> Plan:
                 "cost.input_per_token": FieldChange(5e-06, 2.5e-06),
                 "cost.output_per_token": FieldChange(1.5e-05, 1e-05),
             },
+            warnings=(
+                "edited in the registry since the last apply; applying reverts: context_window",
+            ),
         ),
         Change(
             Action.UPDATE,
@@ -190,14 +202,19 @@ def full_plan() -> Plan:
             breaking=True,
         ),
         Change(Action.DEACTIVATE, Kind.MODEL, "text-davinci-003"),
-        Change(Action.DELETE, Kind.CREDENTIAL, "old-together"),
+        Change(
+            Action.DELETE,
+            Kind.CREDENTIAL,
+            "old-together",
+            warnings=("unlinks 2 inactive models: mixtral-8x22b, qwen-72b",),
+        ),
     ]
     return Plan(
         changes=changes,
         guards=[
             Guard(
                 "breaking",
-                "2 change(s) deactivate or disable models that active workflows use: "
+                "2 changes deactivate or disable models that active workflows use: "
                 "mixtral-8x7b, gpt-4",
                 "--allow-breaking",
             )

@@ -5,7 +5,7 @@ import json
 import pytest
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.render.plan_json import plan_to_dict, render_json
 
 
@@ -112,6 +112,34 @@ def test_masked_secrets_say_which_side_holds_a_value(
     assert field["after"] is None
     assert field["status"] == status.value
     assert field["has_value"] == {"before": before, "after": after}
+
+
+def test_secrets_name_their_source_reference_when_the_plan_knows_it() -> None:
+    fields = {c["key"]: c["fields"] for c in plan_to_dict(full_plan())["changes"]}
+    # a new secret: where its value comes from (no previous reference, so no "reference")
+    assert fields["prod-anthropic"]["api_key"] == {
+        "before": None,
+        "after": None,
+        "sensitive": True,
+        "status": "added",
+        "has_value": {"before": False, "after": True},
+        "source": "env ANTHROPIC_API_KEY",
+    }
+    # a changed reference: both references, and the new one as its source
+    team = fields["team-openai"]["api_key"]
+    assert team["reference"]["after"] == team["source"] == "env OPENAI_API_KEY_V2"
+    # no reference known: no source
+    assert "source" not in fields["prod-openai"]["api_key"]
+
+
+def test_adopted_secret_without_a_stored_value_has_a_source_but_no_reference() -> None:
+    ref = RefChange("", "sops secrets/prod.yaml#fireworks", SecretStatus.ADDED)
+    fc = FieldChange(None, None, SecretStatus.ADDED, ref)
+    change = Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": fc}, adopt=True)
+    field = plan_to_dict(Plan(changes=[change]))["changes"][0]["fields"]["api_key"]
+    assert field["source"] == "sops secrets/prod.yaml#fireworks"
+    assert "reference" not in field
+    assert field["has_value"] == {"before": False, "after": True}
 
 
 def test_guards_say_whether_their_flag_was_given() -> None:

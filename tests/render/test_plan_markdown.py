@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from markdown_it import MarkdownIt
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
 from reconciler.plan.model import (
+    ACTIONS,
     Action,
     Change,
     CreatedFields,
@@ -14,8 +16,17 @@ from reconciler.plan.model import (
     Guard,
     Kind,
     Plan,
+    RefChange,
+    SecretStatus,
 )
-from reconciler.render.plan_markdown import COMMENT_BUDGET, md_code, md_text, render_markdown
+from reconciler.render.plan_markdown import (
+    ALERT_BUDGET,
+    COMMENT_BUDGET,
+    md_code,
+    md_text,
+    render_markdown,
+)
+from reconciler.render.plan_text import summary_line
 from reconciler.state.records import MODEL_FIELDS, ModelState
 
 
@@ -135,6 +146,75 @@ def test_created_secrets_show_only_their_status() -> None:
     assert "| `api_key` | _sensitive value added_ |\n" in block
     assert "| `provider` | `openai` |\n" in block
     assert "CANARY" not in out
+
+
+def test_created_secrets_show_their_reference_never_a_value() -> None:
+    out = render_markdown(full_plan())
+    block = details_of(out, "<code>+</code> create credential <b>bedrock-east</b>: 4 fields")
+    assert (
+        "| `secret_access_key` | `aws_secretsmanager staging/bedrock#secret` "
+        "_(sensitive value added)_ |\n"
+    ) in block
+    # the change table says it too: field tables can be left out of a big comment
+    assert (
+        "| `+` | create | `prod-anthropic` | anthropic; api\\_key from `env ANTHROPIC_API_KEY` |\n"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("fc", "row"),
+    [
+        # adopting a credential that holds no value: nothing was hidden before
+        (
+            FieldChange(
+                None, None, SecretStatus.ADDED, RefChange("", "env NEW", SecretStatus.ADDED)
+            ),
+            "| `api_key` | _none_ | `env NEW` _(sensitive value added)_ |",
+        ),
+        # a value stored without a reference
+        (
+            FieldChange(
+                None, None, SecretStatus.CHANGED, RefChange("", "env K", SecretStatus.UNCHANGED)
+            ),
+            "| `api_key` | _stored without a reference_ | `env K` _(value unchanged)_ |",
+        ),
+    ],
+)
+def test_updated_secret_without_a_previous_reference(fc: FieldChange, row: str) -> None:
+    change = Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": fc}, adopt=True)
+    out = render_markdown(Plan(changes=[change]))
+    assert row + "\n" in out
+    assert "_hidden_" not in out
+
+
+def test_deactivations_say_the_row_is_kept() -> None:
+    out = render_markdown(full_plan())
+    assert "| `-` | deactivate | `text-davinci-003` | kept, marked inactive |\n" in out
+    assert (
+        "| `-` | deactivate | `gpt-4` | kept, marked inactive; **breaking**; "
+        "⚠️ referenced by 3 active workflows: support-bot, triage, summarizer |\n"
+    ) in out
+
+
+def test_workflow_impact_and_other_warnings_have_their_own_alerts() -> None:
+    out = render_markdown(full_plan())
+    impact = out.index("> **Workflow impact: 2 breaking changes**")
+    other = out.index("> **Other warnings**")
+    assert impact < other < out.index("> [!NOTE]")
+    impact_block = out[impact:other]
+    assert "edited in the registry" not in impact_block
+    assert "unlinks" not in impact_block
+    # each in plan order
+    other_block = out[other : out.index("> [!NOTE]")]
+    assert other_block.index("**model gpt-4o**") < other_block.index("**credential old-together**")
+    assert impact_block.index("mixtral-8x7b") < impact_block.index("**model gpt-4**")
+
+
+def test_other_warnings_alone_are_just_warnings() -> None:
+    change = Change(Action.DELETE, Kind.CREDENTIAL, "c", warnings=("unlinks 1 inactive model: m",))
+    out = render_markdown(Plan(changes=[change]))
+    assert "> **Warnings**\n>\n> - **credential c** (delete): unlinks 1 inactive model: m\n" in out
+    assert "Workflow impact" not in out
 
 
 def test_created_model_fields_in_column_order() -> None:
@@ -287,3 +367,135 @@ def test_field_tables_stop_before_githubs_comment_limit() -> None:
     assert f"<sub>{150 - shown} field tables left out to keep this comment under" in out
     assert out.count("| `+` | create |") == 150  # every change is still listed
     assert "left out" not in render_markdown(big_plan(20))
+
+
+GITHUB_LIMIT = 65_536
+
+
+def huge_plan(creates: int, others: int, errors: int = 0, notes: int = 0) -> Plan:
+    """Thousands of changes of every kind and action, with warnings, errors and notes."""
+    changes: list[Change] = [
+        Change(
+            Action.CREATE,
+            Kind.CREDENTIAL,
+            f"cred-{n}",
+            {
+                "provider": FieldChange(None, "fireworks"),
+                "api_key": FieldChange(
+                    None,
+                    None,
+                    SecretStatus.ADDED,
+                    RefChange("", f"aws_secretsmanager prod/cred-{n}", SecretStatus.ADDED),
+                ),
+            },
+        )
+        for n in range(40)
+    ]
+    changes += [
+        Change(
+            Action.CREATE,
+            Kind.MODEL,
+            f"fireworks-model-{n:05d}",
+            {
+                "display_name": FieldChange(None, f"Fireworks model {n}"),
+                "provider": FieldChange(None, "fireworks"),
+                "model_id": FieldChange(None, f"accounts/fireworks/models/model-{n:05d}"),
+                "category": FieldChange(None, "standard"),
+            },
+        )
+        for n in range(creates)
+    ]
+    for n in range(others):
+        slug = f"old-model-{n:05d}"
+        if n % 3 == 0:
+            warning = f"referenced by 2 active workflows: flow-{n}, flow-{n + 1}"
+            changes.append(
+                Change(Action.DEACTIVATE, Kind.MODEL, slug, warnings=(warning,), breaking=True)
+            )
+        elif n % 3 == 1:
+            warning = "edited in the registry since the last apply; applying reverts: category"
+            fields = {"category": FieldChange("budget", "standard")}
+            changes.append(Change(Action.UPDATE, Kind.MODEL, slug, fields, (warning,)))
+        else:
+            changes.append(Change(Action.DEACTIVATE, Kind.MODEL, slug))
+    changes.append(Change(Action.UPDATE, Kind.SETTINGS, "settings", {"x": FieldChange(1, 2)}))
+    return Plan(
+        changes=changes,
+        errors=[f"model 'app-{n}' exists in the registry but ..." for n in range(errors)],
+        guards=[Guard("breaking", "many changes deactivate models", "--allow-breaking")],
+        notes=[f"model 'new-{n}' looks like a rename of 'old-{n}'" for n in range(notes)],
+        catalog_digest="sha256:abc",
+        revision=9,
+    )
+
+
+def _listed_and_unlisted(out: str, kind: Kind) -> tuple[int, dict[str, int]]:
+    """Rows a section lists, and the counts by action its note gives for the rest."""
+    start = out.index(f"### {kind.value.capitalize()}")
+    end = out.find("\n### ", start + 1)
+    section = out[start : end if end != -1 else len(out)]
+    listed = len(re.findall(r"^\| `[-+~>]` \|", section, re.MULTILINE))
+    note = re.search(r"^_\d+ (?:more )?changes? not listed here: (.*)\._$", section, re.MULTILINE)
+    unlisted = {}
+    if note:
+        unlisted = {a: int(n) for n, a in re.findall(r"(\d+) to (\w+)", note.group(1))}
+    return listed, unlisted
+
+
+@pytest.mark.parametrize(
+    ("creates", "others", "errors", "notes"),
+    [
+        (1200, 0, 0, 0),  # the reported case: ~78,000 characters of tables
+        (3000, 2000, 0, 0),
+        (2000, 2000, 1500, 800),
+        (0, 4000, 0, 0),
+    ],
+)
+def test_huge_plans_stay_under_githubs_limit_and_tell_the_true_totals(
+    creates: int, others: int, errors: int, notes: int
+) -> None:
+    plan = huge_plan(creates, others, errors, notes)
+    out = render_markdown(plan)
+    assert len(out) <= COMMENT_BUDGET < GITHUB_LIMIT
+    assert out == render_markdown(plan)  # still deterministic
+    # the true totals, in the summary line and the counts table
+    totals = plan.summary()
+    assert f"**{summary_line(plan)}**" in out
+    models = [sum(c.kind is Kind.MODEL and c.action is a for c in plan.changes) for a in ACTIONS]
+    assert "| models | " + " | ".join(map(str, models)) + " |\n" in out
+    assert "| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in ACTIONS) in out
+    # every change is either listed or counted in its section's note, by action
+    listed_total = 0
+    for kind in Kind:
+        listed, unlisted = _listed_and_unlisted(out, kind)
+        of_kind = [c for c in plan.changes if c.kind is kind]
+        expected = Counter(c.action.value for c in of_kind[listed:])
+        assert unlisted == dict(expected), kind
+        listed_total += listed
+    assert 0 < listed_total < len(plan.changes)
+    unlisted_total = len(plan.changes) - listed_total
+    assert f"<sub>{unlisted_total} changes not listed and " in out
+    assert "the full plan is in the JSON and text output of <code>reconciler plan</code>" in out
+    # long alerts list their first items and count the rest
+    if errors:
+        shown = out.count("exists in the registry but")
+        assert 0 < shown < errors
+        assert f"> - _…and {errors - shown} more errors, left out to keep this comment" in out
+        caution = out[out.index("> [!CAUTION]") :].split("\n\n", 1)[0]
+        assert len(caution) <= ALERT_BUDGET
+        assert f"**{errors} errors: the plan cannot be applied.**" in out
+    if notes:
+        shown = out.count("looks like a rename of")
+        assert f"> - _…and {notes - shown} more notes, left out" in out
+    # still well-formed: every table row has its header's cell count
+    for block in out.split("\n\n"):
+        rows = [line for line in block.split("\n") if line.startswith("|")]
+        if rows:
+            assert len({len(re.split(r"(?<!\\)\|", row)) for row in rows}) == 1, block
+
+
+def test_plans_that_fit_are_listed_whole() -> None:
+    out = render_markdown(huge_plan(100, 60))
+    assert "not listed" not in out
+    assert "more warnings" not in out
+    assert out.count("| `+` | create |") == 140

@@ -7,7 +7,16 @@ from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.guards import MASS_REMOVAL_FLAG as MASS
-from reconciler.plan.model import Action, Change, FieldChange, Guard, Kind, Plan, SecretStatus
+from reconciler.plan.model import (
+    Action,
+    Change,
+    FieldChange,
+    Guard,
+    Kind,
+    Plan,
+    RefChange,
+    SecretStatus,
+)
 from reconciler.render.plan_text import format_value, per_million, render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -106,6 +115,46 @@ def test_per_million(value: object, expected: str | None) -> None:
     assert per_million(value) == expected
 
 
+def test_created_secrets_say_where_their_values_come_from() -> None:
+    out = render_text(full_plan())
+    assert (
+        "+ credential prod-anthropic (create)  anthropic\n"
+        "    api_key: env ANTHROPIC_API_KEY (sensitive value added)\n"
+        "+ credential bedrock-east (create)  bedrock, us-east-1\n"
+        "    access_key_id: aws_secretsmanager staging/bedrock#key_id (sensitive value added)\n"
+        "    secret_access_key: aws_secretsmanager staging/bedrock#secret (sensitive value added)\n"
+    ) in out
+    # without a reference (a hand-made plan): the status alone, never the value
+    leaky = render_text(canary_plan())
+    assert "+ credential leaky (create)  openai\n    api_key: (sensitive value added)\n" in leaky
+
+
+ADDED_REF = RefChange("", "env NEW_KEY", SecretStatus.ADDED)
+
+
+@pytest.mark.parametrize(
+    ("fc", "line"),
+    [
+        # adopting a credential that holds no value
+        (
+            FieldChange(None, None, SecretStatus.ADDED, ADDED_REF),
+            "api_key: (none) -> env NEW_KEY (sensitive value added)",
+        ),
+        # a value the application stored without a reference
+        (
+            FieldChange(
+                None, None, SecretStatus.CHANGED, RefChange("", "env K", SecretStatus.UNKNOWN)
+            ),
+            "api_key: (stored without a reference) -> env K (value not compared)",
+        ),
+    ],
+)
+def test_updated_secret_without_a_previous_reference(fc: FieldChange, line: str) -> None:
+    change = Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": fc}, adopt=True)
+    out = render_text(Plan(changes=[change]))
+    assert f"~ credential c (update, adopts an unmanaged row)\n    {line}\n" in out
+
+
 def test_field_lines_for_costs_and_secrets() -> None:
     out = render_text(full_plan())
     assert "    cost.input_per_token: 5e-06 -> 2.5e-06  ($5.00 -> $2.50 per 1M)\n" in out
@@ -184,8 +233,8 @@ def two_guard_plan() -> Plan:
     return Plan(
         changes=[Change(Action.DEACTIVATE, Kind.MODEL, "m", breaking=True)],
         guards=[
-            Guard("breaking", "1 change(s) deactivate models that workflows use", BREAKING),
-            Guard("mass-removal", "the plan deactivates 1 of 1 managed models", MASS),
+            Guard("breaking", "1 change deactivates models that workflows use", BREAKING),
+            Guard("mass-removal", "the plan deactivates 1 of 1 managed model (all)", MASS),
         ],
     )
 
@@ -196,12 +245,12 @@ def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
     assert "refuse" not in out
     assert out.endswith("1 to delete.\nSafety guards allowed by --allow-breaking.\n")
     # the guard itself is still shown: the reader should know what they are allowing
-    assert "  ! breaking: 2 change(s) deactivate or disable models" in out
+    assert "  ! breaking: 2 changes deactivate or disable models" in out
 
 
 def test_only_the_allowed_guard_reads_as_allowed() -> None:
     out = render_text(two_guard_plan(), allowed=frozenset({BREAKING}))
-    assert "  ! breaking: 1 change(s) deactivate models that workflows use\n" in out
+    assert "  ! breaking: 1 change deactivates models that workflows use\n" in out
     assert "    allowed by --allow-breaking\n" in out
     assert "    apply will refuse unless --allow-mass-removal is given\n" in out
     assert out.endswith(
