@@ -1,0 +1,553 @@
+"""The GitHub workflows in .github/workflows: valid YAML with the structure docs/ci.md describes,
+and shell steps that treat the reconciler's exit codes right (0 and 2 success, anything else
+failure). Each step that calls ``reconciler plan`` or ``reconciler drift`` is run the way GitHub
+runs it (``bash --noprofile --norc -eo pipefail``) with a stub ``reconciler`` on PATH that exits
+with a chosen code; the PR comment script runs under node with a fake GitHub client when node is
+installed. No network, no database.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+FILES = ("pr.yml", "apply.yml", "drift.yml")
+CALLS_PLAN_OR_DRIFT = re.compile(r"\breconciler\s+(plan|drift)\b")
+# What GitHub runs a step with: `shell: bash`, or bash -e without pipefail when none is given.
+SHELLS = {
+    "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"],
+    None: ["bash", "-e"],
+}
+# The stub's text output holds a code fence, so a report fenced with ``` would end early.
+STUB = r"""#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$STUB_LOG"
+cmd=$1
+case "$cmd" in
+  plan) code=${STUB_PLAN_EXIT:-0} ;;
+  drift) code=${STUB_DRIFT_EXIT:-0} ;;
+  apply) code=${STUB_APPLY_EXIT:-0} ;;
+  *) code=0 ;;
+esac
+format=text
+out=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --format) format=$2; shift ;;
+    --out) out=$2; shift ;;
+  esac
+  shift
+done
+changes=${STUB_CHANGES:-[]}
+plan="{\"summary\": {}, \"changes\": $changes, \"errors\": [], \"guards\": ${STUB_GUARDS:-[]}}"
+case "$cmd:$format" in
+  plan:json) echo "$plan" ;;
+  plan:markdown) printf '<!-- reconciler-plan -->\n## Reconciler plan\n\nstub plan\n' ;;
+  *) printf 'stub %s output\n```\nnot a fence of ours\n```\nexit %s' "$cmd" "$code" ;;
+esac
+echo "stub note on stderr" >&2
+if [ -n "$out" ] && [ "$cmd" = plan ] && { [ "$code" = 0 ] || [ "$code" = 2 ]; }; then
+  echo "{\"kind\": \"reconciler-plan\", \"plan\": $plan}" > "$out"
+fi
+exit "$code"
+"""
+GUARD = '[{"name": "breaking", "message": "m", "flag": "--allow-breaking", "allowed": false}]'
+
+
+@functools.cache
+def _load(name: str) -> dict[Any, Any]:
+    """The parsed workflow (cached: callers must not change it)."""
+    doc = yaml.safe_load((WORKFLOWS / name).read_text("utf-8"))
+    assert isinstance(doc, dict), f"{name} is not a YAML mapping"
+    return doc
+
+
+def _steps(name: str) -> list[dict[str, Any]]:
+    return [step for job in _load(name)["jobs"].values() for step in job["steps"]]
+
+
+def _step(name: str, step_id: str) -> dict[str, Any]:
+    found = [step for step in _steps(name) if step.get("id") == step_id]
+    assert len(found) == 1, f"{name}: no single step with id {step_id}"
+    return found[0]
+
+
+def _shell(name: str, step: dict[str, Any]) -> str | None:
+    default = (_load(name).get("defaults") or {}).get("run", {}).get("shell")
+    shell: str | None = step.get("shell", default)
+    assert shell in SHELLS, f"{name}: step {step.get('name')!r} runs under {shell!r}"
+    return shell
+
+
+def _triggers(name: str) -> dict[str, Any]:
+    doc = _load(name)
+    on = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+    assert isinstance(on, dict), f"{name}: no `on:` mapping"
+    return on
+
+
+@dataclass
+class Run:
+    code: int
+    log: str
+    summary: str
+    outputs: dict[str, str]
+    calls: list[str]
+    cwd: Path
+
+
+def _run(tmp_path: Path, name: str, step: dict[str, Any], env: dict[str, str] | None = None) -> Run:
+    """Run a step's script as GitHub would, with a stub reconciler, in a fresh directory."""
+    bin_dir = tmp_path / "bin"
+    if not bin_dir.exists():
+        bin_dir.mkdir()
+        stub = bin_dir / "reconciler"
+        stub.write_text(STUB, "utf-8")
+        stub.chmod(0o755)
+        # the steps' Python is stdlib only: -S skips site-packages, and half the start-up time
+        python = bin_dir / "python3"
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n', "utf-8")
+        python.chmod(0o755)
+    work = tmp_path / f"run{len(list(tmp_path.glob('run*')))}"
+    work.mkdir()
+    script = work / "step.sh"
+    script.write_text(step["run"], "utf-8")
+    files = {key: work / f"{key.lower()}.txt" for key in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")}
+    for path in files.values():
+        path.touch()
+    full = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "STUB_LOG": str(work / "calls.txt"),
+        "GITHUB_EVENT_NAME": "push",
+        # the step's own variables: the secrets and inputs hold ${{ }} expressions there
+        **dict.fromkeys(step.get("env") or {}, ""),
+        "REGISTRY_DATABASE_URL": "postgresql+psycopg://reader@db.example/registry",
+        **{key: str(path) for key, path in files.items()},
+        **(env or {}),
+    }
+    done = subprocess.run(
+        [*SHELLS[_shell(name, step)], str(script)],
+        cwd=work,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    outputs = dict(
+        line.split("=", 1)
+        for line in files["GITHUB_OUTPUT"].read_text("utf-8").splitlines()
+        if "=" in line
+    )
+    calls_file = work / "calls.txt"
+    calls = calls_file.read_text("utf-8").splitlines() if calls_file.exists() else []
+    summary = files["GITHUB_STEP_SUMMARY"].read_text("utf-8")
+    return Run(done.returncode, done.stdout + done.stderr, summary, outputs, calls, work)
+
+
+def _fences_closed(summary: str) -> bool:
+    """Every code block the summary opens is closed by the same fence on its own line."""
+    opened: str | None = None
+    for line in summary.splitlines():
+        if opened is None and re.fullmatch(r"`{3,}\w*", line):
+            opened = line.rstrip("abcdefghijklmnopqrstuvwxyz")
+        elif opened is not None and line == opened:
+            opened = None
+    return opened is None
+
+
+def _reconciler_steps() -> list[tuple[str, str]]:
+    return [
+        (name, step.get("id", ""))
+        for name in FILES
+        for step in _steps(name)
+        if CALLS_PLAN_OR_DRIFT.search(step.get("run", ""))
+    ]
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_workflow_is_valid_yaml_with_jobs_and_steps(name: str) -> None:
+    doc = _load(name)
+    assert doc.get("name")
+    assert _triggers(name)
+    assert doc["jobs"]
+    for job in doc["jobs"].values():
+        assert job["runs-on"]
+        for step in job["steps"]:
+            assert ("uses" in step) != ("run" in step), step
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_scripts_take_values_from_env_not_expressions(name: str) -> None:
+    """`${{ }}` pasted into a script is a quoting and injection hazard (label names, inputs):
+    values reach scripts through `env:`. Secrets sit on the steps that need them, not on jobs."""
+    for step in _steps(name):
+        assert "${{" not in step.get("run", ""), f"{name}: {step.get('name')!r}"
+    doc = _load(name)
+    for scope in [doc, *doc["jobs"].values()]:
+        assert "secrets." not in json.dumps(scope.get("env") or {})
+
+
+def test_every_plan_and_drift_call_is_covered() -> None:
+    assert sorted(_reconciler_steps()) == [
+        ("apply.yml", "apply"),
+        ("drift.yml", "drift"),
+        ("pr.yml", "plan"),
+    ]
+
+
+def test_pr_runs_one_at_a_time_per_pull_request() -> None:
+    concurrency = _load("pr.yml")["concurrency"]
+    assert "github.event.pull_request.number" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] is True
+    types = _triggers("pr.yml")["pull_request"]["types"]
+    assert {"opened", "synchronize", "reopened", "labeled", "unlabeled"} <= set(types)
+
+
+def test_pr_comment_step_runs_on_failure_only_for_its_own_repository() -> None:
+    [step] = [s for s in _steps("pr.yml") if "github-script" in s.get("uses", "")]
+    condition = step["if"]
+    assert "failure()" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github-actions[bot]" in step["with"]["script"]
+
+
+def test_plans_are_uploaded_as_artifacts() -> None:
+    for name in ("pr.yml", "apply.yml"):
+        uploads = [
+            s for s in _steps(name) if s.get("uses", "").startswith("actions/upload-artifact")
+        ]
+        assert [s["with"]["path"] for s in uploads] == ["plan/"], name
+
+
+def test_apply_runs_on_merge_and_by_hand_with_the_guard_inputs() -> None:
+    on = _triggers("apply.yml")
+    assert on["push"]["branches"] == ["main"]
+    inputs = on["workflow_dispatch"]["inputs"]
+    for key in ("adopt", "allow_breaking", "allow_mass_removal"):
+        assert inputs[key]["type"] == "boolean"
+        assert inputs[key]["default"] is False
+    env = _step("apply.yml", "apply")["env"]
+    assert env["ALLOW_BREAKING"] == "${{ inputs.allow_breaking == true }}"
+    assert _load("apply.yml")["concurrency"]["cancel-in-progress"] is False
+
+
+# --- exit codes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "step_id"), _reconciler_steps())
+@pytest.mark.parametrize("code", [0, 2, 1, 3, 70])
+def test_exit_codes_0_and_2_succeed_and_others_fail(
+    tmp_path: Path, name: str, step_id: str, code: int
+) -> None:
+    step = _step(name, step_id)
+    env = {"STUB_PLAN_EXIT": str(code), "STUB_DRIFT_EXIT": str(code)}
+    run = _run(tmp_path, name, step, env)
+    assert any(CALLS_PLAN_OR_DRIFT.match(f"reconciler {call}") for call in run.calls)
+    if code in (0, 2):
+        assert run.code == 0, run.log
+    else:
+        assert run.code != 0, run.log
+    assert _fences_closed(run.summary), run.summary
+
+
+@pytest.mark.parametrize("code", [0, 2, 1, 70])
+def test_drift_report_is_a_closed_code_block(tmp_path: Path, code: int) -> None:
+    run = _run(tmp_path, "drift.yml", _step("drift.yml", "drift"), {"STUB_DRIFT_EXIT": str(code)})
+    lines = run.summary.splitlines()
+    assert lines[0].startswith("### ")
+    # the report holds ``` itself: its fence is longer, and closes it after the last line
+    assert lines[2] == "````"
+    end = lines.index("````", 3)
+    assert f"exit {code}" in lines[end - 1]
+    # the messages (stderr) in a block of their own
+    assert lines[end + 1 :] == ["", "Messages:", "", "```", "stub note on stderr", "```"]
+    assert _fences_closed(run.summary)
+    assert run.outputs.get("drift") == {0: "false", 2: "true"}.get(code)
+
+
+def test_drift_fails_the_run_on_drift_in_its_own_step() -> None:
+    steps = _steps("drift.yml")
+    index = next(i for i, s in enumerate(steps) if s.get("id") == "drift")
+    after = steps[index + 1]
+    assert after["if"] == "steps.drift.outputs.drift == 'true'"
+    assert "exit 1" in after["run"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "call"), [("", "drift"), ("--ignore-unmanaged", "drift --ignore-unmanaged")]
+)
+def test_drift_flags_come_from_a_repository_variable(tmp_path: Path, flags: str, call: str) -> None:
+    step = _step("drift.yml", "drift")
+    assert step["env"]["RECONCILER_DRIFT_FLAGS"] == "${{ vars.RECONCILER_DRIFT_FLAGS }}"
+    run = _run(tmp_path, "drift.yml", step, {"RECONCILER_DRIFT_FLAGS": flags})
+    assert run.calls == [call]
+
+
+# --- pr.yml plan step ------------------------------------------------------------------------
+
+
+def test_pr_plan_writes_markdown_json_and_text(tmp_path: Path) -> None:
+    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"STUB_PLAN_EXIT": "2"})
+    assert run.code == 0, run.log
+    assert run.outputs["ran"] == "true"
+    assert run.outputs["exit"] == "0"
+    assert run.outputs["required_flags"] == run.outputs["missing_labels"] == ""
+    assert run.outputs["adopts"] == "false"
+    assert sorted(p.name for p in (run.cwd / "plan").iterdir()) == [
+        "plan.json",
+        "plan.md",
+        "plan.txt",
+    ]
+    for call in run.calls:
+        assert call.startswith("plan --no-secrets --detailed-exitcode --format ")
+    assert "stub plan" in run.summary
+
+
+@pytest.mark.parametrize("code", [1, 70])
+def test_pr_plan_failure_is_reported_not_marked_as_ran(tmp_path: Path, code: int) -> None:
+    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"STUB_PLAN_EXIT": str(code)})
+    assert run.code == code
+    assert run.outputs["exit"] == str(code)
+    assert "ran" not in run.outputs
+    assert len(run.calls) == 1  # the first failure stops: no more plans
+    assert "::error" in run.log
+
+
+def test_pr_plan_is_skipped_without_registry_access(tmp_path: Path) -> None:
+    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"REGISTRY_DATABASE_URL": ""})
+    assert run.code == 0
+    assert run.outputs == {"ran": "false"}
+    assert run.calls == []
+
+
+def test_pr_adopt_label_plans_with_adopt(tmp_path: Path) -> None:
+    labels = json.dumps(["documentation", "reconciler:adopt"])
+    env = {"PR_LABELS": labels, "STUB_CHANGES": '[{"action": "update", "adopt": true}]'}
+    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), env)
+    assert run.code == 0, run.log
+    assert run.outputs["adopts"] == "true"
+    assert len(run.calls) == 3
+    assert all(" --adopt " in f" {call} " for call in run.calls)
+
+
+@pytest.mark.parametrize(
+    ("labels", "missing"),
+    [([], "reconciler:allow-breaking"), (["reconciler:allow-breaking"], "")],
+)
+def test_pr_guard_labels(tmp_path: Path, labels: list[str], missing: str) -> None:
+    env = {"STUB_GUARDS": GUARD, "PR_LABELS": json.dumps(labels)}
+    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), env)
+    assert run.code == 0, run.log
+    assert run.outputs["required_flags"] == "--allow-breaking"
+    assert run.outputs["missing_labels"] == missing
+    [guards] = [s for s in _steps("pr.yml") if "missing_labels != ''" in str(s.get("if"))]
+    assert "exit 1" in guards["run"]
+
+
+# --- apply.yml -------------------------------------------------------------------------------
+
+
+def _apply(tmp_path: Path, **env: str) -> Run:
+    return _run(tmp_path, "apply.yml", _step("apply.yml", "apply"), env)
+
+
+@pytest.mark.parametrize("code", [0, 2])
+def test_apply_applies_the_saved_plan(tmp_path: Path, code: int) -> None:
+    run = _apply(tmp_path, STUB_PLAN_EXIT=str(code))
+    assert run.code == 0, run.log
+    assert run.calls == [
+        "db upgrade",
+        "plan --detailed-exitcode --out plan/plan-file.json",
+        "apply plan/plan-file.json --test-connections",
+    ]
+    assert json.loads((run.cwd / "plan" / "plan.json").read_text("utf-8"))["guards"] == []
+    assert "### Applied" in run.summary
+    assert _fences_closed(run.summary)
+
+
+@pytest.mark.parametrize("code", [1, 70])
+def test_apply_stops_when_the_plan_fails(tmp_path: Path, code: int) -> None:
+    run = _apply(tmp_path, STUB_PLAN_EXIT=str(code))
+    assert run.code == code
+    assert not any(call.startswith("apply") for call in run.calls)
+    assert "Plan failed" in run.summary
+    assert _fences_closed(run.summary)
+
+
+def test_apply_refuses_a_guarded_plan_and_says_how_to_rerun(tmp_path: Path) -> None:
+    run = _apply(tmp_path, STUB_PLAN_EXIT="2", STUB_GUARDS=GUARD)
+    assert run.code == 1
+    assert not any(call.startswith("apply") for call in run.calls)
+    assert "Apply refused: the plan needs --allow-breaking" in run.summary
+    assert "Run workflow" in run.summary
+    assert "`allow_breaking`" in run.summary
+    assert _fences_closed(run.summary)
+
+
+def test_apply_inputs_pass_the_flags(tmp_path: Path) -> None:
+    run = _apply(
+        tmp_path,
+        STUB_PLAN_EXIT="2",
+        STUB_GUARDS=GUARD,
+        ADOPT="true",
+        ALLOW_BREAKING="true",
+        ALLOW_MASS_REMOVAL="true",
+        GITHUB_EVENT_NAME="workflow_dispatch",
+    )
+    assert run.code == 0, run.log
+    assert run.calls[1:] == [
+        "plan --detailed-exitcode --adopt --out plan/plan-file.json",
+        "apply plan/plan-file.json --test-connections --allow-breaking --allow-mass-removal",
+    ]
+
+
+@pytest.mark.parametrize("code", [1, 70])
+def test_apply_failure_fails_the_step(tmp_path: Path, code: int) -> None:
+    run = _apply(tmp_path, STUB_PLAN_EXIT="2", STUB_APPLY_EXIT=str(code))
+    assert run.code == code
+    assert f"Apply failed (exit {code})" in run.summary
+    assert _fences_closed(run.summary)
+
+
+def test_scheduled_apply_without_changes_applies_nothing(tmp_path: Path) -> None:
+    run = _apply(tmp_path, STUB_PLAN_EXIT="0", GITHUB_EVENT_NAME="schedule")
+    assert run.code == 0
+    assert not any(call.startswith("apply") for call in run.calls)
+
+
+# --- the PR comment script -------------------------------------------------------------------
+
+NODE = shutil.which("node")
+HARNESS = r"""
+const fs = require('fs');
+const script = fs.readFileSync(process.argv[2], 'utf8');
+const calls = [];
+const github = {
+  paginate: async () => JSON.parse(process.env.COMMENTS),
+  rest: {issues: {
+    listComments: () => {},
+    updateComment: async (args) => { calls.push(['update', args]); },
+    createComment: async (args) => { calls.push(['create', args]); },
+  }},
+};
+const context = {
+  repo: {owner: 'acme', repo: 'catalog'}, issue: {number: 7}, runId: 42,
+  serverUrl: 'https://github.com', payload: {pull_request: {head: {sha: 'abcdef123456'}}},
+};
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction('require', 'github', 'context', script)(require, github, context)
+  .then(() => console.log(JSON.stringify(calls)));
+"""
+MARKER = "<!-- reconciler-plan -->"
+BOT = {"login": "github-actions[bot]"}
+
+
+def _comment(tmp_path: Path, comments: list[dict[str, Any]], plan_md: str, **env: str) -> Any:
+    [step] = [s for s in _steps("pr.yml") if "github-script" in s.get("uses", "")]
+    (tmp_path / "script.js").write_text(step["with"]["script"], "utf-8")
+    (tmp_path / "harness.js").write_text(HARNESS, "utf-8")
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "plan.md").write_text(plan_md, "utf-8")
+    full = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "COMMENTS": json.dumps(comments),
+        **dict.fromkeys(step.get("env") or {}, ""),
+        "VALIDATE_OUTCOME": "success",
+        "PLAN_OUTCOME": "success",
+        "PLAN_RAN": "true",
+        "PLAN_EXIT": "2",
+        **env,
+    }
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, "harness.js", "script.js"],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+@needs_node
+def test_comment_updates_only_the_bots_marker_comment(tmp_path: Path) -> None:
+    comments = [
+        {"id": 1, "user": {"login": "alice"}, "body": f"quoting {MARKER}"},
+        {"id": 2, "user": BOT, "body": "another bot comment"},
+        {"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"},
+    ]
+    plan = f"{MARKER}\n## Reconciler plan\n\nnew plan\n"
+    [[action, args]] = _comment(tmp_path, comments, plan)
+    assert (action, args["comment_id"]) == ("update", 3)
+    assert args["body"].startswith(plan)
+    assert "workflow artifact" in args["body"]
+
+
+@needs_node
+def test_comment_is_created_when_the_bot_has_none(tmp_path: Path) -> None:
+    comments = [{"id": 1, "user": {"login": "alice"}, "body": MARKER}]
+    [[action, args]] = _comment(tmp_path, comments, f"{MARKER}\nplan\n")
+    assert action == "create"
+    assert args["issue_number"] == 7
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"VALIDATE_OUTCOME": "failure", "PLAN_OUTCOME": "skipped", "PLAN_RAN": ""}, "validate"),
+        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "70"}, "internal error"),
+        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1"}, "failed (exit 1)"),
+    ],
+)
+def test_a_failure_replaces_the_old_plan(tmp_path: Path, env: dict[str, str], says: str) -> None:
+    comments = [{"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"}]
+    [[action, args]] = _comment(tmp_path, comments, f"{MARKER}\nPLAN-ERROR-LIST\n", **env)
+    assert action == "update"
+    body = args["body"]
+    assert body.startswith(MARKER)
+    assert "No current plan for abcdef1" in body
+    assert says in body
+    assert "https://github.com/acme/catalog/actions/runs/42" in body
+    assert ("PLAN-ERROR-LIST" in body) == (env.get("PLAN_EXIT") == "1")
+
+
+@needs_node
+def test_a_huge_plan_is_cut_to_fit_a_comment(tmp_path: Path) -> None:
+    row = "<details><summary>x</summary>\n\n" + "| a | b |\n" * 50 + "\n</details>\n\n"
+    plan = MARKER + "\n" + row * 400
+    env = {
+        "ARTIFACT_URL": "https://example.test/artifact",
+        "REQUIRED_FLAGS": "--allow-breaking",
+        "PLAN_ADOPTS": "true",
+    }
+    [[_, args]] = _comment(tmp_path, [], plan, **env)
+    body = args["body"]
+    assert len(plan) > 200_000 > 65_536 > len(body)
+    assert body.count("<details>") == body.count("</details>")
+    assert "cut short" in body
+    assert "https://example.test/artifact" in body
+    assert "`allow_breaking: true`" in body
+    assert "`adopt: true`" in body
