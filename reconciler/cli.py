@@ -128,7 +128,13 @@ def _run(call: Callable[[], int]) -> NoReturn:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as err:
-        _internal_error(err)
+        from reconciler.db.engine import permission_problem
+
+        problem = permission_problem(err)  # e.g. a read-only role without a grant drift needs
+        if problem is None:
+            _internal_error(err)
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(problem.exit_code)
     sys.exit(code)
 
 

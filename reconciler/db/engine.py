@@ -41,6 +41,25 @@ def safe_url(url: str) -> str:
     return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
 
 
+# PostgreSQL SQLSTATEs a user can fix with grants (insufficient_privilege) or another role
+# (read_only_sql_transaction)
+_PERMISSION_STATES = {"42501": "permission denied", "25006": "the connection is read-only"}
+
+
+def permission_problem(err: BaseException) -> DatabaseError | None:
+    """A database error the user fixes with grants, as a user-facing error (else None)."""
+    orig = getattr(err, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state not in _PERMISSION_STATES:
+        return None
+    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else _PERMISSION_STATES[state]
+    return DatabaseError(
+        f"the registry's database user may not do this: {detail}",
+        hint="grant the role SELECT on the registry tables (plan, drift, export, models) and "
+        "INSERT/UPDATE/DELETE for apply; see docs/ci.md",
+    )
+
+
 def url_has_secret(url: str) -> bool:
     """Whether ``safe_url`` hides anything: such a URL must not be printed for reuse."""
     try:

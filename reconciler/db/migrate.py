@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from reconciler.db.engine import safe_url
+from reconciler.db.engine import permission_problem, safe_url
 from reconciler.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -63,12 +63,19 @@ def current(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _readable_revision(conn: sa.Connection) -> str | None:
+    try:
+        return current(conn)
+    except SQLAlchemyError as err:
+        problem = permission_problem(err)
+        if problem is not None:  # not "not initialized": the table is there, just not readable
+            raise problem from None
+        return None
+
+
 def require_current(conn: sa.Connection) -> None:
     """Refuse to work on a registry that is not migrated to this version's schema."""
-    try:
-        revision = current(conn)
-    except SQLAlchemyError:
-        revision = None
+    revision = _readable_revision(conn)
     if revision != head():
         state = "not initialized" if revision is None else f"at schema revision {revision}"
         raise DatabaseError(
@@ -86,10 +93,7 @@ RUNTIME_MINIMUM = "0002"
 
 def require_at_least(conn: sa.Connection, minimum: str) -> None:
     """Refuse a registry older than ``minimum`` (or not initialized); newer ones are fine."""
-    try:
-        revision = current(conn)
-    except SQLAlchemyError:
-        revision = None
+    revision = _readable_revision(conn)
     if revision is None or not revision.isdigit() or int(revision) < int(minimum):
         state = "not initialized" if revision is None else f"at schema revision {revision}"
         raise DatabaseError(

@@ -125,6 +125,11 @@ def _reverts(
 
 
 def _not_managed(kind: str, key: str) -> str:
+    if kind == "settings":  # one object: there is no other name to move to
+        return (
+            "the registry's settings were not set by the reconciler; pass --adopt to take them "
+            "over, or remove the Settings document from the catalog"
+        )
     return (
         f"{kind} '{key}' exists in the registry but was not created by the reconciler; "
         "pass --adopt to take it over, or rename it in the catalog"

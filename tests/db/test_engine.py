@@ -186,3 +186,39 @@ def test_plan_hint_never_repeats_a_database_password(
     assert result.exit_code == 0, result.output
     assert "s3cret-CANARY" not in result.output
     assert "--db '<the same --db URL>'" in result.output
+
+
+@pytest.mark.postgres
+def test_a_role_without_grants_gets_a_message_not_an_internal_error(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a read-only role for PR plans and drift, set up with one grant too few
+    from reconciler.secrets.crypto import KEY_ENV, generate_key_text
+
+    monkeypatch.setenv(KEY_ENV, generate_key_text())
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    assert cli(["db", "upgrade", "--db", pg_url]).exit_code == 0
+    assert cli(["apply", "--catalog", str(root), "--db", pg_url, "--auto-approve"]).exit_code == 0
+    role = f"ro_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+            conn.execute(sa.text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
+            conn.execute(sa.text(f'REVOKE SELECT ON reconcile_runs FROM "{role}"'))
+        reader = sa.make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        drift = cli(["drift", "--catalog", str(root), "--db", reader])
+        assert drift.exit_code == 1, drift.output
+        assert "may not do this: permission denied for table reconcile_runs" in drift.output
+        assert "internal error" not in drift.output
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'REVOKE SELECT ON alembic_version FROM "{role}"'))
+        plan = cli(["plan", "--catalog", str(root), "--db", reader])
+        assert plan.exit_code == 1, plan.output
+        assert "permission denied for table alembic_version" in plan.output
+        assert "not initialized" not in plan.output
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()

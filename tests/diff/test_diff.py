@@ -328,7 +328,10 @@ def test_unmanaged_credential_missing_from_catalog_is_never_deleted() -> None:
 def test_unmanaged_settings_collision() -> None:
     want = desired(settings=SettingsState("a", None))
     have = live(settings=LiveSettings(SettingsState("b", None), managed=False))
-    assert "settings 'settings'" in diff(want, have).errors[0]
+    error = diff(want, have).errors[0]
+    assert error.startswith("the registry's settings were not set by the reconciler")
+    assert "pass --adopt" in error
+    assert "rename" not in error  # there is only one settings object
     change = only(diff(want, have, DiffOptions(adopt=True)))
     assert change.adopt
     assert change.fields == {"default_model": FieldChange("b", "a")}
