@@ -640,3 +640,24 @@ def test_reference_change_with_the_same_value_shows_the_references(
         {"env": "OPENAI_API_KEY_V2"}
     ]
     assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0
+
+
+def test_no_prune_applies_creates_and_updates_only(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    assert apply(registry_url, root).exit_code == 0
+    write_catalog(root, [model_doc("a", context_window=5), model_doc("c")])  # b leaves
+    shown = plan(registry_url, root, "--no-prune")
+    assert "model b" not in shown.output
+    done = apply(registry_url, root, "--no-prune")
+    assert done.exit_code == 0, done.output
+    assert "Apply complete: 1 created, 1 updated." in done.output
+    _, active, deactivated_at = managed_models(registry_url)["b"]
+    assert (bool(active), deactivated_at) == (True, None)  # still active
+    assert scalar(registry_url, "SELECT context_window FROM models WHERE slug = 'a'") == 5
+    pruned = apply(registry_url, root)
+    assert "Apply complete: 1 deactivated." in pruned.output, pruned.output
+    _, active, deactivated_at = managed_models(registry_url)["b"]
+    assert not active
+    assert deactivated_at is not None
