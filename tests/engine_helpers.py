@@ -236,3 +236,13 @@ def verbose_apply_process(
     command = [sys.executable, "-m", "reconciler", "-v", "apply", "--catalog", str(root)]
     command += ["--db", url, "--auto-approve", "--lock-timeout", str(lock_timeout)]
     return subprocess.Popen(command, env=env, **popen)
+
+
+def apply(url: str, catalog: str | Path, *extra: str) -> Any:
+    """``reconciler apply --auto-approve`` through the CLI."""
+    return cli(["apply", "--catalog", str(catalog), "--db", url, "--auto-approve", *extra])
+
+
+def plan(url: str, catalog: str | Path, *extra: str) -> Any:
+    """``reconciler plan`` through the CLI."""
+    return cli(["plan", "--catalog", str(catalog), "--db", url, *extra])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from engine_helpers import (
     EXAMPLE_SECRETS,
+    apply,
     cli,
     credential_doc,
     dump,
@@ -17,10 +18,10 @@ from engine_helpers import (
     insert_app_model,
     insert_workflows,
     model_doc,
+    plan,
     revision,
     rows,
     scalar,
-    secret_env,
     write_catalog,
 )
 
@@ -29,22 +30,6 @@ from reconciler.secrets.crypto import keyring_from_env, secret_context
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = str(REPO / "catalog")
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = secret_env()
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-def apply(url: str, catalog: str | Path, *extra: str) -> Any:
-    return cli(["apply", "--catalog", str(catalog), "--db", url, "--auto-approve", *extra])
-
-
-def plan(url: str, catalog: str | Path, *extra: str) -> Any:
-    return cli(["plan", "--catalog", str(catalog), "--db", url, *extra])
 
 
 def managed_models(url: str) -> dict[str, tuple[Any, ...]]:

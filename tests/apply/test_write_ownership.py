@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from engine_helpers import (
+    apply,
     cli,
     credential_doc,
     dump,
@@ -20,9 +21,9 @@ from engine_helpers import (
     insert_app_model,
     insert_workflows,
     model_doc,
+    plan,
     rows,
     scalar,
-    secret_env,
     write_catalog,
 )
 
@@ -33,22 +34,6 @@ from reconciler.state.live import LiveState
 from reconciler.state.read import read_live
 
 REVERTS = "edited in the registry since the last apply; applying reverts: "
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = secret_env()
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-def apply(url: str, catalog: str | Path, *extra: str) -> Any:
-    return cli(["apply", "--catalog", str(catalog), "--db", url, "--auto-approve", *extra])
-
-
-def plan(url: str, catalog: str | Path, *extra: str) -> Any:
-    return cli(["plan", "--catalog", str(catalog), "--db", url, *extra])
 
 
 def plan_json(url: str, catalog: Path) -> dict[str, Any]:
