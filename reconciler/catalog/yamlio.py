@@ -397,27 +397,44 @@ def _may_nest_deeply(text: str) -> bool:
     return openers >= _FLOW_OPENERS_LIMIT or _LONG_INDENT.search("\n" + text) is not None
 
 
+def _deep_event(loader: Any) -> yaml.Event | None:
+    """The first collection start deeper than ``MAX_DEPTH`` in ``loader``'s event stream."""
+    depth = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def _nesting_problem(text: str, display: str) -> Diagnostic | None:
     """Walk the event stream (libyaml's parser is iterative) and report nesting over
     ``MAX_DEPTH`` or a syntax error before the recursive composer sees the text."""
     loader = _Loader(text)
-    depth = 0
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-                    return Diagnostic(display, line, col, "too-deep", _TOO_DEEP)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        event = _deep_event(loader)
     except yaml.YAMLError as err:
-        return _syntax_diagnostic(display, err, text)
+        # libyaml (PyYAML >= 6.0.4) stops deep flow collections itself while its scanner reads
+        # ahead, before any event reaches us. PyYAML's pure-Python parser is iterative and has
+        # no such limit, so it finds where the nesting crosses MAX_DEPTH; on an ordinary syntax
+        # error it fails too, and libyaml's message stands.
+        try:
+            event = _deep_event(yaml.SafeLoader(text))
+        except yaml.YAMLError:
+            event = None
+        if event is None:
+            return _syntax_diagnostic(display, err, text)
     finally:
         loader.dispose()
-    return None
+    if event is None:
+        return None
+    mark = event.start_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return Diagnostic(display, line, col, "too-deep", _TOO_DEEP)
 
 
 def load_text(text: str, display: str) -> LoadedFile:
