@@ -8,6 +8,9 @@ from types import ModuleType
 
 def import_litellm() -> ModuleType:
     """Import litellm with its bundled model price map (it would download one otherwise)."""
+    from reconciler.extras import require
+
+    require("litellm", "this command")
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from reconciler.extras import require
 from reconciler.logs import redact
 from reconciler.secrets.values import SecretValue
 
@@ -237,6 +238,7 @@ def _clients(regions: Iterable[str | None]) -> tuple[dict[str | None, Any], dict
 
 def resolve_aws(refs: dict[str, SecretRefDict], out: Resolved) -> None:
     """Fetch every referenced secret once: 20 per BatchGetSecretValue for AWSCURRENT."""
+    require("aws", "a secret in AWS Secrets Manager")
     by_target = _group(refs)
     clients, client_errors = _clients(region for region, _, _ in by_target)
     tasks: list[Callable[[], _Fetched]] = []
@@ -288,6 +290,7 @@ def _describe(client: SecretsManagerClient, secret_id: str) -> _Fetched:
 
 def aws_versions(refs: dict[str, SecretRefDict], out: Resolved) -> None:
     """The VersionId holding each reference's stage, from DescribeSecret (no decryption)."""
+    require("aws", "a secret in AWS Secrets Manager")
     by_target = _group(refs)
     clients, client_errors = _clients(region for region, _, _ in by_target)
     order = list(
