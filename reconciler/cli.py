@@ -434,3 +434,20 @@ def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
     from reconciler.commands.lint import lint as run
 
     _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    default="schemas",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write the JSON Schemas into (beside the catalog directory, where "
+    "the files new and export write refer to them).",
+)
+def schema(out_dir: str) -> None:
+    """Write the catalog's JSON Schemas (for editors and check-jsonschema)."""
+    from reconciler.commands.schema import schema as run
+
+    _run(lambda: run(out_dir=out_dir))

@@ -29,17 +29,14 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ID_BASE = "urn:llm-registry-reconciler:schema:"
 KIND_FILES = {
     "ProviderCredential": "provider-credential.schema.json",
     "Model": "model.schema.json",
     "Settings": "settings.schema.json",
 }
 DOCUMENT_FILE = "catalog-document.schema.json"
-
-
-def _schema_id(filename: str) -> str:
-    return ID_BASE + filename.removesuffix(".schema.json")
+# The schemas carry no "$id": the document schema refers to the kinds by relative file name, so
+# editors and check-jsonschema resolve them beside it wherever the folder is copied.
 
 
 def _dispatch(prop: str, cases: Mapping[str, Any], description: str) -> dict[str, Any]:
@@ -54,8 +51,8 @@ def _dispatch(prop: str, cases: Mapping[str, Any], description: str) -> dict[str
     }
 
 
-def _finish(schema: dict[str, Any], filename: str, title: str) -> dict[str, Any]:
-    head = {"$schema": DIALECT, "$id": _schema_id(filename), "title": title}
+def _finish(schema: dict[str, Any], title: str) -> dict[str, Any]:
+    head = {"$schema": DIALECT, "title": title}
     return head | {k: v for k, v in schema.items() if k != "title"}
 
 
@@ -69,11 +66,11 @@ def _credential_schema() -> dict[str, Any]:
     )
     body["description"] = "A named provider credential; secrets are references, never values."
     body["$defs"] = generated["$defs"]
-    return _finish(body, KIND_FILES["ProviderCredential"], "ProviderCredential")
+    return _finish(body, "ProviderCredential")
 
 
 def _model_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
-    return _finish(model.model_json_schema(), KIND_FILES[kind], kind)
+    return _finish(model.model_json_schema(), kind)
 
 
 def generate() -> dict[str, dict[str, Any]]:
@@ -85,11 +82,11 @@ def generate() -> dict[str, dict[str, Any]]:
     }
     document = _dispatch(
         "kind",
-        {kind: {"$ref": _schema_id(name)} for kind, name in KIND_FILES.items()},
+        {kind: {"$ref": name} for kind, name in KIND_FILES.items()},
         "Kind of catalog document.",
     )
     document["description"] = "Any document of an LLM registry catalog."
-    out[DOCUMENT_FILE] = _finish(document, DOCUMENT_FILE, "CatalogDocument")
+    out[DOCUMENT_FILE] = _finish(document, "CatalogDocument")
     return out
 
 
@@ -127,8 +124,9 @@ def document_validator() -> Validator:
         name: {k: v for k, v in s.items() if k != "$schema"} for name, s in published().items()
     }
     dialect = referencing.jsonschema.specification_with(DIALECT)
+    # keyed by file name: the document's relative $refs resolve to these
     registry: referencing.Registry[Any] = referencing.Registry().with_resources(
-        (s["$id"], dialect.create_resource(s)) for s in schemas.values()
+        (name, dialect.create_resource(s)) for name, s in schemas.items()
     )
     return cls(schemas[DOCUMENT_FILE], registry=registry, format_checker=base.FORMAT_CHECKER)
 
@@ -139,7 +137,7 @@ def fast_check() -> Callable[[Any], bool] | None:
     when they use a keyword it does not implement."""
     schemas = published()
     try:
-        return compile_schema(schemas[DOCUMENT_FILE], {s["$id"]: s for s in schemas.values()})
+        return compile_schema(schemas[DOCUMENT_FILE], schemas)
     except Unsupported:
         return None
 

@@ -32,6 +32,21 @@ CredentialProvider = Literal[
     "huggingface",
     "openai_compatible",
 ]
+# Upstream vendors of platform models (the prefix of an OpenRouter model ID). Editors offer
+# these and the credential providers as suggestions; any other provider name is allowed.
+UPSTREAM_VENDORS: tuple[str, ...] = (
+    "openai",
+    "anthropic",
+    "google",
+    "x-ai",
+    "meta-llama",
+    "mistralai",
+    "deepseek",
+    "qwen",
+    "cohere",
+    "perplexity",
+    "moonshotai",
+)
 ApiKeyProvider = Literal["openai", "anthropic", "google", "openrouter", "fireworks", "together"]
 Category = Literal["premium", "standard", "budget"]
 
@@ -289,6 +304,7 @@ class ModelSpec(_Spec):
     provider: str = Field(
         pattern=PROVIDER_PATTERN,
         max_length=MODEL_PROVIDER_MAX,
+        examples=list(dict.fromkeys(CREDENTIAL_PROVIDERS + UPSTREAM_VENDORS)),
         description="custom: one of the nine credential providers; platform: the upstream "
         "vendor, the prefix of model_id (openai, anthropic, x-ai, ...).",
     )

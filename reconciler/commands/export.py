@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from reconciler.catalog.schemaline import schema_line
 from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN, TEXT_MAX
 from reconciler.db.engine import require_database
 from reconciler.errors import CatalogError
@@ -232,7 +233,8 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
         what = [] if valid_name(name) else [f"credential name {_quoted(name)} is not valid"]
         if what:
             invalid.names.append(("credential", name, path))
-        files[path] = credential_document(cred, _invalid_header("credential", what))
+        head = schema_line(path, root, "ProviderCredential")
+        files[path] = credential_document(cred, head + _invalid_header("credential", what))
         placeholders += bool(_placeholder_fields(cred))
     for slug, model in sorted(models.items()):
         path = root / "models" / f"{model_stems[slug]}.yaml"
@@ -241,14 +243,16 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
             invalid.names.append(("model", slug, path))
         refs = _ref_problem("credential", "credential", model.state.values.get("credential"))
         invalid.references.extend((path, r) for r in refs)
-        files[path] = model_document(model, _invalid_header("model", what + refs))
+        head = schema_line(path, root, "Model")
+        files[path] = model_document(model, head + _invalid_header("model", what + refs))
     if live.settings is not None:
         path = root / "settings.yaml"
         settings = live.settings.state
         refs = _ref_problem("default_model", "model", settings.default_model)
         refs += _ref_problem("platform_credential", "credential", settings.platform_credential)
         invalid.references.extend((path, r) for r in refs)
-        files[path] = settings_document(settings, _invalid_header("settings", refs))
+        head = schema_line(path, root, "Settings")
+        files[path] = settings_document(settings, head + _invalid_header("settings", refs))
     _write(root, out_dir, files)
     out.write(
         f"Exported {plural(len(live.credentials), 'credential')}, "

@@ -146,7 +146,13 @@ def test_export_refuses_a_directory_that_holds_a_catalog(registry_url: str, tmp_
     code, out = run("export", "--db", registry_url, "--out", str(target), "--force")
     assert code == 0, out
     assert len(list((target / "models").glob("*.yaml"))) == 16  # 15 exported, plus the old one
-    assert (target / "settings.yaml").read_text().startswith("kind: Settings")
+    assert (
+        (target / "settings.yaml")
+        .read_text()
+        .startswith(
+            "# yaml-language-server: $schema=../schemas/settings.schema.json\nkind: Settings"
+        )
+    )  # the schemas beside the catalog, where `reconciler schema --out schemas` puts them
 
 
 def test_export_into_a_directory_without_yaml_files(registry_url: str, tmp_path: Path) -> None:
@@ -259,13 +265,15 @@ def test_names_the_catalog_rejects_are_exported_with_a_warning(
     cred_file = target / "credentials" / "Bedrock-Prod.yaml"
     model_file = target / "models" / "claude-3.5.yaml"
     for path in (cred_file, model_file):
-        assert path.read_text().startswith("# NOT A VALID CATALOG NAME"), path
+        assert path.read_text().splitlines()[1].startswith("# NOT A VALID CATALOG NAME"), path
     assert yaml.safe_load(cred_file.read_text())["name"] == "Bedrock Prod"
     model = yaml.safe_load(model_file.read_text())
     assert (model["slug"], model["credential"]) == ("claude-3.5", "Bedrock Prod")
     assert "credential 'Bedrock Prod' is not a valid credential name" in model_file.read_text()
     good = (target / "models" / "good-model.yaml").read_text()
-    assert good.startswith("kind: Model")
+    assert good.startswith(
+        "# yaml-language-server: $schema=../../schemas/model.schema.json\nkind: Model"
+    )
     assert "good-model" not in out  # only the rejected names are listed
     code, validated = run("validate", "--catalog", str(target))
     assert code != 0, validated
@@ -291,7 +299,7 @@ def test_reference_to_a_rejected_name_is_warned(registry_url: str, tmp_path: Pat
     assert code == 0, out
     assert "settings.yaml: default_model 'gpt_4o' is not a valid model name" in out
     text = (tmp_path / "out" / "settings.yaml").read_text()
-    assert text.startswith("# NOT A VALID CATALOG NAME: default_model 'gpt_4o'")
+    assert text.splitlines()[1].startswith("# NOT A VALID CATALOG NAME: default_model 'gpt_4o'")
 
 
 def test_line_breaks_in_a_name_stay_in_the_comment(registry_url: str, tmp_path: Path) -> None:
