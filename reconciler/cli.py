@@ -451,3 +451,73 @@ def schema(out_dir: str) -> None:
     from reconciler.commands.schema import schema as run
 
     _run(lambda: run(out_dir=out_dir))
+
+
+@main.group(cls=_Group)
+def new() -> None:
+    """Write a new catalog file (asks for what is missing on a terminal)."""
+
+
+def _ask(question: Any) -> str:
+    """Ask one ``reconciler.commands.new.Question`` on the terminal."""
+    if question.choices and question.required:
+        answer = click.prompt(
+            question.text, type=click.Choice(question.choices), default=question.default
+        )
+    else:
+        text = question.text + (f" [{', '.join(question.choices)}]" if question.choices else "")
+        default = question.default if question.default is not None else ""
+        answer = click.prompt(text, default=default, show_default=bool(default))
+    return str(answer)
+
+
+def _asker() -> Callable[[Any], str] | None:
+    return _ask if _interactive() else None
+
+
+@new.command("model")
+@catalog_option
+@click.option("--provider", help="Provider (custom) or upstream vendor (platform).")
+@click.option("--model-id", help="Provider's model ID (platform: vendor/model).")
+@click.option("--display-name", help="Name shown to users; the slug is derived and pinned.")
+@click.option("--deployment", type=click.Choice(["custom", "platform"]))
+@click.option("--credential", help="Credential name (custom deployment).")
+@click.option("--category", type=click.Choice(["premium", "standard", "budget"]))
+@click.option(
+    "--context-window", type=click.IntRange(min=1), help="Tokens (when litellm does not know)."
+)
+def new_model(catalog_dir: str, **given: Any) -> None:
+    """Write catalog/models/<deployment>/<slug>.yaml, filled from litellm's model data."""
+    from reconciler.extras import require
+
+    require("litellm", "new model")
+    from reconciler.commands.new import new_model as run
+
+    ask = _asker()
+    _run(lambda: run(catalog_dir=catalog_dir, given=given, ask=ask))
+
+
+@new.command("credential")
+@catalog_option
+@click.option(
+    "--provider",
+    help="openai, anthropic, google, openrouter, fireworks, together, bedrock, huggingface or "
+    "openai_compatible.",
+)
+@click.option("--name", help="Credential name (models refer to it).")
+@click.option("--display-name")
+@click.option("--region", help="bedrock: AWS region.")
+@click.option("--key-form", type=click.Choice(["api-key", "access-keys"]), help="bedrock.")
+@click.option("--endpoint-url", help="huggingface: endpoint URL; bedrock: a VPC endpoint.")
+@click.option("--base-url", help="openai_compatible: API base URL; others: a gateway.")
+@click.option("--env", help="Environment variable holding the key (a prefix for access-keys).")
+@click.option("--sops-file", help="SOPS file holding the key (relative to the catalog).")
+@click.option("--sops-key", help="Dotted key in the SOPS file.")
+@click.option("--aws-secret-id", help="AWS Secrets Manager secret id or ARN.")
+@click.option("--aws-json-key", help="Key inside a JSON secret.")
+def new_credential(catalog_dir: str, **given: Any) -> None:
+    """Write catalog/credentials/<name>.yaml; secrets as references, never values."""
+    from reconciler.commands.new import new_credential as run
+
+    ask = _asker()
+    _run(lambda: run(catalog_dir=catalog_dir, given=given, ask=ask))
