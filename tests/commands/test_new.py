@@ -192,9 +192,7 @@ def test_model_prompts_for_what_is_missing(catalog: Path) -> None:
     result = _new(catalog, "model", stdin=answers)
     assert result.exit_code == 0, result.output
     assert "Context window (tokens)" in result.output
-    doc = yaml.safe_load(
-        (catalog / "models" / "custom" / "claude-internal-test.yaml").read_text()
-    )
+    doc = yaml.safe_load((catalog / "models" / "custom" / "claude-internal-test.yaml").read_text())
     assert doc["credential"] == "prod-anthropic"
     assert doc["category"] == "budget"
     assert doc["context_window"] == 50000
