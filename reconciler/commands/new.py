@@ -167,13 +167,16 @@ def new_model(
     out = sys.stdout if out is None else out
     root = Path(catalog_dir)
     answers = _Answers(given, ask)
-    providers = tuple(dict.fromkeys(spec.CREDENTIAL_PROVIDERS + spec.UPSTREAM_VENDORS))
     answers.get(
         Question("deployment", "--deployment", "Deployment", ("custom", "platform"), "custom")
     )
     deployment = answers.values.get("deployment", "custom")
-    choices = spec.CREDENTIAL_PROVIDERS if deployment == "custom" else providers
-    provider = answers.get(Question("provider", "--provider", "Provider", choices))
+    if deployment == "custom":
+        question = Question("provider", "--provider", "Provider", spec.CREDENTIAL_PROVIDERS)
+    else:  # any vendor OpenRouter serves: suggested, not limited
+        vendors = ", ".join(spec.UPSTREAM_VENDORS[:6])
+        question = Question("provider", "--provider", f"Upstream vendor (e.g. {vendors}, ...)")
+    provider = answers.get(question)
     example = (
         "anthropic/claude-sonnet-4" if deployment == "platform" else "claude-sonnet-4-20250514"
     )

@@ -197,3 +197,20 @@ def test_model_prompts_for_what_is_missing(catalog: Path) -> None:
     assert doc["category"] == "budget"
     assert doc["context_window"] == 50000
     _valid(catalog)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_platform_model_takes_any_vendor_and_asks_no_credential(catalog: Path) -> None:
+    # deployment, vendor (free text), model ID, display name (default), category, context
+    answers = "platform\nsome-lab\nsome-lab/model-x\n\nbudget\n1000\n"
+    result = _new(catalog, "model", stdin=answers)
+    assert result.exit_code == 0, result.output
+    assert "Upstream vendor (e.g. openai" in result.output
+    assert "Credential" not in result.output
+    doc = yaml.safe_load((catalog / "models" / "platform" / "model-x.yaml").read_text())
+    assert (doc["provider"], doc["model_id"], doc["slug"]) == (
+        "some-lab",
+        "some-lab/model-x",
+        "model-x",
+    )
+    _valid(catalog)
