@@ -159,3 +159,14 @@ def test_sdist_and_wheel_install_the_core_that_runs(tmp_path: Path) -> None:
     assert "needs litellm, which the core install leaves out" in lint.stderr
     assert "pip install 'llm-registry-reconciler[litellm]'" in lint.stderr
     assert "Traceback" not in lint.stderr
+
+    # a secret in AWS Secrets Manager needs the [aws] extra, and says so
+    (work / "catalog" / "credentials" / "aws-held.yaml").write_text(
+        "kind: ProviderCredential\nname: aws-held\nprovider: openai\n"
+        "api_key: {aws_secretsmanager: {secret_id: prod/openai}}\n",
+        encoding="utf-8",
+    )
+    plan = _run([reconciler, "plan", "--no-secrets"], cwd=work, env=env)
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "pip install 'llm-registry-reconciler[aws]'" in plan.stderr
+    assert "Traceback" not in plan.stderr
