@@ -18,6 +18,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.scaffold import DEFAULT_REF, PLACEHOLDER_REPOSITORY
 
 DEFAULT_DB = "sqlite:///registry.db"
 DEFAULT_CATALOG = "catalog"
@@ -434,3 +435,26 @@ def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
     from reconciler.commands.lint import lint as run
 
     _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option(
+    "--repository",
+    "tool_repository",
+    default=PLACEHOLDER_REPOSITORY,
+    show_default=True,
+    help="The GitHub repository of this tool, which the workflows and hooks use.",
+)
+@click.option(
+    "--ref",
+    "tool_ref",
+    default=DEFAULT_REF,
+    show_default=True,
+    help="The tag or commit of this tool the workflows and hooks pin.",
+)
+def init(directory: str, tool_repository: str, tool_ref: str) -> None:
+    """Scaffold a catalog repository in DIRECTORY (new or empty): catalog, sops, CI, hooks."""
+    from reconciler.commands.init import init as run
+
+    _run(lambda: run(directory=directory, tool_repository=tool_repository, tool_ref=tool_ref))
