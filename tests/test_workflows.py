@@ -408,6 +408,64 @@ def test_zizmor_does_find_an_unpinned_action(tmp_path: Path) -> None:
     assert {f["ident"] for f in _zizmor(bad)} >= {"template-injection"}
 
 
+# --- the action's install ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "extras", "spec"),
+    [
+        ("validate", "auto", ""),
+        ("plan", "auto", ""),
+        ("drift", "auto", ""),
+        ("lint", "auto", "[litellm]"),
+        ("apply", "auto", "[all]"),
+        ("plan", "aws", "[aws]"),
+        ("apply", "none", ""),
+    ],
+)
+def test_the_install_takes_the_extras_the_command_needs(
+    tmp_path: Path, command: str, extras: str, spec: str
+) -> None:
+    step = _step(ACTION, "install-key")
+    env = {
+        "COMMAND": command,
+        "EXTRAS": extras,
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "RUNNER_OS": "Linux",
+    }
+    run = _run(tmp_path, ACTION, step, env)
+    assert run.code == 0, run.log
+    assert run.outputs["spec"] == spec
+    assert run.outputs["venv"] == str(tmp_path / "llm-registry-reconciler")
+    assert run.outputs["key"].startswith("llm-registry-reconciler-pip-Linux-py3.11-")
+    assert "installed" not in run.outputs
+    # a second call of the action in the job reuses an install that has its extras
+    Path(run.outputs["venv"]).mkdir()
+    Path(run.outputs["venv"], "installed").write_text(f"{spec}\n", "utf-8")
+    assert _run(tmp_path, ACTION, step, env).outputs["installed"] == "true"
+
+
+def test_the_pip_cache_key_follows_constraints_txt(tmp_path: Path) -> None:
+    step = _step(ACTION, "install-key")
+    keys = []
+    for text in ("a==1\n", "a==2\n"):
+        action_path = tmp_path / f"action-{len(keys)}"
+        action_path.mkdir()
+        (action_path / "constraints.txt").write_text(text, "utf-8")
+        env = {"COMMAND": "validate", "GITHUB_ACTION_PATH": str(action_path)}
+        env |= {"RUNNER_TEMP": str(tmp_path), "RUNNER_OS": "Linux"}
+        keys.append(_run(tmp_path, ACTION, step, env).outputs["key"])
+    assert keys[0] != keys[1]
+
+
+def test_an_unknown_command_fails_with_a_message(tmp_path: Path) -> None:
+    env = {"COMMAND": "destroy", "GITHUB_ACTION_PATH": str(REPO), "RUNNER_TEMP": str(tmp_path)}
+    run = _run(tmp_path, ACTION, _step(ACTION, "install-key"), env)
+    assert run.code == 1
+    assert "unknown command 'destroy'" in run.log
+
+
 # --- exit codes ------------------------------------------------------------------------------
 
 
