@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from workflow_linters import actionlint, summary, zizmor
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -355,44 +356,13 @@ def test_apply_runs_on_merge_and_by_hand_with_the_guard_inputs() -> None:
 # --- linters ---------------------------------------------------------------------------------
 
 
-def _tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name  # the venv's scripts: PATH may not have them
-    found = str(beside) if beside.exists() else shutil.which(name)
-    assert found, f"{name} is not installed: pip install -c constraints.txt -e '.[test]'"
-    return found
-
-
 def test_actionlint_finds_nothing() -> None:
-    done = subprocess.run(
-        [_tool("actionlint"), "-no-color"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = actionlint(cwd=REPO)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _zizmor(*paths: Path) -> list[dict[str, Any]]:
-    """zizmor's findings of medium severity or more, offline (no GitHub API calls)."""
-    done = subprocess.run(
-        [_tool("zizmor"), "--offline", "--format", "json", "--min-severity", "medium", *paths],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN")},
-    )
-    assert done.returncode in (0, 10, 11, 12, 13, 14), done.stderr  # 1x: findings
-    findings: list[dict[str, Any]] = json.loads(done.stdout)
-    return findings
-
-
 def test_zizmor_finds_nothing_of_medium_severity_or_more() -> None:
-    findings = _zizmor(WORKFLOWS, REPO / ACTION)
-    assert [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
+    assert summary(zizmor(WORKFLOWS, REPO / ACTION)) == []
 
 
 def test_zizmor_does_find_an_unpinned_action(tmp_path: Path) -> None:
@@ -405,7 +375,7 @@ def test_zizmor_does_find_an_unpinned_action(tmp_path: Path) -> None:
         "jobs: {j: {runs-on: ubuntu-latest, steps: [{run: 'echo ${{ inputs.x }}'}]}}\n",
         "utf-8",
     )
-    assert {f["ident"] for f in _zizmor(bad)} >= {"template-injection"}
+    assert {f["ident"] for f in zizmor(bad)} >= {"template-injection"}
 
 
 # --- the action's install ------------------------------------------------------------------
@@ -598,6 +568,14 @@ def test_pr_plan_is_skipped_without_registry_access(tmp_path: Path) -> None:
     assert run.code == 0
     assert run.outputs == {"ran": "false"}
     assert run.calls == []
+
+
+def test_a_plan_outside_a_pull_request_has_no_labels(tmp_path: Path) -> None:
+    env = {"PR_LABELS": "null", "STUB_GUARDS": GUARD}  # toJSON of a push event's labels
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
+    assert run.code == 0, run.log
+    assert run.outputs["missing_labels"] == "reconciler:allow-breaking"
+    assert all("--adopt" not in call for call in run.calls)
 
 
 def test_pr_adopt_label_plans_with_adopt(tmp_path: Path) -> None:
