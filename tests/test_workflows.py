@@ -128,7 +128,7 @@ def _step_env(name: str, step: dict[str, Any]) -> dict[str, str]:
     env = {}
     for key, value in (step.get("env") or {}).items():
         match = INPUT.match(str(value))
-        env[key] = str(inputs[match[1]].get("default", "")) if match else ""
+        env[key] = str(inputs[match[1]].get("default", "")) if match and inputs else ""
     return env
 
 
@@ -487,6 +487,23 @@ def test_environment_is_passed_only_when_set(
         assert ("--environment" in call) == bool(environment), call
         if environment:
             assert "--environment staging" in call
+
+
+@pytest.mark.parametrize("step_id", ["validate", "lint", "plan", "apply", "drift"])
+def test_the_catalog_input_reaches_every_call(tmp_path: Path, step_id: str) -> None:
+    env = {"CATALOG": "deploy/my catalog", "COMMAND": step_id, "STUB_PLAN_EXIT": "2"}
+    run = _run(tmp_path, ACTION, _step(ACTION, step_id), env)
+    assert run.code == 0, run.log
+    calls = [c for c in run.calls if c != "db upgrade" and not c.startswith("apply ")]
+    assert calls
+    assert all("--catalog deploy/my catalog " in f"{call} " for call in calls), calls
+
+
+def test_the_review_says_when_the_action_is_missing(tmp_path: Path) -> None:
+    [step] = [s for s in _steps("catalog-review.yml") if "action.yml" in s.get("run", "")]
+    run = _run(tmp_path, "catalog-review.yml", step, {"TOOL_REPOSITORY": ""})
+    assert run.code == 1
+    assert "call this workflow with tool-repository and tool-ref" in run.log
 
 
 def test_the_database_url_input_wins_over_the_environment(tmp_path: Path) -> None:
