@@ -416,6 +416,39 @@ def test_the_install_takes_the_extras_the_command_needs(
     assert _run(tmp_path, ACTION, step, env).outputs["installed"] == "true"
 
 
+def test_the_install_takes_this_version_with_its_constraints(tmp_path: Path) -> None:
+    """The install step's pip call, recorded by a stub pip in a stub venv."""
+    [step] = [s for s in _steps(ACTION) if 'pip" install' in s.get("run", "")]
+    venv = tmp_path / "venv"
+    bin_dir = tmp_path / "bin"  # _run keeps a bin/ that exists: these stubs replace its own
+    for folder in (venv / "bin", bin_dir):
+        folder.mkdir(parents=True)
+    stubs = {
+        bin_dir / "python3": "#!/bin/sh\n",  # `python3 -m venv`: the venv is already there
+        venv / "bin" / "pip": '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/pip-args"\n',
+        venv / "bin" / "reconciler": "#!/bin/sh\necho reconciler, version 0.1.0\n",
+    }
+    for path, text in stubs.items():
+        path.write_text(text, "utf-8")
+        path.chmod(0o755)
+    env = {"SPEC": "[litellm]", "VENV": str(venv), "GITHUB_ACTION_PATH": "/actions/reconciler"}
+    run = _run(tmp_path, ACTION, step, env)
+    assert run.code == 0, run.log
+    assert (venv / "bin" / "pip-args").read_text("utf-8").splitlines() == [
+        "install",
+        "-q",
+        "--cache-dir",
+        f"{tmp_path}/.cache/pip",  # HOME/.cache/pip: what actions/cache keeps
+        "-c",
+        "/actions/reconciler/constraints.txt",
+        "/actions/reconciler[litellm]",
+    ]
+    assert (venv / "installed").read_text("utf-8") == "[litellm]\n"
+    assert _step(ACTION, "install-key")["run"].count("$GITHUB_ACTION_PATH/constraints.txt") == 1
+    [cache] = [s for s in _steps(ACTION) if s.get("uses", "").startswith("actions/cache@")]
+    assert cache["with"] == {"path": "~/.cache/pip", "key": "${{ steps.install-key.outputs.key }}"}
+
+
 def test_the_pip_cache_key_follows_constraints_txt(tmp_path: Path) -> None:
     step = _step(ACTION, "install-key")
     keys = []
