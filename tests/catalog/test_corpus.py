@@ -11,16 +11,15 @@ then read the diff as a user would.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from guards import fails_instead_of_hanging
 
 from reconciler.cli import main
 
@@ -139,28 +138,11 @@ def _prepare(case: str, tmp_path: Path) -> Path:
     return work
 
 
-@contextlib.contextmanager
-def _fails_instead_of_hanging(seconds: int = 300) -> Iterator[None]:
-    """A guard, not a timed assertion: a regression that blocks (opening a FIFO) fails the
-    test instead of hanging the suite. The signal interrupts a blocking open()."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError(f"validate did not finish in {seconds} s: did it open a FIFO?")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _validate(work: Path, *args: str) -> tuple[int, str]:
     old = Path.cwd()
     os.chdir(work)
     try:
-        with _fails_instead_of_hanging():
+        with fails_instead_of_hanging():
             result = CliRunner().invoke(main, ["validate", "--catalog", "catalog", *args])
     finally:
         os.chdir(old)
