@@ -57,3 +57,11 @@ def unsafe_message(index: int, ch: str) -> str:
         else ""
     )
     return f"contains the {what} {label(ch)} at character {index + 1}{why}; remove it"
+
+
+def escape_bidi(text: str) -> str:
+    """``text`` with each bidirectional control written as an escape (``\\u202e``), for
+    echoing user text (an unknown key) into terminals, logs and annotations."""
+    if not BIDI_CONTROLS.intersection(text):
+        return text
+    return "".join(f"\\u{ord(c):04x}" if c in BIDI_CONTROLS else c for c in text)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import unsafe_in_name, unsafe_message
+from reconciler.catalog.chars import escape_bidi, unsafe_in_name, unsafe_message
 from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
@@ -345,7 +345,7 @@ def _unknown_fields(err: ValidationError) -> Iterator[tuple[str, str]]:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(known)}"
-            yield str(key), f"unknown field '{key}'{hint}"
+            yield str(key), f"unknown field '{escape_bidi(str(key))}'{hint}"
 
 
 # The reference forms, by the $defs name of their schema.

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from guards import fails_instead_of_hanging
 
+from reconciler.catalog.chars import BIDI_CONTROLS
 from reconciler.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -259,3 +260,15 @@ def test_deep_nesting_runs_in_process(tmp_path: Path) -> None:
         assert codes == ["too-deep"]
     nested = "".join("  " * i + f"k{i}:\n" for i in range(5000))
     assert [d.code for d in load_text(nested, "deep.yaml").diagnostics] == ["too-deep"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_bidi_and_control_characters_are_named_never_printed(fmt: str, tmp_path: Path) -> None:
+    """Printed, they would reorder the terminal line or CI annotation that reports them."""
+    for case in ("schema-bidi-identifiers", "generated-control-characters"):
+        work = _prepare(case, tmp_path / fmt)
+        code, output = _validate(work, "--format", fmt)
+        assert code == 1
+        assert "U+" in output
+        unsafe = [c for c in output if c in BIDI_CONTROLS or (ord(c) < 32 and c != "\n")]
+        assert unsafe == [], case
