@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
+from reconciler.files import read_regular
 from reconciler.plan.model import CreatedFields, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
@@ -176,7 +177,7 @@ _FOREIGN = "not a plan file of this reconciler version (format, or not a plan at
 
 def read_plan_file(path: str) -> SavedPlan:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path)[0].decode("utf-8"))  # never blocks on a FIFO
         if not isinstance(data, dict):
             raise ValueError(_FOREIGN)
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:
