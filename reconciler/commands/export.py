@@ -12,6 +12,7 @@ import yaml
 from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN, TEXT_MAX
 from reconciler.db.engine import require_database
 from reconciler.errors import CatalogError
+from reconciler.outfile import write_all
 from reconciler.plan.build import read_live_state
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
@@ -282,15 +283,10 @@ def _write(root: Path, out_dir: str, files: dict[Path, str]) -> None:
             "nothing was written",
             hint="export into an empty directory without symbolic links",
         )
-    for path, text in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise CatalogError(
-                f"cannot write {path}: {err.strerror or err}",
-                hint="pass --out a directory you can write to (or a path where one can be made)",
-            ) from None
+    write_all(files, hint=_EXPORT_HINT)
+
+
+_EXPORT_HINT = "pass --out a directory you can write to (or a path where one can be made)"
 
 
 def _warn_invalid(invalid: _Invalid, root: Path, out: TextIO) -> None:
