@@ -366,11 +366,17 @@ def models(db_url: str, provider: str | None, category: str | None, fmt: str) ->
 
 
 @main.command()
-def keygen() -> None:
-    """Print a new REGISTRY_ENCRYPTION_KEY."""
+@click.option(
+    "--file",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="Keep the key in FILE: print the key already there, or write a new one (mode 0600).",
+)
+def keygen(key_file: str | None) -> None:
+    """Print a new REGISTRY_ENCRYPTION_KEY (or the one kept in --file)."""
     from reconciler.commands.keys import keygen as run
 
-    _run(run)
+    _run(lambda: run(file=key_file))
 
 
 @main.command("rotate-key")
