@@ -12,6 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.errors import OutputError
@@ -65,7 +66,7 @@ def _umask() -> int:
     return current
 
 
-def write_all(files: dict[Path, str], *, hint: str) -> None:
+def write_all(files: Mapping[Path, str | bytes], *, hint: str) -> None:
     """Write several files (making their directories); on a failure, remove the files and
     directories this call created, so nothing is left half-done. Files it overwrote stay
     overwritten (each one whole)."""
@@ -74,7 +75,8 @@ def write_all(files: dict[Path, str], *, hint: str) -> None:
         for path, text in files.items():
             created.extend(_make_dirs(path.parent, hint))
             new = not path.exists()
-            write_atomic(path, text.encode("utf-8"), hint=hint)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            write_atomic(path, data, hint=hint)
             if new:
                 created.append(path)
     except BaseException:
