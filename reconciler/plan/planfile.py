@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
 from reconciler.files import read_regular
+from reconciler.outfile import write_atomic
 from reconciler.plan.model import CreatedFields, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
@@ -149,9 +149,13 @@ def write_plan_file(
         "plan": rendered,
     }
     document["content_digest"] = _content_digest(document)
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    write_atomic(
+        path,
+        text.encode("utf-8"),
+        hint="pass --out a path in a directory that exists "
+        "and has room, or make the directory first",
+    )
 
 
 def _content_digest(document: dict[str, Any]) -> str:
