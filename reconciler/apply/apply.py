@@ -87,14 +87,14 @@ def missing_key_error(key_ids: list[str]) -> SecretError:
     )
 
 
-def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
+def check_key_ids(live: LiveState, keyring: Keyring | None, db_url: str | None = None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
     unknown = unknown_key_ids(live, keyring)
     if unknown and keyring is None:
         raise missing_key_error(unknown)
     if unknown:
-        raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
+        raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint(db_url))
 
 
 def check_registry(expected: Expected | None, registry_id: str | None) -> None:
@@ -157,7 +157,7 @@ def apply_stamped(
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_registry(expected, live.registry_id)
-            check_key_ids(live, keyring)
+            check_key_ids(live, keyring, db_url)
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision

@@ -11,8 +11,10 @@ import yaml
 
 from reconciler.catalog.schemaline import schema_line
 from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN, TEXT_MAX
+from reconciler.commands.export_sops import SopsCopies, collect, referenced_files
 from reconciler.db.engine import require_database
 from reconciler.errors import CatalogError
+from reconciler.outfile import write_all
 from reconciler.plan.build import read_live_state
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
@@ -205,7 +207,13 @@ def _inside(path: Path, root: Path) -> bool:
     return resolved != root and resolved.is_relative_to(root)
 
 
-def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = False) -> int:
+def export(
+    db_url: str,
+    out_dir: str,
+    out: TextIO | None = None,
+    force: bool = False,
+    catalog_dir: str = "catalog",
+) -> int:
     out = sys.stdout if out is None else out
     root = Path(out_dir)
     existing = [] if force else existing_yaml(root)
@@ -253,7 +261,8 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
         invalid.references.extend((path, r) for r in refs)
         head = schema_line(path, root, "Settings")
         files[path] = settings_document(settings, head + _invalid_header("settings", refs))
-    _write(root, out_dir, files)
+    sops = collect(referenced_files(live.credentials.values()), Path(catalog_dir))
+    _write(root, out_dir, {**files, **{root / name: data for name, data in sops.files.items()}})
     out.write(
         f"Exported {plural(len(live.credentials), 'credential')}, "
         f"{plural(len(models), 'model')} and "
@@ -265,11 +274,31 @@ def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = F
             f"{plural(placeholders, 'credential file')} {verb} env placeholders: wire their "
             "secrets before applying (see the comments in those files).\n"
         )
+    _report_sops(sops, root, out)
     _warn_invalid(invalid, root, out)
     return 0
 
 
-def _write(root: Path, out_dir: str, files: dict[Path, str]) -> None:
+def _report_sops(sops: SopsCopies, root: Path, out: TextIO) -> None:
+    if sops.files:
+        out.write(
+            f"Copied {plural(len(sops.files), 'SOPS file')} the credentials refer to (still "
+            f"encrypted): {', '.join(sops.files)}\n"
+        )
+    if sops.missing:
+        out.write(
+            f"warning: {plural(len(sops.missing), 'SOPS file')} the credentials refer to "
+            f"{'was' if len(sops.missing) == 1 else 'were'} not copied, so validate reports "
+            "secret-file-missing until each is in place:\n"
+        )
+        for file, reason in sops.missing:
+            out.write(f"  {file}: {reason}; copy the encrypted file to {root / file}\n")
+        out.write(
+            "  (or run export with --catalog naming the catalog the registry was applied from)\n"
+        )
+
+
+def _write(root: Path, out_dir: str, files: dict[Path, str | bytes]) -> None:
     """Write every file, after checking that each one lands inside ``root`` (file names are
     safe, but a symbolic link already in the directory could point elsewhere)."""
     try:
@@ -286,15 +315,10 @@ def _write(root: Path, out_dir: str, files: dict[Path, str]) -> None:
             "nothing was written",
             hint="export into an empty directory without symbolic links",
         )
-    for path, text in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise CatalogError(
-                f"cannot write {path}: {err.strerror or err}",
-                hint="pass --out a directory you can write to (or a path where one can be made)",
-            ) from None
+    write_all(files, hint=_EXPORT_HINT)
+
+
+_EXPORT_HINT = "pass --out a directory you can write to (or a path where one can be made)"
 
 
 def _warn_invalid(invalid: _Invalid, root: Path, out: TextIO) -> None:

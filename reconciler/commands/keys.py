@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
 import sqlalchemy as sa
@@ -19,10 +20,12 @@ from reconciler.db import tables as t
 from reconciler.db.engine import make_engine, safe_url
 from reconciler.db.migrate import require_current
 from reconciler.errors import DatabaseError, SecretError
+from reconciler.outfile import write_atomic
 from reconciler.secrets.crypto import (
     KEY_ENV,
     OLD_KEYS_ENV,
     Keyring,
+    RegistryKey,
     generate_key_text,
     keyring_from_env,
     secret_context,
@@ -31,16 +34,45 @@ from reconciler.secrets.crypto import (
 LOCK_TIMEOUT = 30.0
 
 
-def keygen(out: TextIO | None = None) -> int:
-    """Print a new random key (URL-safe base64 of 32 bytes)."""
+def keygen(out: TextIO | None = None, file: str | None = None) -> int:
+    """Print a new random key (URL-safe base64 of 32 bytes). With ``file``: print the key kept
+    there, or make one and keep it there (mode 0600) when the file does not exist yet."""
     out = sys.stdout if out is None else out
-    out.write(generate_key_text() + "\n")
+    if file is None:
+        key, note = (
+            generate_key_text(),
+            (
+                f"store this as {KEY_ENV} in your secret store; to replace a key, move the old one "
+                f"to {OLD_KEYS_ENV} and run 'reconciler rotate-key'"
+            ),
+        )
+    else:
+        key, note = key_file(Path(file))
+    out.write(key + "\n")
     out.flush()
-    sys.stderr.write(
-        f"store this as {KEY_ENV} in your secret store; to replace a key, move the old one to "
-        f"{OLD_KEYS_ENV} and run 'reconciler rotate-key'\n"
-    )
+    sys.stderr.write(note + "\n")
     return 0
+
+
+def key_file(path: Path) -> tuple[str, str]:
+    """The key kept in ``path`` (made there first when missing), and a note for stderr."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = generate_key_text()
+        write_atomic(path, (key + "\n").encode("ascii"), mode=0o600, hint=_KEY_FILE_HINT)
+        return key, f"wrote a new key to {path}; keep it out of version control"
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not a key file (not ASCII)"
+        raise SecretError(f"cannot read key file {path}: {reason}", hint=_KEY_FILE_HINT) from None
+    RegistryKey.from_text(text, name=f"key file {path}")
+    return text, f"using the key kept in {path}"
+
+
+_KEY_FILE_HINT = (
+    "pass --file a path you can write to, or delete a damaged key file (a registry it "
+    "encrypted then needs a new key: see 'reconciler rotate-key')"
+)
 
 
 def _keyring(env: Mapping[str, str] | None) -> Keyring:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from reconciler.catalog.validate import validate_catalog
 from reconciler.db.engine import make_engine
 from reconciler.db.migrate import require_current
+from reconciler.db.throwaway import throwaway_registry_hint
 from reconciler.diagnostics import Severity
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import CatalogError, DatabaseError
@@ -149,11 +150,12 @@ def key_mismatch_message(unknown: list[str]) -> str:
     )
 
 
-def key_mismatch_hint() -> str:
-    return (
+def key_mismatch_hint(db_url: str | None = None) -> str:
+    hint = (
         "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
         f"in {OLD_KEYS_ENV}"
     )
+    return hint + throwaway_registry_hint(db_url)
 
 
 @dataclass
@@ -205,7 +207,7 @@ def _make_plan(
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
     if wrong_key:
-        plan.errors.insert(0, f"{key_mismatch_message(wrong_key)}: {key_mismatch_hint()}")
+        plan.errors.insert(0, f"{key_mismatch_message(wrong_key)}: {key_mismatch_hint(db_url)}")
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),
