@@ -13,14 +13,11 @@ from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN, TE
 from reconciler.db.engine import require_database
 from reconciler.errors import CatalogError
 from reconciler.plan.build import read_live_state
+from reconciler.providers.table import PROVIDERS
 from reconciler.state.live import LiveCredential, LiveModel
 from reconciler.state.records import SettingsState
 from reconciler.words import plural
 
-_REQUIRED_SECRETS = {
-    "bedrock": ("api_key",),
-    "openai_compatible": (),
-}
 _PLACEHOLDER_NOTE = (
     "# The registry does not record where {field} came from. Wire the secret: set the\n"
     "# environment variable below where apply runs, or replace it with a sops or\n"
@@ -88,7 +85,8 @@ def _dump(header: str, document: dict[str, Any]) -> str:
 
 
 def _secret_fields(cred: LiveCredential) -> list[str]:
-    return list(cred.secrets) or list(_REQUIRED_SECRETS.get(cred.state.provider, ("api_key",)))
+    record = PROVIDERS.get(cred.state.provider)
+    return list(cred.secrets) or list(record.export_secrets if record else ("api_key",))
 
 
 def _placeholder_fields(cred: LiveCredential) -> list[str]:

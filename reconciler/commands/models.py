@@ -7,7 +7,8 @@ from typing import Any, TextIO
 
 from reconciler.db.engine import require_database
 from reconciler.plan.build import read_live_state
-from reconciler.runtime import FALLBACK_ENV
+from reconciler.providers.resolved import key_missing
+from reconciler.providers.table import model_route
 from reconciler.state.live import LiveModel, LiveState
 
 CATEGORIES = ("premium", "standard", "budget", None)
@@ -24,15 +25,9 @@ def _key_missing(model: LiveModel, live: LiveState) -> bool:
     if _status(model) != "enabled":
         return False
     v = model.state.values
-    if v.get("deployment") == "platform":
-        if live.settings is not None and live.settings.state.platform_credential:
-            return False
-        return not os.environ.get("OPENROUTER_API_KEY")
-    if v.get("credential"):
-        return False
-    names = FALLBACK_ENV.get(str(v.get("provider")), ())
-    # openai_compatible has no fallback: without a credential there is no base URL either.
-    return not any(os.environ.get(n) for n in names)
+    platform = (live.settings.state.platform_credential if live.settings else None) or None
+    use = model_route(v.get("deployment"), v.get("provider"), v.get("credential") or None, platform)
+    return key_missing(use.provider, use.credential, os.environ)
 
 
 def _credential_source(model: LiveModel) -> str | None:

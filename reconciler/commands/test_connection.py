@@ -19,8 +19,9 @@ from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Severity
 from reconciler.errors import CatalogError, ReconcilerError
 from reconciler.providers.connection import ConnectionResult, run_connection_tests
+from reconciler.providers.resolved import ResolvedModel, env_fallback
+from reconciler.providers.table import ModelRoute, fallback_env, model_route
 from reconciler.render.diagnostics import render_text
-from reconciler.runtime import FALLBACK_ENV, ResolvedModel, env_fallback
 from reconciler.secrets.resolve import describe_ref, resolve_values
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState, desired_state
@@ -63,6 +64,17 @@ def select_slugs(desired: DesiredState, slugs: Sequence[str]) -> list[str]:
     return [slug for slug, model in desired.models.items() if model.get("enabled")]
 
 
+def route_of(model: ModelState, platform_credential: str | None) -> ModelRoute[str]:
+    """Which provider a catalog model calls, with which credential."""
+    credential = model.get("credential")
+    return model_route(
+        model.get("deployment"),
+        model.get("provider"),
+        None if credential is None else str(credential),
+        platform_credential,
+    )
+
+
 def _failure(model: ModelState, reason: str) -> ConnectionResult:
     return ConnectionResult(
         model.slug,
@@ -80,16 +92,10 @@ def resolve_catalog_models(
     """ResolvedModels for ``slugs`` with their secrets read from their sources; models whose
     credential cannot be resolved become failed results without a call."""
     platform_credential = desired.settings.platform_credential if desired.settings else None
-    uses: dict[str, str | None] = {}
-    for slug in slugs:
-        model = desired.models[slug]
-        if model.get("deployment") == "platform":
-            uses[slug] = platform_credential
-        else:
-            uses[slug] = model.get("credential")
+    uses = {slug: route_of(desired.models[slug], platform_credential) for slug in slugs}
     credentials: dict[str, CredentialState] = {
         name: desired.credentials[name]
-        for name in sorted({n for n in uses.values() if n is not None})
+        for name in sorted({u.credential for u in uses.values() if u.credential is not None})
         if name in desired.credentials
     }
     refs: dict[str, SecretRefDict] = {
@@ -101,15 +107,13 @@ def resolve_catalog_models(
     failed: list[ConnectionResult] = []
     for slug in slugs:
         model = desired.models[slug]
-        platform = model.get("deployment") == "platform"
-        provider = "openrouter" if platform else str(model.get("provider"))
-        name = uses[slug]
+        platform, provider, name = uses[slug].platform, uses[slug].provider, uses[slug].credential
         secrets: dict[str, SecretValue] = {}
         config: dict[str, str] = {}
         if name is None:
             source, secrets, config = env_fallback(provider, os.environ)
             if source == "none":
-                wanted = FALLBACK_ENV.get(provider, ())
+                wanted = fallback_env(provider)
                 reason = (
                     f"no credential, and none of {', '.join(wanted)} is set"
                     if wanted
@@ -309,14 +313,11 @@ def run(
         platform = desired.settings.platform_credential if desired.settings else None
         chosen = []
         for slug in candidates:
-            model = desired.models[slug]
-            cred = platform if model.get("deployment") == "platform" else model.get("credential")
+            cred = route_of(desired.models[slug], platform).credential
             if slug in changed_models or (cred is not None and cred in changed_creds):
                 chosen.append(slug)
         used = {
-            platform if m.get("deployment") == "platform" else m.get("credential")
-            for m in desired.models.values()
-            if m.get("enabled")
+            route_of(m, platform).credential for m in desired.models.values() if m.get("enabled")
         }
         notes.extend(
             f"credential '{name}' changes but no enabled model uses it: not tested"

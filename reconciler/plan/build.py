@@ -22,6 +22,7 @@ from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import CatalogError, DatabaseError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.model import Action, Kind, Plan
+from reconciler.providers.table import model_route
 from reconciler.render.diagnostics import render_text
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
 from reconciler.secrets.resolve import (
@@ -232,8 +233,10 @@ def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[
     }
     platform = desired.settings.platform_credential if desired.settings else None
     for slug, model in desired.models.items():
-        cred = platform if model.get("deployment") == "platform" else model.get("credential")
-        if cred in creds:
+        use = model_route(
+            model.get("deployment"), model.get("provider"), model.get("credential"), platform
+        )
+        if use.credential in creds:
             models.add(slug)
     return models, creds
 
