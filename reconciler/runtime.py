@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from reconciler.errors import DatabaseError, ReconcilerError
-from reconciler.providers.resolved import ResolvedModel, env_fallback, key_missing
-from reconciler.providers.table import model_route
+from reconciler.providers.resolved import ResolvedModel, env_fallback
+from reconciler.providers.table import key_missing, model_route
 
 if TYPE_CHECKING:  # the database layer loads when a RegistryClient is made, not on import
     import sqlalchemy as sa

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from reconciler.providers.resolved import key_missing
-from reconciler.providers.table import model_route
+from reconciler.providers.table import key_missing, model_route
 from reconciler.state.live import LiveModel, LiveState
 
 
