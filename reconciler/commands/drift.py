@@ -22,7 +22,9 @@ from reconciler.diff.diff import DiffOptions
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.plan_text import escape_control, render_text, shows_fields, title
+from reconciler.render.plan_text import error_lines, note_lines, render_text
+from reconciler.render.values import escape_control
+from reconciler.render.view import shows_fields, title
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
 from reconciler.state.records import applied_digest, ref_key
@@ -203,19 +205,12 @@ def _differs(change: Change, paths: list[str]) -> str:
 def _errors_text(plan: Plan) -> str:
     """The plan's errors, shown as plan shows them: drift cannot be told while they stand."""
     lines = [f"Cannot check drift: the plan has {plural(len(plan.errors), 'error')}."]
-    for error in plan.errors:
-        first, *rest = escape_control(error).split("\n")
-        lines += [f"  x {first}", *(f"    {line}" for line in rest)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + error_lines(plan)) + "\n"
 
 
 def _notes_text(plan: Plan) -> list[str]:
     """The plan's notes (what it could not compare), as plan prints them."""
-    lines: list[str] = []
-    for note in plan.notes:
-        first, *rest = escape_control(note).split("\n")
-        lines += [f"Note: {first}", *(f"  {line}" for line in rest)]
-    return lines
+    return note_lines(plan)
 
 
 def _secrets_lines(secrets: list[dict[str, str]], by_credential: Mapping[str, Change]) -> list[str]:
@@ -279,7 +274,7 @@ def drift(
             "secrets_differ_from_source": secrets,
             "secrets_not_compared": unchecked,
             "changed_fields": {c.title: list(c.fields) for c in plan.changes if shows_fields(c)},
-            "errors": list(plan.errors),
+            "errors": plan_to_dict(plan)["errors"],
             "managed": plan_to_dict(plan),
             "unmanaged": extra,
             "unmanaged_ignored": ignore_unmanaged,

@@ -21,8 +21,9 @@ from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
 # 2: records the secret statuses the plan knew; 3: signs creates by digest, records the
-# registry's identity and a digest of the file's own content
-FORMAT_VERSION = "3"
+# registry's identity and a digest of the file's own content; 4: the plan's
+# warnings, notes, errors and guards as typed records (JSON plan format 2)
+FORMAT_VERSION = "4"
 KIND = "reconciler-plan"
 
 

@@ -22,8 +22,11 @@ import re
 from collections import Counter
 from typing import Any
 
+from reconciler.plan.alerts import WorkflowImpact
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
-from reconciler.render.plan_text import (
+from reconciler.render.alerts import alert_text
+from reconciler.render.values import escape_control, format_value, per_million, per_million_pair
+from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
     allowed_flags,
@@ -31,11 +34,7 @@ from reconciler.render.plan_text import (
     created_fields,
     created_secrets,
     describe_create,
-    escape_control,
-    format_value,
     join_words,
-    per_million,
-    per_million_pair,
     ref_before_text,
     ref_text,
     ref_value_text,
@@ -218,13 +217,6 @@ def _guard_heading(plan: Plan, allowed: frozenset[str]) -> str:
     return " ".join(sentences)
 
 
-def workflow_warning(warning: str) -> bool:
-    """Whether a change's warning is about the workflows that use a model (the diff's
-    ``referenced by 3 active workflows: ...``, ``repoints ...``, ``disabling: ...``), as
-    opposed to others (reverted registry edits, unlinked models)."""
-    return "active workflow" in warning
-
-
 def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[list[str]], int]:
     """The alert blocks (errors, guards, workflow impact, other warnings, notes), each at most
     ``ALERT_BUDGET`` characters and all within ``room``; also the room left."""
@@ -238,10 +230,10 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
 
     if plan.errors:
         heading = f"{plural(len(plan.errors), 'error')}: the plan cannot be applied."
-        add("CAUTION", heading, [_prose(e) for e in plan.errors], "error")
+        add("CAUTION", heading, [_prose(alert_text(e)) for e in plan.errors], "error")
     if plan.guards:
         items = [
-            f"**{_prose(g.name)}**: {_prose(g.message)} "
+            f"**{_prose(g.kind)}**: {_prose(alert_text(g))} "
             f"({'allowed by ' if g.flag in allowed else ''}{md_code(g.flag)})"
             for g in plan.guards
         ]
@@ -251,7 +243,8 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
     for change in plan.changes:
         for warning in change.warnings:
             item = f"**{_prose(_title(change))}** ({_prose(', '.join(change_flags(change)))}): "
-            (impact if workflow_warning(warning) else other).append(item + _prose(warning))
+            group = impact if isinstance(warning, WorkflowImpact) else other
+            group.append(item + _prose(alert_text(warning)))
     if impact:
         breaking = sum(c.breaking for c in plan.changes)
         heading = "Workflow impact"
@@ -261,7 +254,7 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
     if other:
         add("WARNING", "Other warnings" if impact else "Warnings", other, "warning")
     if plan.notes:
-        add("NOTE", "", [_prose(n) for n in plan.notes], "note")
+        add("NOTE", "", [_prose(alert_text(n)) for n in plan.notes], "note")
     return blocks, room
 
 
@@ -310,7 +303,7 @@ def _details_cell(change: Change) -> str:
         parts.append("adopts an unmanaged row")
     if change.breaking:
         parts.append("**breaking**")
-    parts.extend(f"⚠️ {md_text(w)}" for w in change.warnings)
+    parts.extend(f"⚠️ {md_text(alert_text(w))}" for w in change.warnings)
     return "; ".join(parts)
 
 

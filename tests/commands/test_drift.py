@@ -197,7 +197,8 @@ def test_plan_errors_exit_1_and_are_shown(
     assert code == 1
     document = json.loads(output)
     assert len(document["errors"]) == 1
-    assert "does not match" in document["errors"][0]
+    assert document["errors"][0]["kind"] == "key-mismatch"
+    assert "does not match" in document["errors"][0]["message"]
 
 
 # --- secrets -------------------------------------------------------------------------------
@@ -445,3 +446,4 @@ def test_ignore_unmanaged_without_unmanaged_rows(applied: str, catalog: Path) ->
     code, output = drift(applied, catalog, "--ignore-unmanaged")
     assert code == 0
     assert output == "No drift: the registry matches the catalog and holds no unmanaged rows.\n"
+
