@@ -447,3 +447,20 @@ def test_ignore_unmanaged_without_unmanaged_rows(applied: str, catalog: Path) ->
     assert code == 0
     assert output == "No drift: the registry matches the catalog and holds no unmanaged rows.\n"
 
+
+def test_a_boolean_stored_as_text_is_drift_and_shows_the_stored_form(
+    applied: str, catalog: Path
+) -> None:
+    """Issue 10: an application that stores the text 'false' in a boolean column (SQLite
+    keeps it) read as true, so drift said "no drift" and apply never repaired it."""
+    execute(applied, "UPDATE models SET enabled = 'false' WHERE slug = 'a'")
+    code, output = drift(applied, catalog)
+    assert code == 2, output
+    # SQLite holds the text, PostgreSQL made it a boolean: each is shown as stored
+    stored = '"false"' if applied.startswith("sqlite") else "false"
+    assert f"    enabled: {stored} -> true\n" in output
+    assert "  model a: enabled\n" in output  # edited in the registry
+    result = cli(["apply", "--catalog", str(catalog), "--db", applied, "--auto-approve"])
+    assert result.exit_code == 0, result.output
+    code, output = drift(applied, catalog)
+    assert code == 0, output  # apply repaired it
