@@ -15,16 +15,17 @@ from reconciler.render.values import cost_note, escape_control, format_value
 from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
-    allowed_flags,
+    AlertItem,
+    PlanView,
+    change_detail,
     change_flags,
     created_secrets,
-    describe_create,
     guard_verdict,
     join_words,
+    plan_view,
     ref_before_text,
     ref_text,
     ref_value_text,
-    refused_flags,
     sensitive_status,
     shows_fields,
     summary_line,
@@ -92,10 +93,9 @@ def created_secret_line(path: str, change: FieldChange) -> str:
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
     head = f"{change.action.symbol} {title(change)} ({', '.join(change_flags(change))})"
-    if change.action is Action.CREATE:
-        described = describe_create(change)
-        if described:
-            head += f"  {described}"
+    detail = change_detail(change) if change.action is Action.CREATE else ""
+    if detail:
+        head += f"  {detail}"
     lines = [paint(head, _ACTION_COLOR[change.action])]
     # a create is one line, but its secrets say where their values come from
     lines.extend(f"    {created_secret_line(path, fc)}" for path, fc in created_secrets(change))
@@ -109,14 +109,18 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     return lines
 
 
+def _items(items: Sequence[AlertItem], first: str, rest: str) -> list[str]:
+    return [line for item in items for line in _indented(item.text, first, rest)]
+
+
 def error_lines(plan: Plan) -> list[str]:
     """The plan's errors as text items (``  x ...``): plan, drift and apply all show them so."""
-    return [line for e in plan.errors for line in _indented(alert_text(e), "  x ", "    ")]
+    return _items(plan_view(plan).errors, "  x ", "    ")
 
 
 def note_lines(plan: Plan) -> list[str]:
     """The plan's notes as text (``Note: ...``), as plan and drift show them."""
-    return [line for n in plan.notes for line in _indented(alert_text(n), "Note: ", "  ")]
+    return _items(plan_view(plan).notes, "Note: ", "  ")
 
 
 def refusal_message(plan: Plan, allowed: frozenset[str]) -> str | None:
@@ -140,30 +144,30 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     the guard flags apply was given (``--allow-breaking``): those guards are shown as allowed
     rather than as refusing."""
     paint = _Painter(color)
+    view = plan_view(plan, allowed)
     blocks: list[list[str]] = []
-    if plan.errors:
-        heading = f"{plural(len(plan.errors), 'error')}: the plan cannot be applied."
+    if view.errors:
+        heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         block = [paint(heading, _BOLD, _RED)]
-        block.extend(paint(line, _RED) for line in error_lines(plan))
+        block.extend(paint(line, _RED) for line in _items(view.errors, "  x ", "    "))
         blocks.append(block)
-    if plan.guards:
+    if view.guards:
         block = [paint("Safety guards tripped:", _BOLD, _YELLOW)]
-        for guard in plan.guards:
-            block.extend(
-                paint(line, _YELLOW)
-                for line in _indented(f"{guard.kind}: {alert_text(guard)}", "  ! ", "    ")
-            )
-            block.append(f"    {escape_control(guard_verdict(guard.flag, allowed))}")
+        for item in view.guards:
+            text = f"{item.guard.kind}: {item.text}"
+            block.extend(paint(line, _YELLOW) for line in _indented(text, "  ! ", "    "))
+            block.append(f"    {escape_control(guard_verdict(item.guard.flag, item.allowed))}")
         blocks.append(block)
-    if plan.notes:
-        blocks.append(note_lines(plan))
+    if view.notes:
+        blocks.append(_items(view.notes, "Note: ", "  "))
     if plan.changes:
         blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
-    blocks.append(_footer(plan, paint, allowed))
+    blocks.append(_footer(view, paint))
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
-def _footer(plan: Plan, paint: _Painter, allowed: frozenset[str]) -> list[str]:
+def _footer(view: PlanView, paint: _Painter) -> list[str]:
+    plan = view.plan
     if not plan.changes:
         if plan.errors:
             return ["No changes planned, but the plan has errors (see above)."]
@@ -171,12 +175,11 @@ def _footer(plan: Plan, paint: _Painter, allowed: frozenset[str]) -> list[str]:
     lines = [paint(summary_line(plan), _BOLD)]
     if plan.errors:
         lines.append(f"Apply is blocked by {plural(len(plan.errors), 'error')}.")
-    flags = refused_flags(plan, allowed)
-    if flags:
+    if view.refused:
+        flags = view.refused
         lines.append(f"Apply will refuse unless {join_words(flags)} {_be(flags)} given.")
-    given = allowed_flags(plan, allowed)
-    if given:
-        lines.append(f"Safety guards allowed by {join_words(given)}.")
+    if view.given:
+        lines.append(f"Safety guards allowed by {join_words(view.given)}.")
     return lines
 
 

@@ -6,8 +6,10 @@ alerts with their words (reconciler.render.alerts) grouped by kind. Formats only
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reconciler.catalog.spec import PLAIN_CONFIG_FIELDS, SECRET_FIELDS
+from reconciler.plan.alerts import Alert, AlertKind, Guard
 from reconciler.plan.model import (
     ACTIONS,
     Action,
@@ -18,10 +20,14 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
+from reconciler.render.alerts import alert_text
 from reconciler.render.values import escape_control, format_value
 from reconciler.state.records import MODEL_FIELDS
 
 NO_CHANGES = "No changes. The registry matches the catalog."
+DEACTIVATED = "kept, marked inactive"
+NO_FIELDS_REACTIVATE = "no field changes; the row comes back as it was"
+NO_FIELDS_ADOPT = "no field changes; the row becomes managed by the reconciler"
 ADOPT_LABEL = "adopts an unmanaged row"
 
 SECRET_TEXT: dict[SecretStatus, str] = {
@@ -125,11 +131,41 @@ def change_flags(change: Change) -> list[str]:
     return flags
 
 
-def title(change: Change) -> str:
-    """``model gpt-4o``, ``model old -> new`` for a rename, plain ``settings`` for settings."""
+def change_name(change: Change, arrow: str = "->") -> str:
+    """``gpt-4o``, or ``old -> new`` for a rename (``arrow`` is the format's arrow); raw text,
+    each format escapes it."""
+    if change.action is Action.RENAME and change.previous_key:
+        return f"{change.previous_key} {arrow} {change.key}"
+    return change.key
+
+
+def change_title(change: Change, arrow: str = "->") -> str:
+    """``model gpt-4o``, ``model old -> new`` for a rename, plain ``settings`` for settings;
+    raw text."""
     if change.kind is Kind.SETTINGS:
-        return str(change.kind)
-    return escape_control(change.title).replace("\n", "\\n")
+        return change.kind.value
+    return f"{change.kind.value} {change_name(change, arrow)}"
+
+
+def title(change: Change) -> str:
+    """``change_title`` on one line with control characters escaped (terminal text)."""
+    return escape_control(change_title(change)).replace("\n", "\\n")
+
+
+def change_detail(change: Change) -> str:
+    """What a change does beyond its fields, in every format: a create's one-line
+    description, and for a change without fields what happens to the row."""
+    if change.action is Action.CREATE:
+        return describe_create(change)
+    if change.fields:
+        return ""
+    if change.action is Action.DEACTIVATE:
+        return DEACTIVATED
+    if change.action is Action.REACTIVATE:
+        return NO_FIELDS_REACTIVATE
+    if change.action is Action.UPDATE and change.adopt:
+        return NO_FIELDS_ADOPT
+    return ""
 
 
 # Created models list their fields in column order, whatever order the values came in (a
@@ -178,9 +214,9 @@ def allowed_flags(plan: Plan, allowed: frozenset[str]) -> list[str]:
     return [flag for flag in required_flags(plan) if flag in allowed]
 
 
-def guard_verdict(flag: str, allowed: frozenset[str]) -> str:
-    """What a tripped guard means for apply, given the flags passed to it."""
-    if flag in allowed:
+def guard_verdict(flag: str, allowed: bool) -> str:
+    """What a tripped guard means for apply: whether its flag was given or not."""
+    if allowed:
         return f"allowed by {flag}"
     return f"apply will refuse unless {flag} is given"
 
@@ -192,3 +228,61 @@ def created_secrets(change: Change) -> list[tuple[str, FieldChange]]:
     return [
         (path, fc) for path, fc in change.fields.items() if sensitive_status(path, fc) is not None
     ]
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One alert with its words; ``change`` is the change a warning is on."""
+
+    alert: Alert
+    text: str
+    change: Change | None = None
+
+
+@dataclass(frozen=True)
+class GuardItem:
+    guard: Guard
+    text: str
+    allowed: bool  # its flag was given to apply: it does not refuse
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The plan's alerts, grouped by kind and worded once, and the flags apply needs. Built
+    once per rendering; per-change rows are left to the formats (a plan can hold 10,000
+    creates, and markdown lists only what fits)."""
+
+    plan: Plan
+    errors: list[AlertItem]
+    guards: list[GuardItem]
+    workflow_impact: list[AlertItem]  # warnings about the workflows that use a model
+    other_warnings: list[AlertItem]
+    notes: list[AlertItem]
+    refused: list[str]  # guard flags not given: apply refuses until they are
+    given: list[str]  # guard flags given: their guards are allowed
+
+    @property
+    def breaking(self) -> int:
+        return sum(c.breaking for c in self.plan.changes)
+
+
+def plan_view(plan: Plan, allowed: frozenset[str] = frozenset()) -> PlanView:
+    impact: list[AlertItem] = []
+    other: list[AlertItem] = []
+    for change in plan.changes:
+        for warning in change.warnings:
+            item = AlertItem(warning, alert_text(warning), change)
+            (impact if warning.kind is AlertKind.WORKFLOW_IMPACT else other).append(item)
+    return PlanView(
+        plan=plan,
+        errors=[AlertItem(e, alert_text(e)) for e in plan.errors],
+        guards=[GuardItem(g, alert_text(g), g.flag in allowed) for g in plan.guards],
+        workflow_impact=impact,
+        other_warnings=other,
+        notes=[AlertItem(n, alert_text(n)) for n in plan.notes],
+        refused=refused_flags(plan, allowed),
+        given=allowed_flags(plan, allowed),
+    )
