@@ -303,7 +303,7 @@ def _details_cell(change: Change) -> str:
             parts.append(", ".join(sources))
     elif change.fields:
         parts.append(plural(len(change.fields), "field") + " changed")
-    elif detail and not change.adopt:
+    elif detail:
         parts.append(md_text(detail))
     if change.adopt:
         parts.append("adopts an unmanaged row")

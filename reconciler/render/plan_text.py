@@ -93,7 +93,7 @@ def created_secret_line(path: str, change: FieldChange) -> str:
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
     head = f"{change.action.symbol} {title(change)} ({', '.join(change_flags(change))})"
-    detail = change_detail(change) if change.action is Action.CREATE else ""
+    detail = change_detail(change)
     if detail:
         head += f"  {detail}"
     lines = [paint(head, _ACTION_COLOR[change.action])]
@@ -101,8 +101,6 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     lines.extend(f"    {created_secret_line(path, fc)}" for path, fc in created_secrets(change))
     if shows_fields(change):
         lines.extend(f"    {field_line(path, fc)}" for path, fc in change.fields.items())
-    elif change.adopt and change.action is Action.UPDATE:
-        lines.append("    (no field changes; the row becomes managed by the reconciler)")
     for warning in change.warnings:
         text = alert_text(warning)
         lines.extend(paint(line, _YELLOW) for line in _indented(text, "    ! ", "      "))

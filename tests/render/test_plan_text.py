@@ -209,7 +209,11 @@ def test_secret_status_added_on_update_and_adopt_without_fields() -> None:
     )
     out = render_text(plan)
     assert "~ credential c (update)\n    api_key: (sensitive value added)\n" in out
-    assert "~ model m (update, adopts an unmanaged row)\n    (no field changes;" in out
+    # what a change without fields does: the same words as the markdown details cell
+    assert (
+        "~ model m (update, adopts an unmanaged row)  "
+        "no field changes; the row becomes managed by the reconciler\n"
+    ) in out
 
 
 @pytest.mark.parametrize(
