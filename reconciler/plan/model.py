@@ -113,12 +113,6 @@ class Change:
     adopt: bool = False  # takes over a row the reconciler did not create
     breaking: bool = False  # deactivates/disables a model that active workflows use
 
-    @property
-    def title(self) -> str:
-        if self.action is Action.RENAME and self.previous_key:
-            return f"{self.kind} {self.previous_key} -> {self.key}"
-        return f"{self.kind} {self.key}"
-
 
 @dataclass
 class Plan:

@@ -132,3 +132,11 @@ def read_live(conn: sa.Connection) -> LiveState:
             shown[slug].append(name)
     state.workflow_refs = {s: WorkflowRefs(n, tuple(shown[s])) for s, n in counts.items()}
     return state
+
+
+def read_last_applied_digest(conn: sa.Connection) -> str | None:
+    """The catalog digest of the last apply (the newest audit run); None: never applied."""
+    runs = t.reconcile_runs.c
+    query = sa.select(runs.catalog_digest).order_by(runs.id.desc()).limit(1)
+    digest = conn.execute(query).scalar()
+    return None if digest is None else str(digest)

@@ -203,7 +203,6 @@ def test_rename_via_previous_slugs_repoints_workflows() -> None:
     )
     change = only(plan)  # no deactivation of "old", no create of "new"
     assert (change.action, change.key, change.previous_key) == (Action.RENAME, "new", "old")
-    assert change.title == "model old -> new"
     assert change.fields == {"display_name": FieldChange("Old", "New")}
     assert change.warnings == (WorkflowImpact("model new", ("wf-a", "wf-b"), 2, repoints=True),)
     assert not change.breaking
@@ -543,15 +542,15 @@ def test_order_changes_is_independent_of_input_order() -> None:
         Change(Action.UPDATE, Kind.CREDENTIAL, "z"),
     ]
     expected = [
-        "credential z",
-        "model a",
-        "model x -> c",
-        "settings settings",
-        "model b",
-        "credential a",
+        ("credential", "z"),
+        ("model", "a"),
+        ("model", "c"),
+        ("settings", "settings"),
+        ("model", "b"),
+        ("credential", "a"),
     ]
-    assert [c.title for c in order_changes(changes)] == expected
-    assert [c.title for c in order_changes(list(reversed(changes)))] == expected
+    assert [(c.kind, c.key) for c in order_changes(changes)] == expected
+    assert [(c.kind, c.key) for c in order_changes(list(reversed(changes)))] == expected
 
 
 # --- secrets -------------------------------------------------------------------------------

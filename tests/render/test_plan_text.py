@@ -20,6 +20,7 @@ from reconciler.plan.model import (
 from reconciler.render.alerts import alert_text
 from reconciler.render.plan_text import render_text
 from reconciler.render.values import format_value, per_million
+from reconciler.render.view import change_title
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -272,3 +273,23 @@ def test_only_the_allowed_guard_reads_as_allowed() -> None:
 def test_flags_that_trip_no_guard_change_nothing() -> None:
     assert render_text(full_plan(), allowed=frozenset({MASS})) == render_text(full_plan())
     assert render_text(Plan(), allowed=frozenset({BREAKING})) == render_text(Plan())
+
+
+@pytest.mark.parametrize(
+    ("change", "text", "markdown"),
+    [
+        (Change(Action.UPDATE, Kind.MODEL, "gpt-4o"), "model gpt-4o", "model gpt-4o"),
+        (
+            Change(Action.RENAME, Kind.MODEL, "new", previous_key="old"),
+            "model old -> new",
+            "model old → new",
+        ),
+        (Change(Action.UPDATE, Kind.SETTINGS, "settings"), "settings", "settings"),
+        (Change(Action.DELETE, Kind.CREDENTIAL, "c"), "credential c", "credential c"),
+    ],
+)
+def test_one_title_per_change_each_format_its_arrow(
+    change: Change, text: str, markdown: str
+) -> None:
+    assert change_title(change) == text
+    assert change_title(change, "→") == markdown
