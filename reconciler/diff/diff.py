@@ -9,7 +9,7 @@ row links them (deleting one unlinks the managed inactive models that still link
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from reconciler.catalog.slug import derive_slug
@@ -38,6 +38,7 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
+from reconciler.plan.model import DiffOptions as DiffOptions  # its home is the plan model
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -49,12 +50,6 @@ from reconciler.state.live import (
     WorkflowRefs,
 )
 from reconciler.state.records import SecretSpec, applied_digest, ref_key
-
-
-@dataclass(frozen=True)
-class DiffOptions:
-    adopt: bool = False
-    prune: bool = True
 
 
 def _field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, FieldChange]:

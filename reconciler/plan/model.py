@@ -37,6 +37,15 @@ _SYMBOLS = {
 ACTIONS: tuple[Action, ...] = tuple(Action)
 
 
+@dataclass(frozen=True)
+class DiffOptions:
+    """How a plan is made (and a saved plan applied): ``adopt`` takes over unmanaged rows the
+    catalog names; ``prune`` deactivates and deletes what left the catalog."""
+
+    adopt: bool = False
+    prune: bool = True
+
+
 class Kind(enum.StrEnum):
     CREDENTIAL = "credential"
     MODEL = "model"

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import CreatedFields, Plan, SecretStatus
+from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
