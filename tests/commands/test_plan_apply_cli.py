@@ -269,7 +269,8 @@ def test_edited_display_name_plan_warns_that_the_old_slug_breaks(db: str, tmp_pa
         "row and repoint its workflows, or pin `slug: old-name`"
     )
     text = cli(["plan", "--catalog", str(root), "--db", db])
-    assert f"- model old-name (deactivate)\n    ! {warning}\n" in text.output, text.output
+    old = "- model old-name (deactivate)  kept, marked inactive"
+    assert f"{old}\n    ! {warning}\n" in text.output, text.output
     as_json = json.loads(
         cli(["plan", "--catalog", str(root), "--db", db, "--format", "json"]).stdout
     )

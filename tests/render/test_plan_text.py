@@ -19,8 +19,6 @@ from reconciler.plan.model import (
 )
 from reconciler.render.alerts import alert_text
 from reconciler.render.plan_text import render_text
-from reconciler.render.values import format_value, per_million
-from reconciler.render.view import change_title
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -74,49 +72,6 @@ def test_creates_are_one_line() -> None:
     after = out.split(line, 1)[1]
     assert not after.startswith("    ")  # no field lines under a create
     assert "context_window: (none)" not in out
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, "(none)"),
-        (True, "true"),
-        (False, "false"),
-        (128000, "128000"),
-        (3e-06, "3e-06"),
-        ("gpt-4o", "gpt-4o"),
-        ("two words", "two words"),
-        ("", '""'),
-        (" padded", '" padded"'),
-        ("true", '"true"'),
-        ("42", '"42"'),
-        ("(none)", '"(none)"'),
-        ("a -> b", '"a -> b"'),
-        ("line1\nline2", '"line1\\nline2"'),
-        ('say "hi"', '"say \\"hi\\""'),
-        ("\x1b[31mred", '"\\u001b[31mred"'),
-        ({"b": 1, "a": [True, None]}, '{"a": [true, null], "b": 1}'),
-    ],
-)
-def test_format_value(value: object, expected: str) -> None:
-    assert format_value(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (3e-06, "$3.00"),
-        (2.5e-06, "$2.50"),
-        (1.5e-05, "$15.00"),
-        (0.0, "$0.00"),
-        (1.5e-08, "$0.015"),
-        (None, None),
-        (True, None),
-        ("3e-06", None),
-    ],
-)
-def test_per_million(value: object, expected: str | None) -> None:
-    assert per_million(value) == expected
 
 
 def test_created_secrets_say_where_their_values_come_from() -> None:
@@ -273,23 +228,3 @@ def test_only_the_allowed_guard_reads_as_allowed() -> None:
 def test_flags_that_trip_no_guard_change_nothing() -> None:
     assert render_text(full_plan(), allowed=frozenset({MASS})) == render_text(full_plan())
     assert render_text(Plan(), allowed=frozenset({BREAKING})) == render_text(Plan())
-
-
-@pytest.mark.parametrize(
-    ("change", "text", "markdown"),
-    [
-        (Change(Action.UPDATE, Kind.MODEL, "gpt-4o"), "model gpt-4o", "model gpt-4o"),
-        (
-            Change(Action.RENAME, Kind.MODEL, "new", previous_key="old"),
-            "model old -> new",
-            "model old → new",
-        ),
-        (Change(Action.UPDATE, Kind.SETTINGS, "settings"), "settings", "settings"),
-        (Change(Action.DELETE, Kind.CREDENTIAL, "c"), "credential c", "credential c"),
-    ],
-)
-def test_one_title_per_change_each_format_its_arrow(
-    change: Change, text: str, markdown: str
-) -> None:
-    assert change_title(change) == text
-    assert change_title(change, "→") == markdown
