@@ -11,29 +11,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.catalog.chars import UNSAFE_IN_NAMES_CLASS
+from reconciler.providers import table
 
-CREDENTIAL_PROVIDERS: tuple[str, ...] = (
-    "openai",
-    "anthropic",
-    "google",
-    "openrouter",
-    "fireworks",
-    "together",
-    "bedrock",
-    "huggingface",
-    "openai_compatible",
-)
-CredentialProvider = Literal[
-    "openai",
-    "anthropic",
-    "google",
-    "openrouter",
-    "fireworks",
-    "together",
-    "bedrock",
-    "huggingface",
-    "openai_compatible",
-]
+# The providers and their credential fields come from the provider table; the Literal types
+# below spell them out for the schema (a test checks they agree).
+CREDENTIAL_PROVIDERS = table.CREDENTIAL_PROVIDERS
 # Upstream vendors of platform models (the prefix of an OpenRouter model ID). Editors offer
 # these and the credential providers as suggestions; any other provider name is allowed.
 UPSTREAM_VENDORS: tuple[str, ...] = (
@@ -250,8 +232,8 @@ ProviderCredential = Annotated[
     Field(discriminator="provider"),
 ]
 
-SECRET_FIELDS: tuple[str, ...] = ("api_key", "access_key_id", "secret_access_key")
-PLAIN_CONFIG_FIELDS: tuple[str, ...] = ("region", "endpoint_url", "base_url")
+SECRET_FIELDS = table.SECRET_FIELDS
+PLAIN_CONFIG_FIELDS = table.PLAIN_CONFIG_FIELDS
 
 
 # --- models ------------------------------------------------------------------------------------

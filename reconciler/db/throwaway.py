@@ -6,12 +6,7 @@ from __future__ import annotations
 from reconciler.db.engine import sqlite_path
 
 
-def throwaway_registry_hint(db_url: str | None) -> str:
-    """A sentence to append to a hint about a key that does not match ("" for servers)."""
+def throwaway_file(db_url: str | None) -> str | None:
+    """The SQLite file behind ``db_url`` (None for servers): a key hint may offer to delete it."""
     path = sqlite_path(db_url) if db_url is not None else None
-    if path is None:
-        return ""
-    return (
-        f"; or, if {path} is a throwaway registry (such as the quick start's), delete it and "
-        "run 'reconciler db upgrade' to start afresh"
-    )
+    return None if path is None else str(path)

@@ -12,17 +12,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
 from reconciler.files import read_regular
 from reconciler.outfile import write_atomic
-from reconciler.plan.model import CreatedFields, Plan, SecretStatus
+from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
 # 2: records the secret statuses the plan knew; 3: signs creates by digest, records the
-# registry's identity and a digest of the file's own content
-FORMAT_VERSION = "3"
+# registry's identity and a digest of the file's own content; 4: the plan's
+# warnings, notes, errors and guards as typed records (JSON plan format 2)
+FORMAT_VERSION = "4"
 KIND = "reconciler-plan"
 
 

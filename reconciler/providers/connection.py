@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from reconciler.logs import REDACTED, redact
+from reconciler.providers.describe import describe_failure
 from reconciler.providers.failures import CallFailure, classify
 from reconciler.providers.mapping import (
     UnsupportedProviderError,
@@ -21,8 +22,7 @@ from reconciler.providers.mapping import (
     litellm_model,
     secret_texts,
 )
-from reconciler.render.failure import describe_failure
-from reconciler.runtime import ResolvedModel
+from reconciler.providers.resolved import ResolvedModel
 
 MAX_WORKERS = 64
 MAX_ERROR_CHARS = 400

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.catalog import spec
 from reconciler.catalog.schema import published
-from reconciler.lint.knowledge import VENDORS
+from reconciler.providers.table import OPENROUTER_VENDORS as VENDORS
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = sorted((REPO / "catalog").rglob("*.yaml"))

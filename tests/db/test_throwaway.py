@@ -9,7 +9,8 @@ import pytest
 from engine_helpers import apply, credential_doc, model_doc, plan, secret_env, write_catalog
 
 from reconciler.db.engine import sqlite_path
-from reconciler.db.throwaway import throwaway_registry_hint
+from reconciler.db.throwaway import throwaway_file
+from reconciler.render.alerts import key_mismatch_hint
 from reconciler.secrets.crypto import KEY_ENV, generate_key_text
 
 
@@ -44,5 +45,5 @@ def test_a_wrong_key_on_sqlite_says_a_throwaway_registry_can_be_deleted(
     ],
 )
 def test_throwaway_hint_only_for_sqlite_files(url: str, empty: bool) -> None:
-    assert (throwaway_registry_hint(url) == "") is empty
-    assert throwaway_registry_hint(None) == ""
+    assert ("throwaway" not in key_mismatch_hint(throwaway_file(url))) is empty
+    assert throwaway_file(None) is None

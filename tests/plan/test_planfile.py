@@ -14,6 +14,7 @@ from guards import fails_instead_of_hanging
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
+from reconciler.plan.alerts import Breaking, WorkflowImpact, alert_from_dict
 from reconciler.plan.model import (
     Action,
     Change,
@@ -32,6 +33,7 @@ from reconciler.plan.planfile import (
     stale_secrets,
     write_plan_file,
 )
+from reconciler.render.plan_json import plan_to_dict
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
@@ -93,6 +95,21 @@ def test_write_and_read(tmp_path: Path) -> None:
     assert "fp" not in json.loads(path.read_text())["desired"]["credentials"]["c"]["secrets"]
 
 
+def test_plan_file_carries_the_typed_records(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    warning = WorkflowImpact("model m", ("wf",), 1)
+    plan = Plan(
+        changes=[Change(Action.DEACTIVATE, Kind.MODEL, "m", warnings=(warning,), breaking=True)],
+        guards=[Breaking("", ("m",))],
+        catalog_digest="abc",
+    )
+    write_plan_file(str(path), plan, _desired(), DiffOptions(), "cat", plan_to_dict(plan))
+    saved = json.loads(path.read_text())["plan"]
+    [stored] = saved["changes"][0]["warnings"]
+    assert alert_from_dict(stored) == warning
+    assert [alert_from_dict(g) for g in saved["guards"]] == plan.guards
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -103,6 +120,8 @@ def test_write_and_read(tmp_path: Path) -> None:
         (json.dumps({"kind": "reconciler-plan", "format_version": "99"}), "not a plan file"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "1"}), "not a plan file"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "2"}), "not a plan file"),
+        # format 3 held the plan's warnings as sentences
+        (json.dumps({"kind": "reconciler-plan", "format_version": "3"}), "not a plan file"),
     ],
 )
 def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str, reason: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.providers.describe import describe_failure
 from reconciler.providers.failures import CallFailure, FailureKind
-from reconciler.render.failure import describe_failure
 
 K = FailureKind
 

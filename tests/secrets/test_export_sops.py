@@ -90,7 +90,7 @@ def test_a_plain_file_at_the_path_is_not_copied(applied: tuple[Path, str], tmp_p
 
 
 def test_paths_that_leave_the_catalog_are_never_copied(sops_catalog: SopsCatalog) -> None:
-    from reconciler.commands.export_sops import collect
+    from reconciler.export.sops import collect
 
     sops_catalog.encrypt("inside.enc.yaml", "a: b\n")
     outside = sops_catalog.root.parent / "outside.enc.yaml"

@@ -1,4 +1,5 @@
-"""The words for a failed live call (reconciler.providers.failures.CallFailure)."""
+"""The words for a failed live call (reconciler.providers.failures.CallFailure). They live beside
+the classification because ConnectionResult.error carries them, scrubbed, to every reporter."""
 
 from __future__ import annotations
 
