@@ -16,8 +16,9 @@ from reconciler.apply.audit import actor, git_commit
 from reconciler.apply.lock import locked_transaction
 from reconciler.apply.write import Writer, write_plan
 from reconciler.db import tables as t
-from reconciler.db.engine import make_engine
+from reconciler.db.engine import driver_reason, make_engine
 from reconciler.db.migrate import require_current
+from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused
@@ -82,14 +83,16 @@ def missing_key_error(key_ids: list[str]) -> SecretError:
     )
 
 
-def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
+def check_key_ids(live: LiveState, keyring: Keyring | None, db_url: str | None = None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
     unknown = unknown_key_ids(live, keyring)
     if unknown and keyring is None:
         raise missing_key_error(unknown)
     if unknown:
-        raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
+        raise SecretError(
+            key_mismatch_message(unknown), hint=key_mismatch_hint(throwaway_file(db_url))
+        )
 
 
 def check_registry(expected: Expected | None, registry_id: str | None) -> None:
@@ -148,7 +151,7 @@ def apply_stamped(
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_registry(expected, live.registry_id)
-            check_key_ids(live, keyring)
+            check_key_ids(live, keyring, db_url)
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision
@@ -218,9 +221,8 @@ def apply_stamped(
     except ReconcilerError:
         raise
     except sa.exc.SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or type(err).__name__).splitlines()[0]
         raise DatabaseError(
-            f"apply failed and was rolled back; the registry is unchanged: {reason}"
+            f"apply failed and was rolled back; the registry is unchanged: {driver_reason(err)}"
         ) from None
     finally:
         engine.dispose()

@@ -184,6 +184,7 @@ class KeyMismatch(Alert):
 
     KIND = AlertKind.KEY_MISMATCH
     key_ids: tuple[str, ...]
+    sqlite_file: str | None = None  # a SQLite registry may be a throwaway one: deleting it is a fix
 
 
 # --- guards ------------------------------------------------------------------------------------

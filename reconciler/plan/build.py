@@ -12,18 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from reconciler.catalog.validate import validate_catalog
-from reconciler.db.engine import make_engine
-from reconciler.db.migrate import require_current
-from reconciler.diagnostics import Severity
+from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import CatalogError, DatabaseError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion, SecretsUnreadable
 from reconciler.plan.model import Action, Kind, Plan
-from reconciler.render.diagnostics import render_text
+from reconciler.providers.table import model_route
 from reconciler.secrets.crypto import Keyring, keyring_from_env
 from reconciler.secrets.resolve import (
     Resolved,
@@ -33,30 +27,13 @@ from reconciler.secrets.resolve import (
     secret_labels,
     unreadable_secrets,
 )
-from reconciler.state.desired import DesiredState, desired_state
+from reconciler.state.desired import DesiredState
+from reconciler.state.desired import load_desired as load_desired  # moved; importable here too
 from reconciler.state.live import LiveState
-from reconciler.state.read import read_live
+from reconciler.state.read import read_live_state as read_live_state  # moved; importable here too
 from reconciler.state.records import SecretRefDict, ref_key
-from reconciler.words import plural
 
 log = logging.getLogger(__name__)
-MAX_DIAGNOSTICS_SHOWN = 20
-
-
-def load_desired(catalog_dir: str | Path) -> DesiredState:
-    """The catalog's desired state; refuses a catalog with validation errors."""
-    catalog = validate_catalog(catalog_dir)
-    errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
-        more = len(errors) - MAX_DIAGNOSTICS_SHOWN
-        raise CatalogError(
-            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
-            + (f"\n... and {more} more" if more > 0 else ""),
-            hint="run 'reconciler validate' and fix them first",
-        )
-    with gc_paused():
-        return desired_state(catalog)
 
 
 def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
@@ -113,22 +90,6 @@ def stamp_secrets(
         credentials[name] = dataclasses.replace(cred, secrets=secrets)
     stamped = dataclasses.replace(desired, credentials=credentials)
     return Stamped(stamped, values, notes)
-
-
-def read_live_state(db_url: str) -> LiveState:
-    engine = make_engine(db_url, create=False)
-    try:
-        with gc_paused(), engine.connect() as conn, conn.begin():
-            require_current(conn)
-            return read_live(conn)
-    except sa.exc.OperationalError as err:
-        reason = str(err.orig).splitlines()[0] if err.orig else "unreachable"
-        raise DatabaseError(
-            f"cannot read the registry: {reason}",
-            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
-        ) from None
-    finally:
-        engine.dispose()
 
 
 def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
@@ -189,7 +150,7 @@ def _make_plan(
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
     if wrong_key:
-        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key)))
+        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), throwaway_file(db_url)))
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),
@@ -216,13 +177,9 @@ def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[
     }
     platform = desired.settings.platform_credential if desired.settings else None
     for slug, model in desired.models.items():
-        cred = platform if model.get("deployment") == "platform" else model.get("credential")
-        if cred in creds:
+        use = model_route(
+            model.get("deployment"), model.get("provider"), model.get("credential"), platform
+        )
+        if use.credential in creds:
             models.add(slug)
     return models, creds
-
-
-def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
-    """What the current plan creates or changes (for test-connection --changed)."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
-    return changed_from_plan(planned.plan, planned.stamped.desired)

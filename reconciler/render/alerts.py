@@ -45,10 +45,16 @@ def key_mismatch_message(key_ids: Sequence[str]) -> str:
     )
 
 
-def key_mismatch_hint() -> str:
-    return (
+def key_mismatch_hint(sqlite_file: str | None = None) -> str:
+    hint = (
         "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
         f"in {OLD_KEYS_ENV}"
+    )
+    if sqlite_file is None:
+        return hint
+    return hint + (
+        f"; or, if {sqlite_file} is a throwaway registry (such as the quick start's), delete it "
+        "and run 'reconciler db upgrade' to start afresh"
     )
 
 
@@ -166,7 +172,7 @@ def alert_text(alert: Alert) -> str:
         case CredentialLinkedByApplication():
             return _linked(alert)
         case KeyMismatch():
-            return f"{key_mismatch_message(alert.key_ids)}: {key_mismatch_hint()}"
+            return f"{key_mismatch_message(alert.key_ids)}: {key_mismatch_hint(alert.sqlite_file)}"
         case MassRemoval():
             return _mass_removal(alert)
         case Breaking():

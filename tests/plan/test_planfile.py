@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_helpers import cli
+from guards import fails_instead_of_hanging
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
@@ -165,6 +169,35 @@ def test_edited_plan_file_is_refused_as_edited(tmp_path: Path, edit: Any) -> Non
 def test_missing_plan_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PlanError):
         read_plan_file(str(tmp_path / "nope.json"))
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(os.mkfifo, "a FIFO \\(named pipe\\)"), (os.mkdir, "a directory")],
+)
+def test_plan_file_that_is_not_a_regular_file_is_refused_unopened(
+    tmp_path: Path, make: Any, kind: str
+) -> None:
+    """A FIFO would block open() until a writer came: apply hung forever."""
+    path = tmp_path / "plan.json"
+    make(path)
+    with fails_instead_of_hanging(), pytest.raises(PlanError) as caught:
+        read_plan_file(str(path))
+    assert re.fullmatch(
+        f"cannot read plan file {path}: it is {kind}, not a regular file\n"
+        "  hint: make a new one with 'reconciler plan --out FILE'",
+        str(caught.value),
+    )
+
+
+def test_apply_of_a_fifo_plan_file_exits_1(tmp_path: Path, sqlite_url: str) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    with fails_instead_of_hanging():
+        result = cli(["apply", str(fifo), "--auto-approve", "--db", sqlite_url])
+    assert result.exit_code == 1, result.output
+    assert "it is a FIFO (named pipe), not a regular file" in result.output
+    assert "Traceback" not in result.output
 
 
 def _update(fields: dict[str, FieldChange], **kw: object) -> Change:
