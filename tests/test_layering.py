@@ -57,6 +57,7 @@ RANKS: dict[str, int] = {
         (
             "apply",
             "diff",
+            "drift",
             "export",
             "lint",
             "plan",
