@@ -5,7 +5,7 @@ from typing import TextIO
 
 from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
-from reconciler.plan.build import make_plan
+from reconciler.pipeline import make_plan
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
