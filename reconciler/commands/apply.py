@@ -95,7 +95,7 @@ def apply(
         # mismatch, and with no key set the registry's own key is named before reading secrets.
         live = read_live_state(db_url)
         check_registry(expected, live.registry_id)
-        check_key_ids(live, keyring_from_env(required=False))
+        check_key_ids(live, keyring_from_env(required=False), db_url)
         stamped = stamp_for_apply(desired, root)
     else:
         root = Path(DEFAULT_CATALOG if catalog_dir is None else catalog_dir)
@@ -103,7 +103,7 @@ def apply(
         diff_options = DiffOptions(adopt=adopt, prune=not no_prune)
         live = read_live_state(db_url)
         # Before the preview: under the wrong key every secret would show as changed.
-        check_key_ids(live, keyring_from_env(required=False))
+        check_key_ids(live, keyring_from_env(required=False), db_url)
         stamped = stamp_for_apply(desired, root)
         preview = diff(stamped.desired, live, diff_options)
         out.write(render_plan(preview, "text", color=color, allowed=allowed))

@@ -8,16 +8,27 @@ from typing import TextIO
 
 from reconciler.export.documents import build_export
 from reconciler.export.files import refuse_mixing, write_files
+from reconciler.export.sops import collect, referenced_files
 from reconciler.pipeline import read_live
 from reconciler.render.export import render_export
 
 
-def export(db_url: str, out_dir: str, out: TextIO | None = None, force: bool = False) -> int:
+def export(
+    db_url: str,
+    out_dir: str,
+    out: TextIO | None = None,
+    force: bool = False,
+    catalog_dir: str = "catalog",
+) -> int:
     out = sys.stdout if out is None else out
     root = Path(out_dir)
     if not force:
         refuse_mixing(root, out_dir)
-    result = build_export(read_live(db_url), root)
-    write_files(root, out_dir, result.files)
-    out.write(render_export(result, root))
+    live = read_live(db_url)
+    result = build_export(live, root)
+    sops = collect(referenced_files(live.credentials.values()), Path(catalog_dir))
+    write_files(
+        root, out_dir, {**result.files, **{root / n: data for n, data in sops.files.items()}}
+    )
+    out.write(render_export(result, root, sops))
     return 0

@@ -9,7 +9,7 @@ from reconciler.plan.build import make_plan
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.plan_text import required_flags
+from reconciler.render.view import required_flags
 
 
 def plan(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.errors import CatalogError
+from reconciler.outfile import write_all
 from reconciler.words import plural
 
 
@@ -39,7 +41,7 @@ def _inside(path: Path, root: Path) -> bool:
     return resolved != root and resolved.is_relative_to(root)
 
 
-def write_files(root: Path, out_dir: str, files: dict[Path, str]) -> None:
+def write_files(root: Path, out_dir: str, files: Mapping[Path, str | bytes]) -> None:
     """Write every file, after checking that each one lands inside ``root`` (file names are
     safe, but a symbolic link already in the directory could point elsewhere)."""
     try:
@@ -56,12 +58,7 @@ def write_files(root: Path, out_dir: str, files: dict[Path, str]) -> None:
             "nothing was written",
             hint="export into an empty directory without symbolic links",
         )
-    for path, text in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise CatalogError(
-                f"cannot write {path}: {err.strerror or err}",
-                hint="pass --out a directory you can write to (or a path where one can be made)",
-            ) from None
+    write_all(files, hint=_EXPORT_HINT)
+
+
+_EXPORT_HINT = "pass --out a directory you can write to (or a path where one can be made)"

@@ -12,11 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.gcpause import gc_paused
+from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion, SecretsUnreadable
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.providers.table import model_route
-from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
+from reconciler.secrets.crypto import Keyring, keyring_from_env
 from reconciler.secrets.resolve import (
     Resolved,
     describe_ref,
@@ -42,7 +44,7 @@ def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
 class Stamped:
     desired: DesiredState
     resolved: Resolved = field(default_factory=Resolved)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Alert] = field(default_factory=list)
 
 
 def stamp_secrets(
@@ -59,23 +61,20 @@ def stamp_secrets(
     refs = secret_refs(desired)
     if not refs:
         return Stamped(desired)
-    notes: list[str] = []
+    notes: list[Alert] = []
     versions = resolve_versions(refs.values(), catalog_root)
     values = Resolved()
     if read_values and keyring is not None:
         values = resolve_values(refs.values(), catalog_root)
     elif read_values:
-        notes.append(f"{KEY_ENV} is not set: secrets compared by source version, not value")
+        notes.append(SecretsByVersion("", "key-not-set"))
     else:
-        notes.append("secrets compared by source version (--no-secrets); values were not read")
+        notes.append(SecretsByVersion("", "no-secrets"))
     if require_values and values.errors:
         raise unreadable_secrets(refs, values.errors, secret_labels(desired, catalog_root))
     if read_values and keyring is not None and values.errors:
-        notes.append(
-            "some secrets could not be read here (apply must be able to read them; until then "
-            "they are compared by source version where they have one): "
-            + "; ".join(f"{describe_ref(refs[k])} ({m})" for k, m in sorted(values.errors.items()))
-        )
+        unreadable = tuple((describe_ref(refs[k]), m) for k, m in sorted(values.errors.items()))
+        notes.append(SecretsUnreadable("", unreadable))
 
     credentials = {}
     for name, cred in desired.credentials.items():
@@ -100,20 +99,6 @@ def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
         return []
     known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
     return sorted(used - known)
-
-
-def key_mismatch_message(unknown: list[str]) -> str:
-    return (
-        f"the registry's secrets are encrypted under key id(s) {', '.join(unknown)}, "
-        f"which {KEY_ENV} does not match"
-    )
-
-
-def key_mismatch_hint() -> str:
-    return (
-        "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
-        f"in {OLD_KEYS_ENV}"
-    )
 
 
 @dataclass
@@ -153,19 +138,19 @@ def _make_plan(
     if keyring is not None and used and keyring.current.key_id not in used:
         # Fingerprints under another key never match: compare source versions instead.
         keyring = None
-        mismatch = [
-            f"{KEY_ENV} does not match the key the registry's secrets are encrypted "
-            "with; secrets compared by source version"
-        ]
+        mismatch: list[Alert] = [SecretsByVersion("", "key-mismatch")]
     else:
         mismatch = []
     stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
     if mismatch:
-        stamped.notes[:] = mismatch + [n for n in stamped.notes if KEY_ENV not in n]
+        # the mismatch says why secrets are compared by version: it replaces "key not set"
+        stamped.notes[:] = mismatch + [
+            n for n in stamped.notes if not isinstance(n, SecretsByVersion)
+        ]
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
     if wrong_key:
-        plan.errors.insert(0, f"{key_mismatch_message(wrong_key)}: {key_mismatch_hint()}")
+        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), throwaway_file(db_url)))
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),

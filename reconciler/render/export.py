@@ -7,10 +7,11 @@ from pathlib import Path
 from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN
 from reconciler.export.documents import Export, Invalid
 from reconciler.export.names import quoted
+from reconciler.export.sops import SopsCopies
 from reconciler.words import plural
 
 
-def render_export(result: Export, root: Path) -> str:
+def render_export(result: Export, root: Path, sops: SopsCopies | None = None) -> str:
     text = (
         f"Exported {plural(result.credentials, 'credential')}, "
         f"{plural(result.models, 'model')} and "
@@ -22,6 +23,8 @@ def render_export(result: Export, root: Path) -> str:
             f"{plural(result.placeholders, 'credential file')} {verb} env placeholders: wire "
             "their secrets before applying (see the comments in those files).\n"
         )
+    if sops is not None:
+        text += render_sops_copies(sops, root)
     return text + _invalid(result.invalid, root)
 
 
@@ -55,3 +58,25 @@ def _invalid(invalid: Invalid, root: Path) -> str:
         "unmanaged: delete their files (and references to them) from the exported catalog."
     )
     return "\n".join(lines) + "\n"
+
+
+def render_sops_copies(sops: SopsCopies, root: Path) -> str:
+    """The SOPS files export copied (still encrypted), and those it could not, with what to do."""
+    text = ""
+    if sops.files:
+        text += (
+            f"Copied {plural(len(sops.files), 'SOPS file')} the credentials refer to (still "
+            f"encrypted): {', '.join(sops.files)}\n"
+        )
+    if sops.missing:
+        text += (
+            f"warning: {plural(len(sops.missing), 'SOPS file')} the credentials refer to "
+            f"{'was' if len(sops.missing) == 1 else 'were'} not copied, so validate reports "
+            "secret-file-missing until each is in place:\n"
+        )
+        for file, reason in sops.missing:
+            text += f"  {file}: {reason}; copy the encrypted file to {root / file}\n"
+        text += (
+            "  (or run export with --catalog naming the catalog the registry was applied from)\n"
+        )
+    return text

@@ -23,6 +23,33 @@ from reconciler.state.live import (
 from reconciler.state.records import MODEL_FIELDS, CredentialState, ModelState, SettingsState
 
 WORKFLOW_NAMES_SHOWN = 3
+# The model's boolean columns, read as stored: SQLite keeps whatever an application wrote
+# (the text 'false' too), and SQLAlchemy's Boolean would read any non-zero value as true.
+_FLAG_COLUMNS = frozenset(
+    column
+    for _path, column in MODEL_FIELDS
+    if column.startswith("supports_") or column == "enabled"
+)
+
+
+def stored_flag(raw: Any) -> Any:
+    """A boolean column's value compared strictly: true/false for a boolean (SQLite: 1/0),
+    else the stored value itself, so that it differs from the catalog's boolean (drift) and
+    reports what the registry holds."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    return raw
+
+
+def _models_query() -> sa.Select[Any]:
+    return sa.select(
+        *(
+            sa.type_coerce(c, sa.types.NullType()).label(c.name) if c.name in _FLAG_COLUMNS else c
+            for c in t.models.c
+        )
+    )
 
 
 def model_values(row: Any, credential_name: str | None) -> dict[str, Any]:
@@ -33,8 +60,8 @@ def model_values(row: Any, credential_name: str | None) -> dict[str, Any]:
         elif column in ("input_cost_per_token", "output_cost_per_token"):
             raw = getattr(row, column)
             values[path] = None if raw is None else float(raw)
-        elif column.startswith("supports_") or column == "enabled":
-            values[path] = bool(getattr(row, column))
+        elif column in _FLAG_COLUMNS:
+            values[path] = stored_flag(getattr(row, column))
         else:
             values[path] = getattr(row, column)
     return values
@@ -73,7 +100,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             row.id, cred_state, bool(row.managed), secrets.get(row.id, {}), row.applied_digest
         )
 
-    for row in conn.execute(sa.select(t.models)):
+    for row in conn.execute(_models_query()):
         cred_name = names.get(row.credential_id) if row.credential_id is not None else None
         state.models[row.slug] = LiveModel(
             id=row.id,
@@ -128,3 +155,11 @@ def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
         ) from None
     finally:
         engine.dispose()
+
+
+def read_last_applied_digest(conn: sa.Connection) -> str | None:
+    """The catalog digest of the last apply (the newest audit run); None: never applied."""
+    runs = t.reconcile_runs.c
+    query = sa.select(runs.catalog_digest).order_by(runs.id.desc()).limit(1)
+    digest = conn.execute(query).scalar()
+    return None if digest is None else str(digest)
