@@ -57,6 +57,7 @@ RANKS: dict[str, int] = {
         (
             "apply",
             "diff",
+            "drift",
             "export",
             "lint",
             "plan",
@@ -94,9 +95,10 @@ PART_OF: dict[str, str] = {
     "reconciler.providers.table": "providers.table",
     "reconciler.render.diagnostics": "diagnostics",
 }
-# Cycles between stages that are known and being removed: the plan's renderers, diff and plan
-# build import each other (removed on branch arch-plan, which owns those packages).
-KNOWN_CYCLE_PARTS = frozenset({"diff", "plan", "render"})
+# The one known cycle left between stages: diff builds the plan's records (plan.model,
+# plan.guards) and plan/build.py runs the diff. Removing it means moving make_plan out of the
+# plan package (into the pipeline); branch arch-plan owns those packages. render is out of it.
+KNOWN_CYCLE_PARTS = frozenset({"diff", "plan"})
 
 
 def _module_name(path: Path) -> str:
