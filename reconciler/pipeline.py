@@ -16,6 +16,7 @@ from pathlib import Path
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import gc_paused
 from reconciler.plan.build import Planned, changed_from_plan, make_plan
 from reconciler.providers.targets import (
     Targets,
@@ -41,7 +42,8 @@ class Loaded:
 def load(catalog_dir: str | Path) -> Loaded:
     """Read and validate the catalog (refused with its errors shown), as desired state."""
     root = Path(catalog_dir)
-    return Loaded(root, load_desired(root))
+    with gc_paused():  # as make_plan does: validation builds thousands of acyclic objects
+        return Loaded(root, load_desired(root))
 
 
 def read_live(db_url: str) -> LiveState:
