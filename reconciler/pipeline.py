@@ -54,7 +54,8 @@ class Loaded:
 def load(catalog_dir: str | Path) -> Loaded:
     """Read and validate the catalog (refused with its errors shown), as desired state."""
     root = Path(catalog_dir)
-    return Loaded(root, load_desired(root))
+    with gc_paused():  # as make_plan does: validation builds thousands of acyclic objects
+        return Loaded(root, load_desired(root))
 
 
 def read_live(db_url: str) -> LiveState:
