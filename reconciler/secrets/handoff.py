@@ -53,15 +53,35 @@ def _git_tracked(path: Path) -> bool:
     return done.returncode == 0
 
 
+def _is_own_output(info: os.stat_result) -> bool:
+    """Whether the file is this process's stdout or stderr (``/dev/stdout``, a redirect)."""
+    for fd in (1, 2):
+        try:
+            out = os.fstat(fd)
+        except OSError:
+            continue
+        if (out.st_dev, out.st_ino) == (info.st_dev, info.st_ino):
+            return True
+    return False
+
+
 def check_destination(path: Path) -> None:
-    if str(path) == "-":
+    if path.is_symlink():  # the write renames a file into place: it would replace the link
         raise UnsafeDestinationError(
-            "--secrets-out refuses to write secret values to stdout", hint="name a file"
+            f"--secrets-out {path}: a symbolic link (such as /dev/stdout); secret values are "
+            "only written to a regular file",
+            hint="name the file itself, outside the repository",
         )
     try:
-        mode = path.stat().st_mode
+        info = path.stat()
     except FileNotFoundError:
-        mode = None
+        info = None
+    if str(path) == "-" or (info is not None and _is_own_output(info)):
+        raise UnsafeDestinationError(
+            "--secrets-out refuses to write secret values to stdout or stderr",
+            hint="name a file outside the repository",
+        )
+    mode = None if info is None else info.st_mode
     if mode is not None and not stat.S_ISREG(mode):
         raise UnsafeDestinationError(
             f"--secrets-out {path}: not a regular file (a terminal, a pipe or a device); "
