@@ -231,7 +231,10 @@ def test_pr_comment_step_runs_on_failure_only_for_its_own_repository() -> None:
 def test_plans_are_uploaded_as_artifacts() -> None:
     for name in ("pr.yml", "apply.yml"):
         uploads = [
-            s for s in _steps(name) if s.get("uses", "").startswith("actions/upload-artifact")
+            s
+            for s in _steps(name)
+            if s.get("uses", "").startswith("actions/upload-artifact")
+            and s["with"]["name"] != "litellm-config"  # test_apply_publishes_the_rendered_...
         ]
         assert [s["with"]["path"] for s in uploads] == ["plan/"], name
 
@@ -551,3 +554,28 @@ def test_a_huge_plan_is_cut_to_fit_a_comment(tmp_path: Path) -> None:
     assert "https://example.test/artifact" in body
     assert "`allow_breaking: true`" in body
     assert "`adopt: true`" in body
+
+
+# --- the LiteLLM proxy config ----------------------------------------------------------------
+
+
+def test_pr_checks_the_rendered_litellm_config_only_when_the_variable_names_it(
+    tmp_path: Path,
+) -> None:
+    step = _step("pr.yml", "litellm-config")
+    assert "vars.RECONCILER_LITELLM_CONFIG != ''" in step["if"]
+    assert "steps.validate.outcome == 'success'" in step["if"]
+    run = _run(tmp_path, "pr.yml", step, {"LITELLM_CONFIG": "deploy/litellm config.yaml"})
+    assert run.code == 0, run.log
+    assert run.calls == ["litellm-config --check --out deploy/litellm config.yaml"]
+
+
+def test_apply_publishes_the_rendered_litellm_config(tmp_path: Path) -> None:
+    run = _run(tmp_path, "apply.yml", _step("apply.yml", "litellm-config"))
+    assert run.code == 0, run.log
+    assert run.calls == ["litellm-config --out litellm/config.yaml"]
+    assert (run.cwd / "litellm").is_dir()
+    [upload] = [s for s in _steps("apply.yml") if s.get("with", {}).get("name") == "litellm-config"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "litellm/config.yaml"
+    assert "steps.litellm-config.outcome == 'success'" in upload["if"]
