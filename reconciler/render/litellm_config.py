@@ -210,5 +210,10 @@ def render_litellm_config(desired: DesiredState) -> LiteLLMConfig:
     aliases = _aliases(desired, enabled)
     if aliases:
         document["router_settings"] = {"model_group_alias": aliases}
-    document["general_settings"] = {"master_key": f"os.environ/{MASTER_KEY_ENV}"}
+    document["general_settings"] = {
+        "master_key": f"os.environ/{MASTER_KEY_ENV}",
+        # the catalog is the one source of the model list: none added through the proxy's
+        # UI or API (docs/litellm.md)
+        "store_model_in_db": False,
+    }
     return LiteLLMConfig(document, bindings)

@@ -204,3 +204,16 @@ def test_a_model_named_default_clashes_with_the_default_alias() -> None:
     desired = state(cred("a"), models=[model("default", "a"), model("m", "a")], default_model="m")
     with pytest.raises(CatalogError, match="clashes with the LiteLLM alias 'default'"):
         render_litellm_config(desired)
+
+
+def test_the_readme_example_is_what_the_example_catalog_renders() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    section = readme.split("## LiteLLM proxy", 1)[1]
+    example = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    doc = render_litellm_config(load_desired(EXAMPLE)).document
+    [model] = [m for m in doc["model_list"] if m["model_name"] == "claude-sonnet-4"]
+    [cred] = [c for c in doc["credential_list"] if c["credential_name"] == "prod-anthropic"]
+    assert example["model_list"] == [model]
+    assert example["credential_list"] == [cred]
+    assert example["router_settings"] == doc["router_settings"]
+    assert example["general_settings"] == doc["general_settings"]
