@@ -17,10 +17,9 @@ from typing import Any, NoReturn
 import click
 
 from reconciler import __version__
+from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.errors import ReconcilerError
 
-DEFAULT_DB = "sqlite:///registry.db"
-DEFAULT_CATALOG = "catalog"
 FORMAT_DIAG = click.Choice(["text", "json", "github"])
 # Exit 2 means "changes or drift" (plan --detailed-exitcode, drift), so a usage error, which
 # click exits 2 for, must not look like one.
@@ -411,7 +410,7 @@ def test_connection(
     timeout: float,
 ) -> None:
     """Make a minimal live call to each model; exit 1 if any fails."""
-    from reconciler.commands.test_connection import test_connection as run
+    from reconciler.commands.test_connection import run
 
     _run(
         lambda: run(

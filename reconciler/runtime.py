@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from reconciler.errors import DatabaseError, ReconcilerError
-from reconciler.providers.resolved import ResolvedModel, env_fallback, key_missing
-from reconciler.providers.table import model_route
+from reconciler.providers.resolved import ResolvedModel, env_fallback
+from reconciler.providers.table import key_missing, model_route
 
 if TYPE_CHECKING:  # the database layer loads when a RegistryClient is made, not on import
     import sqlalchemy as sa
@@ -87,7 +87,7 @@ class RegistryClient:
     def _connect(self) -> Iterator[sa.Connection]:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from reconciler.db.engine import safe_url
+        from reconciler.db.engine import driver_reason, safe_url
         from reconciler.db.migrate import RUNTIME_MINIMUM, require_at_least
 
         try:
@@ -98,9 +98,8 @@ class RegistryClient:
                     self._checked = True
                 yield conn
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
             raise DatabaseError(
-                f"cannot read the registry at {safe_url(self._db_url)}: {reason}",
+                f"cannot read the registry at {safe_url(self._db_url)}: {driver_reason(err)}",
                 hint="check --db / REGISTRY_DATABASE_URL",
             ) from None
 
@@ -207,6 +206,21 @@ class RegistryClient:
             secrets,
             config,
         )
+
+    def enabled_slugs(self) -> list[str]:
+        """Slugs of the registry's enabled, active models. One query."""
+        import sqlalchemy as sa
+
+        from reconciler.db import tables as t
+
+        m = t.models
+        query = (
+            sa.select(m.c.slug)
+            .where(m.c.enabled.is_(True), m.c.active.is_(True))
+            .order_by(m.c.slug)
+        )
+        with self._connect() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
 
     def missing_keys(self) -> list[str]:
         """Slugs of enabled, active models with no credential and none of their provider's

@@ -16,7 +16,7 @@ from reconciler.apply.audit import actor, git_commit
 from reconciler.apply.lock import locked_transaction
 from reconciler.apply.write import Writer, write_plan
 from reconciler.db import tables as t
-from reconciler.db.engine import make_engine
+from reconciler.db.engine import driver_reason, make_engine
 from reconciler.db.migrate import require_current
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
@@ -227,9 +227,8 @@ def apply_stamped(
     except ReconcilerError:
         raise
     except sa.exc.SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or type(err).__name__).splitlines()[0]
         raise DatabaseError(
-            f"apply failed and was rolled back; the registry is unchanged: {reason}"
+            f"apply failed and was rolled back; the registry is unchanged: {driver_reason(err)}"
         ) from None
     finally:
         engine.dispose()

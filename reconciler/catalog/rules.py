@@ -295,7 +295,7 @@ def is_sops_encrypted(path: Path) -> bool:
 def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
     """sops leaves the key tree in plain text, so a key missing from the file is caught here,
     offline, rather than by the apply on main."""
-    from reconciler.secrets.sops import lookup_key, parse_encrypted
+    from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
     if problem is not None or not isinstance(data, dict):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reconciler.apply.lock import locked_transaction
 from reconciler.db import tables as t
-from reconciler.db.engine import make_engine, safe_url
+from reconciler.db.engine import driver_reason, make_engine, safe_url
 from reconciler.db.migrate import require_current
 from reconciler.errors import DatabaseError, SecretError
 from reconciler.secrets.crypto import (
@@ -104,9 +104,8 @@ def rotate_key(db_url: str, out: TextIO | None = None, env: Mapping[str, str] | 
                 )
                 by_old[row.key_id] += 1
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
         raise DatabaseError(
-            f"rotate-key failed on {safe_url(db_url)}: {reason}; nothing was changed"
+            f"rotate-key failed on {safe_url(db_url)}: {driver_reason(err)}; nothing was changed"
         ) from None
     finally:
         engine.dispose()

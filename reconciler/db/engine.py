@@ -41,6 +41,13 @@ def safe_url(url: str) -> str:
     return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
 
 
+def driver_reason(err: BaseException) -> str:
+    """The first line of what the database driver said (``err.orig``) for a message, or the
+    error's class name (SQLAlchemy's own text can carry the statement and its parameters)."""
+    text = str(getattr(err, "orig", None) or "").strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 # PostgreSQL SQLSTATEs a user can fix with grants (insufficient_privilege) or another role
 # (read_only_sql_transaction)
 _PERMISSION_STATES = {"42501": "permission denied", "25006": "the connection is read-only"}

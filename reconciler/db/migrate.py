@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from reconciler.db.engine import permission_problem, safe_url
+from reconciler.db.engine import driver_reason, permission_problem, safe_url
 from reconciler.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def require_at_least(conn: sa.Connection, minimum: str) -> None:
 
 
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
-    reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else "unknown error"
+    reason = driver_reason(err)
     # SQLite has no server to be running: point at the file instead.
     where = (
         "that the file and its directory are writable"

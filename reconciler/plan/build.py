@@ -12,18 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from reconciler.catalog.validate import validate_catalog
-from reconciler.db.engine import make_engine
-from reconciler.db.migrate import require_current
-from reconciler.diagnostics import Severity
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import CatalogError, DatabaseError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.providers.table import model_route
-from reconciler.render.diagnostics import render_text
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
 from reconciler.secrets.resolve import (
     Resolved,
@@ -33,30 +25,13 @@ from reconciler.secrets.resolve import (
     secret_labels,
     unreadable_secrets,
 )
-from reconciler.state.desired import DesiredState, desired_state
+from reconciler.state.desired import DesiredState
+from reconciler.state.desired import load_desired as load_desired  # moved; importable here too
 from reconciler.state.live import LiveState
-from reconciler.state.read import read_live
+from reconciler.state.read import read_live_state as read_live_state  # moved; importable here too
 from reconciler.state.records import SecretRefDict, ref_key
-from reconciler.words import plural
 
 log = logging.getLogger(__name__)
-MAX_DIAGNOSTICS_SHOWN = 20
-
-
-def load_desired(catalog_dir: str | Path) -> DesiredState:
-    """The catalog's desired state; refuses a catalog with validation errors."""
-    catalog = validate_catalog(catalog_dir)
-    errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
-        more = len(errors) - MAX_DIAGNOSTICS_SHOWN
-        raise CatalogError(
-            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
-            + (f"\n... and {more} more" if more > 0 else ""),
-            hint="run 'reconciler validate' and fix them first",
-        )
-    with gc_paused():
-        return desired_state(catalog)
 
 
 def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
@@ -116,22 +91,6 @@ def stamp_secrets(
         credentials[name] = dataclasses.replace(cred, secrets=secrets)
     stamped = dataclasses.replace(desired, credentials=credentials)
     return Stamped(stamped, values, notes)
-
-
-def read_live_state(db_url: str) -> LiveState:
-    engine = make_engine(db_url, create=False)
-    try:
-        with gc_paused(), engine.connect() as conn, conn.begin():
-            require_current(conn)
-            return read_live(conn)
-    except sa.exc.OperationalError as err:
-        reason = str(err.orig).splitlines()[0] if err.orig else "unreachable"
-        raise DatabaseError(
-            f"cannot read the registry: {reason}",
-            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
-        ) from None
-    finally:
-        engine.dispose()
 
 
 def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:

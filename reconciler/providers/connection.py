@@ -20,7 +20,7 @@ from reconciler.providers.mapping import (
     litellm_model,
     secret_texts,
 )
-from reconciler.runtime import ResolvedModel
+from reconciler.providers.resolved import ResolvedModel
 
 MAX_WORKERS = 64
 MAX_ERROR_CHARS = 400

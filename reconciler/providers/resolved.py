@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.providers.table import PROVIDERS, fallback_env
+from reconciler.providers.table import PROVIDERS
 from reconciler.secrets.values import SecretValue
 
 
@@ -48,8 +48,3 @@ def env_fallback(
         }
         return f"env:{name}", secrets, config
     return "none", {}, config
-
-
-def key_missing(provider: str, credential: object, env: Mapping[str, str]) -> bool:
-    """A model with no credential and none of its provider's fallback variables set."""
-    return credential is None and not any(env.get(n) for n in fallback_env(provider))

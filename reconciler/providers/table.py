@@ -216,3 +216,8 @@ def fallback_env(provider: str) -> tuple[str, ...]:
     """The variables a model of ``provider`` without a credential reads its key from."""
     record = PROVIDERS.get(provider)
     return () if record is None else record.fallback_env
+
+
+def key_missing(provider: str, credential: object, env: Mapping[str, str]) -> bool:
+    """A model with no credential and none of its provider's fallback variables set."""
+    return credential is None and not any(env.get(n) for n in fallback_env(provider))

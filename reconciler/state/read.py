@@ -8,6 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from reconciler.db import tables as t
+from reconciler.db.engine import driver_reason, make_engine, require_database
+from reconciler.db.migrate import require_current
+from reconciler.errors import DatabaseError
+from reconciler.gcpause import gc_paused
 from reconciler.state.live import (
     LiveCredential,
     LiveModel,
@@ -105,3 +109,22 @@ def read_live(conn: sa.Connection) -> LiveState:
             shown[slug].append(name)
     state.workflow_refs = {s: WorkflowRefs(n, tuple(shown[s])) for s, n in counts.items()}
     return state
+
+
+def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
+    """The live registry, in one read transaction, after checking its schema is current.
+    ``must_exist``: refuse a SQLite file that is not there (a read must not create one)."""
+    if must_exist:
+        require_database(db_url)
+    engine = make_engine(db_url, create=False)
+    try:
+        with gc_paused(), engine.connect() as conn, conn.begin():
+            require_current(conn)
+            return read_live(conn)
+    except sa.exc.OperationalError as err:
+        raise DatabaseError(
+            f"cannot read the registry: {driver_reason(err)}",
+            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
+        ) from None
+    finally:
+        engine.dispose()

@@ -172,7 +172,7 @@ def test_platform_models_use_the_platform_credential(
         "kind: Settings\ndefault_model: alpha\nplatform_credential: platform-or\n"
     )
     out = io.StringIO()
-    code = command.test_connection(
+    code = command.run(
         slugs=["plat"], changed=False, db_url=None, catalog_dir=str(root), timeout=5.0, out=out
     )
     assert code == 0, out.getvalue()
@@ -556,7 +556,7 @@ def test_terminal_shows_progress_on_stderr_and_a_table_on_stdout(
     assert out.file.isatty()
     assert err.file.isatty()
     try:
-        code = command.test_connection(
+        code = command.run(
             slugs=[],
             changed=False,
             db_url=None,
@@ -595,7 +595,7 @@ def test_piped_output_has_no_progress_and_the_plain_table(
     root = _two_models(tmp_path, server)
     out, err = Terminal(), io.StringIO()  # stdout a terminal, stderr piped: no live display
     try:
-        code = command.test_connection(
+        code = command.run(
             slugs=[],
             changed=False,
             db_url=None,

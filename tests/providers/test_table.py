@@ -7,12 +7,13 @@ import typing
 import pytest
 
 from reconciler.catalog import spec
-from reconciler.providers.resolved import env_fallback, key_missing
+from reconciler.providers.resolved import env_fallback
 from reconciler.providers.table import (
     PLAIN_CONFIG_FIELDS,
     PROVIDERS,
     SECRET_FIELDS,
     ModelRoute,
+    key_missing,
     model_route,
 )
 
