@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.errors import ReconcilerError
-from reconciler.plan.build import load_desired
+from reconciler.pipeline import load
 from reconciler.render.litellm_config import render_litellm_config
 from reconciler.secrets.resolve import secret_labels
 from reconciler.state.records import SecretRefDict
@@ -52,8 +52,8 @@ def litellm_config(
     err = sys.stderr if err is None else err
     if check and out_file is None:
         raise ReconcilerError("--check needs --out FILE: the rendered config to compare")
-    desired = load_desired(catalog_dir)
-    config = render_litellm_config(desired)
+    loaded = load(catalog_dir)
+    config = render_litellm_config(loaded.desired)
     text = config.text()
     code = 0
     if check:
@@ -85,8 +85,8 @@ def litellm_config(
             Path(secrets_out),
             format_for(secrets_out, secrets_format),
             bindings,
-            Path(catalog_dir),
-            secret_labels(desired),
+            loaded.root,
+            secret_labels(loaded.desired, loaded.root),
         )
         err.write(f"wrote {plural(written, 'secret value')} to {secrets_out} (mode 0600)\n")
     return code

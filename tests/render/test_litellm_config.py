@@ -13,9 +13,8 @@ import yaml
 from plans import check_golden
 
 from reconciler.errors import CatalogError
-from reconciler.plan.build import load_desired
 from reconciler.render.litellm_config import render_litellm_config, secret_variable
-from reconciler.state.desired import DesiredState
+from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog"

@@ -163,7 +163,7 @@ def test_an_unreadable_secret_names_the_credential_and_writes_nothing(
     with pytest.raises(SecretError) as info:
         run(catalog, target)
     message = str(info.value)
-    assert "credential prod.bedrock, access_key_id" in message
+    assert f"credential prod.bedrock ({catalog / 'creds.yaml'}), access_key_id" in message
     assert "PROXY_AWS_KEY_ID" in message
     assert_no_canary(message)
     assert not target.exists()
