@@ -1,9 +1,10 @@
 """The rendered LiteLLM config, served by the real LiteLLM proxy.
 
 One proxy start per test run (one test: under xdist a module fixture would start one per
-worker). The catalog has a model for each of the nine providers and two platform models, every
-credential pointing at a loopback server mount that speaks that provider's wire format. The
-proxy runs offline (LITELLM_LOCAL_MODEL_COST_MAP=True), with a random ``sk-`` master key and no
+worker). The catalog is the example catalog, with its credentials' base_url pointed at a
+loopback server (as a gateway would be), plus a model for each of the nine providers, each
+credential pointing at the loopback mount that speaks that provider's wire format. The proxy
+runs offline (LITELLM_LOCAL_MODEL_COST_MAP=True), with a random ``sk-`` master key and no
 database; the credentials' keys reach it only through the environment, from the file that
 ``litellm-config --secrets-out`` writes.
 """
@@ -14,6 +15,7 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from loopback import Behaviour, Loopback, loopback_server
 
 from reconciler.commands.litellm_config import litellm_config
+from reconciler.state.desired import load_desired
+from reconciler.state.records import ModelState
 
 # What the proxy server imports at start-up beyond litellm itself (see pyproject's [test]).
 PROXY_MODULES = (
@@ -110,24 +115,9 @@ ROUTES = (
         "/huggingface/v1/chat/completions",
     ),
     Route("m-compatible", "openai_compatible", "qwen2.5-7b", "openai", "/v1/chat/completions"),
-    Route(
-        "p-grok",
-        "x-ai",
-        "x-ai/grok-4",
-        "openrouter",
-        "/openrouter/api/v1/chat/completions",
-        "platform",
-    ),
-    Route(
-        "p-gpt",
-        "openai",
-        "openai/gpt-5.5",
-        "openrouter",
-        "/openrouter/api/v1/chat/completions",
-        "platform",
-    ),
 )
-DEFAULT = "m-anthropic"
+EXAMPLE = Path(__file__).resolve().parents[2] / "catalog"
+DEFAULT = ("gemini-3-1-pro", "google/gemini-3.1-pro-preview")  # the example's Settings
 RENAMED = ("m-openai", "old-openai")  # (slug, previous slug)
 DISABLED = "m-disabled"
 
@@ -186,27 +176,27 @@ def _model(route: Route, **extra: Any) -> str:
         "category": "standard",
         "context_window": 1000 + len(route.slug),
         "max_output_tokens": 100 + len(route.slug),
-        "capabilities": {"tool_use": True, "vision": route.deployment == "platform"},
+        "capabilities": {"tool_use": True},
         "cost": {"input_per_token": 1e-6 * len(route.slug), "output_per_token": 2e-6},
     }
-    if route.deployment == "custom":
-        doc["credential"] = f"c-{route.provider.replace('_', '-')}"
+    doc["credential"] = f"c-{route.provider.replace('_', '-')}"
     doc.update(extra)
     return json.dumps(doc) + "\n"  # JSON is YAML
 
 
 def write_catalog(root: Path, srv: Loopback) -> None:
-    providers = sorted({r.provider for r in ROUTES if r.deployment == "custom"})
-    for provider in providers:
+    shutil.copytree(EXAMPLE, root)
+    for path in sorted((root / "credentials").glob("*.yaml")):
+        provider = yaml.safe_load(path.read_text())["provider"]
+        with path.open("a") as handle:  # the example's credentials, through a gateway
+            handle.write(f"base_url: {srv.base(provider)}\n")
+    for provider in sorted({r.provider for r in ROUTES}):
         (root / f"cred-{provider}.yaml").write_text(_credential(provider, srv))
     for route in ROUTES:
         extra = {"previous_slugs": [RENAMED[1]]} if route.slug == RENAMED[0] else {}
         (root / f"{route.slug}.yaml").write_text(_model(route, **extra))
     disabled = Route(DISABLED, "openai", "gpt-4o", "openai", "")
     (root / f"{DISABLED}.yaml").write_text(_model(disabled, enabled=False))
-    (root / "settings.yaml").write_text(
-        f"kind: Settings\ndefault_model: {DEFAULT}\nplatform_credential: c-openrouter\n"
-    )
 
 
 def _free_port() -> int:
@@ -267,7 +257,6 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     _require_proxy()
     work = tmp_path_factory.mktemp("litellm-proxy")
     catalog = work / "catalog"
-    catalog.mkdir()
     behaviour = Behaviour(
         valid_keys={key_of(r.provider) for r in ROUTES} | {AWS_KEY_ID},
         aws_secrets={AWS_KEY_ID: AWS_SECRET},
@@ -280,6 +269,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
             if p != "bedrock"
         }
         keys |= {"PROXY_TEST_AWS_KEY_ID": AWS_KEY_ID, "PROXY_TEST_AWS_SECRET": AWS_SECRET}
+        keys |= {f"{p.upper()}_API_KEY": key_of(p) for p in ("openai", "anthropic", "openrouter")}
         config_file, env_file = work / "config.yaml", work / "litellm.env"
         saved = {k: os.environ.get(k) for k in keys}
         os.environ.update(keys)  # the deploy job's environment
@@ -301,7 +291,10 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("DATABASE_", "PROXY_TEST_", "OPENAI_", "ANTHROPIC_", "AWS_"))
+            if not k.startswith(
+                ("DATABASE_", "PROXY_TEST_", "OPENAI_", "ANTHROPIC_", "OPENROUTER_")
+            )
+            and not k.startswith("AWS_")
         }
         env |= _dotenv(env_file)  # the keys reach the proxy only through the secrets file
         env |= {
@@ -342,7 +335,19 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
                 process.wait(30)
 
 
-ENABLED = sorted(r.slug for r in ROUTES)
+def _expected_route(slug: str, model: ModelState) -> tuple[str, str, str, str]:
+    """(dialect, path, key, model id) the loopback server must see for a model."""
+    mine = {r.slug: r for r in ROUTES}
+    if slug in mine:
+        route = mine[slug]
+        key = AWS_KEY_ID if route.provider == "bedrock" else key_of(route.provider)
+        return route.dialect, route.path, key, route.model_id
+    model_id = str(model.get("model_id"))
+    if model.get("deployment") == "platform":
+        return "openrouter", "/openrouter/api/v1/chat/completions", key_of("openrouter"), model_id
+    provider = str(model.get("provider"))
+    [route] = [r for r in ROUTES if r.provider == provider]  # openai or anthropic: fixed paths
+    return route.dialect, route.path, key_of(provider), model_id
 
 
 def _chat(proxy: Proxy, model: str) -> Any:
@@ -359,47 +364,56 @@ def _chat(proxy: Proxy, model: str) -> Any:
 
 
 def test_the_real_proxy_serves_the_rendered_catalog(proxy: Proxy) -> None:
+    desired = load_desired(proxy.catalog)
+    enabled = {slug: m for slug, m in desired.models.items() if m.get("enabled")}
+    assert DISABLED in desired.models
+    assert DISABLED not in enabled
+    assert len(enabled) == len(ROUTES) + 15  # the example's 15 models and ours
+
     # /v1/models: exactly the enabled models by slug (no disabled model, no alias)
     status, models = proxy.call("GET", "/v1/models")
     assert status == 200, models
-    assert sorted(m["id"] for m in models["data"]) == ENABLED
+    assert sorted(m["id"] for m in models["data"]) == sorted(enabled)
 
-    # /model/info: the catalog's limits and prices
+    # /model/info: the catalog's limits, prices and capabilities
     status, info = proxy.call("GET", "/model/info")
     assert status == 200, info
     by_slug = {entry["model_name"]: entry["model_info"] for entry in info["data"]}
-    assert sorted(by_slug) == ENABLED
+    assert sorted(by_slug) == sorted(enabled)
     for slug, got in by_slug.items():
-        assert got["max_input_tokens"] == 1000 + len(slug), slug
-        assert got["max_output_tokens"] == 100 + len(slug), slug
-        assert got["max_tokens"] == 100 + len(slug), slug
-        assert got["input_cost_per_token"] == pytest.approx(1e-6 * len(slug)), slug
-        assert got["output_cost_per_token"] == pytest.approx(2e-6), slug
-        assert got["supports_function_calling"] is True, slug
-        assert got["supports_vision"] is slug.startswith("p-"), slug
-        assert got["display_name"] == slug.upper(), slug
+        want = enabled[slug]
+        assert got["max_input_tokens"] == want.get("context_window"), slug
+        assert got["max_output_tokens"] == want.get("max_output_tokens"), slug
+        assert got["max_tokens"] == want.get("max_output_tokens"), slug
+        assert got["input_cost_per_token"] == want.get("cost.input_per_token"), slug
+        assert got["output_cost_per_token"] == want.get("cost.output_per_token"), slug
+        assert got["supports_function_calling"] is want.get("capabilities.tool_use"), slug
+        assert got["supports_vision"] is want.get("capabilities.vision"), slug
+        assert got["supports_response_schema"] is want.get("capabilities.json_mode"), slug
+        assert got["display_name"] == want.get("display_name"), slug
+    assert by_slug["m-openai"]["max_input_tokens"] == 1000 + len("m-openai")  # as written
 
-    # every route, through the proxy to the provider's wire format, with the key from the
-    # environment
-    for route in ROUTES:
-        seen = _chat(proxy, route.slug)
-        assert (seen.dialect, seen.path) == (route.dialect, route.path), route.slug
-        if route.provider == "bedrock":
-            assert (seen.key, seen.region, seen.signature_ok) == (AWS_KEY_ID, REGION, True)
-        else:
-            expected = key_of("openrouter" if route.deployment == "platform" else route.provider)
-            assert seen.key == expected, route.slug
-        assert seen.model == route.model_id, route.slug
+    # every model, through the proxy to its provider's wire format, with the key from the
+    # environment (for Bedrock: SigV4, verified with the secret, for the credential's region)
+    for slug, model in sorted(enabled.items()):
+        dialect, path, key, model_id = _expected_route(slug, model)
+        seen = _chat(proxy, slug)
+        assert (seen.dialect, seen.path, seen.key, seen.model) == (dialect, path, key, model_id)
+        if dialect == "bedrock":
+            assert (seen.region, seen.signature_ok) == (REGION, True)
 
     # aliases: default and a previous slug
-    assert _chat(proxy, "default").path == "/anthropic/v1/messages"
+    default = _chat(proxy, "default")
+    assert (default.path, default.model) == ("/openrouter/api/v1/chat/completions", DEFAULT[1])
     renamed = _chat(proxy, RENAMED[1])
     assert (renamed.path, renamed.model) == ("/openai/v1/chat/completions", "gpt-4o-mini")
 
     # a disabled model is not served
+    before = len(proxy.loopback.behaviour.requests)
     status, _body = proxy.call(
         "POST",
         "/v1/chat/completions",
         {"model": DISABLED, "messages": [{"role": "user", "content": "ping"}]},
     )
     assert status >= 400
+    assert len(proxy.loopback.behaviour.requests) == before
