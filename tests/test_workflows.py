@@ -562,20 +562,35 @@ def test_a_huge_plan_is_cut_to_fit_a_comment(tmp_path: Path) -> None:
 def test_pr_checks_the_rendered_litellm_config_only_when_the_variable_names_it(
     tmp_path: Path,
 ) -> None:
+    job = _load("pr.yml")["jobs"]["litellm-config"]
+    assert job["if"] == "vars.RECONCILER_LITELLM_CONFIG != ''"
+    assert job["permissions"] == {"contents": "read"}
     step = _step("pr.yml", "litellm-config")
-    assert "vars.RECONCILER_LITELLM_CONFIG != ''" in step["if"]
-    assert "steps.validate.outcome == 'success'" in step["if"]
     run = _run(tmp_path, "pr.yml", step, {"LITELLM_CONFIG": "deploy/litellm config.yaml"})
     assert run.code == 0, run.log
     assert run.calls == ["litellm-config --check --out deploy/litellm config.yaml"]
 
 
-def test_apply_publishes_the_rendered_litellm_config(tmp_path: Path) -> None:
+def test_apply_publishes_the_litellm_config_of_what_it_applied(tmp_path: Path) -> None:
+    job = _load("apply.yml")["jobs"]["litellm-config"]
+    assert job["needs"] == "apply"
+    assert "secrets." not in json.dumps(job)
     run = _run(tmp_path, "apply.yml", _step("apply.yml", "litellm-config"))
     assert run.code == 0, run.log
     assert run.calls == ["litellm-config --out litellm/config.yaml"]
     assert (run.cwd / "litellm").is_dir()
-    [upload] = [s for s in _steps("apply.yml") if s.get("with", {}).get("name") == "litellm-config"]
+    [upload] = [s for s in job["steps"] if s.get("with", {}).get("name") == "litellm-config"]
     assert upload["uses"].startswith("actions/upload-artifact@")
     assert upload["with"]["path"] == "litellm/config.yaml"
-    assert "steps.litellm-config.outcome == 'success'" in upload["if"]
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "apply.yml"])
+def test_litellm_config_jobs_install_the_pinned_set_without_persisted_credentials(
+    name: str,
+) -> None:
+    steps = _load(name)["jobs"]["litellm-config"]["steps"]
+    assert "-c constraints.txt" in steps[2]["run"]
+    assert steps[0]["with"] == {"persist-credentials": False}
+    for step in steps:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]

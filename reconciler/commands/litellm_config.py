@@ -52,6 +52,11 @@ def litellm_config(
     err = sys.stderr if err is None else err
     if check and out_file is None:
         raise ReconcilerError("--check needs --out FILE: the rendered config to compare")
+    if check and secrets_out is not None:
+        raise ReconcilerError(
+            "--check only compares; --secrets-out belongs to the deployment that renders",
+            hint="run them as two commands",
+        )
     loaded = load(catalog_dir)
     config = render_litellm_config(loaded.desired)
     text = config.text()

@@ -45,6 +45,11 @@ def test_check_problems_exit_1(tmp_path: Path) -> None:
     no_out = cli(["litellm-config", "--catalog", str(root), "--check"])
     assert no_out.exit_code == 1
     assert "--check needs --out FILE" in no_out.stderr
+    both = ["--check", "--out", "x.yaml", "--secrets-out", "x.env"]
+    with_secrets = cli(["litellm-config", "--catalog", str(root), *both])
+    assert with_secrets.exit_code == 1
+    assert "--check only compares" in with_secrets.stderr
+    assert not Path("x.env").exists()
     missing = cli(["litellm-config", "--catalog", str(root), "--check", "--out", "nope.yaml"])
     assert missing.exit_code == 1
     assert "nope.yaml does not exist" in missing.stderr
