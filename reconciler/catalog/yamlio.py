@@ -464,13 +464,3 @@ def load_text(text: str, display: str) -> LoadedFile:
     finally:
         loader.dispose()
     return result
-
-
-def load_file(path: str | os.PathLike[str], display: str) -> LoadedFile:
-    text, problem = read_text(path, display)
-    if problem is not None or text is None:
-        failed = LoadedFile(display)
-        if problem is not None:
-            failed.diagnostics.append(problem)
-        return failed
-    return load_text(text, display)

@@ -198,9 +198,3 @@ def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[
         if use.credential in creds:
             models.add(slug)
     return models, creds
-
-
-def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
-    """What the current plan creates or changes (for test-connection --changed)."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
-    return changed_from_plan(planned.plan, planned.stamped.desired)

@@ -26,6 +26,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.state.records import COST_FIELDS, MODEL_FIELDS
+from reconciler.words import per_million as per_million  # shared with lint
 from reconciler.words import plural
 
 NO_CHANGES = "No changes. The registry matches the catalog."
@@ -185,18 +186,6 @@ def format_value(value: Any) -> str:
         text = json.dumps(plain(value), ensure_ascii=False, separators=(", ", ": "))
         return escape_control(text).replace("\n", "\\n")
     return format_value(str(value))
-
-
-def per_million(value: Any) -> str | None:
-    """A per-token USD price as dollars per 1M tokens (``$3.00``); None when not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if not math.isfinite(value):
-        return None
-    dollars = round(value * 1_000_000, 9)
-    if dollars == round(dollars, 2):
-        return f"${dollars:,.2f}"
-    return f"${dollars:,.6g}"
 
 
 def _exact_per_million(value: int | float) -> str:

@@ -16,22 +16,16 @@ from typing import TextIO
 
 import pytest
 from click.testing import CliRunner
-
-from reconciler.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
 from loopback import Behaviour, Loopback, loopback_server
 
+from reconciler.cli import main
 from reconciler.commands import test_connection as command
 
 GOOD = "sk-e2e-good-key-000111222333444"
 BAD = "sk-e2e-wrong-key-999888777666555"
 
 
-@pytest.fixture
-def server() -> Iterator[Loopback]:
-    with loopback_server(Behaviour(valid_keys={GOOD}, echo_key=True)) as srv:
-        yield srv
+pytestmark = pytest.mark.loopback(valid_keys={GOOD}, echo_key=True)
 
 
 @pytest.fixture(autouse=True)

@@ -74,7 +74,7 @@ def run(catalog: Path, secrets_out: Path | str, fmt: str | None = None) -> tuple
     return code, out.getvalue(), err.getvalue()
 
 
-def assert_no_canary(*texts: str) -> None:
+def assert_no_canaries(*texts: str) -> None:
     for text in texts:
         for canary in CANARIES:
             assert canary not in text
@@ -86,7 +86,7 @@ def test_dotenv_holds_the_values_and_the_config_only_references(
     target = tmp_path / "litellm.env"
     code, config, err = run(catalog, target)
     assert code == 0
-    assert_no_canary(config, err)
+    assert_no_canaries(config, err)
     assert "os.environ/LITELLM_CRED_PROD_OPENAI_API_KEY" in config
     assert "os.environ/LITELLM_CRED_PROD_BEDROCK_SECRET_ACCESS_KEY" in config
     assert "os.environ/PROXY_AWS_KEY_ID" in config
@@ -105,7 +105,7 @@ def test_kubernetes_secret_by_extension(catalog: Path, tmp_path: Path) -> None:
     target.chmod(0o644)
     code, config, err = run(catalog, target)
     assert code == 0
-    assert_no_canary(config, err, target.read_text())  # base64 in the manifest
+    assert_no_canaries(config, err, target.read_text())  # base64 in the manifest
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # an existing file is replaced at 0600
     manifest = yaml.safe_load(target.read_text())
     assert (manifest["kind"], manifest["type"]) == ("Secret", "Opaque")
@@ -149,7 +149,7 @@ def test_refuses_a_file_git_tracks(catalog: Path, tmp_path: Path) -> None:
     with pytest.raises(UnsafeDestinationError, match="git tracks this file") as info:
         run(catalog, tracked)
     assert tracked.read_text() == "PLACEHOLDER=1\n"
-    assert_no_canary(str(info.value))
+    assert_no_canaries(str(info.value))
     # an untracked file in the same work tree is written
     code, _, _ = run(catalog, repo / "other.env")
     assert code == 0
@@ -165,7 +165,7 @@ def test_an_unreadable_secret_names_the_credential_and_writes_nothing(
     message = str(info.value)
     assert f"credential prod.bedrock ({catalog / 'creds.yaml'}), access_key_id" in message
     assert "PROXY_AWS_KEY_ID" in message
-    assert_no_canary(message)
+    assert_no_canaries(message)
     assert not target.exists()
 
 
