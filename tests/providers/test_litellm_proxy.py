@@ -392,6 +392,9 @@ def test_the_real_proxy_serves_the_rendered_catalog(proxy: Proxy) -> None:
         assert got["supports_vision"] is want.get("capabilities.vision"), slug
         assert got["supports_response_schema"] is want.get("capabilities.json_mode"), slug
         assert got["display_name"] == want.get("display_name"), slug
+        assert got.get("category") == want.get("category"), slug  # our own keys, passed through
+        assert got.get("reasoning_parameter") == want.get("capabilities.reasoning"), slug
+        assert got.get("description") == want.get("description"), slug
     assert by_slug["m-openai"]["max_input_tokens"] == 1000 + len("m-openai")  # as written
 
     # every model, through the proxy to its provider's wire format, with the key from the
