@@ -559,3 +559,49 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
     from reconciler.commands.init import init as run
 
     _run(lambda: run(directory=directory, tool_repository=tool_repository, tool_ref=tool_ref))
+
+
+@main.command("litellm-config")
+@catalog_option
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    help="Write the config to FILE (default: stdout); with --check, the file to compare.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Compare --out FILE with the rendering: exit 0 when current, 2 (with a diff) when stale.",
+)
+@click.option(
+    "--secrets-out",
+    type=click.Path(dir_okay=False),
+    help="Write the values of the secrets the config references to FILE (mode 0600; never a "
+    "terminal or a file git tracks).",
+)
+@click.option(
+    "--secrets-format",
+    type=click.Choice(["dotenv", "kubernetes"]),
+    default=None,
+    help="Format of --secrets-out.  [default: kubernetes for *.yaml/*.yml, else dotenv]",
+)
+def litellm_config(
+    catalog_dir: str,
+    out_file: str | None,
+    check: bool,
+    secrets_out: str | None,
+    secrets_format: str | None,
+) -> None:
+    """Render the catalog as a LiteLLM proxy config.yaml (secrets as os.environ/ references)."""
+    from reconciler.commands.litellm_config import litellm_config as run
+
+    _run(
+        lambda: run(
+            catalog_dir=catalog_dir,
+            out_file=out_file,
+            check=check,
+            secrets_out=secrets_out,
+            secrets_format=secrets_format,
+        )
+    )

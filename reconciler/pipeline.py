@@ -9,14 +9,24 @@ puts them in order.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.db.throwaway import throwaway_file
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
-from reconciler.diff.diff import DiffOptions
+from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
-from reconciler.plan.build import Planned, changed_from_plan, make_plan
+from reconciler.gcpause import gc_paused
+from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion
+from reconciler.plan.build import (
+    Stamped,
+    changed_from_plan,
+    stamp_secrets,
+    unknown_key_ids,
+)
+from reconciler.plan.model import Plan
 from reconciler.providers.targets import (
     Targets,
     not_tested,
@@ -24,9 +34,12 @@ from reconciler.providers.targets import (
     select_changed,
     select_slugs,
 )
+from reconciler.secrets.crypto import keyring_from_env
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live_state
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,8 @@ class Loaded:
 def load(catalog_dir: str | Path) -> Loaded:
     """Read and validate the catalog (refused with its errors shown), as desired state."""
     root = Path(catalog_dir)
-    return Loaded(root, load_desired(root))
+    with gc_paused():  # as make_plan does: validation builds thousands of acyclic objects
+        return Loaded(root, load_desired(root))
 
 
 def read_live(db_url: str) -> LiveState:
@@ -97,3 +111,63 @@ def registry_targets(db_url: str, slugs: Sequence[str]) -> Targets:
             except ReconcilerError as err:
                 targets.failed.append(not_tested(slug, err.message))
     return targets
+
+
+@dataclass
+class Planned:
+    plan: Plan
+    stamped: Stamped
+    live: LiveState
+
+
+def make_plan(
+    catalog_dir: str,
+    db_url: str,
+    *,
+    options: DiffOptions,
+    no_secrets: bool = False,
+    desired: DesiredState | None = None,
+) -> Planned:
+    with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
+        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
+
+
+def _make_plan(
+    root: Path,
+    db_url: str,
+    options: DiffOptions,
+    no_secrets: bool,
+    desired: DesiredState | None,
+) -> Planned:
+    if desired is None:
+        desired = load_desired(root)
+    keyring = keyring_from_env(required=False)
+    live = read_live_state(db_url)
+    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
+    # A key is set but cannot decrypt the registry's secrets: apply would refuse, so the plan
+    # must not say "No changes" (with no key at all, secrets are compared by source version).
+    wrong_key = unknown_key_ids(live, keyring) if keyring is not None else []
+    if keyring is not None and used and keyring.current.key_id not in used:
+        # Fingerprints under another key never match: compare source versions instead.
+        keyring = None
+        mismatch: list[Alert] = [SecretsByVersion("", "key-mismatch")]
+    else:
+        mismatch = []
+    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
+    if mismatch:
+        # the mismatch says why secrets are compared by version: it replaces "key not set"
+        stamped.notes[:] = mismatch + [
+            n for n in stamped.notes if not isinstance(n, SecretsByVersion)
+        ]
+    plan = diff(stamped.desired, live, options)
+    plan.notes[:0] = stamped.notes
+    if wrong_key:
+        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), throwaway_file(db_url)))
+    log.info(
+        "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
+        len(plan.changes),
+        live.revision,
+        len(live.models),
+        len(live.credentials),
+    )
+    return Planned(plan, stamped, live)

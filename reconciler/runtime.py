@@ -160,15 +160,13 @@ class RegistryClient:
                     f"model '{slug}' is disabled",
                     hint="set enabled: true in the catalog and apply",
                 )
-            use = model_route(
-                row.deployment,
-                row.provider,
-                (row.cred_id, row.cred_name, row.cred_config),
-                (row.plat_id, row.plat_name, row.plat_config),
+            use = model_route(row.deployment, row.provider, row.cred_id, row.plat_id)
+            provider, cred_id = use.provider, use.credential
+            cred_name, cred_config = (
+                (row.plat_name, row.plat_config)
+                if use.platform
+                else (row.cred_name, row.cred_config)
             )
-            provider = use.provider
-            assert use.credential is not None  # a tuple, whose id may be None
-            cred_id, cred_name, cred_config = use.credential
             if cred_id is None:
                 source, secrets, config = env_fallback(provider, self._env)
                 return ResolvedModel(

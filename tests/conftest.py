@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from loopback import Behaviour, Loopback, loopback_server
+from needs import unavailable
 
 from reconciler.db.engine import make_engine
 from reconciler.db.migrate import upgrade
@@ -47,10 +48,10 @@ def require_postgres() -> None:
     reason = _pg_reachable()
     if reason is None:
         return
-    message = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {reason}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (mandatory when CI=true)")
-    pytest.skip(message + " (set CI=true to make this a failure)")
+    unavailable(
+        f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {reason}",
+        "set CI=true to make this a failure",
+    )
 
 
 @contextlib.contextmanager

@@ -96,9 +96,8 @@ PART_OF: dict[str, str] = {
     "reconciler.providers.table": "providers.table",
     "reconciler.render.diagnostics": "diagnostics",
 }
-# Cycles between stages that are known and being removed: the plan's renderers, diff and plan
-# build import each other (removed on branch arch-plan, which owns those packages).
-KNOWN_CYCLE_PARTS = frozenset({"diff", "plan", "render"})
+# Cycles between stages that are known and being removed (none left).
+KNOWN_CYCLE_PARTS: frozenset[str] = frozenset()
 
 
 def _module_name(path: Path) -> str:

@@ -290,7 +290,7 @@ def test_every_plan_and_drift_call_is_covered() -> None:
 
 
 def test_this_repository_dogfoods_the_action() -> None:
-    [review] = _load("pr.yml")["jobs"].values()
+    review = _load("pr.yml")["jobs"]["review"]
     assert review["uses"] == "./.github/workflows/catalog-review.yml"
     assert review["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert "workflow_call" in _triggers("catalog-review.yml")
@@ -301,8 +301,8 @@ def test_this_repository_dogfoods_the_action() -> None:
 
 
 def test_aws_is_reached_through_oidc_not_stored_keys() -> None:
-    for name in ("apply.yml", "drift.yml"):
-        [job] = _load(name)["jobs"].values()
+    for name, job_id in (("apply.yml", "apply"), ("drift.yml", "drift")):
+        job = _load(name)["jobs"][job_id]
         assert job["permissions"]["id-token"] == "write"
         [aws] = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
         assert "role-to-assume" in aws["with"]
@@ -845,3 +845,43 @@ def test_a_huge_plan_is_cut_to_fit_a_comment(tmp_path: Path) -> None:
     assert "https://example.test/artifact" in body
     assert "`allow_breaking: true`" in body
     assert "`adopt: true`" in body
+
+
+# --- the LiteLLM proxy config ----------------------------------------------------------------
+
+
+def test_pr_checks_the_rendered_litellm_config_only_when_the_variable_names_it(
+    tmp_path: Path,
+) -> None:
+    job = _load("pr.yml")["jobs"]["litellm-config"]
+    assert job["if"] == "vars.RECONCILER_LITELLM_CONFIG != ''"
+    assert job["permissions"] == {"contents": "read"}
+    step = _step("pr.yml", "litellm-config")
+    run = _run(tmp_path, "pr.yml", step, {"LITELLM_CONFIG": "deploy/litellm config.yaml"})
+    assert run.code == 0, run.log
+    assert run.calls == ["litellm-config --check --out deploy/litellm config.yaml"]
+
+
+def test_apply_publishes_the_litellm_config_of_what_it_applied(tmp_path: Path) -> None:
+    job = _load("apply.yml")["jobs"]["litellm-config"]
+    assert job["needs"] == "apply"
+    assert "secrets." not in json.dumps(job)
+    run = _run(tmp_path, "apply.yml", _step("apply.yml", "litellm-config"))
+    assert run.code == 0, run.log
+    assert run.calls == ["litellm-config --out litellm/config.yaml"]
+    assert (run.cwd / "litellm").is_dir()
+    [upload] = [s for s in job["steps"] if s.get("with", {}).get("name") == "litellm-config"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "litellm/config.yaml"
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "apply.yml"])
+def test_litellm_config_jobs_install_the_pinned_set_without_persisted_credentials(
+    name: str,
+) -> None:
+    steps = _load(name)["jobs"]["litellm-config"]["steps"]
+    assert "-c constraints.txt" in steps[2]["run"]
+    assert steps[0]["with"] == {"persist-credentials": False}
+    for step in steps:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]

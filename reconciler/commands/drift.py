@@ -6,7 +6,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from reconciler.drift.report import check_drift
+from reconciler import pipeline
+from reconciler.diff.diff import DiffOptions
+from reconciler.drift.report import drift_report
 from reconciler.render.drift import render_drift
 
 
@@ -23,6 +25,13 @@ def drift(
     Rows the catalog does not manage are drift unless ``ignore_unmanaged``: then they are
     listed for information only."""
     out = sys.stdout if out is None else out
-    report = check_drift(catalog_dir, db_url, ignore_unmanaged=ignore_unmanaged)
+    planned = pipeline.plan(pipeline.load(catalog_dir), db_url, options=DiffOptions())
+    report = drift_report(
+        planned.plan,
+        planned.stamped.desired,
+        planned.live,
+        db_url,
+        ignore_unmanaged=ignore_unmanaged,
+    )
     out.write(render_drift(report, fmt))
     return report.exit_code

@@ -14,8 +14,6 @@ import enum
 from dataclasses import dataclass
 
 from reconciler.db.engine import make_engine
-from reconciler.diff.diff import DiffOptions
-from reconciler.plan.build import make_plan
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
@@ -243,11 +241,16 @@ def last_applied_digest(db_url: str) -> str | None:
         engine.dispose()
 
 
-def check_drift(catalog_dir: str, db_url: str, *, ignore_unmanaged: bool = False) -> DriftReport:
-    """Plan the catalog against the registry and attribute every difference. Rows the catalog
-    does not manage are drift unless ``ignore_unmanaged``."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
-    plan, desired, live = planned.plan, planned.stamped.desired, planned.live
+def drift_report(
+    plan: Plan,
+    desired: DesiredState,
+    live: LiveState,
+    db_url: str,
+    *,
+    ignore_unmanaged: bool = False,
+) -> DriftReport:
+    """Attribute every difference of ``plan`` (the catalog's ``desired`` state, stamped,
+    against ``live``). Rows the catalog does not manage are drift unless ``ignore_unmanaged``."""
     last = last_applied_digest(db_url)
     findings = attribute(plan, desired, live, last == plan.catalog_digest)
     return DriftReport(

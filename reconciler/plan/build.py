@@ -12,13 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.db.throwaway import throwaway_file
-from reconciler.diff.diff import DiffOptions, diff
-from reconciler.gcpause import gc_paused
-from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion, SecretsUnreadable
+from reconciler.plan.alerts import Alert, SecretsByVersion, SecretsUnreadable
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.providers.table import model_route
-from reconciler.secrets.crypto import Keyring, keyring_from_env
+from reconciler.secrets.crypto import Keyring
 from reconciler.secrets.resolve import (
     Resolved,
     describe_ref,
@@ -99,66 +96,6 @@ def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
         return []
     known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
     return sorted(used - known)
-
-
-@dataclass
-class Planned:
-    plan: Plan
-    stamped: Stamped
-    live: LiveState
-
-
-def make_plan(
-    catalog_dir: str,
-    db_url: str,
-    *,
-    options: DiffOptions,
-    no_secrets: bool = False,
-    desired: DesiredState | None = None,
-) -> Planned:
-    with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
-        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
-
-
-def _make_plan(
-    root: Path,
-    db_url: str,
-    options: DiffOptions,
-    no_secrets: bool,
-    desired: DesiredState | None,
-) -> Planned:
-    if desired is None:
-        desired = load_desired(root)
-    keyring = keyring_from_env(required=False)
-    live = read_live_state(db_url)
-    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
-    # A key is set but cannot decrypt the registry's secrets: apply would refuse, so the plan
-    # must not say "No changes" (with no key at all, secrets are compared by source version).
-    wrong_key = unknown_key_ids(live, keyring) if keyring is not None else []
-    if keyring is not None and used and keyring.current.key_id not in used:
-        # Fingerprints under another key never match: compare source versions instead.
-        keyring = None
-        mismatch: list[Alert] = [SecretsByVersion("", "key-mismatch")]
-    else:
-        mismatch = []
-    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
-    if mismatch:
-        # the mismatch says why secrets are compared by version: it replaces "key not set"
-        stamped.notes[:] = mismatch + [
-            n for n in stamped.notes if not isinstance(n, SecretsByVersion)
-        ]
-    plan = diff(stamped.desired, live, options)
-    plan.notes[:0] = stamped.notes
-    if wrong_key:
-        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), throwaway_file(db_url)))
-    log.info(
-        "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
-        len(plan.changes),
-        live.revision,
-        len(live.models),
-        len(live.credentials),
-    )
-    return Planned(plan, stamped, live)
 
 
 def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[str]]:

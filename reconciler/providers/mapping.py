@@ -36,13 +36,14 @@ def route_for(resolved: ResolvedModel) -> Route:
     return record.route
 
 
+def routed_model(route: Route, model_id: str) -> str:
+    """``model_id`` behind the route's prefix, unless it already starts with it."""
+    return model_id if model_id.startswith(route.prefix) else route.prefix + model_id
+
+
 def litellm_model(resolved: ResolvedModel) -> str:
     """The routed model string litellm is called with, e.g. ``gemini/gemini-2.5-pro``."""
-    route = route_for(resolved)
-    model_id = resolved.model_id
-    if model_id.startswith(route.prefix):
-        return model_id
-    return route.prefix + model_id
+    return routed_model(route_for(resolved), resolved.model_id)
 
 
 def completion_kwargs(resolved: ResolvedModel, *, timeout: float) -> dict[str, Any]:

@@ -43,7 +43,8 @@ def stored_flag(raw: Any) -> Any:
     return raw
 
 
-def _models_query() -> sa.Select[Any]:
+def models_query() -> sa.Select[Any]:
+    """``SELECT * FROM models`` with the model flags read as stored (see ``stored_flag``)."""
     return sa.select(
         *(
             sa.type_coerce(c, sa.types.NullType()).label(c.name) if c.name in _FLAG_COLUMNS else c
@@ -100,7 +101,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             row.id, cred_state, bool(row.managed), secrets.get(row.id, {}), row.applied_digest
         )
 
-    for row in conn.execute(_models_query()):
+    for row in conn.execute(models_query()):
         cred_name = names.get(row.credential_id) if row.credential_id is not None else None
         state.models[row.slug] = LiveModel(
             id=row.id,

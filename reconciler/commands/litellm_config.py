@@ -1,0 +1,97 @@
+"""``reconciler litellm-config``: render the catalog as a LiteLLM proxy config.
+
+Without ``--out`` the config goes to stdout. ``--check --out FILE`` compares FILE with the
+rendering: exit 0 when equal, 2 (with a unified diff) when stale. ``--secrets-out FILE`` writes
+the values of the secrets the config references (a dotenv file or a Kubernetes Secret).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.errors import ReconcilerError
+from reconciler.pipeline import load
+from reconciler.render.litellm_config import render_litellm_config
+from reconciler.secrets.resolve import secret_labels
+from reconciler.state.records import SecretRefDict
+from reconciler.words import plural
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReconcilerError(
+            f"{path} does not exist",
+            hint=f"render it with 'reconciler litellm-config --out {path}'",
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ReconcilerError(f"cannot read {path}: {err}") from None
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise ReconcilerError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def litellm_config(
+    catalog_dir: str,
+    out_file: str | None,
+    check: bool,
+    secrets_out: str | None = None,
+    secrets_format: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if check and out_file is None:
+        raise ReconcilerError("--check needs --out FILE: the rendered config to compare")
+    if check and secrets_out is not None:
+        raise ReconcilerError(
+            "--check only compares; --secrets-out belongs to the deployment that renders",
+            hint="run them as two commands",
+        )
+    loaded = load(catalog_dir)
+    config = render_litellm_config(loaded.desired)
+    text = config.text()
+    code = 0
+    if check:
+        assert out_file is not None
+        current = _read(Path(out_file))
+        if current != text:
+            out.writelines(
+                difflib.unified_diff(
+                    current.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"{out_file} (committed)",
+                    tofile=f"{out_file} (rendered from {catalog_dir})",
+                )
+            )
+            err.write(
+                f"{out_file} is stale: render it again with "
+                f"'reconciler litellm-config --catalog {catalog_dir} --out {out_file}'\n"
+            )
+            code = 2
+    elif out_file is not None:
+        _write(Path(out_file), text)
+    else:
+        out.write(text)
+    if secrets_out is not None:
+        from reconciler.secrets.handoff import format_for, write_secrets
+
+        bindings: dict[str, SecretRefDict] = {b.variable: b.ref for b in config.bindings}
+        written = write_secrets(
+            Path(secrets_out),
+            format_for(secrets_out, secrets_format),
+            bindings,
+            loaded.root,
+            secret_labels(loaded.desired, loaded.root),
+        )
+        err.write(f"wrote {plural(written, 'secret value')} to {secrets_out} (mode 0600)\n")
+    return code

@@ -1,0 +1,89 @@
+"""``reconciler litellm-config`` through the CLI: stdout, --out, and --check's exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from engine_helpers import cli, model_doc, write_catalog
+
+REPO = Path(__file__).resolve().parents[2]
+RECONCILER = (sys.executable, "-m", "reconciler")
+GOLDEN = REPO / "tests" / "render" / "golden" / "litellm-config.yaml"
+
+
+def test_stdout_is_the_rendered_example_catalog() -> None:
+    result = cli(["litellm-config", "--catalog", str(REPO / "catalog")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == GOLDEN.read_text()
+
+
+def test_check_is_0_when_current_and_2_with_a_diff_when_stale(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")], default_model="a")
+    rendered = tmp_path / "litellm" / "config.yaml"
+    rendered.parent.mkdir()
+    written = cli(["litellm-config", "--catalog", str(root), "--out", str(rendered)])
+    assert (written.exit_code, written.stdout) == (0, "")
+    check = ["litellm-config", "--catalog", str(root), "--out", str(rendered), "--check"]
+    current = cli(check)
+    assert (current.exit_code, current.stdout) == (0, "")
+
+    write_catalog(root, [model_doc("a", context_window=2000), model_doc("b")], default_model="a")
+    before = rendered.read_text()
+    stale = cli(check)
+    assert stale.exit_code == 2
+    assert "-    max_input_tokens: 1000\n+    max_input_tokens: 2000\n" in stale.stdout
+    assert stale.stdout.startswith(f"--- {rendered} (committed)\n+++ {rendered} (rendered")
+    assert "is stale: render it again" in stale.stderr
+    assert rendered.read_text() == before  # --check never writes
+
+
+def test_check_problems_exit_1(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")], default_model="a")
+    no_out = cli(["litellm-config", "--catalog", str(root), "--check"])
+    assert no_out.exit_code == 1
+    assert "--check needs --out FILE" in no_out.stderr
+    both = ["--check", "--out", "x.yaml", "--secrets-out", "x.env"]
+    with_secrets = cli(["litellm-config", "--catalog", str(root), *both])
+    assert with_secrets.exit_code == 1
+    assert "--check only compares" in with_secrets.stderr
+    assert not Path("x.env").exists()
+    missing = cli(["litellm-config", "--catalog", str(root), "--check", "--out", "nope.yaml"])
+    assert missing.exit_code == 1
+    assert "nope.yaml does not exist" in missing.stderr
+    write_catalog(root, [model_doc("a", context_window=-1)], default_model="a")
+    invalid = cli(["litellm-config", "--catalog", str(root)])
+    assert invalid.exit_code == 1
+    assert "validation error" in invalid.stderr
+    assert "Traceback" not in invalid.output
+
+
+def test_secrets_out_refuses_the_commands_own_redirected_stdout(tmp_path: Path) -> None:
+    root = write_catalog(
+        tmp_path / "cat",
+        [model_doc("a", credential="c")],
+        credentials=[
+            {
+                "kind": "ProviderCredential",
+                "name": "c",
+                "provider": "openai",
+                "api_key": {"env": "K"},
+            }
+        ],
+        default_model="a",
+    )
+    target = tmp_path / "out.env"
+    with target.open("w") as sink:  # `reconciler litellm-config --secrets-out out.env > out.env`
+        done = subprocess.run(
+            [*RECONCILER, "litellm-config", "--catalog", str(root), "--secrets-out", str(target)],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "K": "CANARY-redirect-0123456789"},
+            check=False,
+        )
+    assert done.returncode == 1
+    assert "refuses to write secret values to stdout" in done.stderr
+    assert "CANARY-redirect" not in target.read_text() + done.stderr

@@ -1,0 +1,189 @@
+"""``litellm-config --secrets-out``: the values reach the file, never the config or the output.
+
+Canaries from each source: SOPS (a real age key and the real sops), AWS Secrets Manager (moto in
+server mode) and the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from secretkit import SopsCatalog
+
+from reconciler.commands.litellm_config import litellm_config
+from reconciler.errors import ReconcilerError, SecretError
+from reconciler.secrets.handoff import UnsafeDestinationError, dotenv_text, format_for
+
+SOPS_CANARY = "CANARY-sops-sk-0123456789abcdef"
+AWS_CANARY = "CANARY-aws/secret+key=0123456789"
+ENV_CANARY = "CANARY-env-AKIA0123456789ABCD"
+CANARIES = (SOPS_CANARY, AWS_CANARY, ENV_CANARY)
+
+
+def write_catalog(root: Path) -> None:
+    (root / "creds.yaml").write_text(
+        "kind: ProviderCredential\nname: prod-openai\nprovider: openai\n"
+        "api_key: {sops: {file: secrets/prod.enc.yaml, key: openai}}\n"
+        "---\n"
+        "kind: ProviderCredential\nname: prod.bedrock\nprovider: bedrock\nregion: eu-west-1\n"
+        "access_key_id: {env: PROXY_AWS_KEY_ID}\n"
+        "secret_access_key: {aws_secretsmanager: {secret_id: prod/bedrock, json_key: secret}}\n"
+    )
+    (root / "models.yaml").write_text(
+        "kind: Model\ndisplay_name: GPT 4o\ndeployment: custom\nprovider: openai\n"
+        "model_id: gpt-4o\ncredential: prod-openai\ncontext_window: 128000\n"
+        "---\n"
+        "kind: Model\ndisplay_name: Haiku\ndeployment: custom\nprovider: bedrock\n"
+        "model_id: anthropic.claude-3-5-haiku-20241022-v1:0\ncredential: prod.bedrock\n"
+        "context_window: 200000\n"
+        "---\n"
+        "kind: Settings\ndefault_model: gpt-4o\n"
+    )
+
+
+@pytest.fixture
+def catalog(sops_catalog: SopsCatalog, aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    sops_catalog.encrypt("secrets/prod.enc.yaml", f"openai: {SOPS_CANARY}\n")
+    boto3.client("secretsmanager").create_secret(
+        Name="prod/bedrock", SecretString=f'{{"secret": "{AWS_CANARY}"}}'
+    )
+    monkeypatch.setenv("PROXY_AWS_KEY_ID", ENV_CANARY)
+    write_catalog(sops_catalog.root)
+    return sops_catalog.root
+
+
+def run(catalog: Path, secrets_out: Path | str, fmt: str | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = litellm_config(
+        catalog_dir=str(catalog),
+        out_file=None,
+        check=False,
+        secrets_out=str(secrets_out),
+        secrets_format=fmt,
+        out=out,
+        err=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_no_canaries(*texts: str) -> None:
+    for text in texts:
+        for canary in CANARIES:
+            assert canary not in text
+
+
+def test_dotenv_holds_the_values_and_the_config_only_references(
+    catalog: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "litellm.env"
+    code, config, err = run(catalog, target)
+    assert code == 0
+    assert_no_canaries(config, err)
+    assert "os.environ/LITELLM_CRED_PROD_OPENAI_API_KEY" in config
+    assert "os.environ/LITELLM_CRED_PROD_BEDROCK_SECRET_ACCESS_KEY" in config
+    assert "os.environ/PROXY_AWS_KEY_ID" in config
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text() == (
+        f"LITELLM_CRED_PROD_BEDROCK_SECRET_ACCESS_KEY={AWS_CANARY}\n"
+        f"LITELLM_CRED_PROD_OPENAI_API_KEY={SOPS_CANARY}\n"
+        f"PROXY_AWS_KEY_ID={ENV_CANARY}\n"
+    )
+    assert "3 secret values" in err
+
+
+def test_kubernetes_secret_by_extension(catalog: Path, tmp_path: Path) -> None:
+    target = tmp_path / "litellm-secret.yaml"
+    target.write_text("old\n")
+    target.chmod(0o644)
+    code, config, err = run(catalog, target)
+    assert code == 0
+    assert_no_canaries(config, err, target.read_text())  # base64 in the manifest
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # an existing file is replaced at 0600
+    manifest = yaml.safe_load(target.read_text())
+    assert (manifest["kind"], manifest["type"]) == ("Secret", "Opaque")
+    decoded = {k: base64.b64decode(v).decode() for k, v in manifest["data"].items()}
+    assert decoded == {
+        "LITELLM_CRED_PROD_BEDROCK_SECRET_ACCESS_KEY": AWS_CANARY,
+        "LITELLM_CRED_PROD_OPENAI_API_KEY": SOPS_CANARY,
+        "PROXY_AWS_KEY_ID": ENV_CANARY,
+    }
+
+
+def test_refuses_stdout_and_a_terminal(catalog: Path, tmp_path: Path) -> None:
+    with pytest.raises(UnsafeDestinationError, match="stdout"):
+        run(catalog, "-")
+    # what /dev/stdout is (a link to /proc/self/fd/1), without touching /dev if this ever failed
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    with pytest.raises(UnsafeDestinationError, match="symbolic link"):
+        run(catalog, link)
+    assert link.is_symlink()
+    leader, follower = os.openpty()
+    try:
+        with pytest.raises(UnsafeDestinationError, match="not a regular file"):
+            run(catalog, os.ttyname(follower))
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
+def test_refuses_a_file_git_tracks(catalog: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    tracked = repo / "litellm.env"
+    tracked.write_text("PLACEHOLDER=1\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "litellm.env")
+    with pytest.raises(UnsafeDestinationError, match="git tracks this file") as info:
+        run(catalog, tracked)
+    assert tracked.read_text() == "PLACEHOLDER=1\n"
+    assert_no_canaries(str(info.value))
+    # an untracked file in the same work tree is written
+    code, _, _ = run(catalog, repo / "other.env")
+    assert code == 0
+
+
+def test_an_unreadable_secret_names_the_credential_and_writes_nothing(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROXY_AWS_KEY_ID")
+    target = tmp_path / "litellm.env"
+    with pytest.raises(SecretError) as info:
+        run(catalog, target)
+    message = str(info.value)
+    assert f"credential prod.bedrock ({catalog / 'creds.yaml'}), access_key_id" in message
+    assert "PROXY_AWS_KEY_ID" in message
+    assert_no_canaries(message)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt", "expected"),
+    [
+        ("x.env", None, "dotenv"),
+        ("x.yaml", None, "kubernetes"),
+        ("x.yml", None, "kubernetes"),
+        ("x.yaml", "dotenv", "dotenv"),
+        ("secrets", "kubernetes", "kubernetes"),
+    ],
+)
+def test_format_for(path: str, fmt: str | None, expected: str) -> None:
+    assert format_for(path, fmt) == expected
+
+
+def test_dotenv_refuses_a_multi_line_value_without_showing_it() -> None:
+    with pytest.raises(ReconcilerError, match="spans several lines") as info:
+        dotenv_text({"K": f"{SOPS_CANARY}\nsecond"})
+    assert SOPS_CANARY not in str(info.value)
