@@ -45,7 +45,8 @@ from reconciler.db import tables as t
 from reconciler.db.engine import make_engine
 from reconciler.db.migrate import upgrade
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.plan.build import load_desired, make_plan, read_live_state
+from reconciler.pipeline import make_plan
+from reconciler.plan.build import load_desired, read_live_state
 from reconciler.plan.guards import MASS_REMOVAL_FLAG
 from reconciler.plan.planfile import plan_signature
 from reconciler.state.records import MODEL_FIELDS

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "providers"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from loopback import Behaviour, loopback_server
 

@@ -17,10 +17,10 @@ from typing import Any, NoReturn
 import click
 
 from reconciler import __version__
+from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.errors import ReconcilerError
+from reconciler.scaffold import DEFAULT_REF, PLACEHOLDER_REPOSITORY
 
-DEFAULT_DB = "sqlite:///registry.db"
-DEFAULT_CATALOG = "catalog"
 FORMAT_DIAG = click.Choice(["text", "json", "github"])
 # Exit 2 means "changes or drift" (plan --detailed-exitcode, drift), so a usage error, which
 # click exits 2 for, must not look like one.
@@ -344,11 +344,20 @@ def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> No
     help="Directory to write the catalog into.",
 )
 @click.option("--force", is_flag=True, help="Write into a directory that already holds YAML files.")
-def export(db_url: str, out_dir: str, force: bool) -> None:
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    default=DEFAULT_CATALOG,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Catalog the registry was applied from: the SOPS files its references name are "
+    "copied from here, still encrypted.",
+)
+def export(db_url: str, out_dir: str, force: bool, catalog_dir: str) -> None:
     """Write the live registry as a catalog directory (for adopting a registry)."""
     from reconciler.commands.export import export as run
 
-    _run(lambda: run(db_url=db_url, out_dir=out_dir, force=force))
+    _run(lambda: run(db_url=db_url, out_dir=out_dir, force=force, catalog_dir=catalog_dir))
 
 
 @main.command()
@@ -366,11 +375,17 @@ def models(db_url: str, provider: str | None, category: str | None, fmt: str) ->
 
 
 @main.command()
-def keygen() -> None:
-    """Print a new REGISTRY_ENCRYPTION_KEY."""
+@click.option(
+    "--file",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="Keep the key in FILE: print the key already there, or write a new one (mode 0600).",
+)
+def keygen(key_file: str | None) -> None:
+    """Print a new REGISTRY_ENCRYPTION_KEY (or the one kept in --file)."""
     from reconciler.commands.keys import keygen as run
 
-    _run(run)
+    _run(lambda: run(file=key_file))
 
 
 @main.command("rotate-key")
@@ -411,7 +426,7 @@ def test_connection(
     timeout: float,
 ) -> None:
     """Make a minimal live call to each model; exit 1 if any fails."""
-    from reconciler.commands.test_connection import test_connection as run
+    from reconciler.commands.test_connection import run
 
     _run(
         lambda: run(
@@ -434,3 +449,26 @@ def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
     from reconciler.commands.lint import lint as run
 
     _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option(
+    "--repository",
+    "tool_repository",
+    default=PLACEHOLDER_REPOSITORY,
+    show_default=True,
+    help="The GitHub repository of this tool, which the workflows and hooks use.",
+)
+@click.option(
+    "--ref",
+    "tool_ref",
+    default=DEFAULT_REF,
+    show_default=True,
+    help="The tag or commit of this tool the workflows and hooks pin.",
+)
+def init(directory: str, tool_repository: str, tool_ref: str) -> None:
+    """Scaffold a catalog repository in DIRECTORY (new or empty): catalog, sops, CI, hooks."""
+    from reconciler.commands.init import init as run
+
+    _run(lambda: run(directory=directory, tool_repository=tool_repository, tool_ref=tool_ref))

@@ -42,3 +42,7 @@ class SecretError(ReconcilerError):
 
 class ProviderError(ReconcilerError):
     """A provider call failed."""
+
+
+class OutputError(ReconcilerError):
+    """A file the user asked for could not be written (missing directory, full disk)."""

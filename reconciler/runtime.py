@@ -1,5 +1,8 @@
 """Runtime resolution for the application and for live provider calls.
 
+It sits on top of ``reconciler.providers`` (the provider table and ``ResolvedModel``), which
+never imports it. ``ResolvedModel`` is re-exported here for the application.
+
 ``RegistryClient(db_url).resolve(slug)`` returns what an inference call needs: the provider and
 model ID to call, and the decrypted credential fields of an enabled model.
 """
@@ -9,46 +12,25 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reconciler.errors import DatabaseError, ReconcilerError
-from reconciler.secrets.values import SecretValue
+from reconciler.providers.resolved import ResolvedModel, env_fallback
+from reconciler.providers.table import key_missing, model_route
 
 if TYPE_CHECKING:  # the database layer loads when a RegistryClient is made, not on import
     import sqlalchemy as sa
 
     from reconciler.secrets.crypto import Keyring
 
-# Standard environment variables a provider's key is read from when a custom model names no
-# credential (litellm reads the same names).
-FALLBACK_ENV: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "openrouter": ("OPENROUTER_API_KEY",),
-    "fireworks": ("FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY"),
-    "together": ("TOGETHERAI_API_KEY", "TOGETHER_API_KEY"),
-    "bedrock": ("AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID"),
-    "huggingface": ("HF_TOKEN", "HUGGINGFACE_API_KEY"),
-    "openai_compatible": (),
-}
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """Everything a live call to one model needs. ``provider`` is the provider actually called
-    (``openrouter`` for platform models); ``source`` says where the credential came from:
-    ``credential:<name>``, ``env:<VAR>`` or ``none``."""
-
-    slug: str
-    provider: str
-    model_id: str
-    deployment: str
-    source: str
-    credential_name: str | None = None
-    secrets: Mapping[str, SecretValue] = field(default_factory=dict)
-    config: Mapping[str, str] = field(default_factory=dict)
+__all__ = [
+    "ModelDisabledError",
+    "ModelInactiveError",
+    "ModelResolutionError",
+    "RegistryClient",
+    "ResolvedModel",
+    "UnknownModelError",
+]
 
 
 class ModelResolutionError(ReconcilerError):
@@ -65,30 +47,6 @@ class ModelDisabledError(ModelResolutionError):
 
 class ModelInactiveError(ModelResolutionError):
     """The model was removed from the catalog (deactivated, kept for history)."""
-
-
-def env_fallback(
-    provider: str, env: Mapping[str, str]
-) -> tuple[str, dict[str, SecretValue], dict[str, str]]:
-    """Source, secrets and config from a provider's standard environment variables:
-    ``("env:VAR", {...}, {...})``, or ``("none", {}, {...})`` when none is set."""
-    config: dict[str, str] = {}
-    if provider == "bedrock":
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-        if region:
-            config["region"] = region
-    for name in FALLBACK_ENV.get(provider, ()):
-        value = env.get(name)
-        if not value:
-            continue
-        if name == "AWS_ACCESS_KEY_ID":
-            secrets = {"access_key_id": SecretValue(value)}
-            secret_key = env.get("AWS_SECRET_ACCESS_KEY")
-            if secret_key:
-                secrets["secret_access_key"] = SecretValue(secret_key)
-            return f"env:{name}", secrets, config
-        return f"env:{name}", {"api_key": SecretValue(value)}, config
-    return "none", {}, config
 
 
 class RegistryClient:
@@ -129,7 +87,7 @@ class RegistryClient:
     def _connect(self) -> Iterator[sa.Connection]:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from reconciler.db.engine import safe_url
+        from reconciler.db.engine import driver_reason, safe_url
         from reconciler.db.migrate import RUNTIME_MINIMUM, require_at_least
 
         try:
@@ -140,9 +98,8 @@ class RegistryClient:
                     self._checked = True
                 yield conn
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
             raise DatabaseError(
-                f"cannot read the registry at {safe_url(self._db_url)}: {reason}",
+                f"cannot read the registry at {safe_url(self._db_url)}: {driver_reason(err)}",
                 hint="check --db / REGISTRY_DATABASE_URL",
             ) from None
 
@@ -203,12 +160,12 @@ class RegistryClient:
                     f"model '{slug}' is disabled",
                     hint="set enabled: true in the catalog and apply",
                 )
-            platform = row.deployment == "platform"
-            provider = "openrouter" if platform else str(row.provider)
-            cred_id, cred_name, cred_config = (
-                (row.plat_id, row.plat_name, row.plat_config)
-                if platform
-                else (row.cred_id, row.cred_name, row.cred_config)
+            use = model_route(row.deployment, row.provider, row.cred_id, row.plat_id)
+            provider, cred_id = use.provider, use.credential
+            cred_name, cred_config = (
+                (row.plat_name, row.plat_config)
+                if use.platform
+                else (row.cred_name, row.cred_config)
             )
             if cred_id is None:
                 source, secrets, config = env_fallback(provider, self._env)
@@ -248,6 +205,21 @@ class RegistryClient:
             config,
         )
 
+    def enabled_slugs(self) -> list[str]:
+        """Slugs of the registry's enabled, active models. One query."""
+        import sqlalchemy as sa
+
+        from reconciler.db import tables as t
+
+        m = t.models
+        query = (
+            sa.select(m.c.slug)
+            .where(m.c.enabled.is_(True), m.c.active.is_(True))
+            .order_by(m.c.slug)
+        )
+        with self._connect() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
+
     def missing_keys(self) -> list[str]:
         """Slugs of enabled, active models with no credential and none of their provider's
         fallback variables set (they would fail at runtime). One query."""
@@ -272,11 +244,9 @@ class RegistryClient:
             rows = conn.execute(query).all()
         missing = []
         for row in rows:
-            platform = row.deployment == "platform"
-            credential = row.platform_credential_id if platform else row.credential_id
-            if credential is not None:
-                continue
-            provider = "openrouter" if platform else str(row.provider)
-            if env_fallback(provider, self._env)[0] == "none":
+            use = model_route(
+                row.deployment, row.provider, row.credential_id, row.platform_credential_id
+            )
+            if key_missing(use.provider, use.credential, self._env):
                 missing.append(row.slug)
         return missing

@@ -11,9 +11,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from loopback import Behaviour, Loopback, loopback_server
 
 from reconciler.db.engine import make_engine
 from reconciler.db.migrate import upgrade
@@ -98,3 +100,15 @@ def registry_url(db_url: str) -> str:
     finally:
         engine.dispose()
     return db_url
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[Loopback]:
+    """A loopback HTTP server speaking each provider's wire format (tests/loopback.py). Its
+    Behaviour takes the keyword arguments of the ``loopback`` markers, the test's own over its
+    module's (``pytestmark = pytest.mark.loopback(valid_keys={GOOD})``)."""
+    options: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("loopback"))):
+        options.update(marker.kwargs)
+    with loopback_server(Behaviour(**options)) as srv:
+        yield srv

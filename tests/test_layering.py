@@ -38,3 +38,165 @@ def test_the_scan_sees_click_imports() -> None:
     )
     assert "click" in found
     assert "click" in _imported_roots(ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8")))
+
+
+# --- the direction between the package's parts --------------------------------------------------
+#
+# cli -> commands -> pipeline -> stages -> catalog / db -> foundation. A part may import parts
+# of lower rank, and parts of its own rank (stages each other), but never in a cycle.
+
+FOUNDATION = 0
+BASE = 1
+STAGE = 2
+RANKS: dict[str, int] = {
+    "__main__": 6,
+    "cli": 5,
+    "commands": 4,
+    "pipeline": 3,
+    **dict.fromkeys(
+        (
+            "apply",
+            "diff",
+            "drift",
+            "export",
+            "lint",
+            "plan",
+            "providers",
+            "render",
+            "runtime",
+            "scaffold",
+            "secrets",
+            "state",
+        ),
+        STAGE,
+    ),
+    "catalog": BASE,
+    "db": BASE,
+    **dict.fromkeys(
+        (
+            "reconciler",  # the package itself: __version__
+            "defaults",
+            "diagnostics",
+            "errors",
+            "gcpause",
+            "files",
+            "logs",
+            "outfile",
+            "words",
+            "providers.table",
+        ),
+        FOUNDATION,
+    ),
+}
+# Modules that belong to another part than their folder says: the provider table is data every
+# stage reads (it imports nothing of the reconciler); diagnostics' text form is part of
+# diagnostics (it imports nothing but diagnostics and words).
+PART_OF: dict[str, str] = {
+    "reconciler.providers.table": "providers.table",
+    "reconciler.render.diagnostics": "diagnostics",
+}
+# Cycles between stages that are known and being removed (none left).
+KNOWN_CYCLE_PARTS: frozenset[str] = frozenset()
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _part(module: str) -> str:
+    if module in PART_OF:
+        return PART_OF[module]
+    pieces = module.split(".")
+    return pieces[1] if len(pieces) > 1 else pieces[0]
+
+
+def _reconciler_imports(tree: ast.AST, modules: set[str]) -> set[str]:
+    """Every reconciler module imported anywhere in ``tree`` (inside functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "reconciler")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] != "reconciler":
+                continue
+            for alias in node.names:  # a submodule, else a name the module defines
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in modules else node.module)
+    return found
+
+
+def _edges() -> dict[tuple[str, str], list[str]]:
+    """(importing part, imported part) -> the imports that make the edge."""
+    sources = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+    edges: dict[tuple[str, str], list[str]] = {}
+    for module, path in sources.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for target in _reconciler_imports(tree, set(sources)):
+            if target in sources and _part(target) != _part(module):
+                edges.setdefault((_part(module), _part(target)), []).append(f"{module} -> {target}")
+    return edges
+
+
+def test_every_part_has_a_rank() -> None:
+    parts = {_part(_module_name(p)) for p in PACKAGE.rglob("*.py")}
+    assert parts - set(RANKS) == set()
+
+
+def test_parts_import_only_downwards() -> None:
+    upward = [
+        why
+        for (source, target), whys in sorted(_edges().items())
+        if RANKS[target] > RANKS[source]
+        for why in whys
+    ]
+    assert upward == []
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in ``graph`` as a path of parts, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
+
+
+def test_no_import_cycle_between_parts() -> None:
+    graph: dict[str, set[str]] = {}
+    for source, target in _edges():
+        if {source, target} <= KNOWN_CYCLE_PARTS:
+            continue
+        graph.setdefault(source, set()).add(target)
+    assert _cycle(graph) is None
+
+
+def test_the_cycle_check_finds_cycles() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+def test_the_import_scan_sees_function_level_imports() -> None:
+    tree = ast.parse(
+        "def f():\n    from reconciler.commands import test_connection\n"
+        "    import reconciler.db.engine\n"
+    )
+    found = _reconciler_imports(tree, {"reconciler.commands.test_connection"})
+    assert found == {"reconciler.commands.test_connection", "reconciler.db.engine"}
+    assert ("apply", "commands") not in _edges()

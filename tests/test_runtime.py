@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from reconciler.db import tables as t
 from reconciler.db.engine import make_engine
 from reconciler.errors import DatabaseError, ReconcilerError, SecretError
+from reconciler.providers.table import PROVIDERS
 from reconciler.runtime import (
-    FALLBACK_ENV,
     ModelDisabledError,
     ModelInactiveError,
     RegistryClient,
@@ -210,7 +210,7 @@ def test_fallback_variables_in_order(registry_url: str) -> None:
         got = c.resolve("mixtral")
     assert got.source == "env:TOGETHERAI_API_KEY"
     assert got.secrets["api_key"].reveal() == "together-first-0006"
-    assert FALLBACK_ENV["together"][0] == "TOGETHERAI_API_KEY"
+    assert PROVIDERS["together"].fallback_env[0] == "TOGETHERAI_API_KEY"
 
 
 def test_platform_model_uses_the_platform_credential(client: RegistryClient) -> None:

@@ -1,9 +1,10 @@
-"""The GitHub workflows in .github/workflows: valid YAML with the structure docs/ci.md describes,
-and shell steps that treat the reconciler's exit codes right (0 and 2 success, anything else
-failure). Each step that calls ``reconciler plan`` or ``reconciler drift`` is run the way GitHub
-runs it (``bash --noprofile --norc -eo pipefail``) with a stub ``reconciler`` on PATH that exits
-with a chosen code; the PR comment script runs under node with a fake GitHub client when node is
-installed. No network, no database.
+"""The GitHub workflows in .github/workflows and the composite action (action.yml) they use:
+valid YAML with the structure docs/ci.md describes, clean under actionlint and zizmor, and
+shell steps that treat the reconciler's exit codes right (0 and 2 success, anything else
+failure). Each action step that calls ``reconciler`` is run the way GitHub runs it
+(``bash --noprofile --norc -eo pipefail``) with the action's input defaults, and a stub
+``reconciler`` on PATH that exits with a chosen code; the PR comment script runs under node with
+a fake GitHub client when node is installed. No network, no database.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ from typing import Any
 
 import pytest
 import yaml
+from workflow_linters import actionlint, summary, zizmor
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
-FILES = ("pr.yml", "apply.yml", "drift.yml")
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+ACTION = "action.yml"  # at the repository root: `uses: <owner>/llm-registry-reconciler@<ref>`
+FILES = ("pr.yml", "catalog-review.yml", "apply.yml", "drift.yml", "ci.yml", "latest-deps.yml")
 CALLS_PLAN_OR_DRIFT = re.compile(r"\breconciler\s+(plan|drift)\b")
+CALLS_RECONCILER = re.compile(r"^\s*reconciler\s", re.MULTILINE)
+INPUT = re.compile(r"^\$\{\{ inputs\.([\w-]+) \}\}$")
 # What GitHub runs a step with: `shell: bash`, or bash -e without pipefail when none is given.
 SHELLS = {
     "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"],
@@ -67,14 +73,18 @@ GUARD = '[{"name": "breaking", "message": "m", "flag": "--allow-breaking", "allo
 
 @functools.cache
 def _load(name: str) -> dict[Any, Any]:
-    """The parsed workflow (cached: callers must not change it)."""
-    doc = yaml.safe_load((WORKFLOWS / name).read_text("utf-8"))
+    """The parsed workflow or action (cached: callers must not change it)."""
+    path = REPO / ACTION if name == ACTION else WORKFLOWS / name
+    doc = yaml.safe_load(path.read_text("utf-8"))
     assert isinstance(doc, dict), f"{name} is not a YAML mapping"
     return doc
 
 
 def _steps(name: str) -> list[dict[str, Any]]:
-    return [step for job in _load(name)["jobs"].values() for step in job["steps"]]
+    if name == ACTION:
+        steps: list[dict[str, Any]] = _load(name)["runs"]["steps"]
+        return steps
+    return [step for job in _load(name)["jobs"].values() for step in job.get("steps", [])]
 
 
 def _step(name: str, step_id: str) -> dict[str, Any]:
@@ -85,6 +95,8 @@ def _step(name: str, step_id: str) -> dict[str, Any]:
 
 def _shell(name: str, step: dict[str, Any]) -> str | None:
     default = (_load(name).get("defaults") or {}).get("run", {}).get("shell")
+    if name == ACTION:
+        assert "shell" in step, f"action.yml: step {step.get('name')!r} has no shell"
     shell: str | None = step.get("shell", default)
     assert shell in SHELLS, f"{name}: step {step.get('name')!r} runs under {shell!r}"
     return shell
@@ -93,6 +105,8 @@ def _shell(name: str, step: dict[str, Any]) -> str | None:
 def _triggers(name: str) -> dict[str, Any]:
     doc = _load(name)
     on = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+    if isinstance(on, list):  # on: [push, pull_request]
+        on = dict.fromkeys(on)
     assert isinstance(on, dict), f"{name}: no `on:` mapping"
     return on
 
@@ -105,6 +119,17 @@ class Run:
     outputs: dict[str, str]
     calls: list[str]
     cwd: Path
+
+
+def _step_env(name: str, step: dict[str, Any]) -> dict[str, str]:
+    """The step's `env:` as GitHub would fill it when the caller gives no inputs: an action
+    input's default; "" for secrets, contexts and other steps' outputs."""
+    inputs = _load(ACTION)["inputs"] if name == ACTION else {}
+    env = {}
+    for key, value in (step.get("env") or {}).items():
+        match = INPUT.match(str(value))
+        env[key] = str(inputs[match[1]].get("default", "")) if match and inputs else ""
+    return env
 
 
 def _run(tmp_path: Path, name: str, step: dict[str, Any], env: dict[str, str] | None = None) -> Run:
@@ -132,8 +157,9 @@ def _run(tmp_path: Path, name: str, step: dict[str, Any], env: dict[str, str] | 
         "LANG": "C.UTF-8",
         "STUB_LOG": str(work / "calls.txt"),
         "GITHUB_EVENT_NAME": "push",
+        "GITHUB_WORKFLOW": "catalog apply",
         # the step's own variables: the secrets and inputs hold ${{ }} expressions there
-        **dict.fromkeys(step.get("env") or {}, ""),
+        **_step_env(name, step),
         "REGISTRY_DATABASE_URL": "postgresql+psycopg://reader@db.example/registry",
         **{key: str(path) for key, path in files.items()},
         **(env or {}),
@@ -172,10 +198,22 @@ def _fences_closed(summary: str) -> bool:
 def _reconciler_steps() -> list[tuple[str, str]]:
     return [
         (name, step.get("id", ""))
-        for name in FILES
+        for name in (*FILES, ACTION)
         for step in _steps(name)
         if CALLS_PLAN_OR_DRIFT.search(step.get("run", ""))
     ]
+
+
+def _uses_action(name: str, command: str) -> dict[str, Any]:
+    """The one step of a workflow that runs this repository's action with this command."""
+    found = [
+        step
+        for step in _steps(name)
+        if step.get("uses") in ("./", "./.reconciler-action")
+        and step.get("with", {}).get("command") == command
+    ]
+    assert len(found) == 1, f"{name}: no single step runs the action with command {command}"
+    return found[0]
 
 
 # --- structure -------------------------------------------------------------------------------
@@ -188,28 +226,89 @@ def test_workflow_is_valid_yaml_with_jobs_and_steps(name: str) -> None:
     assert _triggers(name)
     assert doc["jobs"]
     for job in doc["jobs"].values():
+        if "uses" in job:  # a call of a reusable workflow
+            assert "steps" not in job
+            continue
         assert job["runs-on"]
         for step in job["steps"]:
             assert ("uses" in step) != ("run" in step), step
 
 
-@pytest.mark.parametrize("name", FILES)
+def test_action_is_a_composite_with_shell_steps() -> None:
+    doc = _load(ACTION)
+    assert doc["runs"]["using"] == "composite"
+    assert doc["inputs"]["command"]["required"] is True
+    assert {"catalog", "environment", "database-url", "flags"} <= set(doc["inputs"])
+    assert {"exit-code", "plan-path"} <= set(doc["outputs"])
+    for step in _steps(ACTION):
+        assert ("uses" in step) != ("run" in step), step
+        if "run" in step:
+            assert step["shell"] == "bash", step.get("name")
+
+
+@pytest.mark.parametrize("name", [*FILES, ACTION])
 def test_scripts_take_values_from_env_not_expressions(name: str) -> None:
     """`${{ }}` pasted into a script is a quoting and injection hazard (label names, inputs):
     values reach scripts through `env:`. Secrets sit on the steps that need them, not on jobs."""
     for step in _steps(name):
         assert "${{" not in step.get("run", ""), f"{name}: {step.get('name')!r}"
     doc = _load(name)
-    for scope in [doc, *doc["jobs"].values()]:
+    for scope in [doc, *(doc.get("jobs") or {}).values()]:
         assert "secrets." not in json.dumps(scope.get("env") or {})
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_workflows_are_least_privilege(name: str) -> None:
+    """Every workflow sets `permissions:` (empty or read-only at the top), each job that needs
+    more asks for it, and checkout never leaves the token in .git/config."""
+    doc = _load(name)
+    assert "permissions" in doc, name
+    assert doc["permissions"] in ({}, {"contents": "read"}), name
+    for job in doc["jobs"].values():
+        granted = job.get("permissions", doc["permissions"])
+        assert granted.get("contents") in (None, "read"), name
+    for step in _steps(name):
+        uses = step.get("uses", "")
+        if uses.startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, name
+        if "@" in uses:  # pinned to a commit, the tag in a comment (verified against the tag)
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), uses
+
+
+def test_action_pins_what_it_uses_to_commits() -> None:
+    for step in _steps(ACTION):
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
 
 
 def test_every_plan_and_drift_call_is_covered() -> None:
     assert sorted(_reconciler_steps()) == [
-        ("apply.yml", "apply"),
-        ("drift.yml", "drift"),
-        ("pr.yml", "plan"),
+        (ACTION, "apply"),
+        (ACTION, "drift"),
+        (ACTION, "plan"),
     ]
+
+
+def test_this_repository_dogfoods_the_action() -> None:
+    [review] = _load("pr.yml")["jobs"].values()
+    assert review["uses"] == "./.github/workflows/catalog-review.yml"
+    assert review["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "workflow_call" in _triggers("catalog-review.yml")
+    for command in ("validate", "lint", "plan"):
+        _uses_action("catalog-review.yml", command)
+    assert _uses_action("apply.yml", "apply")["uses"] == "./"
+    assert _uses_action("drift.yml", "drift")["uses"] == "./"
+
+
+def test_aws_is_reached_through_oidc_not_stored_keys() -> None:
+    for name in ("apply.yml", "drift.yml"):
+        [job] = _load(name)["jobs"].values()
+        assert job["permissions"]["id-token"] == "write"
+        [aws] = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+        assert "role-to-assume" in aws["with"]
+        assert "AWS_SECRET_ACCESS_KEY" not in json.dumps(_load(name))
+    env = _uses_action("apply.yml", "apply")["env"]
+    assert env["SOPS_AGE_KEY"] == "${{ secrets.SOPS_AGE_KEY }}"
 
 
 def test_pr_runs_one_at_a_time_per_pull_request() -> None:
@@ -221,19 +320,24 @@ def test_pr_runs_one_at_a_time_per_pull_request() -> None:
 
 
 def test_pr_comment_step_runs_on_failure_only_for_its_own_repository() -> None:
-    [step] = [s for s in _steps("pr.yml") if "github-script" in s.get("uses", "")]
+    [step] = [s for s in _steps(ACTION) if "github-script" in s.get("uses", "")]
     condition = step["if"]
     assert "failure()" in condition
     assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "inputs.validate-outcome == 'failure'" in condition
     assert "github-actions[bot]" in step["with"]["script"]
+    # the review plans after a failed validate too, so that the comment can say so
+    plan = _uses_action("catalog-review.yml", "plan")
+    assert "steps.validate.outcome == 'failure'" in plan["if"]
+    assert plan["with"]["validate-outcome"] == "${{ steps.validate.outcome }}"
 
 
 def test_plans_are_uploaded_as_artifacts() -> None:
-    for name in ("pr.yml", "apply.yml"):
-        uploads = [
-            s for s in _steps(name) if s.get("uses", "").startswith("actions/upload-artifact")
-        ]
-        assert [s["with"]["path"] for s in uploads] == ["plan/"], name
+    uploads = [s for s in _steps(ACTION) if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert [(s["with"]["name"], s["with"]["path"]) for s in uploads] == [
+        ("reconciler-plan", "plan/"),
+        ("reconciler-apply", "plan/"),
+    ]
 
 
 def test_apply_runs_on_merge_and_by_hand_with_the_guard_inputs() -> None:
@@ -243,9 +347,126 @@ def test_apply_runs_on_merge_and_by_hand_with_the_guard_inputs() -> None:
     for key in ("adopt", "allow_breaking", "allow_mass_removal"):
         assert inputs[key]["type"] == "boolean"
         assert inputs[key]["default"] is False
-    env = _step("apply.yml", "apply")["env"]
-    assert env["ALLOW_BREAKING"] == "${{ inputs.allow_breaking == true }}"
+    with_ = _uses_action("apply.yml", "apply")["with"]
+    assert with_["allow-breaking"] == "${{ inputs.allow_breaking == true }}"
+    assert _step(ACTION, "apply")["env"]["ALLOW_BREAKING"] == "${{ inputs.allow-breaking }}"
     assert _load("apply.yml")["concurrency"]["cancel-in-progress"] is False
+
+
+# --- linters ---------------------------------------------------------------------------------
+
+
+def test_actionlint_finds_nothing() -> None:
+    done = actionlint(cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_more() -> None:
+    assert summary(zizmor(WORKFLOWS, REPO / ACTION)) == []
+
+
+def test_zizmor_does_find_an_unpinned_action(tmp_path: Path) -> None:
+    """The check above can fail: a workflow that pastes an input into a script is caught."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: {workflow_dispatch: {inputs: {x: {type: string}}}}\n"
+        "permissions: {}\n"
+        "jobs: {j: {runs-on: ubuntu-latest, steps: [{run: 'echo ${{ inputs.x }}'}]}}\n",
+        "utf-8",
+    )
+    assert {f["ident"] for f in zizmor(bad)} >= {"template-injection"}
+
+
+# --- the action's install ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "extras", "spec"),
+    [
+        ("validate", "auto", ""),
+        ("plan", "auto", ""),
+        ("drift", "auto", ""),
+        ("lint", "auto", "[litellm]"),
+        ("apply", "auto", "[all]"),
+        ("plan", "aws", "[aws]"),
+        ("apply", "none", ""),
+    ],
+)
+def test_the_install_takes_the_extras_the_command_needs(
+    tmp_path: Path, command: str, extras: str, spec: str
+) -> None:
+    step = _step(ACTION, "install-key")
+    env = {
+        "COMMAND": command,
+        "EXTRAS": extras,
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "RUNNER_OS": "Linux",
+    }
+    run = _run(tmp_path, ACTION, step, env)
+    assert run.code == 0, run.log
+    assert run.outputs["spec"] == spec
+    assert run.outputs["venv"] == str(tmp_path / "llm-registry-reconciler")
+    assert run.outputs["key"].startswith("llm-registry-reconciler-pip-Linux-py3.11-")
+    assert "installed" not in run.outputs
+    # a second call of the action in the job reuses an install that has its extras
+    Path(run.outputs["venv"]).mkdir()
+    Path(run.outputs["venv"], "installed").write_text(f"{spec}\n", "utf-8")
+    assert _run(tmp_path, ACTION, step, env).outputs["installed"] == "true"
+
+
+def test_the_install_takes_this_version_with_its_constraints(tmp_path: Path) -> None:
+    """The install step's pip call, recorded by a stub pip in a stub venv."""
+    [step] = [s for s in _steps(ACTION) if 'pip" install' in s.get("run", "")]
+    venv = tmp_path / "venv"
+    bin_dir = tmp_path / "bin"  # _run keeps a bin/ that exists: these stubs replace its own
+    for folder in (venv / "bin", bin_dir):
+        folder.mkdir(parents=True)
+    stubs = {
+        bin_dir / "python3": "#!/bin/sh\n",  # `python3 -m venv`: the venv is already there
+        venv / "bin" / "pip": '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/pip-args"\n',
+        venv / "bin" / "reconciler": "#!/bin/sh\necho reconciler, version 0.1.0\n",
+    }
+    for path, text in stubs.items():
+        path.write_text(text, "utf-8")
+        path.chmod(0o755)
+    env = {"SPEC": "[litellm]", "VENV": str(venv), "GITHUB_ACTION_PATH": "/actions/reconciler"}
+    run = _run(tmp_path, ACTION, step, env)
+    assert run.code == 0, run.log
+    assert (venv / "bin" / "pip-args").read_text("utf-8").splitlines() == [
+        "install",
+        "-q",
+        "--cache-dir",
+        f"{tmp_path}/.cache/pip",  # HOME/.cache/pip: what actions/cache keeps
+        "-c",
+        "/actions/reconciler/constraints.txt",
+        "/actions/reconciler[litellm]",
+    ]
+    assert (venv / "installed").read_text("utf-8") == "[litellm]\n"
+    assert _step(ACTION, "install-key")["run"].count("$GITHUB_ACTION_PATH/constraints.txt") == 1
+    [cache] = [s for s in _steps(ACTION) if s.get("uses", "").startswith("actions/cache@")]
+    assert cache["with"] == {"path": "~/.cache/pip", "key": "${{ steps.install-key.outputs.key }}"}
+
+
+def test_the_pip_cache_key_follows_constraints_txt(tmp_path: Path) -> None:
+    step = _step(ACTION, "install-key")
+    keys = []
+    for text in ("a==1\n", "a==2\n"):
+        action_path = tmp_path / f"action-{len(keys)}"
+        action_path.mkdir()
+        (action_path / "constraints.txt").write_text(text, "utf-8")
+        env = {"COMMAND": "validate", "GITHUB_ACTION_PATH": str(action_path)}
+        env |= {"RUNNER_TEMP": str(tmp_path), "RUNNER_OS": "Linux"}
+        keys.append(_run(tmp_path, ACTION, step, env).outputs["key"])
+    assert keys[0] != keys[1]
+
+
+def test_an_unknown_command_fails_with_a_message(tmp_path: Path) -> None:
+    env = {"COMMAND": "destroy", "GITHUB_ACTION_PATH": str(REPO), "RUNNER_TEMP": str(tmp_path)}
+    run = _run(tmp_path, ACTION, _step(ACTION, "install-key"), env)
+    assert run.code == 1
+    assert "unknown command 'destroy'" in run.log
 
 
 # --- exit codes ------------------------------------------------------------------------------
@@ -264,12 +485,69 @@ def test_exit_codes_0_and_2_succeed_and_others_fail(
         assert run.code == 0, run.log
     else:
         assert run.code != 0, run.log
+    # apply's own code once the plan succeeded (a stub apply exits 0)
+    expected = "0" if step_id == "apply" and code in (0, 2) else str(code)
+    assert run.outputs["exit-code"] == expected
     assert _fences_closed(run.summary), run.summary
+
+
+@pytest.mark.parametrize("step_id", ["validate", "lint"])
+@pytest.mark.parametrize("code", [0, 1, 70])
+def test_validate_and_lint_annotate_and_pass_the_exit_code(
+    tmp_path: Path, step_id: str, code: int
+) -> None:
+    env = {"STUB_PLAN_EXIT": "0", "COMMAND": step_id}
+    stub = tmp_path / "bin" / "reconciler"
+    run = _run(tmp_path, ACTION, _step(ACTION, step_id), env)
+    assert run.calls == [f"{step_id} --catalog catalog --format github"]
+    assert run.code == 0
+    stub.write_text(f"#!/bin/sh\nexit {code}\n", "utf-8")
+    run = _run(tmp_path, ACTION, _step(ACTION, step_id), env)
+    assert (run.code, run.outputs["exit-code"]) == (code, str(code))
+
+
+@pytest.mark.parametrize("step_id", ["validate", "lint", "plan", "apply", "drift"])
+@pytest.mark.parametrize("environment", ["", "staging"])
+def test_environment_is_passed_only_when_set(
+    tmp_path: Path, step_id: str, environment: str
+) -> None:
+    env = {"ENVIRONMENT": environment, "COMMAND": step_id, "STUB_PLAN_EXIT": "2"}
+    run = _run(tmp_path, ACTION, _step(ACTION, step_id), env)
+    assert run.code == 0, run.log
+    calls = [c for c in run.calls if c != "db upgrade" and not c.startswith("apply ")]
+    assert calls
+    for call in calls:
+        assert ("--environment" in call) == bool(environment), call
+        if environment:
+            assert "--environment staging" in call
+
+
+@pytest.mark.parametrize("step_id", ["validate", "lint", "plan", "apply", "drift"])
+def test_the_catalog_input_reaches_every_call(tmp_path: Path, step_id: str) -> None:
+    env = {"CATALOG": "deploy/my catalog", "COMMAND": step_id, "STUB_PLAN_EXIT": "2"}
+    run = _run(tmp_path, ACTION, _step(ACTION, step_id), env)
+    assert run.code == 0, run.log
+    calls = [c for c in run.calls if c != "db upgrade" and not c.startswith("apply ")]
+    assert calls
+    assert all("--catalog deploy/my catalog " in f"{call} " for call in calls), calls
+
+
+def test_the_review_says_when_the_action_is_missing(tmp_path: Path) -> None:
+    [step] = [s for s in _steps("catalog-review.yml") if "action.yml" in s.get("run", "")]
+    run = _run(tmp_path, "catalog-review.yml", step, {"TOOL_REPOSITORY": ""})
+    assert run.code == 1
+    assert "call this workflow with tool-repository and tool-ref" in run.log
+
+
+def test_the_database_url_input_wins_over_the_environment(tmp_path: Path) -> None:
+    env = {"REGISTRY_DATABASE_URL": "", "DATABASE_URL_INPUT": "sqlite:///from-input.db"}
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
+    assert run.outputs["ran"] == "true", run.log
 
 
 @pytest.mark.parametrize("code", [0, 2, 1, 70])
 def test_drift_report_is_a_closed_code_block(tmp_path: Path, code: int) -> None:
-    run = _run(tmp_path, "drift.yml", _step("drift.yml", "drift"), {"STUB_DRIFT_EXIT": str(code)})
+    run = _run(tmp_path, ACTION, _step(ACTION, "drift"), {"STUB_DRIFT_EXIT": str(code)})
     lines = run.summary.splitlines()
     assert lines[0].startswith("### ")
     # the report holds ``` itself: its fence is longer, and closes it after the last line
@@ -283,7 +561,7 @@ def test_drift_report_is_a_closed_code_block(tmp_path: Path, code: int) -> None:
 
 
 def test_drift_fails_the_run_on_drift_in_its_own_step() -> None:
-    steps = _steps("drift.yml")
+    steps = _steps(ACTION)
     index = next(i for i, s in enumerate(steps) if s.get("id") == "drift")
     after = steps[index + 1]
     assert after["if"] == "steps.drift.outputs.drift == 'true'"
@@ -291,23 +569,28 @@ def test_drift_fails_the_run_on_drift_in_its_own_step() -> None:
 
 
 @pytest.mark.parametrize(
-    ("flags", "call"), [("", "drift"), ("--ignore-unmanaged", "drift --ignore-unmanaged")]
+    ("flags", "call"),
+    [
+        ("", "drift --catalog catalog"),
+        ("--ignore-unmanaged", "drift --catalog catalog --ignore-unmanaged"),
+    ],
 )
 def test_drift_flags_come_from_a_repository_variable(tmp_path: Path, flags: str, call: str) -> None:
-    step = _step("drift.yml", "drift")
-    assert step["env"]["RECONCILER_DRIFT_FLAGS"] == "${{ vars.RECONCILER_DRIFT_FLAGS }}"
-    run = _run(tmp_path, "drift.yml", step, {"RECONCILER_DRIFT_FLAGS": flags})
+    variable = "${{ vars.RECONCILER_DRIFT_FLAGS }}"
+    assert _uses_action("drift.yml", "drift")["with"]["flags"] == variable
+    run = _run(tmp_path, ACTION, _step(ACTION, "drift"), {"FLAGS": flags})
     assert run.calls == [call]
 
 
-# --- pr.yml plan step ------------------------------------------------------------------------
+# --- the action's plan step (pull requests) --------------------------------------------------
 
 
 def test_pr_plan_writes_markdown_json_and_text(tmp_path: Path) -> None:
-    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"STUB_PLAN_EXIT": "2"})
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), {"STUB_PLAN_EXIT": "2"})
     assert run.code == 0, run.log
     assert run.outputs["ran"] == "true"
-    assert run.outputs["exit"] == "0"
+    assert run.outputs["exit-code"] == "2"
+    assert run.outputs["plan-path"] == "plan/plan.json"
     assert run.outputs["required_flags"] == run.outputs["missing_labels"] == ""
     assert run.outputs["adopts"] == "false"
     assert sorted(p.name for p in (run.cwd / "plan").iterdir()) == [
@@ -316,31 +599,39 @@ def test_pr_plan_writes_markdown_json_and_text(tmp_path: Path) -> None:
         "plan.txt",
     ]
     for call in run.calls:
-        assert call.startswith("plan --no-secrets --detailed-exitcode --format ")
+        assert call.startswith("plan --no-secrets --detailed-exitcode --catalog catalog --format ")
     assert "stub plan" in run.summary
 
 
 @pytest.mark.parametrize("code", [1, 70])
 def test_pr_plan_failure_is_reported_not_marked_as_ran(tmp_path: Path, code: int) -> None:
-    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"STUB_PLAN_EXIT": str(code)})
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), {"STUB_PLAN_EXIT": str(code)})
     assert run.code == code
-    assert run.outputs["exit"] == str(code)
+    assert run.outputs["exit-code"] == str(code)
     assert "ran" not in run.outputs
     assert len(run.calls) == 1  # the first failure stops: no more plans
     assert "::error" in run.log
 
 
 def test_pr_plan_is_skipped_without_registry_access(tmp_path: Path) -> None:
-    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), {"REGISTRY_DATABASE_URL": ""})
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), {"REGISTRY_DATABASE_URL": ""})
     assert run.code == 0
     assert run.outputs == {"ran": "false"}
     assert run.calls == []
 
 
+def test_a_plan_outside_a_pull_request_has_no_labels(tmp_path: Path) -> None:
+    env = {"PR_LABELS": "null", "STUB_GUARDS": GUARD}  # toJSON of a push event's labels
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
+    assert run.code == 0, run.log
+    assert run.outputs["missing_labels"] == "reconciler:allow-breaking"
+    assert all("--adopt" not in call for call in run.calls)
+
+
 def test_pr_adopt_label_plans_with_adopt(tmp_path: Path) -> None:
     labels = json.dumps(["documentation", "reconciler:adopt"])
     env = {"PR_LABELS": labels, "STUB_CHANGES": '[{"action": "update", "adopt": true}]'}
-    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), env)
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
     assert run.code == 0, run.log
     assert run.outputs["adopts"] == "true"
     assert len(run.calls) == 3
@@ -353,19 +644,19 @@ def test_pr_adopt_label_plans_with_adopt(tmp_path: Path) -> None:
 )
 def test_pr_guard_labels(tmp_path: Path, labels: list[str], missing: str) -> None:
     env = {"STUB_GUARDS": GUARD, "PR_LABELS": json.dumps(labels)}
-    run = _run(tmp_path, "pr.yml", _step("pr.yml", "plan"), env)
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
     assert run.code == 0, run.log
     assert run.outputs["required_flags"] == "--allow-breaking"
     assert run.outputs["missing_labels"] == missing
-    [guards] = [s for s in _steps("pr.yml") if "missing_labels != ''" in str(s.get("if"))]
+    [guards] = [s for s in _steps(ACTION) if "missing_labels != ''" in str(s.get("if"))]
     assert "exit 1" in guards["run"]
 
 
-# --- apply.yml -------------------------------------------------------------------------------
+# --- the action's apply step -----------------------------------------------------------------
 
 
 def _apply(tmp_path: Path, **env: str) -> Run:
-    return _run(tmp_path, "apply.yml", _step("apply.yml", "apply"), env)
+    return _run(tmp_path, ACTION, _step(ACTION, "apply"), env)
 
 
 @pytest.mark.parametrize("code", [0, 2])
@@ -374,10 +665,11 @@ def test_apply_applies_the_saved_plan(tmp_path: Path, code: int) -> None:
     assert run.code == 0, run.log
     assert run.calls == [
         "db upgrade",
-        "plan --detailed-exitcode --out plan/plan-file.json",
+        "plan --detailed-exitcode --catalog catalog --out plan/plan-file.json",
         "apply plan/plan-file.json --test-connections",
     ]
     assert json.loads((run.cwd / "plan" / "plan.json").read_text("utf-8"))["guards"] == []
+    assert run.outputs["plan-path"] == "plan/plan-file.json"
     assert "### Applied" in run.summary
     assert _fences_closed(run.summary)
 
@@ -396,7 +688,7 @@ def test_apply_refuses_a_guarded_plan_and_says_how_to_rerun(tmp_path: Path) -> N
     assert run.code == 1
     assert not any(call.startswith("apply") for call in run.calls)
     assert "Apply refused: the plan needs --allow-breaking" in run.summary
-    assert "Run workflow" in run.summary
+    assert "Actions > catalog apply > Run workflow" in run.summary
     assert "`allow_breaking`" in run.summary
     assert _fences_closed(run.summary)
 
@@ -409,11 +701,12 @@ def test_apply_inputs_pass_the_flags(tmp_path: Path) -> None:
         ADOPT="true",
         ALLOW_BREAKING="true",
         ALLOW_MASS_REMOVAL="true",
+        FLAGS="--no-prune",
         GITHUB_EVENT_NAME="workflow_dispatch",
     )
     assert run.code == 0, run.log
     assert run.calls[1:] == [
-        "plan --detailed-exitcode --adopt --out plan/plan-file.json",
+        "plan --detailed-exitcode --catalog catalog --adopt --no-prune --out plan/plan-file.json",
         "apply plan/plan-file.json --test-connections --allow-breaking --allow-mass-removal",
     ]
 
@@ -422,6 +715,7 @@ def test_apply_inputs_pass_the_flags(tmp_path: Path) -> None:
 def test_apply_failure_fails_the_step(tmp_path: Path, code: int) -> None:
     run = _apply(tmp_path, STUB_PLAN_EXIT="2", STUB_APPLY_EXIT=str(code))
     assert run.code == code
+    assert run.outputs["exit-code"] == str(code)
     assert f"Apply failed (exit {code})" in run.summary
     assert _fences_closed(run.summary)
 
@@ -460,7 +754,7 @@ BOT = {"login": "github-actions[bot]"}
 
 
 def _comment(tmp_path: Path, comments: list[dict[str, Any]], plan_md: str, **env: str) -> Any:
-    [step] = [s for s in _steps("pr.yml") if "github-script" in s.get("uses", "")]
+    [step] = [s for s in _steps(ACTION) if "github-script" in s.get("uses", "")]
     (tmp_path / "script.js").write_text(step["with"]["script"], "utf-8")
     (tmp_path / "harness.js").write_text(HARNESS, "utf-8")
     (tmp_path / "plan").mkdir()
@@ -468,7 +762,7 @@ def _comment(tmp_path: Path, comments: list[dict[str, Any]], plan_md: str, **env
     full = {
         "PATH": os.environ.get("PATH", os.defpath),
         "COMMENTS": json.dumps(comments),
-        **dict.fromkeys(step.get("env") or {}, ""),
+        **_step_env(ACTION, step),
         "VALIDATE_OUTCOME": "success",
         "PLAN_OUTCOME": "success",
         "PLAN_RAN": "true",

@@ -16,21 +16,17 @@ from reconciler.apply.audit import actor, git_commit
 from reconciler.apply.lock import locked_transaction
 from reconciler.apply.write import Writer, write_plan
 from reconciler.db import tables as t
-from reconciler.db.engine import make_engine
+from reconciler.db.engine import driver_reason, make_engine
 from reconciler.db.migrate import require_current
+from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused
-from reconciler.plan.build import (
-    Stamped,
-    key_mismatch_hint,
-    key_mismatch_message,
-    secret_refs,
-    stamp_secrets,
-    unknown_key_ids,
-)
+from reconciler.plan.build import Stamped, secret_refs, stamp_secrets, unknown_key_ids
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature, stale_secrets
+from reconciler.render.alerts import key_mismatch_hint, key_mismatch_message
+from reconciler.render.plan_text import refusal_message
 from reconciler.secrets.crypto import KEY_ENV, Keyring, keyring_from_env
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
@@ -87,14 +83,16 @@ def missing_key_error(key_ids: list[str]) -> SecretError:
     )
 
 
-def check_key_ids(live: LiveState, keyring: Keyring | None) -> None:
+def check_key_ids(live: LiveState, keyring: Keyring | None, db_url: str | None = None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
     unknown = unknown_key_ids(live, keyring)
     if unknown and keyring is None:
         raise missing_key_error(unknown)
     if unknown:
-        raise SecretError(key_mismatch_message(unknown), hint=key_mismatch_hint())
+        raise SecretError(
+            key_mismatch_message(unknown), hint=key_mismatch_hint(throwaway_file(db_url))
+        )
 
 
 def check_registry(expected: Expected | None, registry_id: str | None) -> None:
@@ -122,19 +120,15 @@ def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
 
 
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
-    if plan.errors:
-        return PlanError(
-            "the plan has errors:\n" + "\n".join(f"  - {e}" for e in plan.errors),
-        )
+    """Why apply refuses the plan (its errors, or guards whose flag was not given), or None."""
+    message = refusal_message(plan, allowed)
+    if message is None:
+        return None
     refused = plan.refused_by(set(allowed))
-    if refused:
-        lines = "\n".join(f"  - {g.message} (needs {g.flag})" for g in refused)
-        flags = " ".join(sorted({g.flag for g in refused}))
-        return PlanError(
-            f"apply refused by safety guards:\n{lines}",
-            hint=f"if this is intended, rerun with {flags}",
-        )
-    return None
+    if plan.errors or not refused:
+        return PlanError(message)
+    flags = " ".join(sorted({g.flag for g in refused}))
+    return PlanError(message, hint=f"if this is intended, rerun with {flags}")
 
 
 def apply_stamped(
@@ -157,7 +151,7 @@ def apply_stamped(
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_registry(expected, live.registry_id)
-            check_key_ids(live, keyring)
+            check_key_ids(live, keyring, db_url)
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision
@@ -227,9 +221,8 @@ def apply_stamped(
     except ReconcilerError:
         raise
     except sa.exc.SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or type(err).__name__).splitlines()[0]
         raise DatabaseError(
-            f"apply failed and was rolled back; the registry is unchanged: {reason}"
+            f"apply failed and was rolled back; the registry is unchanged: {driver_reason(err)}"
         ) from None
     finally:
         engine.dispose()

@@ -18,16 +18,17 @@ def gate_on_connections(
     stamped: Stamped, catalog_root: Path, db_url: str, options: DiffOptions, *, out: TextIO
 ) -> None:
     """Raise (so nothing is written) when any created or changed model fails a live call."""
-    from reconciler.commands.test_connection import render_plain, resolve_catalog_models
     from reconciler.providers.connection import run_connection_tests
+    from reconciler.providers.targets import resolve_catalog_models
+    from reconciler.render.connections import render_plain
 
     plan = diff(stamped.desired, read_live_state(db_url), options)
     slugs, _ = changed_from_plan(plan, stamped.desired)
     if not slugs:
         out.write("No created or changed models to test.\n")
         return
-    ready, failed = resolve_catalog_models(catalog_root, stamped.desired, sorted(slugs))
-    results = failed + run_connection_tests(ready, CONNECTION_TIMEOUT)
+    targets = resolve_catalog_models(catalog_root, stamped.desired, sorted(slugs))
+    results = targets.failed + run_connection_tests(targets.ready, CONNECTION_TIMEOUT)
     out.write(render_plain(results))
     bad = [r.slug for r in results if not r.ok]
     if bad:

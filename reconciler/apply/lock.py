@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reconciler.db.engine import IMMEDIATE
+from reconciler.db.engine import IMMEDIATE, driver_reason
 from reconciler.errors import DatabaseError, LockTimeoutError
 
 # pg_advisory_xact_lock key: a fixed 64-bit number for "llm-registry-reconciler".
@@ -63,6 +63,6 @@ def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection
         except sa.exc.OperationalError as err:
             if getattr(err.orig, "sqlstate", None) == "55P03":
                 raise _timeout_error(timeout) from None
-            raise DatabaseError(f"cannot take the registry lock: {err.orig}") from None
+            raise DatabaseError(f"cannot take the registry lock: {driver_reason(err)}") from None
         conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
         yield conn

@@ -16,7 +16,7 @@ from reconciler.secrets.crypto import Keyring, preview, secret_context
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
-from reconciler.state.read import model_values
+from reconciler.state.read import model_values, models_query
 from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, applied_digest, ref_key
 
 _WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
@@ -121,7 +121,8 @@ class Writer:
         # it (and the RESTRICT foreign key would fail the delete if one still did).
         models = t.models
         linked = self.conn.execute(
-            sa.select(models).where(models.c.credential_id.in_(ids), models.c.managed == sa.true())
+            # flags as stored, so an application's edit keeps counting as one (drift)
+            models_query().where(models.c.credential_id.in_(ids), models.c.managed == sa.true())
         ).all()
         if linked:
             self.conn.execute(

@@ -14,7 +14,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
-from reconciler.catalog.schema import dotted, schema_diagnostics
+from reconciler.catalog.chars import unsafe_in_name, unsafe_message
+from reconciler.catalog.content import content_problems
+from reconciler.catalog.schema import dotted, schema_problems
 from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic, Severity
@@ -39,6 +41,8 @@ class Entry(Generic[T]):
 
     spec: T
     doc: Document
+    # top-level keys left out because their values are invalid (a repaired entry)
+    dropped: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -52,6 +56,12 @@ class Catalog:
     digest: str = ""
     # names and slugs of documents that failed the schema, so rules do not cascade on them
     broken_names: set[str] = field(default_factory=set)
+    # kinds of the documents that failed the schema and could not be repaired
+    broken_kinds: set[str] = field(default_factory=set)
+    # documents that have problems but whose identity is intact, checked without the invalid
+    # top-level values: the semantic rules see them (so one problem does not hide another),
+    # nothing else does
+    repaired: list[Entry[Any]] = field(default_factory=list)
     # a file could not be read or parsed at all: names it defines are unknown, so rules do not
     # report references as unknown (the file's own diagnostic comes first)
     incomplete: bool = False
@@ -101,11 +111,20 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> list[str | int]:
     return path
 
 
-def _pydantic_message(item: Any) -> str:
+def _value_at(data: Any, path: list[str | int]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _pydantic_message(item: Any, value: Any) -> str:
     """Pydantic's message in the words the schema diagnostics use."""
     if item["type"] == "missing":
         return f"'{item['loc'][-1]}' is required"
     if item["type"] == "string_pattern_mismatch":
+        unsafe = unsafe_in_name(value) if isinstance(value, str) else None
+        if unsafe is not None:
+            return unsafe_message(*unsafe)
         pattern = item.get("ctx", {}).get("pattern")
         return spec.PATTERN_HELP.get(pattern, "does not have the expected format")
     msg = str(item["msg"])
@@ -123,7 +142,7 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
         path = _data_path(doc.data, item["loc"])
         line, col = doc.locate(path)
         where = dotted(path)
-        message = _pydantic_message(item)
+        message = _pydantic_message(item, _value_at(doc.data, path))
         out.append(
             Diagnostic(
                 doc.path, line, col, "invalid-value", f"{where}: {message}" if where else message
@@ -137,6 +156,8 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
     reported a second time as unknown."""
     if not isinstance(doc.data, dict):
         return
+    if isinstance(doc.data.get("kind"), str):
+        catalog.broken_kinds.add(doc.data["kind"])
     for key in ("name", "slug"):
         if isinstance(doc.data.get(key), str):
             catalog.broken_names.add(doc.data[key])
@@ -144,7 +165,26 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
         catalog.broken_names.add(derive_slug(doc.data["display_name"]))
 
 
-def _add(catalog: Catalog, doc: Document) -> None:
+# Keys that say which object a document is: without a valid one it cannot be checked further.
+_IDENTITY = frozenset({"kind", "name", "slug", "provider"})
+
+
+def _repair(doc: Document, keys: set[str | None]) -> Entry[Any] | None:
+    """The document without the top-level values that have problems, when what is left is
+    still a complete object with its own identity; otherwise None."""
+    if None in keys or keys & _IDENTITY:
+        return None
+    dropped = frozenset(k for k in keys if k is not None)
+    try:
+        obj = _DOCUMENT.validate_python({k: v for k, v in doc.data.items() if k not in dropped})
+    except ValidationError:
+        return None  # a required field is invalid
+    return Entry(obj, doc, dropped)
+
+
+def _add(catalog: Catalog, doc: Document, *, partial: bool = False) -> None:
+    """Check one document and file its object: complete objects in the catalog, documents
+    with problems (or from a file with YAML problems, ``partial``) among the repaired."""
     if not isinstance(doc.data, dict):
         line, col = doc.locate([])
         what = "empty" if doc.data is None else "not a mapping"
@@ -159,17 +199,24 @@ def _add(catalog: Catalog, doc: Document) -> None:
             )
         )
         return
-    problems = schema_diagnostics(doc)
+    problems = [*content_problems(doc), *schema_problems(doc)]
     if problems:
-        catalog.diagnostics.extend(problems)
-        _mark_broken(catalog, doc)
+        catalog.diagnostics.extend(d for _, d in problems)
+        repaired = _repair(doc, {key for key, _ in problems})
+        if repaired is None:
+            _mark_broken(catalog, doc)
+        else:
+            catalog.repaired.append(repaired)
         return
     try:
         obj = _DOCUMENT.validate_python(doc.data)
     except ValidationError as err:
         catalog.diagnostics.extend(_pydantic_diagnostics(doc, err))
+        _mark_broken(catalog, doc)
         return
-    if isinstance(obj, spec.ModelSpec):
+    if partial:
+        catalog.repaired.append(Entry(obj, doc))
+    elif isinstance(obj, spec.ModelSpec):
         catalog.models.append(Entry(obj, doc))
     elif isinstance(obj, spec.SettingsSpec):
         catalog.settings.append(Entry(obj, doc))
@@ -182,7 +229,7 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
     base = Path(root)
     if not base.is_dir():
         raise CatalogError(
-            f"catalog directory not found: {base}",
+            f"catalog directory not found: {shown_path(str(base))}",
             hint="pass --catalog DIR, or run from the folder that holds catalog/",
         )
     # Documents keep their node trees (for positions): many long-lived objects, no cycles.
@@ -190,13 +237,67 @@ def load_catalog(root: str | os.PathLike[str]) -> Catalog:
         return _load(base)
 
 
+def shown_path(path: str) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 (which the OS hands over as
+    surrogates) written as \\xNN escapes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
+def _bad_name(rel: str, display: str) -> Diagnostic:
+    try:
+        os.fsencode(rel).decode("utf-8")
+        byte = ""
+    except UnicodeDecodeError as exc:
+        byte = f" (byte 0x{exc.object[exc.start]:02x})"
+    return Diagnostic(
+        shown_path(display),
+        0,
+        0,
+        "bad-file-name",
+        f"the file name is not valid UTF-8{byte}, so the file was not read; rename it using "
+        "UTF-8 (catalog paths appear in plans, the registry's audit and CI annotations)",
+    )
+
+
+def _escapes(real_root: str, path: str) -> bool:
+    """Whether ``path`` is a symlink that leads outside the catalog root."""
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    return os.path.commonpath([real_root, target]) != real_root
+
+
 def _load(base: Path) -> Catalog:
     catalog = Catalog(root=base)
     digest = hashlib.sha256()
     top = base.as_posix()
+    real_root = os.path.realpath(top)
     entries = _catalog_entries(base)
     for rel, path in entries:
         display = rel if top == "." else top.rstrip("/") + "/" + rel
+        if shown_path(rel) != rel:
+            catalog.diagnostics.append(_bad_name(rel, display))
+            catalog.incomplete = True
+            continue
+        display = shown_path(display)
+        if _escapes(real_root, path):
+            catalog.diagnostics.append(
+                Diagnostic(
+                    display,
+                    0,
+                    0,
+                    "symlink-escapes",
+                    "this file is a symlink to a file outside the catalog directory, which is "
+                    "not read; keep catalog files inside the catalog: copy the file in, or "
+                    "remove the link",
+                )
+            )
+            catalog.incomplete = True
+            continue
         text, problem = read_text(path, display)
         if problem is not None or text is None:
             if problem is not None:
@@ -221,16 +322,20 @@ def _load(base: Path) -> Catalog:
                 )
             )
         if loaded.diagnostics:
-            # a file with YAML problems contributes no objects, only the names it would define
+            # a file with YAML problems contributes no objects; when the problems lost nothing
+            # (a duplicate key), its documents are still checked, for the rules only
+            lossless = all(d.code in _LOSSLESS for d in loaded.diagnostics)
             for doc in loaded.documents:
-                _mark_broken(catalog, doc)
-            if any(d.code not in _LOSSLESS for d in loaded.diagnostics):
-                catalog.incomplete = True
+                if lossless:
+                    _add(catalog, doc, partial=True)
+                else:
+                    _mark_broken(catalog, doc)
+            catalog.incomplete = catalog.incomplete or not lossless
             continue
         for doc in loaded.documents:
             _add(catalog, doc)
     if len(entries) == len(catalog.sops_files):
-        catalog.diagnostics.append(_nothing_found(top))
+        catalog.diagnostics.append(_nothing_found(shown_path(top)))
     catalog.digest = digest.hexdigest()
     return catalog
 

@@ -7,12 +7,14 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.catalog import spec
-from reconciler.catalog.load import Catalog, Entry, model_slug
+from reconciler.catalog.load import Catalog, CredentialSpec, Entry, model_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
+
+T = TypeVar("T")
 
 
 def _at(doc: Document, where: Sequence[str | int], code: str, message: str) -> Diagnostic:
@@ -25,9 +27,37 @@ def _where(doc: Document) -> str:
     return f"{doc.path}:{line}"
 
 
+def _in_order(complete: list[Entry[T]], repaired: list[Entry[T]]) -> list[Entry[T]]:
+    """The complete entries of one kind and the repaired ones, in file order."""
+    if not repaired:
+        return complete
+    return sorted([*complete, *repaired], key=lambda e: (e.doc.path, e.doc.index))
+
+
+def _models(catalog: Catalog) -> list[Entry[spec.ModelSpec]]:
+    repaired = [e for e in catalog.repaired if isinstance(e.spec, spec.ModelSpec)]
+    return _in_order(catalog.models, repaired)
+
+
+def _credentials(catalog: Catalog) -> list[Entry[CredentialSpec]]:
+    other = spec.ModelSpec | spec.SettingsSpec
+    repaired = [e for e in catalog.repaired if not isinstance(e.spec, other)]
+    return _in_order(catalog.credentials, repaired)
+
+
+def _settings(catalog: Catalog) -> list[Entry[spec.SettingsSpec]]:
+    repaired = [e for e in catalog.repaired if isinstance(e.spec, spec.SettingsSpec)]
+    return _in_order(catalog.settings, repaired)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
     seen: dict[str, Entry[spec.ModelSpec]] = {}
-    for entry in catalog.models:
+    for entry in _models(catalog):
         slug = model_slug(entry.spec)
         field = "slug" if entry.spec.slug else "display_name"
         if not slug:
@@ -60,7 +90,7 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
         else:
             seen[slug] = entry
     claimed: dict[str, Entry[Any]] = {}
-    for entry in catalog.models:
+    for entry in _models(catalog):
         for i, old in enumerate(entry.spec.previous_slugs):
             if old in seen:
                 yield _at(
@@ -81,7 +111,7 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
             else:
                 claimed.setdefault(old, entry)
     names: dict[str, Entry[Any]] = {}
-    for cred in catalog.credentials:
+    for cred in _credentials(catalog):
         first_cred = names.get(cred.spec.name)
         if first_cred is not None:
             yield _at(
@@ -92,19 +122,19 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
             )
         else:
             names[cred.spec.name] = cred
-    for extra in catalog.settings[1:]:
+    settings = _settings(catalog)
+    for extra in settings[1:]:
         yield _at(
             extra.doc,
             ["kind"],
             "duplicate-settings",
-            f"only one Settings document is allowed; the first is at "
-            f"{_where(catalog.settings[0].doc)}",
+            f"only one Settings document is allowed; the first is at {_where(settings[0].doc)}",
         )
 
 
 def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
-    creds = {c.spec.name: c.spec for c in catalog.credentials}
-    for entry in catalog.models:
+    creds = {c.spec.name: c.spec for c in _credentials(catalog)}
+    for entry in _models(catalog):
         m, doc = entry.spec, entry.doc
         if m.deployment == "custom":
             if m.provider not in spec.CREDENTIAL_PROVIDERS:
@@ -122,7 +152,8 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                             doc,
                             ["credential"],
                             "unknown-credential",
-                            f"no ProviderCredential named '{m.credential}' in the catalog",
+                            f"no ProviderCredential named '{m.credential}' in the catalog"
+                            + _did_you_mean(m.credential, creds),
                         )
                 elif cred.provider != m.provider:
                     yield _at(
@@ -188,11 +219,14 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
 
 
 def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
-    models = {model_slug(m.spec): m.spec for m in catalog.models}
-    creds = {c.spec.name: c.spec for c in catalog.credentials}
-    if not catalog.settings:
-        if models and not catalog.incomplete:
-            first = catalog.models[0].doc
+    all_models = _models(catalog)
+    models = {model_slug(m.spec): m.spec for m in all_models}
+    creds = {c.spec.name: c.spec for c in _credentials(catalog)}
+    settings = _settings(catalog)
+    if not settings:
+        # a Settings document that is there but broken is reported where it is
+        if models and not catalog.incomplete and "Settings" not in catalog.broken_kinds:
+            first = all_models[0].doc
             yield Diagnostic(
                 first.path,
                 0,
@@ -202,9 +236,9 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 "default_model; add one (kind: Settings)",
             )
         return
-    s, doc = catalog.settings[0].spec, catalog.settings[0].doc
+    s, doc = settings[0].spec, settings[0].doc
     if s.default_model is None:
-        if models:
+        if models and "default_model" not in settings[0].dropped:
             yield _at(
                 doc,
                 [],
@@ -218,7 +252,8 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 doc,
                 ["default_model"],
                 "default-model-unknown",
-                f"no model with slug '{s.default_model}' in the catalog",
+                f"no model with slug '{s.default_model}' in the catalog"
+                + _did_you_mean(s.default_model, models),
             )
     elif not models[s.default_model].enabled:
         yield _at(
@@ -235,7 +270,8 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     doc,
                     ["platform_credential"],
                     "unknown-credential",
-                    f"no ProviderCredential named '{s.platform_credential}' in the catalog",
+                    f"no ProviderCredential named '{s.platform_credential}' in the catalog"
+                    + _did_you_mean(s.platform_credential, creds),
                 )
         elif cred.provider != "openrouter":
             yield _at(
@@ -295,7 +331,7 @@ def is_sops_encrypted(path: Path) -> bool:
 def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
     """sops leaves the key tree in plain text, so a key missing from the file is caught here,
     offline, rather than by the apply on main."""
-    from reconciler.secrets.sops import lookup_key, parse_encrypted
+    from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
     if problem is not None or not isinstance(data, dict):
@@ -326,7 +362,7 @@ def _leaf_paths(node: Any, prefix: str = "") -> Iterable[str]:
 
 def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     sops_files = set(catalog.sops_files)
-    for entry in catalog.credentials:
+    for entry in _credentials(catalog):
         for field in spec.SECRET_FIELDS:
             ref = getattr(entry.spec, field, None)
             if not isinstance(ref, spec.SopsRef):

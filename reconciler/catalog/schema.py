@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
+from reconciler.catalog.chars import escape_bidi, unsafe_in_name, unsafe_message
 from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
@@ -221,6 +222,13 @@ def _expecting(schema: Any) -> str:
     return f"; expected: {text}" if isinstance(text, str) and text else ""
 
 
+def _specific(context: list[ValidationError]) -> list[ValidationError]:
+    """The errors of an ``anyOf`` that are about the value's content: a type mismatch of the
+    value itself against another branch (often just null) is noise, one of a field inside a
+    branch of the right type is not."""
+    return [e for e in context if e.validator not in ("type", "const") or e.relative_path]
+
+
 def _describe(err: ValidationError) -> tuple[str, str]:
     """Code and message for one error. Never includes the offending value: it may be a secret."""
     from jsonschema.exceptions import best_match
@@ -229,13 +237,16 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     expected: Any = err.validator_value
     if _is_secret_ref(schema) and isinstance(err.instance, str):
         return "plaintext-secret", _PLAINTEXT
+    instance = err.instance
+    if isinstance(instance, str) and _accepts(schema, _YAML11_BOOLEANS.get(instance)):
+        return "wrong-type", _yaml11_message(instance)
     not_finite = _not_finite(err)
     if not_finite is not None:
         return not_finite
     if v in ("anyOf", "oneOf") and err.context:
         # An instance of the right type failing a branch's constraint is the real problem;
         # type mismatches against the other branches (often just null) are noise.
-        specific = [e for e in err.context if e.validator not in ("type", "const")]
+        specific = _specific(err.context)
         concrete = [e for e in specific if e.validator not in ("required", "not")]
         hint = schema.get("description") if isinstance(schema, dict) else None
         if concrete:
@@ -268,6 +279,9 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
+        unsafe = unsafe_in_name(err.instance) if isinstance(err.instance, str) else None
+        if unsafe is not None:  # invisible: telling the format would not show what is wrong
+            return "invalid-value", unsafe_message(*unsafe)
         # a regex means nothing to most readers: say what a valid value looks like
         help_text = spec.PATTERN_HELP.get(expected)
         if help_text is not None:
@@ -293,14 +307,45 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     return "schema", f"fails the schema rule '{v}'"
 
 
+# YAML 1.1's other spellings of true and false (PyYAML's, and y/n of the 1.1 spec): strings
+# in YAML 1.2, which editors and the JSON Schemas use. The loader keeps them as strings.
+_YAML11_BOOLEANS = {
+    spelling: word in ("yes", "on", "y")
+    for word in ("yes", "no", "on", "off", "y", "n")
+    for spelling in (word, word.capitalize(), word.upper())
+}
+
+
+def _accepts(schema: Any, value: bool | None) -> bool:
+    """Whether ``schema`` takes the boolean ``value`` (a type or a constant, in any branch)."""
+    if value is None or not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind == "boolean" or (isinstance(kind, list) and "boolean" in kind):
+        return True
+    if "const" in schema and schema["const"] is value:
+        return True
+    return any(_accepts(s, value) for s in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
+
+
+def _yaml11_message(word: str) -> str:
+    meant = "true" if _YAML11_BOOLEANS[word] else "false"
+    return (
+        f"'{word}' is not a boolean in YAML 1.2, which editors, check-jsonschema and the "
+        f"published schemas read; write {meant}"
+    )
+
+
 def _unknown_fields(err: ValidationError) -> Iterator[tuple[str, str]]:
     known = list(err.schema.get("properties", {})) if isinstance(err.schema, dict) else []
     instance = err.instance if isinstance(err.instance, dict) else {}
     for key in instance:
+        if "\x00" in str(key):
+            continue  # reported as a NUL character (content), never printed
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(known)}"
-            yield str(key), f"unknown field '{key}'{hint}"
+            yield str(key), f"unknown field '{escape_bidi(str(key))}'{hint}"
 
 
 # The reference forms, by the $defs name of their schema.
@@ -381,7 +426,7 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
             out.append(
                 at("wrong-type", ["env"], f"{where}.env: must be a string (a variable name)")
             )
-        elif not _ENV_NAME.fullmatch(value):
+        elif not _ENV_NAME.fullmatch(value) and "\x00" not in value:  # NUL: told apart
             out.append(
                 at(
                     "invalid-value",
@@ -421,15 +466,16 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         return _secret_ref_diagnostics(doc, ref)
     code, message = _describe(err)
     if code != "plaintext-secret" and err.validator in ("anyOf", "oneOf") and err.context:
-        specific = [e for e in err.context if e.validator not in ("type", "const")]
+        specific = _specific(err.context)
         path = list(best_match(specific or err.context).absolute_path) or path
     line, col = doc.locate(path)
     where = dotted(path)
     return [Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)]
 
 
-def schema_diagnostics(doc: Document) -> list[Diagnostic]:
-    """Every schema problem of one document, located in its file."""
+def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
+    """Every schema problem of one document, located in its file, each with the top-level
+    key whose value it is about (None: the document as a whole, such as a missing field)."""
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
@@ -440,12 +486,28 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
         for e in errors
         if e.validator == "pattern" or any(c.validator == "pattern" for c in e.context)
     }
-    out: list[Diagnostic] = []
+    out: list[tuple[str | None, Diagnostic]] = []
     for err in errors:
         if err.validator == "format" and tuple(err.absolute_path) in patterned:
             continue
-        out.extend(_diagnose(doc, err))
+        found = _diagnose(doc, err)
+        if isinstance(err.instance, str) and "\x00" in err.instance:
+            # the NUL is reported on its own (load); the format it breaks is no second problem
+            found = [d for d in found if d.code == "plaintext-secret"]
+        path = list(err.absolute_path)
+        if path:
+            out.extend((str(path[0]), d) for d in found)
+        elif err.validator == "additionalProperties":
+            keys = [key for key, _ in _unknown_fields(err)]
+            out.extend(zip(keys, found, strict=True))
+        else:
+            out.extend((None, d) for d in found)
     return out
+
+
+def schema_diagnostics(doc: Document) -> list[Diagnostic]:
+    """Every schema problem of one document, located in its file."""
+    return [d for _, d in schema_problems(doc)]
 
 
 def write_schemas(directory: str) -> list[str]:

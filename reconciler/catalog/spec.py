@@ -10,28 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CREDENTIAL_PROVIDERS: tuple[str, ...] = (
-    "openai",
-    "anthropic",
-    "google",
-    "openrouter",
-    "fireworks",
-    "together",
-    "bedrock",
-    "huggingface",
-    "openai_compatible",
-)
-CredentialProvider = Literal[
-    "openai",
-    "anthropic",
-    "google",
-    "openrouter",
-    "fireworks",
-    "together",
-    "bedrock",
-    "huggingface",
-    "openai_compatible",
-]
+from reconciler.catalog.chars import UNSAFE_IN_NAMES_CLASS
+from reconciler.providers import table
+
+# The providers and their credential fields come from the provider table; the Literal types
+# below spell them out for the schema (a test checks they agree).
+CREDENTIAL_PROVIDERS = table.CREDENTIAL_PROVIDERS
 ApiKeyProvider = Literal["openai", "anthropic", "google", "openrouter", "fireworks", "together"]
 Category = Literal["premium", "standard", "budget"]
 
@@ -41,7 +25,8 @@ ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 HTTP_URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
 PROVIDER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
-MODEL_ID_PATTERN = r"^\S+$"
+MODEL_ID_PATTERN = rf"^[^\s{UNSAFE_IN_NAMES_CLASS}]+$"
+DISPLAY_NAME_PATTERN = rf"^[^{UNSAFE_IN_NAMES_CLASS}]*$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 # What a value failing each pattern must look like: messages show this, never the regex.
 # A test checks that every pattern in the published schemas has an entry.
@@ -56,7 +41,8 @@ PATTERN_HELP: dict[str, str] = {
     HTTP_URL_PATTERN: "must be an http(s) URL such as https://llm-gateway.example.com",
     PROVIDER_PATTERN: "must be a provider name of lowercase letters, digits, '_', '.' and '-', "
     "such as anthropic or x-ai",
-    MODEL_ID_PATTERN: "must not contain spaces or line breaks",
+    MODEL_ID_PATTERN: "must not contain spaces, line breaks or control characters",
+    DISPLAY_NAME_PATTERN: "must not contain tabs, line breaks or other control characters",
     REGION_PATTERN: "must be an AWS region such as us-east-1",
 }
 # The registry stores token counts in 32-bit signed INTEGER columns (reconciler/db/tables.py);
@@ -143,6 +129,7 @@ class _CredentialBase(_Spec):
         default=None,
         min_length=1,
         max_length=TEXT_MAX,
+        pattern=DISPLAY_NAME_PATTERN,
         description="Human-readable name shown in the registry.",
     )
     description: str | None = Field(default=None, description="What the credential is for.")
@@ -230,8 +217,8 @@ ProviderCredential = Annotated[
     Field(discriminator="provider"),
 ]
 
-SECRET_FIELDS: tuple[str, ...] = ("api_key", "access_key_id", "secret_access_key")
-PLAIN_CONFIG_FIELDS: tuple[str, ...] = ("region", "endpoint_url", "base_url")
+SECRET_FIELDS = table.SECRET_FIELDS
+PLAIN_CONFIG_FIELDS = table.PLAIN_CONFIG_FIELDS
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -269,7 +256,10 @@ class Cost(_Spec):
 class ModelSpec(_Spec):
     kind: Literal["Model"] = Field(description="Document kind.")
     display_name: str = Field(
-        min_length=1, max_length=TEXT_MAX, description="Name shown to users, e.g. Claude Opus 4.8."
+        min_length=1,
+        max_length=TEXT_MAX,
+        pattern=DISPLAY_NAME_PATTERN,
+        description="Name shown to users, e.g. Claude Opus 4.8.",
     )
     slug: str | None = Field(
         default=None,

@@ -18,7 +18,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.catalog.chars import NOT_YAML_PRINTABLE, label
 from reconciler.diagnostics import Diagnostic
+from reconciler.files import NotRegularFile, read_regular
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
@@ -46,7 +48,16 @@ _Loader.add_implicit_resolver(
 
 _T = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ = _T + "str", _T + "map", _T + "seq"
-_TRUE = frozenset({"yes", "true", "on", "y"})
+# YAML 1.2 (editors, check-jsonschema, the JSON Schemas) knows only these booleans; YAML 1.1's
+# yes/no/on/off are strings there, and stay strings here so that validate agrees with them.
+_BOOLEANS = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
 _FALLBACK = yaml.constructor.SafeConstructor()
 _TOO_DEEP = (
     f"nested deeper than {MAX_DEPTH} levels; catalog documents need only a few levels "
@@ -70,7 +81,7 @@ def _float(node: ScalarNode) -> Any:
 
 _SCALARS: dict[str, Any] = {
     _T + "null": lambda node: None,
-    _T + "bool": lambda node: node.value.lower() in _TRUE,
+    _T + "bool": lambda node: _BOOLEANS.get(node.value, node.value),
     _T + "int": _int,
     _T + "float": _float,
     # Dates stay strings: the schema checks them with format "date".
@@ -119,6 +130,7 @@ class Document:
     index: int
     data: Any
     source: Source
+    has_nul: bool = False  # some string of it holds NUL, which the registry cannot store
 
     @property
     def node(self) -> Node:
@@ -166,6 +178,7 @@ class _Constructor:
         self.expanded = 0
         self.budget_hit = False
         self.depth_hit = False
+        self.nul = False  # a string holds NUL (only an escape such as "\0" can write one)
 
     def error(self, node: Node, code: str, message: str) -> None:
         line, col = position(node)
@@ -176,6 +189,8 @@ class _Constructor:
         if node.__class__ is ScalarNode:
             tag = node.tag
             if tag == _STR:
+                if "\x00" in node.value:
+                    self.nul = True
                 return node.value
             convert = _SCALARS.get(tag)
             if convert is None:
@@ -244,6 +259,8 @@ class _Constructor:
                 )
                 continue
             k = knode.value
+            if "\x00" in k:
+                self.nul = True
             if k in result:
                 self.error(
                     knode,
@@ -361,7 +378,32 @@ def _hint(problem: str, context: str) -> str | None:
     return None
 
 
+def _reader_diagnostic(path: str, text: str) -> Diagnostic | None:
+    """A character YAML does not allow, named and located (the reader's own error has neither
+    a mark nor, with libyaml, a character offset)."""
+    found = NOT_YAML_PRINTABLE.search(text)
+    if found is None:
+        return None
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    more = len(NOT_YAML_PRINTABLE.findall(text, at + 1))
+    return Diagnostic(
+        path,
+        line,
+        col,
+        "control-character",
+        f"the control character {label(found.group())} is not allowed in YAML"
+        + (f" ({more} more in this file)" if more else "")
+        + "; delete it (an editor that shows invisible characters finds it)",
+    )
+
+
 def _syntax_diagnostic(path: str, err: yaml.YAMLError, text: str) -> Diagnostic:
+    if isinstance(err, yaml.reader.ReaderError):
+        found = _reader_diagnostic(path, text)
+        if found is not None:
+            return found
     # Only the problem text is used, never the error's snippet: it could quote a secret.
     problem = getattr(err, "problem", None) or "invalid YAML"
     context = getattr(err, "context", None)
@@ -395,12 +437,19 @@ def _is_sops(node: Node) -> bool:
 def read_text(path: str | os.PathLike[str], display: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-            size = os.fstat(fh.fileno()).st_size if len(raw) > MAX_FILE_BYTES else 0
+        raw, size = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        return None, Diagnostic(
+            display,
+            0,
+            0,
+            "not-a-regular-file",
+            f"{exc.strerror}, so it was not read; catalog files must be regular files: "
+            "remove it, or rename it so that it does not end in .yaml or .yml",
+        )
     except OSError as exc:
         return None, Diagnostic(display, 0, 0, "unreadable", f"cannot read file: {exc.strerror}")
-    if size:
+    if len(raw) > MAX_FILE_BYTES:
         return None, Diagnostic(
             display,
             0,
@@ -489,7 +538,7 @@ def load_text(text: str, display: str) -> LoadedFile:
                 return result
             ctor = _Constructor(display, result.diagnostics)
             data = ctor.build(node, 0)
-            result.documents.append(Document(display, index, data, source))
+            result.documents.append(Document(display, index, data, source, ctor.nul))
             index += 1
     except yaml.YAMLError as err:
         result.diagnostics.append(_syntax_diagnostic(display, err, text))
@@ -498,13 +547,3 @@ def load_text(text: str, display: str) -> LoadedFile:
     finally:
         loader.dispose()
     return result
-
-
-def load_file(path: str | os.PathLike[str], display: str) -> LoadedFile:
-    text, problem = read_text(path, display)
-    if problem is not None or text is None:
-        failed = LoadedFile(display)
-        if problem is not None:
-            failed.diagnostics.append(problem)
-        return failed
-    return load_text(text, display)

@@ -15,6 +15,7 @@ from reconciler.apply.apply import (
     stamp_for_apply,
 )
 from reconciler.catalog.load import load_catalog
+from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.build import load_desired, read_live_state
@@ -22,8 +23,6 @@ from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
 from reconciler.plan.planfile import SavedPlan, plan_signature, read_plan_file, secret_statuses
 from reconciler.render.plan import render_plan
 from reconciler.secrets.crypto import keyring_from_env
-
-DEFAULT_CATALOG = "catalog"
 
 
 def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
@@ -96,7 +95,7 @@ def apply(
         # mismatch, and with no key set the registry's own key is named before reading secrets.
         live = read_live_state(db_url)
         check_registry(expected, live.registry_id)
-        check_key_ids(live, keyring_from_env(required=False))
+        check_key_ids(live, keyring_from_env(required=False), db_url)
         del live  # apply_stamped reads it again under the lock
         stamped = stamp_for_apply(desired, root)
     else:
@@ -105,7 +104,7 @@ def apply(
         diff_options = DiffOptions(adopt=adopt, prune=not no_prune)
         live = read_live_state(db_url)
         # Before the preview: under the wrong key every secret would show as changed.
-        check_key_ids(live, keyring_from_env(required=False))
+        check_key_ids(live, keyring_from_env(required=False), db_url)
         stamped = stamp_for_apply(desired, root)
         preview = diff(stamped.desired, live, diff_options)
         out.write(render_plan(preview, "text", color=color, allowed=allowed))

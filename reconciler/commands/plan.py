@@ -3,13 +3,13 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from reconciler import pipeline
 from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
-from reconciler.plan.build import make_plan
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.plan_text import required_flags
+from reconciler.render.view import required_flags
 
 
 def plan(
@@ -27,7 +27,9 @@ def plan(
 ) -> int:
     out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
-    planned = make_plan(catalog_dir, db_url, options=options, no_secrets=no_secrets)
+    planned = pipeline.plan(
+        pipeline.load(catalog_dir), db_url, options=options, no_secrets=no_secrets
+    )
     out.write(render_plan(planned.plan, fmt, color=color))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr

@@ -24,6 +24,9 @@ IMMEDIATE = "reconciler_immediate"
 SUPPORTED_URLS = "sqlite:///path/to/registry.db or postgresql+psycopg://user@host/dbname"
 # (backend, driver) pairs we ship a driver for; "postgresql" alone means psycopg 3.
 _SUPPORTED = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
+# Bare schemes taken as psycopg 3: "postgres://" is the usual form of a DATABASE_URL (Heroku,
+# Render, Fly, docker images), though SQLAlchemy itself no longer accepts it.
+_PSYCOPG_ALIASES = frozenset({"postgres", "postgresql"})
 
 
 # libpq connection parameters that carry a secret when given in the query string
@@ -39,6 +42,13 @@ def safe_url(url: str) -> str:
     hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
     shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
     return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
+
+
+def driver_reason(err: BaseException) -> str:
+    """The first line of what the database driver said (``err.orig``) for a message, or the
+    error's class name (SQLAlchemy's own text can carry the statement and its parameters)."""
+    text = str(getattr(err, "orig", None) or "").strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 # PostgreSQL SQLSTATEs a user can fix with grants (insufficient_privilege) or another role
@@ -103,7 +113,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
         parsed = sa.make_url(url)
     except ArgumentError:
         raise DatabaseError("database URL is not valid", hint=f"use {SUPPORTED_URLS}") from None
-    if parsed.drivername == "postgresql":
+    if parsed.drivername in _PSYCOPG_ALIASES:
         parsed = parsed.set(drivername="postgresql+psycopg")
     backend, _, driver = parsed.drivername.partition("+")
     if (backend, driver or "pysqlite") not in _SUPPORTED:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from reconciler.db.engine import permission_problem, safe_url
+from reconciler.db.engine import driver_reason, permission_problem, safe_url
 from reconciler.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -49,8 +49,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     try:
         with engine.begin() as conn:
             before = current(conn)
+            refuse_newer(before)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            require_schema(conn)  # "up to date" must not hide a table damaged by hand
     except OperationalError as err:
         raise _unreachable(engine, err) from None
     return before, head()
@@ -73,15 +75,42 @@ def _readable_revision(conn: sa.Connection) -> str | None:
         return None
 
 
+def is_newer(revision: str | None) -> bool:
+    """Whether a recorded revision is one this package does not know: a newer reconciler
+    migrated the registry (revisions are numbered; anything unnumbered is not ours either)."""
+    if revision is None:
+        return False
+    return not revision.isdigit() or int(revision) > int(head())
+
+
+def refuse_newer(revision: str | None) -> None:
+    if is_newer(revision):
+        raise DatabaseError(
+            f"the registry is at schema revision {revision}, newer than this reconciler "
+            f"knows (it was migrated by a newer reconciler; this one knows up to {head()})",
+            hint="upgrade the reconciler (pip install -U llm-registry-reconciler, or the "
+            "version your CI pins) rather than the database",
+        )
+
+
+def require_schema(conn: sa.Connection) -> None:
+    from reconciler.db.schema_check import require_schema as check
+
+    check(conn)
+
+
 def require_current(conn: sa.Connection) -> None:
-    """Refuse to work on a registry that is not migrated to this version's schema."""
+    """Refuse to work on a registry that is not migrated to this version's schema, or whose
+    tables lack what this version's schema defines (damaged by hand)."""
     revision = _readable_revision(conn)
+    refuse_newer(revision)
     if revision != head():
         state = "not initialized" if revision is None else f"at schema revision {revision}"
         raise DatabaseError(
             f"registry database is {state}; this reconciler needs revision {head()}",
             hint="run 'reconciler db upgrade' with the same --db",
         )
+    require_schema(conn)
 
 
 # What the runtime client (reconciler.runtime) reads exists since this revision. Migrations only
@@ -103,7 +132,7 @@ def require_at_least(conn: sa.Connection, minimum: str) -> None:
 
 
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
-    reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else "unknown error"
+    reason = driver_reason(err)
     # SQLite has no server to be running: point at the file instead.
     where = (
         "that the file and its directory are writable"

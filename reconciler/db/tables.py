@@ -132,5 +132,3 @@ reconcile_runs = sa.Table(
     sa.Column("counts", sa.JSON, nullable=False),
     sa.Column("options", sa.JSON, nullable=False),
 )
-
-MANAGED_TABLES = ("credentials", "credential_secrets", "models", "settings")

@@ -9,11 +9,24 @@ row links them (deleting one unlinks the managed inactive models that still link
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
+from reconciler.catalog.slug import derive_slug
 from reconciler.diff.order import order_changes
 from reconciler.gcpause import gc_paused
+from reconciler.plan.alerts import (
+    Alert,
+    CredentialInUse,
+    CredentialLinkedByApplication,
+    LikelyRename,
+    NotManaged,
+    RevertsApplicationEdit,
+    SecretNotCompared,
+    SlugChanged,
+    UnlinksInactiveModels,
+    WorkflowImpact,
+)
 from reconciler.plan.guards import evaluate_guards
 from reconciler.plan.model import (
     Action,
@@ -25,6 +38,7 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
+from reconciler.plan.model import DiffOptions as DiffOptions  # its home is the plan model
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -36,14 +50,6 @@ from reconciler.state.live import (
     WorkflowRefs,
 )
 from reconciler.state.records import SecretSpec, applied_digest, ref_key
-
-SHOWN = 5  # names listed in an error or warning before ", ..."
-
-
-@dataclass(frozen=True)
-class DiffOptions:
-    adopt: bool = False
-    prune: bool = True
 
 
 def _field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, FieldChange]:
@@ -88,24 +94,20 @@ def value_status(want: SecretSpec, have: LiveSecret) -> SecretStatus:
     return SecretStatus.CHANGED if changed else SecretStatus.UNCHANGED
 
 
-def _impact(refs: WorkflowRefs | None) -> tuple[str, ...]:
+def _impact(
+    subject: str, refs: WorkflowRefs | None, *, repoints: bool = False, disabling: bool = False
+) -> tuple[Alert, ...]:
     if refs is None or refs.count == 0:
         return ()
-    names = ", ".join(refs.names) + (", ..." if refs.count > len(refs.names) else "")
-    plural = "workflow" if refs.count == 1 else "workflows"
-    return (f"referenced by {refs.count} active {plural}: {names}",)
-
-
-def _listed(names: list[str]) -> str:
-    shown = sorted(names)
-    return ", ".join(shown[:SHOWN]) + (", ..." if len(shown) > SHOWN else "")
+    return (WorkflowImpact(subject, refs.names, refs.count, repoints, disabling),)
 
 
 def _reverts(
+    subject: str,
     row: LiveCredential | LiveModel | LiveSettings,
     fields: Mapping[str, FieldChange],
     reactivates: bool = False,
-) -> tuple[str, ...]:
+) -> tuple[Alert, ...]:
     """Warn that writing a row the application edited since the last apply undoes the edit.
     Lists the plain fields the change rewrites (secrets come from the catalog's sources and
     are not part of the row digest); rows without a stored digest cannot tell, so no warning."""
@@ -120,20 +122,12 @@ def _reverts(
         paths.append("active")  # the application deactivated it; reactivating undoes that
     if not paths:
         return ()
-    edited = "edited in the registry since the last apply"
-    return (f"{edited}; applying reverts: {', '.join(paths)}",)
+    return (RevertsApplicationEdit(subject, tuple(paths)),)
 
 
-def _not_managed(kind: str, key: str) -> str:
-    if kind == "settings":  # one object: there is no other name to move to
-        return (
-            "the registry's settings were not set by the reconciler; pass --adopt to take them "
-            "over, or remove the Settings document from the catalog"
-        )
-    return (
-        f"{kind} '{key}' exists in the registry but was not created by the reconciler; "
-        "pass --adopt to take it over, or rename it in the catalog"
-    )
+def _not_managed(kind: Kind, key: str) -> NotManaged:
+    subject = "settings" if kind is Kind.SETTINGS else f"{kind} {key}"
+    return NotManaged(subject, kind.value, key)
 
 
 class _Differ:
@@ -153,12 +147,7 @@ class _Differ:
         self._settings()
         self._credential_removals()
         if self.unknown_secrets:
-            self.plan.notes.append(
-                "could not tell whether these secrets changed (their values were not read and "
-                "they have no source version): "
-                + ", ".join(sorted(self.unknown_secrets))
-                + "; apply reads them"
-            )
+            self.plan.notes.append(SecretNotCompared("", tuple(sorted(self.unknown_secrets))))
         self._rename_hints()
         self.plan.changes = order_changes(self.changes)
         self.plan.guards = evaluate_guards(self.plan.changes, self.live)
@@ -206,12 +195,12 @@ class _Differ:
                 continue
             adopt = not have.managed
             if adopt and not self.options.adopt:
-                self.plan.errors.append(_not_managed("credential", name))
+                self.plan.errors.append(_not_managed(Kind.CREDENTIAL, name))
                 continue
             fields = _field_changes(have.state.fields(), want.fields())
             fields.update(self._secret_fields(name, want.secrets, have.secrets))
             if fields or adopt:
-                warnings = _reverts(have, fields)
+                warnings = _reverts(f"credential {name}", have, fields)
                 self.changes.append(
                     Change(Action.UPDATE, Kind.CREDENTIAL, name, fields, warnings, adopt=adopt)
                 )
@@ -228,27 +217,28 @@ class _Differ:
         unmanaged_links = self._unmanaged_links()
         unlinked = self._unlinked_by_delete()
         for name in removed:
+            subject = f"credential {name}"
             users = remaining_links.get(name, [])
             if users:
-                self.plan.errors.append(
-                    f"credential '{name}' left the catalog but is still used by "
-                    f"{_listed(users)}; repoint or remove those first"
-                )
+                models = tuple(sorted(u for u in users if u is not None))
+                self.plan.errors.append(CredentialInUse(subject, name, models, None in users))
             app_rows = unmanaged_links.get(name, [])
             if app_rows:
                 # Deleting would unlink rows the application owns: not the reconciler's call.
                 self.plan.errors.append(
-                    f"credential '{name}' left the catalog but models the reconciler does not "
-                    f"manage still link it: {_listed(app_rows)}; repoint or delete those models "
-                    "in the application, or keep the credential in the catalog"
+                    CredentialLinkedByApplication(
+                        subject,
+                        name,
+                        tuple(sorted(slug for slug, _active in app_rows)),
+                        tuple(sorted(slug for slug, active in app_rows if not active)),
+                    )
                 )
             if users or app_rows:
                 continue
-            models = unlinked.get(name, [])
-            warnings: tuple[str, ...] = ()
-            if models:
-                noun = "model" if len(models) == 1 else "models"
-                warnings = (f"unlinks {len(models)} inactive {noun}: {_listed(models)}",)
+            unlinks = unlinked.get(name, [])
+            warnings: tuple[Alert, ...] = ()
+            if unlinks:
+                warnings = (UnlinksInactiveModels(subject, tuple(sorted(unlinks))),)
             self.changes.append(Change(Action.DELETE, Kind.CREDENTIAL, name, warnings=warnings))
 
     def _gone_slugs(self) -> set[str]:
@@ -256,39 +246,38 @@ class _Differ:
         renamed = {c.previous_key for c in self.changes if c.action is Action.RENAME}
         return {s for s in self.live.models if s not in self.desired.models and s not in renamed}
 
-    def _links_after_plan(self) -> dict[str, list[str]]:
+    def _links_after_plan(self) -> dict[str, list[str | None]]:
         """Who still links each credential once the plan is applied: models (of the catalog,
         and managed ones that stay active) and the settings. Managed models that are or become
         inactive lose their link when the credential is deleted; unmanaged rows are judged by
-        ``_unmanaged_links``."""
-        links: dict[str, list[str]] = {}
+        ``_unmanaged_links``. Models by slug, the settings as None."""
+        links: dict[str, list[str | None]] = {}
         for model in self.desired.models.values():
             if (cred := model.get("credential")) is not None:
-                links.setdefault(cred, []).append(f"model {model.slug}")
+                links.setdefault(cred, []).append(model.slug)
         deactivated = {c.key for c in self.changes if c.action is Action.DEACTIVATE}
         for slug in self._gone_slugs():
             live_model = self.live.models[slug]
             if not live_model.managed or slug in deactivated or not live_model.active:
                 continue
             if (cred := live_model.state.get("credential")) is not None:
-                links.setdefault(cred, []).append(f"model {slug}")
+                links.setdefault(cred, []).append(slug)
         settings = self.desired.settings or (
             self.live.settings.state if self.live.settings else None
         )
         if settings is not None and settings.platform_credential is not None:
-            links.setdefault(settings.platform_credential, []).append("settings")
+            links.setdefault(settings.platform_credential, []).append(None)
         return links
 
-    def _unmanaged_links(self) -> dict[str, list[str]]:
-        """Unmanaged model rows, active or not, that keep their link after the plan (all but
-        those adopted from the catalog), by credential."""
-        links: dict[str, list[str]] = {}
+    def _unmanaged_links(self) -> dict[str, list[tuple[str, bool]]]:
+        """Unmanaged model rows (slug, active), active or not, that keep their link after the
+        plan (all but those adopted from the catalog), by credential."""
+        links: dict[str, list[tuple[str, bool]]] = {}
         for slug, live_model in self.live.models.items():
             if live_model.managed or (self.options.adopt and slug in self.desired.models):
                 continue
             if (cred := live_model.state.get("credential")) is not None:
-                state = "" if live_model.active else " (inactive)"
-                links.setdefault(cred, []).append(f"model {slug}{state}")
+                links.setdefault(cred, []).append((slug, live_model.active))
         return links
 
     def _unlinked_by_delete(self) -> dict[str, list[str]]:
@@ -333,15 +322,13 @@ class _Differ:
             if source is not None:
                 consumed.add(source.state.slug)
                 fields = _field_changes(source.state.values, values)
-                warnings = tuple(
-                    w.replace("referenced by", "repoints", 1)
-                    for w in _impact(self.live.workflow_refs.get(source.state.slug))
-                )
+                subject = f"model {slug}"
+                refs = self.live.workflow_refs.get(source.state.slug)
                 # The workflows follow the row to its new slug, and find it disabled.
-                breaking = bool(warnings) and "enabled" in fields and not values["enabled"]
-                if breaking:
-                    warnings = (f"disabling: {warnings[0]}",)
-                warnings += _reverts(source, fields, reactivates=not source.active)
+                disabling = "enabled" in fields and not values["enabled"]
+                warnings = _impact(subject, refs, repoints=True, disabling=disabling)
+                breaking = bool(warnings) and disabling
+                warnings += _reverts(subject, source, fields, reactivates=not source.active)
                 self.changes.append(
                     Change(
                         Action.RENAME,
@@ -360,21 +347,21 @@ class _Differ:
                 continue
             adopt = not have.managed
             if adopt and not self.options.adopt:
-                self.plan.errors.append(_not_managed("model", slug))
+                self.plan.errors.append(_not_managed(Kind.MODEL, slug))
                 continue
             fields = _field_changes(have.state.values, values)
             disabling = "enabled" in fields and not values["enabled"]
-            warnings = _impact(self.live.workflow_refs.get(slug)) if disabling else ()
+            subject = f"model {slug}"
+            refs = self.live.workflow_refs.get(slug)
+            warnings = _impact(subject, refs, disabling=True) if disabling else ()
             breaking = bool(warnings)
-            if warnings:
-                warnings = (f"disabling: {warnings[0]}",)
             if not have.active:
-                reverts = _reverts(have, fields, reactivates=True)
+                reverts = _reverts(subject, have, fields, reactivates=True)
                 self.changes.append(
                     Change(Action.REACTIVATE, Kind.MODEL, slug, fields, reverts, adopt=adopt)
                 )
             elif fields or adopt:
-                warnings += _reverts(have, fields)
+                warnings += _reverts(subject, have, fields)
                 self.changes.append(
                     Change(
                         Action.UPDATE,
@@ -393,7 +380,7 @@ class _Differ:
                 continue
             if not have.active:
                 continue
-            warnings = _impact(self.live.workflow_refs.get(slug))
+            warnings = _impact(f"model {slug}", self.live.workflow_refs.get(slug))
             self.changes.append(
                 Change(
                     Action.DEACTIVATE, Kind.MODEL, slug, warnings=warnings, breaking=bool(warnings)
@@ -402,7 +389,9 @@ class _Differ:
 
     def _rename_hints(self) -> None:
         """A created and a deactivated model with the same provider and model_id are most
-        likely one model whose slug changed (say, an edited display_name): say how to keep it."""
+        likely one model whose slug changed: say how to keep it. When an edited display_name
+        derived the new slug, that is a warning on the deactivation: API clients call models by
+        slug, and the old one stops answering."""
         removed: dict[tuple[Any, Any], list[str]] = {}
         for change in self.changes:
             if change.kind is Kind.MODEL and change.action is Action.DEACTIVATE:
@@ -412,16 +401,37 @@ class _Differ:
                 )
         if not removed:
             return
+        slug_changes: dict[str, list[Alert]] = {}
         for change in self.changes:
             if change.kind is not Kind.MODEL or change.action is not Action.CREATE:
                 continue
             want = self.desired.models[change.key]
             for old in removed.get((want.get("provider"), want.get("model_id")), []):
-                self.plan.notes.append(
-                    f"model '{change.key}' looks like a rename of '{old}': add "
-                    f"`previous_slugs: [{old}]` to keep its row and repoint its workflows, "
-                    f"or pin `slug: {old}`"
-                )
+                if self._derived_slug_changed(old, change.key):
+                    alert = SlugChanged(f"model {old}", old, change.key)
+                    slug_changes.setdefault(old, []).append(alert)
+                else:
+                    self.plan.notes.append(LikelyRename(f"model {change.key}", old, change.key))
+        if slug_changes:
+            self.changes = [
+                replace(c, warnings=(*c.warnings, *slug_changes[c.key]))
+                if c.action is Action.DEACTIVATE and c.key in slug_changes
+                else c
+                for c in self.changes
+            ]
+
+    def _derived_slug_changed(self, old: str, new: str) -> bool:
+        """Whether both slugs are derived from their display names, which differ: an edited
+        display_name moved the model to a new slug."""
+        before = self.live.models[old].state.get("display_name")
+        after = self.desired.models[new].get("display_name")
+        return (
+            isinstance(before, str)
+            and isinstance(after, str)
+            and before != after
+            and derive_slug(before) == old
+            and derive_slug(after) == new
+        )
 
     # --- settings ------------------------------------------------------------------------
 
@@ -436,11 +446,11 @@ class _Differ:
             return
         adopt = not have.managed
         if adopt and not self.options.adopt:
-            self.plan.errors.append(_not_managed("settings", "settings"))
+            self.plan.errors.append(_not_managed(Kind.SETTINGS, "settings"))
             return
         fields = _field_changes(have.state.fields(), want.fields())
         if fields or adopt:
-            warnings = _reverts(have, fields)
+            warnings = _reverts("settings", have, fields)
             self.changes.append(
                 Change(Action.UPDATE, Kind.SETTINGS, "settings", fields, warnings, adopt=adopt)
             )

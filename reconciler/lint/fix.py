@@ -10,8 +10,6 @@ must read back the intended values before it is written.
 from __future__ import annotations
 
 import codecs
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.catalog.yamlio import load_text
 from reconciler.lint.rules import CostFix
+from reconciler.outfile import write_atomic
 
 Edit = tuple[int, int, str]  # start, end, replacement (character offsets)
 
@@ -163,18 +162,6 @@ def fix_text(text: str, display: str, fixes: Sequence[CostFix]) -> str:
     return result
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def apply_fixes(fixes: Sequence[CostFix]) -> FixReport:
     """Write the fixes file by file; a file that cannot be fixed safely is left untouched."""
     by_file: dict[str, list[CostFix]] = defaultdict(list)
@@ -193,6 +180,12 @@ def apply_fixes(fixes: Sequence[CostFix]) -> FixReport:
             problems.append(f"{display}: not fixed: {err}")
             continue
         if new != text:
-            _write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new.encode("utf-8"))
+            write_atomic(
+                path,
+                (codecs.BOM_UTF8 if bom else b"") + new.encode("utf-8"),
+                mode=path.stat().st_mode & 0o7777,
+                hint="free space or fix the permissions, then run 'reconciler lint --fix' "
+                "again (files fixed so far are complete)",
+            )
         written.extend(file_fixes)
     return FixReport(written, problems)

@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.catalog import spec
 from reconciler.errors import ReconcilerError
+from reconciler.providers.table import OPENROUTER_VENDORS, PLATFORM_PROVIDER, PROVIDERS
 
 ModelCost = Mapping[str, Mapping[str, Any]]
 
@@ -76,29 +77,12 @@ def read_model_data(path: str) -> ModelCost:
     return table
 
 
-# custom provider -> (litellm key prefixes to try, litellm providers that count)
+# custom provider -> (litellm key prefixes to try, litellm providers that count); providers
+# without prefixes (self-hosted) are ones litellm knows nothing reliable about.
 CUSTOM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "openai": (("", "openai/"), ("openai",)),
-    "anthropic": (("", "anthropic/"), ("anthropic",)),
-    "google": (("gemini/", ""), ("gemini",)),
-    "fireworks": (("fireworks_ai/", ""), ("fireworks_ai",)),
-    "together": (("together_ai/", ""), ("together_ai",)),
-    "bedrock": (("", "bedrock/", "bedrock/converse/"), ("bedrock", "bedrock_converse")),
-    "openrouter": (("openrouter/",), ("openrouter",)),
-}
-# Self-hosted models: litellm knows nothing reliable about what a given server runs.
-NO_KNOWLEDGE = frozenset({"huggingface", "openai_compatible"})
-
-# OpenRouter vendor prefix (platform model IDs, openrouter model IDs) -> litellm's route
-VENDORS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "openai": ("", ("openai",)),
-    "anthropic": ("", ("anthropic",)),
-    "google": ("gemini/", ("gemini",)),
-    "x-ai": ("xai/", ("xai",)),
-    "mistralai": ("mistral/", ("mistral",)),
-    "deepseek": ("deepseek/", ("deepseek",)),
-    "cohere": ("", ("cohere", "cohere_chat")),
-    "perplexity": ("perplexity/", ("perplexity",)),
+    name: (p.lint_prefixes, p.route.litellm_providers)
+    for name, p in PROVIDERS.items()
+    if p.lint_prefixes
 }
 
 
@@ -138,7 +122,7 @@ def _variants(model_id: str, *, openrouter: bool = False) -> list[str]:
 
 
 def _via_openrouter(model: spec.ModelSpec) -> bool:
-    return model.deployment == "platform" or model.provider == "openrouter"
+    return model.deployment == "platform" or model.provider == PLATFORM_PROVIDER
 
 
 def candidates(model: spec.ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
@@ -149,12 +133,12 @@ def candidates(model: spec.ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
     if _via_openrouter(model):
         out.append(("openrouter/" + model_id, ("openrouter",)))
         vendor, _, rest = model_id.partition("/")
-        route = VENDORS.get(vendor)
+        route = OPENROUTER_VENDORS.get(vendor)
         if rest and route is not None:
             prefix, providers = route
             out.extend((prefix + v, providers) for v in _variants(rest, openrouter=True))
         return out
-    if model.provider in NO_KNOWLEDGE or model.provider not in CUSTOM_KEYS:
+    if model.provider not in CUSTOM_KEYS:
         return out
     prefixes, providers = CUSTOM_KEYS[model.provider]
     for variant in _variants(model_id):

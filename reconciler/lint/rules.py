@@ -32,6 +32,7 @@ from reconciler.lint.knowledge import ModelCost, ModelInfo, candidates, lookup
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import secret_ref_dict
 from reconciler.state.records import SecretRefDict, ref_key
+from reconciler.words import per_million
 
 TOOL_OUTPUT_MIN = 16_000
 REASONING_OUTPUT_FRACTION = 0.25  # "far below the ceiling"
@@ -92,14 +93,12 @@ def _at(
     return Diagnostic(doc.path, line, col, code, message, severity)
 
 
-def per_million(price: float) -> str:
-    amount = price * 1_000_000
-    text = f"{amount:,.2f}" if round(amount, 2) == round(amount, 8) else f"{amount:,.6g}"
-    return f"${text} per 1M tokens"
+def per_million_text(price: float) -> str:
+    return f"{per_million(price)} per 1M tokens"
 
 
 def price_text(price: float) -> str:
-    return f"{price!r} ({per_million(price)})"
+    return f"{price!r} ({per_million_text(price)})"
 
 
 def _reasoning_on(caps: spec.Capabilities) -> bool:

@@ -12,18 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from reconciler.catalog.validate import validate_catalog
-from reconciler.db.engine import make_engine
-from reconciler.db.migrate import require_current
-from reconciler.diagnostics import Severity
-from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import CatalogError, DatabaseError
-from reconciler.gcpause import gc_paused
+from reconciler.plan.alerts import Alert, SecretsByVersion, SecretsUnreadable
 from reconciler.plan.model import Action, Kind, Plan
-from reconciler.render.diagnostics import render_text
-from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV, Keyring, keyring_from_env
+from reconciler.providers.table import model_route
+from reconciler.secrets.crypto import Keyring
 from reconciler.secrets.resolve import (
     Resolved,
     describe_ref,
@@ -32,30 +24,13 @@ from reconciler.secrets.resolve import (
     secret_labels,
     unreadable_secrets,
 )
-from reconciler.state.desired import DesiredState, desired_state
+from reconciler.state.desired import DesiredState
+from reconciler.state.desired import load_desired as load_desired  # moved; importable here too
 from reconciler.state.live import LiveState
-from reconciler.state.read import read_live
+from reconciler.state.read import read_live_state as read_live_state  # moved; importable here too
 from reconciler.state.records import SecretRefDict, ref_key
-from reconciler.words import plural
 
 log = logging.getLogger(__name__)
-MAX_DIAGNOSTICS_SHOWN = 20
-
-
-def load_desired(catalog_dir: str | Path) -> DesiredState:
-    """The catalog's desired state; refuses a catalog with validation errors."""
-    catalog = validate_catalog(catalog_dir)
-    errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
-        more = len(errors) - MAX_DIAGNOSTICS_SHOWN
-        raise CatalogError(
-            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
-            + (f"\n... and {more} more" if more > 0 else ""),
-            hint="run 'reconciler validate' and fix them first",
-        )
-    with gc_paused():
-        return desired_state(catalog)
 
 
 def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
@@ -66,7 +41,7 @@ def secret_refs(desired: DesiredState) -> dict[str, SecretRefDict]:
 class Stamped:
     desired: DesiredState
     resolved: Resolved = field(default_factory=Resolved)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Alert] = field(default_factory=list)
 
 
 def stamp_secrets(
@@ -83,23 +58,20 @@ def stamp_secrets(
     refs = secret_refs(desired)
     if not refs:
         return Stamped(desired)
-    notes: list[str] = []
+    notes: list[Alert] = []
     versions = resolve_versions(refs.values(), catalog_root)
     values = Resolved()
     if read_values and keyring is not None:
         values = resolve_values(refs.values(), catalog_root)
     elif read_values:
-        notes.append(f"{KEY_ENV} is not set: secrets compared by source version, not value")
+        notes.append(SecretsByVersion("", "key-not-set"))
     else:
-        notes.append("secrets compared by source version (--no-secrets); values were not read")
+        notes.append(SecretsByVersion("", "no-secrets"))
     if require_values and values.errors:
         raise unreadable_secrets(refs, values.errors, secret_labels(desired, catalog_root))
     if read_values and keyring is not None and values.errors:
-        notes.append(
-            "some secrets could not be read here (apply must be able to read them; until then "
-            "they are compared by source version where they have one): "
-            + "; ".join(f"{describe_ref(refs[k])} ({m})" for k, m in sorted(values.errors.items()))
-        )
+        unreadable = tuple((describe_ref(refs[k]), m) for k, m in sorted(values.errors.items()))
+        notes.append(SecretsUnreadable("", unreadable))
 
     credentials = {}
     for name, cred in desired.credentials.items():
@@ -117,22 +89,6 @@ def stamp_secrets(
     return Stamped(stamped, values, notes)
 
 
-def read_live_state(db_url: str) -> LiveState:
-    engine = make_engine(db_url, create=False)
-    try:
-        with gc_paused(), engine.connect() as conn, conn.begin():
-            require_current(conn)
-            return read_live(conn)
-    except sa.exc.OperationalError as err:
-        reason = str(err.orig).splitlines()[0] if err.orig else "unreachable"
-        raise DatabaseError(
-            f"cannot read the registry: {reason}",
-            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
-        ) from None
-    finally:
-        engine.dispose()
-
-
 def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
     """Key ids the registry's secrets are encrypted under that ``keyring`` does not hold."""
     used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
@@ -140,80 +96,6 @@ def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
         return []
     known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
     return sorted(used - known)
-
-
-def key_mismatch_message(unknown: list[str]) -> str:
-    return (
-        f"the registry's secrets are encrypted under key id(s) {', '.join(unknown)}, "
-        f"which {KEY_ENV} does not match"
-    )
-
-
-def key_mismatch_hint() -> str:
-    return (
-        "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
-        f"in {OLD_KEYS_ENV}"
-    )
-
-
-@dataclass
-class Planned:
-    plan: Plan
-    stamped: Stamped
-    live: LiveState
-
-
-def make_plan(
-    catalog_dir: str,
-    db_url: str,
-    *,
-    options: DiffOptions,
-    no_secrets: bool = False,
-    desired: DesiredState | None = None,
-) -> Planned:
-    with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
-        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
-
-
-def _make_plan(
-    root: Path,
-    db_url: str,
-    options: DiffOptions,
-    no_secrets: bool,
-    desired: DesiredState | None,
-) -> Planned:
-    if desired is None:
-        desired = load_desired(root)
-    keyring = keyring_from_env(required=False)
-    live = read_live_state(db_url)
-    used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
-    # A key is set but cannot decrypt the registry's secrets: apply would refuse, so the plan
-    # must not say "No changes" (with no key at all, secrets are compared by source version).
-    wrong_key = unknown_key_ids(live, keyring) if keyring is not None else []
-    if keyring is not None and used and keyring.current.key_id not in used:
-        # Fingerprints under another key never match: compare source versions instead.
-        keyring = None
-        mismatch = [
-            f"{KEY_ENV} does not match the key the registry's secrets are encrypted "
-            "with; secrets compared by source version"
-        ]
-    else:
-        mismatch = []
-    stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
-    if mismatch:
-        stamped.notes[:] = mismatch + [n for n in stamped.notes if KEY_ENV not in n]
-    plan = diff(stamped.desired, live, options)
-    plan.notes[:0] = stamped.notes
-    if wrong_key:
-        plan.errors.insert(0, f"{key_mismatch_message(wrong_key)}: {key_mismatch_hint()}")
-    log.info(
-        "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
-        len(plan.changes),
-        live.revision,
-        len(live.models),
-        len(live.credentials),
-    )
-    return Planned(plan, stamped, live)
 
 
 def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[str]]:
@@ -232,13 +114,9 @@ def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[
     }
     platform = desired.settings.platform_credential if desired.settings else None
     for slug, model in desired.models.items():
-        cred = platform if model.get("deployment") == "platform" else model.get("credential")
-        if cred in creds:
+        use = model_route(
+            model.get("deployment"), model.get("provider"), model.get("credential"), platform
+        )
+        if use.credential in creds:
             models.add(slug)
     return models, creds
-
-
-def changed_keys(catalog_dir: str, db_url: str) -> tuple[set[str], set[str]]:
-    """What the current plan creates or changes (for test-connection --changed)."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
-    return changed_from_plan(planned.plan, planned.stamped.desired)

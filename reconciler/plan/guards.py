@@ -1,49 +1,42 @@
 """Safety guards: plans that apply refuses unless the user says so explicitly.
 
 Unlike Terraform's prevent_destroy, these judge the plan itself, so deleting the catalog (an
-empty or broken checkout) is exactly what trips them.
+empty or broken checkout) is exactly what trips them. Disabling a model takes it out of
+service as surely as deactivating it, so the mass-removal guard counts both.
 """
 
 from __future__ import annotations
 
-from reconciler.plan.model import Action, Change, Guard, Kind
+from reconciler.plan.alerts import Breaking, Guard, MassRemoval
+from reconciler.plan.model import Action, Change, Kind
 from reconciler.state.live import LiveState
-from reconciler.words import plural
 
 MASS_REMOVAL_SHARE = 0.25
 MASS_REMOVAL_MIN = 5
-BREAKING_FLAG = "--allow-breaking"
-MASS_REMOVAL_FLAG = "--allow-mass-removal"
+BREAKING_FLAG = Breaking.FLAG
+MASS_REMOVAL_FLAG = MassRemoval.FLAG
+
+
+def disables(change: Change) -> bool:
+    """Whether a change of an active model turns ``enabled`` from true to false."""
+    if change.kind is not Kind.MODEL or change.action not in (Action.UPDATE, Action.RENAME):
+        return False
+    enabled = change.fields.get("enabled")
+    return enabled is not None and enabled.before is True and enabled.after is False
 
 
 def evaluate_guards(changes: list[Change], live: LiveState) -> list[Guard]:
     guards: list[Guard] = []
     managed_active = sum(1 for m in live.models.values() if m.managed and m.active)
-    removed = sum(1 for c in changes if c.kind is Kind.MODEL and c.action is Action.DEACTIVATE)
+    deactivated = sum(1 for c in changes if c.kind is Kind.MODEL and c.action is Action.DEACTIVATE)
+    disabled = sum(1 for c in changes if disables(c))
+    removed = deactivated + disabled
     if removed and (
-        removed == managed_active
+        removed >= managed_active
         or (removed > MASS_REMOVAL_MIN and removed > MASS_REMOVAL_SHARE * managed_active)
     ):
-        share = "all" if removed == managed_active else f"{removed / managed_active:.0%}"
-        guards.append(
-            Guard(
-                "mass-removal",
-                f"the plan deactivates {removed} of {plural(managed_active, 'managed model')} "
-                f"({share}); is the catalog checkout complete?",
-                MASS_REMOVAL_FLAG,
-            )
-        )
-    breaking = [c for c in changes if c.breaking]
+        guards.append(MassRemoval("", deactivated, disabled, managed_active))
+    breaking = [c.key for c in changes if c.breaking]
     if breaking:
-        keys = ", ".join(c.key for c in breaking[:5]) + (", ..." if len(breaking) > 5 else "")
-        # the verb agrees with the count: "1 change deactivates", "2 changes deactivate"
-        verb = "deactivates or disables" if len(breaking) == 1 else "deactivate or disable"
-        guards.append(
-            Guard(
-                "breaking",
-                f"{plural(len(breaking), 'change')} {verb} models that active workflows use: "
-                f"{keys}",
-                BREAKING_FLAG,
-            )
-        )
+        guards.append(Breaking("", tuple(breaking)))
     return guards

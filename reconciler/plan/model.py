@@ -1,4 +1,5 @@
-"""Plan data: ordered changes with field-level before/after, warnings and guard verdicts."""
+"""Plan data: ordered changes with field-level before/after, and typed alerts (warnings,
+notes, errors, guards: reconciler.plan.alerts)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from reconciler.plan.alerts import Alert, Guard
 from reconciler.state.records import ModelState
 
 
@@ -33,6 +35,15 @@ _SYMBOLS = {
     Action.DELETE: "-",
 }
 ACTIONS: tuple[Action, ...] = tuple(Action)
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """How a plan is made (and a saved plan applied): ``adopt`` takes over unmanaged rows the
+    catalog names; ``prune`` deactivates and deletes what left the catalog."""
+
+    adopt: bool = False
+    prune: bool = True
 
 
 class Kind(enum.StrEnum):
@@ -106,33 +117,18 @@ class Change:
     kind: Kind
     key: str
     fields: Mapping[str, FieldChange] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Alert, ...] = ()
     previous_key: str | None = None  # the old slug of a rename
     adopt: bool = False  # takes over a row the reconciler did not create
     breaking: bool = False  # deactivates/disables a model that active workflows use
-
-    @property
-    def title(self) -> str:
-        if self.action is Action.RENAME and self.previous_key:
-            return f"{self.kind} {self.previous_key} -> {self.key}"
-        return f"{self.kind} {self.key}"
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A safety rule the plan trips; apply refuses unless ``flag`` is given."""
-
-    name: str
-    message: str
-    flag: str
 
 
 @dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # block the plan outright
+    errors: list[Alert] = field(default_factory=list)  # block the plan outright
     guards: list[Guard] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. secrets compared by source version
+    notes: list[Alert] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
     revision: int = 0
     registry_id: str | None = None  # the registry the plan was made against

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
-from reconciler.plan.model import CreatedFields, Plan, SecretStatus
+from reconciler.files import read_regular
+from reconciler.outfile import write_atomic
+from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
 # 2: records the secret statuses the plan knew; 3: signs creates by digest, records the
-# registry's identity and a digest of the file's own content
-FORMAT_VERSION = "3"
+# registry's identity and a digest of the file's own content; 4: the plan's
+# warnings, notes, errors and guards as typed records (JSON plan format 2)
+FORMAT_VERSION = "4"
 KIND = "reconciler-plan"
 
 
@@ -148,9 +148,13 @@ def write_plan_file(
         "plan": rendered,
     }
     document["content_digest"] = _content_digest(document)
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    write_atomic(
+        path,
+        text.encode("utf-8"),
+        hint="pass --out a path in a directory that exists "
+        "and has room, or make the directory first",
+    )
 
 
 def _content_digest(document: dict[str, Any]) -> str:
@@ -176,7 +180,7 @@ _FOREIGN = "not a plan file of this reconciler version (format, or not a plan at
 
 def read_plan_file(path: str) -> SavedPlan:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path)[0].decode("utf-8"))  # never blocks on a FIFO
         if not isinstance(data, dict):
             raise ValueError(_FOREIGN)
         if data.get("kind") != KIND or data.get("format_version") != FORMAT_VERSION:

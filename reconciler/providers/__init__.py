@@ -1,5 +1,7 @@
-"""How each provider is reached through litellm (mapping) and live connection tests.
+"""What the reconciler knows about each provider (``table``), how a model is called through
+litellm (``mapping``), which models a connection test calls (``targets``) and the live tests
+(``connection``).
 
-Nothing imported by this package's ``__init__`` or by ``mapping`` loads litellm: other commands
-may use the mapping without paying litellm's multi-second import.
+Nothing imported by this package's ``__init__``, ``table`` or ``mapping`` loads litellm: other
+commands may use them without paying litellm's multi-second import.
 """

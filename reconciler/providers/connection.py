@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from reconciler.logs import REDACTED, redact
+from reconciler.providers.describe import describe_failure
+from reconciler.providers.failures import CallFailure, classify
 from reconciler.providers.mapping import (
     UnsupportedProviderError,
     completion_kwargs,
     litellm_model,
     secret_texts,
 )
-from reconciler.runtime import ResolvedModel
+from reconciler.providers.resolved import ResolvedModel
 
 MAX_WORKERS = 64
 MAX_ERROR_CHARS = 400
@@ -38,6 +40,7 @@ class ConnectionResult:
     ok: bool
     latency: float | None = None
     error: str | None = None
+    failure: CallFailure | None = None  # what failed, as data (None when ok or not called)
 
 
 # Things that look like credentials whatever their source: bearer/basic tokens, key=value
@@ -67,12 +70,29 @@ _KEY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 _TOKEN = re.compile(r"[^\s\"'`,;()\[\]{}<>]+")
 
 
+_LONG_PARTIAL = 16  # a run of only letters counts from this length: shorter ones are words
+
+
+def _fragments(secret: str) -> set[str]:
+    """The runs of ``secret`` whose presence in a message counts as leaking it: every
+    ``_PARTIAL`` characters that are not all letters, and every ``_LONG_PARTIAL`` characters.
+    A run of letters alone ("anthropic" in demo-anthropic-key-0001) is what ordinary words
+    are made of, and redacting it would mangle words such as "AnthropicException"."""
+    short = {
+        secret[i : i + _PARTIAL]
+        for i in range(len(secret) - _PARTIAL + 1)
+        if not secret[i : i + _PARTIAL].isalpha()
+    }
+    long = {secret[i : i + _LONG_PARTIAL] for i in range(len(secret) - _LONG_PARTIAL + 1)}
+    return short | long
+
+
 def _scrub_partial(text: str, secret: str) -> str:
-    """Replace every token that contains a run of ``_PARTIAL`` characters of ``secret`` (a
-    server echoing a truncated or prefixed key)."""
-    if len(secret) < _PARTIAL:
+    """Replace every token that contains a fragment of ``secret`` (a server echoing a
+    truncated or prefixed key)."""
+    windows = _fragments(secret)
+    if not windows:
         return text
-    windows = {secret[i : i + _PARTIAL] for i in range(len(secret) - _PARTIAL + 1)}
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -102,6 +122,10 @@ def error_message(err: BaseException, secrets: Sequence[str] = ()) -> str:
     text = str(err) or type(err).__name__
     text = re.sub(r"^litellm\.", "", text.strip())
     text = re.sub(r"^(\w+): \1: ", r"\1: ", text)  # litellm repeats the class name
+    return _one_line(text, secrets)
+
+
+def _one_line(text: str, secrets: Sequence[str]) -> str:
     text = " ".join(text.split())
     text = scrub(text, secrets)
     if len(text) > MAX_ERROR_CHARS:
@@ -128,8 +152,10 @@ def _test_one(litellm: ModuleType, resolved: ResolvedModel, timeout: float) -> C
         litellm.completion(**kwargs)
     except Exception as err:  # every provider failure is a result, never a crash
         latency = time.perf_counter() - start
+        failure = classify(err, kwargs)
+        text = _one_line(describe_failure(failure, timeout), secrets)
         return ConnectionResult(
-            resolved.slug, resolved.provider, model, False, latency, error_message(err, secrets)
+            resolved.slug, resolved.provider, model, False, latency, text, failure
         )
     latency = time.perf_counter() - start
     return ConnectionResult(resolved.slug, resolved.provider, model, True, latency)

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.words import plural
 
-FORMATS = ("text", "json", "github")
-
 
 def _sorted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)

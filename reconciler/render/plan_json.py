@@ -1,16 +1,23 @@
 """A plan as JSON for machines (CI gates, dashboards). Secrets are always masked.
 
-Shape (``format_version`` "1")::
+Shape (``format_version`` "2")::
 
-    {"format_version": "1",
+    {"format_version": "2",
      "summary": {"create": n, "update": n, "rename": n, "reactivate": n, "deactivate": n,
                  "delete": n},
      "changes": [{"action", "kind", "key", "previous_key", "adopt", "breaking",
-                  "fields": {path: {"before", "after"}}, "warnings": [...]}],
-     "errors": [...], "guards": [{"name", "message", "flag", "allowed"}], "notes": [...],
+                  "fields": {path: {"before", "after"}}, "warnings": [ALERT]}],
+     "errors": [ALERT], "guards": [ALERT + {"flag", "allowed"}], "notes": [ALERT],
      "catalog_digest": "...", "registry_revision": n}
 
-A guard's ``allowed`` is true when its flag was given to apply (so it does not refuse).
+    ALERT = {"kind": "workflow-impact", "subject": "model gpt-4",
+             "message": "referenced by 2 active workflows: a, b",
+             "data": {"workflows": ["a", "b"], "count": 2, "repoints": false, ...}}
+
+An alert's ``kind`` is one of ``reconciler.plan.alerts.AlertKind`` and fixes the keys of its
+``data``; ``message`` is the sentence text and markdown show. Machines read kind and data, never
+the message. A guard's ``allowed`` is true when its flag was given to apply (so it does not
+refuse).
 
 A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...,
 "has_value": {"before": bool, "after": bool}}`` whatever the plan holds: its before and after
@@ -20,8 +27,8 @@ are masked, not empty, and ``has_value`` says which side holds a value (false on
 "unknown"}`` (references, never values). A sensitive field whose new reference the plan knows
 (a new secret, one stored without a reference, or a changed reference) also has
 ``"source": "env NEW"``: where its value comes from once applied. Changes keep the plan's
-(apply) order; fields keep the plan's order. Keys are only ever added within format_version
-"1".
+(apply) order; fields keep the plan's order. Keys (and alert kinds) are only ever added within
+format_version "2". Format "1" gave alerts as bare sentences.
 """
 
 from __future__ import annotations
@@ -29,10 +36,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.plan.alerts import Alert
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
-from reconciler.render.plan_text import plain, sensitive_status
+from reconciler.render.alerts import alert_text
+from reconciler.render.values import plain
+from reconciler.render.view import sensitive_status
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+
+
+def alert_to_json(alert: Alert) -> dict[str, Any]:
+    """An alert as ``{"kind", "subject", "message", "data"}``."""
+    return {
+        "kind": alert.kind.value,
+        "subject": alert.subject,
+        "message": alert_text(alert),
+        "data": alert.data(),
+    }
 
 
 def _field(path: str, change: FieldChange) -> dict[str, Any]:
@@ -70,7 +90,7 @@ def _change(change: Change) -> dict[str, Any]:
         "adopt": change.adopt,
         "breaking": change.breaking,
         "fields": {path: _field(path, fc) for path, fc in change.fields.items()},
-        "warnings": list(change.warnings),
+        "warnings": [alert_to_json(w) for w in change.warnings],
     }
 
 
@@ -81,12 +101,11 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
         "format_version": FORMAT_VERSION,
         "summary": plan.summary(),
         "changes": [_change(c) for c in plan.changes],
-        "errors": list(plan.errors),
+        "errors": [alert_to_json(e) for e in plan.errors],
         "guards": [
-            {"name": g.name, "message": g.message, "flag": g.flag, "allowed": g.flag in allowed}
-            for g in plan.guards
+            {**alert_to_json(g), "flag": g.flag, "allowed": g.flag in allowed} for g in plan.guards
         ],
-        "notes": list(plan.notes),
+        "notes": [alert_to_json(n) for n in plan.notes],
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
     }

@@ -23,23 +23,24 @@ from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
-from reconciler.render.plan_text import (
+from reconciler.render.alerts import alert_text
+from reconciler.render.values import escape_control, format_value, per_million, per_million_pair
+from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
-    allowed_flags,
+    AlertItem,
+    PlanView,
+    change_detail,
     change_flags,
+    change_name,
+    change_title,
     created_fields,
     created_secrets,
-    describe_create,
-    escape_control,
-    format_value,
     join_words,
-    per_million,
-    per_million_pair,
+    plan_view,
     ref_before_text,
     ref_text,
     ref_value_text,
-    refused_flags,
     sensitive_status,
     summary_line,
 )
@@ -54,8 +55,7 @@ COMMENT_BUDGET = 60_000
 # The most one alert (errors, warnings, notes) takes: past it, it counts the rest, leaving
 # room for the change tables.
 ALERT_BUDGET = 8_000
-NO_FIELDS_REACTIVATE = "no field changes; the row comes back as it was"
-DEACTIVATED = "kept, marked inactive"
+ARROW = "→"  # a rename's arrow (text writes "->")
 
 _KIND_HEADINGS = {Kind.CREDENTIAL: "Credentials", Kind.MODEL: "Models", Kind.SETTINGS: "Settings"}
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -208,26 +208,20 @@ def _more_items(count: int, noun: str) -> str:
     )
 
 
-def _guard_heading(plan: Plan, allowed: frozenset[str]) -> str:
+def _guard_heading(view: PlanView) -> str:
     sentences = []
-    if refused := [md_code(f) for f in refused_flags(plan, allowed)]:
+    if refused := [md_code(f) for f in view.refused]:
         verb = "is" if len(refused) == 1 else "are"
         sentences.append(f"Apply will refuse unless {join_words(refused)} {verb} given.")
-    if given := [md_code(f) for f in allowed_flags(plan, allowed)]:
+    if given := [md_code(f) for f in view.given]:
         sentences.append(f"Safety guards allowed by {join_words(given)}.")
     return " ".join(sentences)
-
-
-def workflow_warning(warning: str) -> bool:
-    """Whether a change's warning is about the workflows that use a model (the diff's
-    ``referenced by 3 active workflows: ...``, ``repoints ...``, ``disabling: ...``), as
-    opposed to others (reverted registry edits, unlinked models)."""
-    return "active workflow" in warning
 
 
 def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[list[str]], int]:
     """The alert blocks (errors, guards, workflow impact, other warnings, notes), each at most
     ``ALERT_BUDGET`` characters and all within ``room``; also the room left."""
+    view = plan_view(plan, allowed)
     blocks: list[list[str]] = []
 
     def add(kind: str, heading: str, items: list[str], noun: str) -> None:
@@ -236,33 +230,40 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
         room -= _cost(block)
         blocks.append(block)
 
-    if plan.errors:
-        heading = f"{plural(len(plan.errors), 'error')}: the plan cannot be applied."
-        add("CAUTION", heading, [_prose(e) for e in plan.errors], "error")
-    if plan.guards:
+    if view.errors:
+        heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
+        add("CAUTION", heading, [_prose(e.text) for e in view.errors], "error")
+    if view.guards:
         items = [
-            f"**{_prose(g.name)}**: {_prose(g.message)} "
-            f"({'allowed by ' if g.flag in allowed else ''}{md_code(g.flag)})"
-            for g in plan.guards
+            f"**{_prose(g.guard.kind)}**: {_prose(g.text)} "
+            f"({'allowed by ' if g.allowed else ''}{md_code(g.guard.flag)})"
+            for g in view.guards
         ]
-        add("WARNING", _guard_heading(plan, allowed), items, "guard")
-    impact: list[str] = []
-    other: list[str] = []
-    for change in plan.changes:
-        for warning in change.warnings:
-            item = f"**{_prose(_title(change))}** ({_prose(', '.join(change_flags(change)))}): "
-            (impact if workflow_warning(warning) else other).append(item + _prose(warning))
-    if impact:
-        breaking = sum(c.breaking for c in plan.changes)
+        add("WARNING", _guard_heading(view), items, "guard")
+    if view.workflow_impact:
         heading = "Workflow impact"
-        if breaking:
-            heading += f": {plural(breaking, 'breaking change')}"
-        add("WARNING", heading, impact, "warning")
-    if other:
-        add("WARNING", "Other warnings" if impact else "Warnings", other, "warning")
-    if plan.notes:
-        add("NOTE", "", [_prose(n) for n in plan.notes], "note")
+        if view.breaking:
+            heading += f": {plural(view.breaking, 'breaking change')}"
+        add("WARNING", heading, _warning_items(view.workflow_impact), "warning")
+    if view.other_warnings:
+        heading = "Other warnings" if view.workflow_impact else "Warnings"
+        add("WARNING", heading, _warning_items(view.other_warnings), "warning")
+    if view.notes:
+        add("NOTE", "", [_prose(n.text) for n in view.notes], "note")
     return blocks, room
+
+
+def _warning_items(items: list[AlertItem]) -> list[str]:
+    """``**model gpt-4** (deactivate, breaking): referenced by ...`` per warning."""
+    out = []
+    for item in items:
+        change = item.change
+        assert change is not None  # warnings are on a change
+        flags = ", ".join(change_flags(change))
+        out.append(
+            f"**{_prose(change_title(change, ARROW))}** ({_prose(flags)}): {_prose(item.text)}"
+        )
+    return out
 
 
 def _prose(text: str) -> str:
@@ -288,10 +289,10 @@ def _counts_table(plan: Plan) -> list[str]:
 
 def _details_cell(change: Change) -> str:
     parts: list[str] = []
+    detail = change_detail(change)
     if change.action is Action.CREATE:
-        described = describe_create(change)
-        if described:
-            parts.append(md_text(described))
+        if detail:
+            parts.append(md_text(detail))
         # where each new secret comes from (a reference, never the value)
         sources = [
             f"{md_text(path)} from {md_code(ref_text(fc.ref.after))}"
@@ -302,29 +303,14 @@ def _details_cell(change: Change) -> str:
             parts.append(", ".join(sources))
     elif change.fields:
         parts.append(plural(len(change.fields), "field") + " changed")
-    elif change.action is Action.REACTIVATE:
-        parts.append(NO_FIELDS_REACTIVATE)
-    elif change.action is Action.DEACTIVATE:
-        parts.append(DEACTIVATED)
+    elif detail:
+        parts.append(md_text(detail))
     if change.adopt:
         parts.append("adopts an unmanaged row")
     if change.breaking:
         parts.append("**breaking**")
-    parts.extend(f"⚠️ {md_text(w)}" for w in change.warnings)
+    parts.extend(f"⚠️ {md_text(alert_text(w))}" for w in change.warnings)
     return "; ".join(parts)
-
-
-def _name(change: Change) -> str:
-    if change.action is Action.RENAME and change.previous_key:
-        return f"{change.previous_key} → {change.key}"
-    return change.key
-
-
-def _title(change: Change) -> str:
-    """``model gpt-4o``, ``model old → new``, or plain ``settings``."""
-    if change.kind is Kind.SETTINGS:
-        return change.kind.value
-    return f"{change.kind.value} {_name(change)}"
 
 
 def _name_cell(change: Change) -> str:
@@ -370,7 +356,7 @@ def _field_details(change: Change) -> str:
     subject = (
         f"<b>{change.kind.value}</b>"
         if change.kind is Kind.SETTINGS
-        else f"{change.kind.value} <b>{_h(_name(change))}</b>"
+        else f"{change.kind.value} <b>{_h(change_name(change, ARROW))}</b>"
     )
     summary = (
         f"<details><summary><code>{_h(change.action.symbol)}</code> {change.action.value} "

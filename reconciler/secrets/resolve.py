@@ -89,17 +89,9 @@ def resolve_versions(refs: Iterable[SecretRefDict], catalog_root: Path) -> Resol
 
 def secret_labels(desired: DesiredState, catalog_root: Path | None = None) -> dict[str, str]:
     """Who uses each reference, by ``ref_key``: ``credential NAME (FILE), FIELD`` (joined with
-    "; " when several fields share one). With ``catalog_root`` the catalog is read again to
-    name each credential's file: call it for an error message, not on every run."""
-    files: dict[str, str] = {}
-    if catalog_root is not None:
-        from reconciler.catalog.load import load_catalog
-        from reconciler.errors import ReconcilerError
-
-        try:
-            files = {e.spec.name: e.doc.path for e in load_catalog(catalog_root).credentials}
-        except (ReconcilerError, OSError):
-            files = {}  # the label then names the credential only
+    "; " when several fields share one). The file is named only with ``catalog_root`` (the
+    catalog the desired state was read from)."""
+    files = desired.credential_files if catalog_root is not None else {}
     labels: dict[str, list[str]] = {}
     for name, cred in sorted(desired.credentials.items()):
         where = f"credential {name}" + (f" ({files[name]})" if name in files else "")

@@ -23,10 +23,10 @@ import sysconfig
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 from reconciler.errors import SecretError
 from reconciler.secrets.values import SecretValue
 
@@ -194,21 +194,6 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def lookup_key(data: Any, key: str) -> tuple[bool, Any]:
-    """The value at a top-level key, else at a dotted path (list items by index)."""
-    if isinstance(data, Mapping) and key in data:
-        return True, data[key]
-    node = data
-    for part in key.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False, None
-    return True, node
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -278,33 +263,6 @@ def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolv
 
 
 # --- versions without decryption ---------------------------------------------------------------
-
-
-def parse_encrypted(path: Path, file: str) -> tuple[Any, str | None]:
-    """The encrypted document as plain data (values stay ``ENC[...]`` strings)."""
-    import yaml
-
-    from reconciler.catalog.yamlio import read_text
-
-    text, problem = read_text(path, file)
-    if problem is not None or text is None:
-        return None, f"cannot read {file}: {problem.message if problem else 'unreadable'}"
-    if path.name.endswith(".env"):
-        data: dict[str, str] = {}
-        for line in text.splitlines():
-            name, sep, value = line.partition("=")
-            if sep and not line.lstrip().startswith("#"):
-                data[name.strip()] = value
-        return data, None
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        parse = json.loads if path.suffix == ".json" else partial(yaml.load, Loader=loader)
-        data_any = parse(text)
-    except (yaml.YAMLError, ValueError):
-        return None, f"{file} cannot be parsed as YAML or JSON"
-    if not isinstance(data_any, Mapping) or "sops" not in data_any:
-        return None, f"{file} is not a sops-encrypted file (no sops metadata)"
-    return data_any, None
 
 
 def sops_versions(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolved) -> None:

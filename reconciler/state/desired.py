@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, model_slug
+from reconciler.catalog.validate import validate_catalog
+from reconciler.diagnostics import Severity
+from reconciler.errors import CatalogError
+from reconciler.gcpause import gc_paused
+from reconciler.render.diagnostics import render_text
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
+from reconciler.words import plural
+
+MAX_DIAGNOSTICS_SHOWN = 20
 
 
 @dataclass
@@ -16,6 +25,8 @@ class DesiredState:
     models: dict[str, ModelState] = field(default_factory=dict)
     settings: SettingsState | None = None
     catalog_digest: str = ""
+    # credential name -> the catalog file that defines it (for messages; not compared)
+    credential_files: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def secret_ref_dict(ref: spec.EnvRef | spec.SopsRef | spec.AwsRef) -> dict[str, Any]:
@@ -88,4 +99,21 @@ def desired_state(catalog: Catalog) -> DesiredState:
         models={m.slug: m for m in (model_state(e.spec) for e in catalog.models)},
         settings=settings,
         catalog_digest=catalog.digest,
+        credential_files={c.spec.name: str(c.doc.path) for c in catalog.credentials},
     )
+
+
+def load_desired(catalog_dir: str | Path) -> DesiredState:
+    """The catalog's desired state; refuses a catalog with validation errors."""
+    catalog = validate_catalog(catalog_dir)
+    errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
+        more = len(errors) - MAX_DIAGNOSTICS_SHOWN
+        raise CatalogError(
+            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
+            + (f"\n... and {more} more" if more > 0 else ""),
+            hint="run 'reconciler validate' and fix them first",
+        )
+    with gc_paused():
+        return desired_state(catalog)

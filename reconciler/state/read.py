@@ -8,6 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from reconciler.db import tables as t
+from reconciler.db.engine import driver_reason, make_engine, require_database
+from reconciler.db.migrate import require_current
+from reconciler.errors import DatabaseError
+from reconciler.gcpause import gc_paused
 from reconciler.state.live import (
     LiveCredential,
     LiveModel,
@@ -19,6 +23,34 @@ from reconciler.state.live import (
 from reconciler.state.records import MODEL_FIELDS, CredentialState, ModelState, SettingsState
 
 WORKFLOW_NAMES_SHOWN = 3
+# The model's boolean columns, read as stored: SQLite keeps whatever an application wrote
+# (the text 'false' too), and SQLAlchemy's Boolean would read any non-zero value as true.
+_FLAG_COLUMNS = frozenset(
+    column
+    for _path, column in MODEL_FIELDS
+    if column.startswith("supports_") or column == "enabled"
+)
+
+
+def stored_flag(raw: Any) -> Any:
+    """A boolean column's value compared strictly: true/false for a boolean (SQLite: 1/0),
+    else the stored value itself, so that it differs from the catalog's boolean (drift) and
+    reports what the registry holds."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    return raw
+
+
+def models_query() -> sa.Select[Any]:
+    """``SELECT * FROM models`` with the model flags read as stored (see ``stored_flag``)."""
+    return sa.select(
+        *(
+            sa.type_coerce(c, sa.types.NullType()).label(c.name) if c.name in _FLAG_COLUMNS else c
+            for c in t.models.c
+        )
+    )
 
 
 def model_values(row: Any, credential_name: str | None) -> dict[str, Any]:
@@ -29,8 +61,8 @@ def model_values(row: Any, credential_name: str | None) -> dict[str, Any]:
         elif column in ("input_cost_per_token", "output_cost_per_token"):
             raw = getattr(row, column)
             values[path] = None if raw is None else float(raw)
-        elif column.startswith("supports_") or column == "enabled":
-            values[path] = bool(getattr(row, column))
+        elif column in _FLAG_COLUMNS:
+            values[path] = stored_flag(getattr(row, column))
         else:
             values[path] = getattr(row, column)
     return values
@@ -69,7 +101,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             row.id, cred_state, bool(row.managed), secrets.get(row.id, {}), row.applied_digest
         )
 
-    for row in conn.execute(sa.select(t.models)):
+    for row in conn.execute(models_query()):
         cred_name = names.get(row.credential_id) if row.credential_id is not None else None
         state.models[row.slug] = LiveModel(
             id=row.id,
@@ -105,3 +137,30 @@ def read_live(conn: sa.Connection) -> LiveState:
             shown[slug].append(name)
     state.workflow_refs = {s: WorkflowRefs(n, tuple(shown[s])) for s, n in counts.items()}
     return state
+
+
+def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
+    """The live registry, in one read transaction, after checking its schema is current.
+    ``must_exist``: refuse a SQLite file that is not there (a read must not create one)."""
+    if must_exist:
+        require_database(db_url)
+    engine = make_engine(db_url, create=False)
+    try:
+        with gc_paused(), engine.connect() as conn, conn.begin():
+            require_current(conn)
+            return read_live(conn)
+    except sa.exc.OperationalError as err:
+        raise DatabaseError(
+            f"cannot read the registry: {driver_reason(err)}",
+            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def read_last_applied_digest(conn: sa.Connection) -> str | None:
+    """The catalog digest of the last apply (the newest audit run); None: never applied."""
+    runs = t.reconcile_runs.c
+    query = sa.select(runs.catalog_digest).order_by(runs.id.desc()).limit(1)
+    digest = conn.execute(query).scalar()
+    return None if digest is None else str(digest)

@@ -238,6 +238,40 @@ def test_collision_needs_adopt(registry_url: str, env: Any, tmp_path: Path) -> N
     assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0
 
 
+def test_disabling_counts_toward_the_mass_removal_guard(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    """Issue 10: `enabled: false` added to 14 of 15 models applied with no flag. Disables and
+    deactivations are counted together."""
+    docs = [model_doc(f"m{i:02d}") for i in range(15)]
+    root = write_catalog(tmp_path / "cat", docs)
+    assert apply(registry_url, root).exit_code == 0
+    # 3 disabled and 3 deactivated: 6 of 15 (40%), more than 5 (m00 is the default model)
+    write_catalog(
+        root, [{**d, "enabled": False} if 1 <= i <= 3 else d for i, d in enumerate(docs[:12])]
+    )
+    before = dump(registry_url)
+    shown = plan(registry_url, root, "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    guards = json.loads(shown.stdout)["guards"]
+    assert [(g["kind"], g["data"]) for g in guards] == [
+        ("mass-removal", {"deactivated": 3, "disabled": 3, "managed": 15})
+    ]
+    refused = apply(registry_url, root)
+    assert refused.exit_code == 1
+    assert "deactivates 3 and disables 3 of 15 managed models (40%)" in refused.output
+    assert "--allow-mass-removal" in refused.output
+    assert dump(registry_url) == before
+    # disabling alone, 14 of 15: the issue's case
+    write_catalog(root, [{**d, "enabled": False} if i else d for i, d in enumerate(docs)])
+    refused = apply(registry_url, root)
+    assert refused.exit_code == 1
+    assert "disables 14 of 15 managed models (93%)" in refused.output
+    assert dump(registry_url) == before
+    done = apply(registry_url, root, "--allow-mass-removal")
+    assert done.exit_code == 0, done.output
+
+
 def test_guards_refuse_and_flags_allow(registry_url: str, env: Any, tmp_path: Path) -> None:
     docs = [model_doc(f"m{i}") for i in range(8)]
     root = write_catalog(tmp_path / "cat", docs)

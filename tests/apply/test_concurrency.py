@@ -16,7 +16,7 @@ from reconciler.apply.lock import locked_transaction
 from reconciler.db.engine import make_engine
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import LockTimeoutError
-from reconciler.plan.build import make_plan
+from reconciler.pipeline import make_plan
 
 LOCK_MESSAGE = "another apply holds the registry lock"
 STALE_MESSAGE = "plan is stale"

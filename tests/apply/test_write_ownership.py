@@ -33,7 +33,7 @@ from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live
 
-REVERTS = "edited in the registry since the last apply; applying reverts: "
+REVERTS = "reverts-application-edit"  # the warning's kind
 
 
 def plan_json(url: str, catalog: Path) -> dict[str, Any]:
@@ -75,7 +75,12 @@ def test_rename_that_disables_a_used_model_needs_allow_breaking(
     planned = plan_json(registry_url, root)
     renamed = change(planned, "rename", "new")
     assert renamed["breaking"] is True
-    assert renamed["warnings"] == ["disabling: repoints 1 active workflow: wf-1"]
+    assert [(w["kind"], w["data"]) for w in renamed["warnings"]] == [
+        (
+            "workflow-impact",
+            {"workflows": ["wf-1"], "count": 1, "repoints": True, "disabling": True},
+        )
+    ]
     assert [g["flag"] for g in planned["guards"]] == ["--allow-breaking"]
 
     before = dump(registry_url)
@@ -145,7 +150,10 @@ def test_delete_unlinks_managed_inactive_models_and_keeps_their_digest(
 
     write_catalog(root, [model_doc("a")])  # deactivates u3, deletes c
     planned = plan_json(registry_url, root)
-    assert change(planned, "delete", "c")["warnings"] == ["unlinks 3 inactive models: u1, u2, u3"]
+    warnings = change(planned, "delete", "c")["warnings"]
+    assert [(w["kind"], w["data"]) for w in warnings] == [
+        ("unlinks-inactive-models", {"models": ["u1", "u2", "u3"]})
+    ]
     assert "unlinks 3 inactive models: u1, u2, u3" in plan(registry_url, root).output
     done = apply(registry_url, root)
     assert done.exit_code == 0, done.output
@@ -198,7 +206,10 @@ def test_an_edit_made_in_the_application_survives_deactivation_and_unlinking(
     # reactivating u1 shows what applying undoes
     write_catalog(root, [model_doc("a"), model_doc("u1")])
     reactivate = change(plan_json(registry_url, root), "reactivate", "u1")
-    assert any(w.startswith(REVERTS) and "context_window" in w for w in reactivate["warnings"])
+    assert any(
+        w["kind"] == REVERTS and "context_window" in w["data"]["fields"]
+        for w in reactivate["warnings"]
+    )
 
 
 def test_writer_never_unlinks_an_unmanaged_row(registry_url: str, env: Any, tmp_path: Path) -> None:
@@ -236,10 +247,13 @@ def test_plan_says_applying_reverts_an_edit_made_in_the_registry(
     planned = plan_json(registry_url, root)
     edited = change(planned, "update", "a")
     assert edited["fields"] == {"context_window": {"before": 4096, "after": 1000}}
-    assert edited["warnings"] == [REVERTS + "context_window"]
+    assert [(w["kind"], w["data"]) for w in edited["warnings"]] == [
+        (REVERTS, {"fields": ["context_window"]})
+    ]
     assert change(planned, "update", "b")["warnings"] == []  # a catalog change only
     assert planned["guards"] == []  # a warning for the reviewer, not a guard
-    assert REVERTS + "context_window" in plan(registry_url, root).output
+    # the text plan says it in the words of the JSON message
+    assert f"    ! {edited['warnings'][0]['message']}\n" in plan(registry_url, root).output
 
     done = apply(registry_url, root)
     assert done.exit_code == 0, done.output

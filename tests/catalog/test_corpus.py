@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from guards import fails_instead_of_hanging
 
+from reconciler.catalog.chars import BIDI_CONTROLS
 from reconciler.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -55,13 +57,76 @@ def _symlink_out(catalog: Path) -> None:
     (catalog / "secrets" / "link.enc.yaml").symlink_to(outside)
 
 
+def _bad_file_name(catalog: Path) -> None:
+    # names that are not UTF-8: a file, and a folder that holds one
+    models = os.fsencode(catalog / "models")
+    with open(models + b"/caf\xe9.yaml", "wb") as fh:
+        fh.write(b"kind: Settings\n")
+    os.mkdir(models + b"/\xff\xfe")
+    with open(models + b"/\xff\xfe/m.yaml", "wb") as fh:
+        fh.write(b"kind: Model\n")
+
+
+def _not_regular_files(catalog: Path) -> None:
+    os.mkfifo(catalog / "models" / "fifo.yaml")  # open() for reading would wait for a writer
+    (catalog / "models" / "folder.yaml").mkdir()  # a folder is walked, not read
+
+
+def _symlink_outside(catalog: Path) -> None:
+    outside = catalog.parent / "outside.yaml"
+    outside.write_text("kind: Settings\ndefault_model: gpt-5-5\n")
+    (catalog / "models" / "outside.yaml").symlink_to(Path("..") / ".." / "outside.yaml")
+    (catalog / "models" / "absolute.yml").symlink_to(outside)
+    (catalog / "models" / "passwd.yaml").symlink_to("/etc/passwd")
+    # a symlink inside the catalog is read as usual
+    shared = catalog / "shared"
+    shared.mkdir()
+    (shared / "o4.txt").write_text(
+        "kind: Model\ndisplay_name: O4\ndeployment: platform\nprovider: openai\n"
+        "model_id: openai/o4\ncontext_window: 200000\n"
+    )
+    (catalog / "models" / "o4.yaml").symlink_to(Path("..") / "shared" / "o4.txt")
+
+
+def _control_characters(catalog: Path) -> None:
+    models = catalog / "models"
+    (models / "bel.yaml").write_bytes(b'kind: Model\ndisplay_name: "GPT\x07 5"\n')
+    (models / "nul.yaml").write_bytes(b"kind: Model\ndisplay_name: GPT\x00 5\n")
+    (models / "esc.yaml").write_bytes(
+        b"kind: Model\n\ndescription: \x1b[31mred\x1b[0m and \x1b[1mbold\x1b[0m\n"
+    )
+    # a C1 control (U+009B, CSI) after non-ASCII text: the column counts characters
+    (models / "c1.yaml").write_bytes("kind: Model\ndisplay_name: Café \u009b5\n".encode())
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "generated-too-large": _too_large,
     "generated-deep-flow-100000": _deep_flow,
     "generated-deep-block-100000": _deep_block,
     "generated-non-utf8": _non_utf8,
     "rule-secret-path-symlink": _symlink_out,
+    "generated-bad-file-name": _bad_file_name,
+    "generated-not-regular-files": _not_regular_files,
+    "generated-symlink-outside": _symlink_outside,
+    "generated-control-characters": _control_characters,
 }
+# Cases whose json and github output is golden too.
+MACHINE_CASES = [
+    "format-escaping",
+    "generated-bad-file-name",
+    "generated-control-characters",
+    "generated-not-regular-files",
+    "schema-bidi-identifiers",
+    "schema-url-credentials",
+    "schema-yaml11-booleans",
+]
+# Cases that hold canary secrets that must never be printed.
+SECRET_CASES = [
+    "schema-plaintext-secret",
+    "schema-plaintext-secret-optional",
+    "schema-url-credentials",
+    "schema-nul-character",
+]
 
 
 def _prepare(case: str, tmp_path: Path) -> Path:
@@ -78,7 +143,8 @@ def _validate(work: Path, *args: str) -> tuple[int, str]:
     old = Path.cwd()
     os.chdir(work)
     try:
-        result = CliRunner().invoke(main, ["validate", "--catalog", "catalog", *args])
+        with fails_instead_of_hanging():
+            result = CliRunner().invoke(main, ["validate", "--catalog", "catalog", *args])
     finally:
         os.chdir(old)
     # never a Python traceback for bad input: the command itself exits with 0 or 1
@@ -113,12 +179,14 @@ def test_invalid_catalog_golden(case: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "github"])
-def test_machine_formats_golden(fmt: str, tmp_path: Path) -> None:
-    case = "format-escaping"
+@pytest.mark.parametrize("case", MACHINE_CASES)
+def test_machine_formats_golden(case: str, fmt: str, tmp_path: Path) -> None:
     work = _prepare(case, tmp_path)
     code, output = _validate(work, "--format", fmt)
     _golden(CORPUS / case / f"expected.{fmt}", output)
     assert code == 1
+    if fmt == "json":
+        assert json.loads(output)
 
 
 def test_github_format_escapes_newlines_and_percent(tmp_path: Path) -> None:
@@ -146,7 +214,7 @@ def test_json_format_is_parseable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-@pytest.mark.parametrize("case", ["schema-plaintext-secret", "schema-plaintext-secret-optional"])
+@pytest.mark.parametrize("case", SECRET_CASES)
 def test_plaintext_secret_never_printed(case: str, fmt: str, tmp_path: Path) -> None:
     work = _prepare(case, tmp_path)
     code, output = _validate(work, "--format", fmt)
@@ -192,3 +260,15 @@ def test_deep_nesting_runs_in_process(tmp_path: Path) -> None:
         assert codes == ["too-deep"]
     nested = "".join("  " * i + f"k{i}:\n" for i in range(5000))
     assert [d.code for d in load_text(nested, "deep.yaml").diagnostics] == ["too-deep"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_bidi_and_control_characters_are_named_never_printed(fmt: str, tmp_path: Path) -> None:
+    """Printed, they would reorder the terminal line or CI annotation that reports them."""
+    for case in ("schema-bidi-identifiers", "generated-control-characters"):
+        work = _prepare(case, tmp_path / fmt)
+        code, output = _validate(work, "--format", fmt)
+        assert code == 1
+        assert "U+" in output
+        unsafe = [c for c in output if c in BIDI_CONTROLS or (ord(c) < 32 and c != "\n")]
+        assert unsafe == [], case

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -187,3 +188,43 @@ def test_pre_check_rejects_every_schema_invalid_corpus_document() -> None:
                 assert not quick(doc.data), path
                 rejected += 1
     assert rejected >= 8
+
+
+# --- characters YAML does not allow: named and located --------------------------------------
+
+_CONTROLS = st.sampled_from(
+    [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x80, 0x9B, 0x9F]]
+)
+
+
+@FAST
+@given(structures, st.integers(0, 10_000), _CONTROLS)
+def test_control_character_is_named_and_located(value: Any, at: int, ch: str) -> None:
+    text = yaml.safe_dump(value)  # ASCII: every other character is allowed
+    at %= len(text) + 1
+    text = text[:at] + ch + text[at:]
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    result = load_text(text, "c.yaml")
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [
+        ("control-character", line, col)
+    ]
+    assert f"U+{ord(ch):04X}" in result.diagnostics[0].message
+    assert ch not in result.diagnostics[0].message
+
+
+_BOOLEAN_WORDS = [
+    w
+    for word in ("true", "false", "yes", "no", "on", "off", "y", "n")
+    for w in (word, word.capitalize(), word.upper())
+]
+
+
+@pytest.mark.parametrize("word", _BOOLEAN_WORDS)
+def test_only_yaml_1_2_booleans_are_booleans(word: str) -> None:
+    """As editors and check-jsonschema read them: yes/no/on/off are text in YAML 1.2."""
+    (doc,) = load_text(f"v: {word}\n", "b.yaml").documents
+    if word.lower() in ("true", "false"):
+        assert doc.data == {"v": word.lower() == "true"}
+    else:
+        assert doc.data == {"v": word}

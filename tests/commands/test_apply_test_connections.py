@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from loopback import Loopback
 
 from reconciler.cli import main
 from reconciler.secrets.crypto import generate_key_text
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
-from loopback import Behaviour, Loopback, loopback_server
 
 GOOD = "sk-gate-good-key-000111222333444"
 BAD = "sk-gate-wrong-key-999888777666555"
 
 
-@pytest.fixture
-def server() -> Iterator[Loopback]:
-    with loopback_server(Behaviour(valid_keys={GOOD}, echo_key=True)) as srv:
-        yield srv
+pytestmark = pytest.mark.loopback(valid_keys={GOOD}, echo_key=True)
 
 
 def catalog(tmp_path: Path, srv: Loopback, env_var: str) -> Path:

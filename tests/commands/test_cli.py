@@ -154,7 +154,7 @@ def test_without_a_terminal_apply_does_not_ask(setup: tuple[str, Path]) -> None:
 def test_a_broken_pipe_elsewhere_is_not_silenced(monkeypatch: pytest.MonkeyPatch) -> None:
     """A BrokenPipeError from a socket (a provider call) is a failure, not `| head`."""
 
-    def keygen() -> int:
+    def keygen(**_options: object) -> int:
         raise BrokenPipeError(32, "Broken pipe")
 
     monkeypatch.setattr("reconciler.commands.keys.keygen", keygen)

@@ -197,7 +197,8 @@ def test_plan_errors_exit_1_and_are_shown(
     assert code == 1
     document = json.loads(output)
     assert len(document["errors"]) == 1
-    assert "does not match" in document["errors"][0]
+    assert document["errors"][0]["kind"] == "key-mismatch"
+    assert "does not match" in document["errors"][0]["message"]
 
 
 # --- secrets -------------------------------------------------------------------------------
@@ -445,3 +446,21 @@ def test_ignore_unmanaged_without_unmanaged_rows(applied: str, catalog: Path) ->
     code, output = drift(applied, catalog, "--ignore-unmanaged")
     assert code == 0
     assert output == "No drift: the registry matches the catalog and holds no unmanaged rows.\n"
+
+
+def test_a_boolean_stored_as_text_is_drift_and_shows_the_stored_form(
+    applied: str, catalog: Path
+) -> None:
+    """Issue 10: an application that stores the text 'false' in a boolean column (SQLite
+    keeps it) read as true, so drift said "no drift" and apply never repaired it."""
+    execute(applied, "UPDATE models SET enabled = 'false' WHERE slug = 'a'")
+    code, output = drift(applied, catalog)
+    assert code == 2, output
+    # SQLite holds the text, PostgreSQL made it a boolean: each is shown as stored
+    stored = '"false"' if applied.startswith("sqlite") else "false"
+    assert f"    enabled: {stored} -> true\n" in output
+    assert "  model a: enabled\n" in output  # edited in the registry
+    result = cli(["apply", "--catalog", str(catalog), "--db", applied, "--auto-approve"])
+    assert result.exit_code == 0, result.output
+    code, output = drift(applied, catalog)
+    assert code == 0, output  # apply repaired it

@@ -208,3 +208,36 @@ def test_reads_the_process_environment(registry_url: str, monkeypatch: pytest.Mo
     out = io.StringIO()
     assert rotate_key(registry_url, out) == 0
     assert {r["key_id"] for r in rows(registry_url).values()} == {new.key_id}
+
+
+def test_keygen_file_writes_a_key_once_and_reuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine_helpers import cli
+
+    path = tmp_path / ".demo-registry-key"
+    first = cli(["keygen", "--file", str(path)])
+    assert first.exit_code == 0, first.output
+    key = first.stdout.strip()
+    RegistryKey.from_text(key)
+    assert path.read_text() == key + "\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    second = cli(["keygen", "--file", str(path)])
+    assert second.exit_code == 0
+    assert second.stdout.strip() == key
+    assert f"using the key kept in {path}" in second.stderr
+
+
+def test_keygen_file_refuses_a_damaged_key_file(tmp_path: Path) -> None:
+    from engine_helpers import cli
+
+    path = tmp_path / "key"
+    path.write_text("not-a-key-CANARY-0123\n")
+    result = cli(["keygen", "--file", str(path)])
+    assert result.exit_code == 1
+    assert f"key file {path} is not a valid key" in result.stderr
+    assert "CANARY" not in result.output
+    assert path.read_text() == "not-a-key-CANARY-0123\n"
+    missing = cli(["keygen", "--file", str(tmp_path / "no" / "key")])
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.stderr

@@ -36,7 +36,7 @@ model_id: 'gpt-4o-mini'
 context_window: 128000
 max_output_tokens: 16384
 capabilities:
-     json_mode: yes     # old-style boolean
+     json_mode: True    # capitalised boolean
      vision: true
      tool_use: true
 previous_slugs: [ old-mini ,  older-mini ]

@@ -17,7 +17,7 @@ from engine_helpers import (
     write_catalog,
 )
 
-from reconciler.runtime import FALLBACK_ENV
+from reconciler.providers.table import PROVIDERS
 
 TITLES = ("Premium", "Standard", "Budget", "Uncategorized")
 
@@ -25,7 +25,7 @@ TITLES = ("Premium", "Standard", "Budget", "Uncategorized")
 @pytest.fixture(autouse=True)
 def _no_fallback_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """No provider key in the environment: "(no key!)" marks depend only on the test."""
-    for names in FALLBACK_ENV.values():
+    for names in (p.fallback_env for p in PROVIDERS.values()):
         for name in names:
             monkeypatch.delenv(name, raising=False)
 

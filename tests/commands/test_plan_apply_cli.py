@@ -255,22 +255,31 @@ def test_saved_plan_hint_names_the_flags_its_guards_need(db: str, tmp_path: Path
     assert done.exit_code == 0, done.output
 
 
-def test_edited_display_name_plan_hints_at_previous_slugs(db: str, tmp_path: Path) -> None:
+def test_edited_display_name_plan_warns_that_the_old_slug_breaks(db: str, tmp_path: Path) -> None:
+    """Issue 10: an edited display_name derives a new slug; with no workflow using the model
+    the plan was a quiet create + deactivate, and API clients calling the old slug broke."""
     doc = model_doc("x", display_name="Old Name")
     del doc["slug"]
     root = write_catalog(tmp_path / "c4", [doc], default_model="old-name")
     assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
     write_catalog(root, [{**doc, "display_name": "New Name"}], default_model="new-name")
-    note = (
-        "model 'new-name' looks like a rename of 'old-name': add `previous_slugs: [old-name]` "
-        "to keep its row and repoint its workflows, or pin `slug: old-name`"
+    warning = (
+        "the slug changes to 'new-name' (its display_name changed): API clients that call "
+        "'old-name' break; add `previous_slugs: [old-name]` to model 'new-name' to keep its "
+        "row and repoint its workflows, or pin `slug: old-name`"
     )
     text = cli(["plan", "--catalog", str(root), "--db", db])
-    assert f"Note: {note}\n" in text.output, text.output
+    old = "- model old-name (deactivate)  kept, marked inactive"
+    assert f"{old}\n    ! {warning}\n" in text.output, text.output
     as_json = json.loads(
         cli(["plan", "--catalog", str(root), "--db", db, "--format", "json"]).stdout
     )
-    assert note in as_json["notes"]
+    old = next(c for c in as_json["changes"] if c["key"] == "old-name")
+    assert old["action"] == "deactivate"
+    assert [(w["kind"], w["data"], w["message"]) for w in old["warnings"]] == [
+        ("slug-changed", {"previous_slug": "old-name", "slug": "new-name"}, warning)
+    ]
+    assert as_json["notes"] == []  # the warning says it: no second "looks like a rename"
     markdown = cli(["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]).output
-    assert "looks like a rename of 'old-name'" in markdown
+    assert "API clients that call 'old-name' break" in markdown
     assert "`previous_slugs: [old-name]`" in markdown  # a code span, shown literally

@@ -16,22 +16,16 @@ from typing import TextIO
 
 import pytest
 from click.testing import CliRunner
-
-from reconciler.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
 from loopback import Behaviour, Loopback, loopback_server
 
+from reconciler.cli import main
 from reconciler.commands import test_connection as command
 
 GOOD = "sk-e2e-good-key-000111222333444"
 BAD = "sk-e2e-wrong-key-999888777666555"
 
 
-@pytest.fixture
-def server() -> Iterator[Loopback]:
-    with loopback_server(Behaviour(valid_keys={GOOD}, echo_key=True)) as srv:
-        yield srv
+pytestmark = pytest.mark.loopback(valid_keys={GOOD}, echo_key=True)
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +166,7 @@ def test_platform_models_use_the_platform_credential(
         "kind: Settings\ndefault_model: alpha\nplatform_credential: platform-or\n"
     )
     out = io.StringIO()
-    code = command.test_connection(
+    code = command.run(
         slugs=["plat"], changed=False, db_url=None, catalog_dir=str(root), timeout=5.0, out=out
     )
     assert code == 0, out.getvalue()
@@ -556,7 +550,7 @@ def test_terminal_shows_progress_on_stderr_and_a_table_on_stdout(
     assert out.file.isatty()
     assert err.file.isatty()
     try:
-        code = command.test_connection(
+        code = command.run(
             slugs=[],
             changed=False,
             db_url=None,
@@ -595,7 +589,7 @@ def test_piped_output_has_no_progress_and_the_plain_table(
     root = _two_models(tmp_path, server)
     out, err = Terminal(), io.StringIO()  # stdout a terminal, stderr piped: no live display
     try:
-        code = command.test_connection(
+        code = command.run(
             slugs=[],
             changed=False,
             db_url=None,

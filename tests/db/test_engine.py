@@ -19,7 +19,7 @@ from reconciler.errors import DatabaseError
     [
         "mysql://x@y/z",
         "postgresql+psycopg2://postgres@127.0.0.1/x",
-        "postgres://postgres@127.0.0.1/x",
+        "postgres+psycopg2://postgres@127.0.0.1/x",
         "sqlite+pysqlcipher:///x.db",
         "oracle://scott:tiger@db/x",
     ],
@@ -52,8 +52,33 @@ def test_supported_urls_make_engines(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'r.db'}",
         "postgresql://u@h/d",
         "postgresql+psycopg://u@h/d",
+        "postgres://u@h/d",
     ):
         make_engine(url).dispose()
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_bare_postgres_schemes_are_psycopg(scheme: str) -> None:
+    engine = make_engine(f"{scheme}://u:pw@h/d")
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_scheme_reaches_the_server_and_hides_the_password(pg_url: str) -> None:
+    # the DATABASE_URL form, with a password (trust auth ignores it) that must never be shown
+    url = sa.make_url(pg_url).set(drivername="postgres", password="canary-pw-7f3a")
+    typed = url.render_as_string(hide_password=False)
+    assert typed.startswith("postgres://")
+    result = cli(["db", "upgrade", "--db", typed])
+    assert result.exit_code == 0, result.output
+    assert "canary-pw-7f3a" not in result.output
+    assert "***" in result.output
+    result = cli(["models", "--db", typed])
+    assert result.exit_code == 0, result.output
+    assert "canary-pw-7f3a" not in result.output
 
 
 def test_read_only_engine_refuses_a_missing_sqlite_file(tmp_path: Path) -> None:

@@ -8,6 +8,20 @@ import pytest
 
 from reconciler.diff.diff import DiffOptions, diff, secret_status
 from reconciler.diff.order import order_changes
+from reconciler.plan.alerts import (
+    AlertKind,
+    Breaking,
+    CredentialInUse,
+    CredentialLinkedByApplication,
+    LikelyRename,
+    MassRemoval,
+    NotManaged,
+    RevertsApplicationEdit,
+    SecretNotCompared,
+    SlugChanged,
+    UnlinksInactiveModels,
+    WorkflowImpact,
+)
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -189,9 +203,8 @@ def test_rename_via_previous_slugs_repoints_workflows() -> None:
     )
     change = only(plan)  # no deactivation of "old", no create of "new"
     assert (change.action, change.key, change.previous_key) == (Action.RENAME, "new", "old")
-    assert change.title == "model old -> new"
     assert change.fields == {"display_name": FieldChange("Old", "New")}
-    assert change.warnings == ("repoints 2 active workflows: wf-a, wf-b",)
+    assert change.warnings == (WorkflowImpact("model new", ("wf-a", "wf-b"), 2, repoints=True),)
     assert not change.breaking
 
 
@@ -204,9 +217,11 @@ def test_rename_that_disables_a_used_model_is_breaking() -> None:
     assert (change.action, change.previous_key) == (Action.RENAME, "old")
     assert change.fields == {"enabled": FieldChange(True, False)}
     assert change.breaking
-    assert change.warnings == ("disabling: repoints 2 active workflows: wf-a, wf-b",)
-    assert [g.name for g in plan.guards] == ["breaking"]
-    assert "new" in plan.guards[0].message
+    assert change.warnings == (
+        WorkflowImpact("model new", ("wf-a", "wf-b"), 2, repoints=True, disabling=True),
+    )
+    # disabling the only model is also a mass removal
+    assert Breaking("", ("new",)) in plan.guards
 
 
 @pytest.mark.parametrize(
@@ -227,8 +242,8 @@ def test_rename_not_breaking(
     change = only(plan)
     assert change.action is Action.RENAME
     assert not change.breaking
-    assert all(not w.startswith("disabling") for w in change.warnings)
-    assert plan.guards == []
+    assert all(not getattr(w, "disabling", False) for w in change.warnings)
+    assert AlertKind.BREAKING not in [g.kind for g in plan.guards]
 
 
 def test_rename_without_workflows_has_no_warning() -> None:
@@ -291,8 +306,7 @@ def test_unmanaged_model_collision_is_an_error_unless_adopted(same_values: bool)
     plan = diff(want, have)
     assert plan.changes == []
     assert len(plan.errors) == 1
-    assert "model 'a'" in plan.errors[0]
-    assert "--adopt" in plan.errors[0]
+    assert plan.errors == [NotManaged("model a", "model", "a")]
 
     adopted = diff(want, have, DiffOptions(adopt=True))
     change = only(adopted)
@@ -311,7 +325,7 @@ def test_unmanaged_credential_collision_and_adopt() -> None:
     have = live(creds=(live_cred("c", managed=False, api_key=live_secret()),))
     plan = diff(want, have)
     assert plan.changes == []
-    assert "credential 'c'" in plan.errors[0]
+    assert plan.errors == [NotManaged("credential c", "credential", "c")]
     change = only(diff(want, have, DiffOptions(adopt=True)))
     assert (change.action, change.kind, change.adopt, change.fields) == (
         Action.UPDATE,
@@ -328,10 +342,8 @@ def test_unmanaged_credential_missing_from_catalog_is_never_deleted() -> None:
 def test_unmanaged_settings_collision() -> None:
     want = desired(settings=SettingsState("a", None))
     have = live(settings=LiveSettings(SettingsState("b", None), managed=False))
-    error = diff(want, have).errors[0]
-    assert error.startswith("the registry's settings were not set by the reconciler")
-    assert "pass --adopt" in error
-    assert "rename" not in error  # there is only one settings object
+    # there is only one settings object: no key to rename (the words: tests/render)
+    assert diff(want, have).errors == [NotManaged("settings", "settings", "settings")]
     change = only(diff(want, have, DiffOptions(adopt=True)))
     assert change.adopt
     assert change.fields == {"default_model": FieldChange("b", "a")}
@@ -347,8 +359,7 @@ def test_credential_delete_blocked_by_model_that_stays() -> None:
     )
     assert plan.changes == []
     assert len(plan.errors) == 1
-    assert "credential 'c'" in plan.errors[0]
-    assert "model keeper" in plan.errors[0]
+    assert plan.errors == [CredentialInUse("credential c", "c", ("keeper",))]
 
 
 def test_credential_delete_blocked_by_unmanaged_active_model() -> None:
@@ -357,7 +368,7 @@ def test_credential_delete_blocked_by_unmanaged_active_model() -> None:
         live(live_model("app", managed=False, credential="c"), creds=(live_cred("c"),)),
     )
     assert plan.changes == []
-    assert "model app" in plan.errors[0]
+    assert plan.errors == [CredentialLinkedByApplication("credential c", "c", ("app",))]
 
 
 def test_credential_delete_blocked_by_settings() -> None:
@@ -365,7 +376,7 @@ def test_credential_delete_blocked_by_settings() -> None:
         desired(settings=SettingsState(None, "c")),
         live(creds=(live_cred("c"),), settings=LiveSettings(SettingsState(None, "c"), True)),
     )
-    assert "settings" in plan.errors[0]
+    assert plan.errors == [CredentialInUse("credential c", "c", (), settings=True)]
 
 
 def test_credential_delete_allowed_when_users_are_deactivated() -> None:
@@ -381,7 +392,8 @@ def test_credential_delete_allowed_when_users_are_deactivated() -> None:
     assert plan.errors == []
     assert actions(plan) == [("deactivate", "model", "user"), ("delete", "credential", "c")]
     # both are inactive when the credential goes: the delete says it unlinks them
-    assert plan.changes[1].warnings == ("unlinks 2 inactive models: old-user, user",)
+    unlinks = UnlinksInactiveModels("credential c", ("old-user", "user"))
+    assert plan.changes[1].warnings == (unlinks,)
 
 
 def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
@@ -397,7 +409,7 @@ def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
     )
     assert plan.errors == []
     assert [(c.key, c.warnings) for c in plan.changes] == [
-        ("c", ("unlinks 2 inactive models: claude-haiku-3-5, claude-sonnet-4",)),
+        ("c", (UnlinksInactiveModels("credential c", ("claude-haiku-3-5", "claude-sonnet-4")),)),
         ("d", ()),
     ]
     assert plan.guards == []  # a warning, not a guard
@@ -406,7 +418,9 @@ def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
 def test_credential_delete_unlinking_many_models_lists_the_first_five() -> None:
     users = [live_model(f"u{i}", active=False, credential="c", id=i + 1) for i in range(7)]
     change = only(diff(desired(), live(*users, creds=(live_cred("c"),))))
-    assert change.warnings == ("unlinks 7 inactive models: u0, u1, u2, u3, u4, ...",)
+    # all seven, sorted: the renderer lists the first five (tests/render/test_alerts.py)
+    models = ("u0", "u1", "u2", "u3", "u4", "u5", "u6")
+    assert change.warnings == (UnlinksInactiveModels("credential c", models),)
 
 
 @pytest.mark.parametrize("active", [True, False])
@@ -422,13 +436,11 @@ def test_credential_delete_blocked_by_any_unmanaged_model(active: bool) -> None:
     )
     assert plan.changes == []  # nothing is unlinked or deleted
     assert len(plan.errors) == 1
-    error = plan.errors[0]
-    assert "credential 'c'" in error
-    assert f"model app-old{'' if active else ' (inactive)'}" in error
-    assert "mine" not in error  # managed inactive models are not in the way
-    assert "not manage" in error
-    assert "in the application" in error
-    assert "keep the credential in the catalog" in error
+    # managed inactive models ("mine") are not in the way
+    inactive = () if active else ("app-old",)
+    assert plan.errors == [
+        CredentialLinkedByApplication("credential c", "c", ("app-old",), inactive)
+    ]
 
 
 def test_credential_delete_blocked_by_catalog_and_unmanaged_users_reports_both() -> None:
@@ -442,8 +454,10 @@ def test_credential_delete_blocked_by_catalog_and_unmanaged_users_reports_both()
     )
     assert plan.changes == []
     assert len(plan.errors) == 2
-    assert "still used by model keeper" in plan.errors[0]
-    assert "model app (inactive)" in plan.errors[1]
+    assert plan.errors == [
+        CredentialInUse("credential c", "c", ("keeper",)),
+        CredentialLinkedByApplication("credential c", "c", ("app",), ("app",)),
+    ]
 
 
 def test_adopted_model_does_not_block_a_credential_delete() -> None:
@@ -528,15 +542,15 @@ def test_order_changes_is_independent_of_input_order() -> None:
         Change(Action.UPDATE, Kind.CREDENTIAL, "z"),
     ]
     expected = [
-        "credential z",
-        "model a",
-        "model x -> c",
-        "settings settings",
-        "model b",
-        "credential a",
+        ("credential", "z"),
+        ("model", "a"),
+        ("model", "c"),
+        ("settings", "settings"),
+        ("model", "b"),
+        ("credential", "a"),
     ]
-    assert [c.title for c in order_changes(changes)] == expected
-    assert [c.title for c in order_changes(list(reversed(changes)))] == expected
+    assert [(c.kind, c.key) for c in order_changes(changes)] == expected
+    assert [(c.kind, c.key) for c in order_changes(list(reversed(changes)))] == expected
 
 
 # --- secrets -------------------------------------------------------------------------------
@@ -589,8 +603,7 @@ def test_unchanged_secret_is_no_change() -> None:
 def test_unknown_secret_is_a_note_not_a_change() -> None:
     plan = _secret_plan(SecretSpec(ENV_A), live_secret())
     assert plan.changes == []
-    assert len(plan.notes) == 1
-    assert "c.api_key" in plan.notes[0]
+    assert plan.notes == [SecretNotCompared("", ("c.api_key",))]
 
 
 def test_new_credential_secret_is_added_and_removed_field_is_removed() -> None:
@@ -649,17 +662,18 @@ def test_secret_stored_without_a_reference_shows_the_new_one(
 
 
 @pytest.mark.parametrize(
-    ("refs", "warning"),
+    "refs",
     [
-        (WorkflowRefs(1, ("only",)), "referenced by 1 active workflow: only"),
-        (WorkflowRefs(3, ("a", "b", "c")), "referenced by 3 active workflows: a, b, c"),
-        (WorkflowRefs(5, ("a", "b", "c")), "referenced by 5 active workflows: a, b, c, ..."),
+        WorkflowRefs(1, ("only",)),
+        WorkflowRefs(3, ("a", "b", "c")),
+        WorkflowRefs(5, ("a", "b", "c")),
     ],
 )
-def test_deactivate_warns_about_workflows_and_is_breaking(refs: WorkflowRefs, warning: str) -> None:
+def test_deactivate_warns_about_workflows_and_is_breaking(refs: WorkflowRefs) -> None:
     change = only(diff(desired(), live(live_model("used"), refs={"used": refs})))
     assert change.action is Action.DEACTIVATE
-    assert change.warnings == (warning,)
+    # the names the registry read and the full count (5 with 3 names: "a, b, c, ...")
+    assert change.warnings == (WorkflowImpact("model used", refs.names, refs.count),)
     assert change.breaking
 
 
@@ -671,8 +685,8 @@ def test_disabling_a_used_model_is_breaking() -> None:
     change = only(plan)
     assert change.action is Action.UPDATE
     assert change.breaking
-    assert change.warnings == ("disabling: referenced by 4 active workflows: w1, w2, w3, ...",)
-    assert [g.name for g in plan.guards] == ["breaking"]
+    assert change.warnings == (WorkflowImpact("model m", ("w1", "w2", "w3"), 4, disabling=True),)
+    assert [g.kind for g in plan.guards] == ["mass-removal", "breaking"]  # the only model
 
 
 @pytest.mark.parametrize(
@@ -691,7 +705,7 @@ def test_not_breaking(have_enabled: bool, want_enabled: bool, refs: WorkflowRefs
     change = only(plan)
     assert not change.breaking
     assert change.warnings == ()
-    assert plan.guards == []
+    assert AlertKind.BREAKING not in [g.kind for g in plan.guards]
 
 
 # --- guards through the diff ---------------------------------------------------------------
@@ -720,11 +734,11 @@ def test_mass_removal_guard(total: int, removed: int, tripped: bool) -> None:
     keep = [m.state for m in models[removed:]]
     plan = diff(desired(*keep), live(*models))
     assert len(plan.changes) == removed
-    assert [g.name for g in plan.guards] == (["mass-removal"] if tripped else [])
+    assert [g.kind for g in plan.guards] == (["mass-removal"] if tripped else [])
     if tripped:
         guard = plan.guards[0]
         assert guard.flag == "--allow-mass-removal"
-        assert f"{removed} of {total}" in guard.message
+        assert guard == MassRemoval("", removed, 0, total)
         assert plan.refused_by(set()) == [guard]
         assert plan.refused_by({"--allow-mass-removal"}) == []
 
@@ -743,9 +757,7 @@ def test_mass_removal_ignores_unmanaged_and_inactive_models() -> None:
     ]
     plan = diff(desired(), live(*models))
     assert [c.key for c in plan.changes] == ["m000", "m001", "m002"]
-    assert [g.name for g in plan.guards] == ["mass-removal"]
-    assert "3 of 3" in plan.guards[0].message
-    assert "(all)" in plan.guards[0].message
+    assert plan.guards == [MassRemoval("", 3, 0, 3)]  # all of them
 
 
 @pytest.mark.parametrize(
@@ -791,10 +803,31 @@ def test_create_and_deactivate_of_the_same_model_id_hint_at_a_rename() -> None:
         ("deactivate", "model", "gone"),
         ("deactivate", "model", "old-slug"),
     ]
-    assert plan.notes == [
-        "model 'new-slug' looks like a rename of 'old-slug': add `previous_slugs: [old-slug]` "
-        "to keep its row and repoint its workflows, or pin `slug: old-slug`"
-    ]
+    assert plan.notes == [LikelyRename("model new-slug", "old-slug", "new-slug")]
+
+
+def test_a_display_name_edit_that_moves_a_derived_slug_warns_on_the_old_slug() -> None:
+    """Issue 10: clients call models by slug; with no workflow using the model this was a
+    quiet create + deactivate."""
+    plan = diff(
+        desired(model("new-name", display_name="New Name", model_id="x")),
+        live(live_model("old-name", display_name="Old Name", model_id="x")),
+    )
+    assert actions(plan) == [("create", "model", "new-name"), ("deactivate", "model", "old-name")]
+    old = plan.changes[1]
+    assert old.warnings == (SlugChanged("model old-name", "old-name", "new-name"),)
+    assert not old.breaking  # no workflow uses it: a warning, and no breaking guard
+    assert plan.notes == []  # the warning already says how to keep the row
+
+
+def test_a_pinned_slug_that_changes_is_only_a_likely_rename() -> None:
+    # the display name did not change: someone changed a pinned slug on purpose
+    plan = diff(
+        desired(model("new-name", display_name="Same", model_id="x")),
+        live(live_model("old-name", display_name="Same", model_id="x")),
+    )
+    assert all(c.warnings == () for c in plan.changes)
+    assert plan.notes == [LikelyRename("model new-name", "old-name", "new-name")]
 
 
 def test_same_model_id_under_another_provider_is_no_rename_hint() -> None:
@@ -814,7 +847,9 @@ def test_same_model_id_under_another_provider_is_no_rename_hint() -> None:
 
 # --- rows edited in the registry -----------------------------------------------------------
 
-REVERTS = "edited in the registry since the last apply; applying reverts: "
+
+def reverts(subject: str, *fields: str) -> RevertsApplicationEdit:
+    return RevertsApplicationEdit(subject, fields)
 
 
 def written(slug: str, applied: dict[str, Any], *, active: bool = True, **now: Any) -> LiveModel:
@@ -829,7 +864,7 @@ def test_update_of_a_row_edited_in_the_registry_says_it_reverts_the_edit() -> No
     assert have.edited
     change = only(diff(desired(model("a", display_name="New")), live(have)))
     assert change.action is Action.UPDATE
-    assert change.warnings == (REVERTS + "display_name, description, context_window",)
+    assert change.warnings == (reverts("model a", "display_name", "description", "context_window"),)
     assert not change.breaking
 
 
@@ -858,15 +893,15 @@ def test_revert_warning_follows_the_disabling_warning() -> None:
     )
     assert change.breaking
     assert change.warnings == (
-        "disabling: referenced by 1 active workflow: w",
-        REVERTS + "context_window, enabled",
+        WorkflowImpact("model m", ("w",), 1, disabling=True),
+        reverts("model m", "context_window", "enabled"),
     )
 
 
 def test_rename_of_an_edited_row_says_it_reverts_the_edit() -> None:
     change = only(diff(desired(model("new", ("old",))), live(written("old", {}, model_id="x"))))
     assert change.action is Action.RENAME
-    assert change.warnings == (REVERTS + "model_id",)
+    assert change.warnings == (reverts("model new", "model_id"),)
 
 
 def test_reactivating_a_row_the_application_deactivated_reverts_it() -> None:
@@ -874,11 +909,11 @@ def test_reactivating_a_row_the_application_deactivated_reverts_it() -> None:
     by_app = LiveModel(by_app.id, by_app.state, True, False, applied=by_app.applied)
     change = only(diff(desired(model("a")), live(by_app)))
     assert change.action is Action.REACTIVATE
-    assert change.warnings == (REVERTS + "active",)
+    assert change.warnings == (reverts("model a", "active"),)
     # deactivated by the reconciler, then edited in the application
     edited = written("a", {}, active=False, context_window=7)
     change = only(diff(desired(model("a")), live(edited)))
-    assert change.warnings == (REVERTS + "context_window",)
+    assert change.warnings == (reverts("model a", "context_window"),)
     # deactivated by the reconciler and left alone
     untouched = written("a", {}, active=False)
     assert only(diff(desired(model("a")), live(untouched))).warnings == ()
@@ -897,7 +932,7 @@ def test_edited_credential_lists_plain_fields_not_secrets() -> None:
     want = cred("c", api_key=SecretSpec(ENV_A, fingerprint="new"))
     change = only(diff(desired(creds=(want,)), live(creds=(have,))))
     assert set(change.fields) == {"description", "region", "api_key"}
-    assert change.warnings == (REVERTS + "description, region",)
+    assert change.warnings == (reverts("credential c", "description", "region"),)
 
 
 def test_secret_only_update_of_an_edited_credential_reverts_nothing() -> None:
@@ -922,17 +957,15 @@ def test_edited_settings_say_they_revert() -> None:
     applied = applied_digest(SettingsState("a", None).fields())
     have = LiveSettings(SettingsState("b", None), True, applied)
     change = only(diff(desired(settings=SettingsState("a", None)), live(settings=have)))
-    assert change.warnings == (REVERTS + "default_model",)
+    assert change.warnings == (reverts("settings", "default_model"),)
     fresh = LiveSettings(SettingsState("b", None), True, applied_digest(have.state.fields()))
     want = desired(settings=SettingsState("a", None))
     assert only(diff(want, live(settings=fresh))).warnings == ()
 
 
-def test_the_markdown_comment_tells_workflow_warnings_from_the_others() -> None:
-    """The PR comment groups warnings by their wording: every workflow warning the diff
-    writes must read as one, and no other warning may."""
-    from reconciler.render.plan_markdown import workflow_warning
-
+def test_every_workflow_warning_is_a_workflow_impact() -> None:
+    """The PR comment groups warnings by kind: every warning about workflows the diff makes
+    is a workflow impact, and no other warning is."""
     edited = written("disabled", {}, context_window=64)
     plan = diff(
         desired(model("disabled", enabled=False), model("new", ("old",))),
@@ -945,13 +978,13 @@ def test_the_markdown_comment_tells_workflow_warnings_from_the_others() -> None:
             refs={n: WorkflowRefs(1, ("w",)) for n in ("disabled", "old", "gone")},
         ),
     )
-    warnings = {w: c.key for c in plan.changes for w in c.warnings}
-    assert sorted(w for w in warnings if workflow_warning(w)) == [
-        "disabling: referenced by 1 active workflow: w",
-        "referenced by 1 active workflow: w",
-        "repoints 1 active workflow: w",
+    warnings = [w for c in plan.changes for w in c.warnings]
+    assert sorted(w.subject for w in warnings if isinstance(w, WorkflowImpact)) == [
+        "model disabled",
+        "model gone",
+        "model new",
     ]
-    assert sorted(w for w in warnings if not workflow_warning(w)) == [
-        REVERTS + "context_window, enabled",
-        "unlinks 1 inactive model: dead",
+    assert sorted(w.kind for w in warnings if not isinstance(w, WorkflowImpact)) == [
+        AlertKind.REVERTS_APPLICATION_EDIT,
+        AlertKind.UNLINKS_INACTIVE_MODELS,
     ]

@@ -11,7 +11,7 @@ import pytest
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Diagnostic, Severity, has_errors
 from reconciler.lint.knowledge import lookup, model_cost
-from reconciler.lint.rules import CostFix, LintResult, lint_catalog, per_million
+from reconciler.lint.rules import CostFix, LintResult, lint_catalog, per_million_text
 
 
 @pytest.fixture(scope="module")
@@ -248,8 +248,8 @@ def test_platform_model_found_under_the_vendors_id(tmp_path: Path, table: Any) -
 
 
 def test_per_million_formatting() -> None:
-    assert per_million(3e-06) == "$3.00 per 1M tokens"
-    assert per_million(7.5e-08) == "$0.075 per 1M tokens"
+    assert per_million_text(3e-06) == "$3.00 per 1M tokens"
+    assert per_million_text(7.5e-08) == "$0.075 per 1M tokens"
 
 
 # --- duplicate-secret-source -------------------------------------------------------------

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.plan.alerts import Breaking, MassRemoval
 from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG, evaluate_guards
-from reconciler.plan.model import Action, Change, Kind, Plan
+from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan
 from reconciler.state.live import LiveModel, LiveState
 from reconciler.state.records import ModelState
 
@@ -25,44 +26,54 @@ def _deactivations(n: int, breaking: int = 0) -> list[Change]:
     return [Change(Action.DEACTIVATE, Kind.MODEL, f"m{i}", breaking=i < breaking) for i in range(n)]
 
 
+def _disables(n: int, start: int = 0) -> list[Change]:
+    enabled = {"enabled": FieldChange(True, False)}
+    return [Change(Action.UPDATE, Kind.MODEL, f"m{i}", enabled) for i in range(start, start + n)]
+
+
 @pytest.mark.parametrize(
-    ("managed", "removed", "tripped", "share"),
+    ("managed", "removed", "tripped"),
     [
-        (20, 6, True, "30%"),
-        (24, 6, False, None),  # 25% exactly
-        (23, 6, True, "26%"),
-        (10, 5, False, None),  # 50% of 10, but not more than five
-        (5, 5, True, "all"),  # all of them
-        (2, 2, True, "all"),
-        (3, 1, False, None),
-        (0, 0, False, None),
-        (1000, 250, False, None),
-        (1000, 251, True, "25%"),
+        (20, 6, True),  # 30%
+        (24, 6, False),  # 25% exactly
+        (23, 6, True),  # 26%
+        (10, 5, False),  # 50% of 10, but not more than five
+        (5, 5, True),  # all of them
+        (2, 2, True),
+        (3, 1, False),
+        (0, 0, False),
+        (1000, 250, False),
+        (1000, 251, True),
     ],
 )
-def test_mass_removal_thresholds(
-    managed: int, removed: int, tripped: bool, share: str | None
-) -> None:
-    guards = evaluate_guards(_deactivations(removed), _live(managed))
-    if not tripped:
-        assert guards == []
-        return
-    assert len(guards) == 1
-    guard = guards[0]
-    assert guard.name == "mass-removal"
-    assert guard.flag == MASS_REMOVAL_FLAG
-    assert f"deactivates {removed} of {managed} managed models ({share})" in guard.message
+def test_mass_removal_thresholds(managed: int, removed: int, tripped: bool) -> None:
+    """The same thresholds whether models are deactivated, disabled, or both (issue 10:
+    disabling 14 of 15 models applied with no flag)."""
+    half = removed // 2
+    for changes, deactivated, disabled in (
+        (_deactivations(removed), removed, 0),
+        (_disables(removed), 0, removed),
+        (_deactivations(half) + _disables(removed - half, start=half), half, removed - half),
+    ):
+        guards = evaluate_guards(changes, _live(managed))
+        if not tripped:
+            assert guards == []
+            continue
+        assert guards == [MassRemoval("", deactivated, disabled, managed)]
+        assert guards[0].flag == MASS_REMOVAL_FLAG
 
 
-def test_mass_removal_of_the_only_model_counts_it_in_the_singular() -> None:
-    guards = evaluate_guards(_deactivations(1), _live(1))
-    assert guards[0].message.startswith("the plan deactivates 1 of 1 managed model (all); ")
+def test_only_disables_that_turn_a_model_off_count() -> None:
+    enabling = {"enabled": FieldChange(False, True)}
+    changes = [Change(Action.UPDATE, Kind.MODEL, f"m{i}", enabling) for i in range(10)]
+    changes += [Change(Action.CREATE, Kind.MODEL, "new", {"enabled": FieldChange(None, False)})]
+    assert evaluate_guards(changes, _live(10)) == []
 
 
 def test_mass_removal_counts_only_active_managed_models() -> None:
     # 6 of 20 active managed (30%); inactive and unmanaged rows do not dilute the share
     guards = evaluate_guards(_deactivations(6), _live(20, inactive=100, unmanaged=100))
-    assert [g.name for g in guards] == ["mass-removal"]
+    assert guards == [MassRemoval("", 6, 0, 20)]
 
 
 def test_credential_deletes_do_not_count_as_model_removals() -> None:
@@ -76,33 +87,29 @@ def test_breaking_guard_names_the_changes(count: int) -> None:
         Change(Action.UPDATE, Kind.MODEL, "fine")
     ]
     guards = evaluate_guards(changes, _live(100))
-    assert [g.name for g in guards] == ["breaking"]
-    guard = guards[0]
-    assert guard.flag == BREAKING_FLAG
-    # the verb agrees with the count
-    words = "change deactivates or disables" if count == 1 else "changes deactivate or disable"
-    assert guard.message.startswith(f"{count} {words} models that active workflows use: ")
-    assert "b0" in guard.message
-    assert "fine" not in guard.message
-    assert guard.message.endswith(", ...") == (count > 5)
+    # every breaking change, none other (the words: tests/render/test_alerts.py)
+    assert guards == [Breaking("", tuple(f"b{i}" for i in range(count)))]
+    assert guards[0].flag == BREAKING_FLAG
 
 
 def test_both_guards_and_refusal_by_flag() -> None:
     guards = evaluate_guards(_deactivations(3, breaking=1), _live(3))
-    assert [g.name for g in guards] == ["mass-removal", "breaking"]
+    assert [g.kind for g in guards] == ["mass-removal", "breaking"]
     plan = Plan(guards=guards)
-    assert [g.name for g in plan.refused_by(set())] == ["mass-removal", "breaking"]
-    assert [g.name for g in plan.refused_by({MASS_REMOVAL_FLAG})] == ["breaking"]
+    assert [g.kind for g in plan.refused_by(set())] == ["mass-removal", "breaking"]
+    assert [g.kind for g in plan.refused_by({MASS_REMOVAL_FLAG})] == ["breaking"]
     assert plan.refused_by({MASS_REMOVAL_FLAG, BREAKING_FLAG}) == []
 
 
-def test_breaking_rename_trips_only_the_breaking_guard() -> None:
-    # a rename that disables a model its repointed workflows use removes nothing
+def test_breaking_rename_of_one_model_in_ten_trips_only_the_breaking_guard() -> None:
+    # a rename that disables a model its repointed workflows use removes one model of ten
+    enabled = {"enabled": FieldChange(True, False)}
     changes = [
-        Change(Action.RENAME, Kind.MODEL, "new", previous_key="m0", breaking=True),
+        Change(Action.RENAME, Kind.MODEL, "new", enabled, previous_key="m0", breaking=True),
         Change(Action.RENAME, Kind.MODEL, "other", previous_key="m1"),
     ]
-    guards = evaluate_guards(changes, _live(2))
-    assert [g.name for g in guards] == ["breaking"]
-    assert guards[0].message.endswith("use: new")
+    guards = evaluate_guards(changes, _live(10))
+    assert guards == [Breaking("", ("new",))]
     assert Plan(guards=guards).refused_by({BREAKING_FLAG}) == []
+    # of two models, disabling one by a rename is half of them: not more than five
+    assert evaluate_guards(changes, _live(2)) == guards

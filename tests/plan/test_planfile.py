@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_helpers import cli
+from guards import fails_instead_of_hanging
 
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import PlanError
+from reconciler.plan.alerts import Breaking, WorkflowImpact, alert_from_dict
 from reconciler.plan.model import (
     Action,
     Change,
@@ -28,6 +33,7 @@ from reconciler.plan.planfile import (
     stale_secrets,
     write_plan_file,
 )
+from reconciler.render.plan_json import plan_to_dict
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
@@ -89,6 +95,21 @@ def test_write_and_read(tmp_path: Path) -> None:
     assert "fp" not in json.loads(path.read_text())["desired"]["credentials"]["c"]["secrets"]
 
 
+def test_plan_file_carries_the_typed_records(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    warning = WorkflowImpact("model m", ("wf",), 1)
+    plan = Plan(
+        changes=[Change(Action.DEACTIVATE, Kind.MODEL, "m", warnings=(warning,), breaking=True)],
+        guards=[Breaking("", ("m",))],
+        catalog_digest="abc",
+    )
+    write_plan_file(str(path), plan, _desired(), DiffOptions(), "cat", plan_to_dict(plan))
+    saved = json.loads(path.read_text())["plan"]
+    [stored] = saved["changes"][0]["warnings"]
+    assert alert_from_dict(stored) == warning
+    assert [alert_from_dict(g) for g in saved["guards"]] == plan.guards
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -99,6 +120,8 @@ def test_write_and_read(tmp_path: Path) -> None:
         (json.dumps({"kind": "reconciler-plan", "format_version": "99"}), "not a plan file"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "1"}), "not a plan file"),
         (json.dumps({"kind": "reconciler-plan", "format_version": "2"}), "not a plan file"),
+        # format 3 held the plan's warnings as sentences
+        (json.dumps({"kind": "reconciler-plan", "format_version": "3"}), "not a plan file"),
     ],
 )
 def test_foreign_or_broken_plan_file_is_refused(tmp_path: Path, content: str, reason: str) -> None:
@@ -146,6 +169,35 @@ def test_edited_plan_file_is_refused_as_edited(tmp_path: Path, edit: Any) -> Non
 def test_missing_plan_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PlanError):
         read_plan_file(str(tmp_path / "nope.json"))
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(os.mkfifo, "a FIFO \\(named pipe\\)"), (os.mkdir, "a directory")],
+)
+def test_plan_file_that_is_not_a_regular_file_is_refused_unopened(
+    tmp_path: Path, make: Any, kind: str
+) -> None:
+    """A FIFO would block open() until a writer came: apply hung forever."""
+    path = tmp_path / "plan.json"
+    make(path)
+    with fails_instead_of_hanging(), pytest.raises(PlanError) as caught:
+        read_plan_file(str(path))
+    assert re.fullmatch(
+        f"cannot read plan file {path}: it is {kind}, not a regular file\n"
+        "  hint: make a new one with 'reconciler plan --out FILE'",
+        str(caught.value),
+    )
+
+
+def test_apply_of_a_fifo_plan_file_exits_1(tmp_path: Path, sqlite_url: str) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    with fails_instead_of_hanging():
+        result = cli(["apply", str(fifo), "--auto-approve", "--db", sqlite_url])
+    assert result.exit_code == 1, result.output
+    assert "it is a FIFO (named pipe), not a regular file" in result.output
+    assert "Traceback" not in result.output
 
 
 def _update(fields: dict[str, FieldChange], **kw: object) -> Change:

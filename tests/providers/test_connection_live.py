@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from loopback import Behaviour, Loopback, loopback_server
@@ -22,16 +21,7 @@ GOOD_KEY = "sk-loopback-good-0123456789abcdef"
 BAD_KEY = "sk-loopback-wrong-9876543210fedcba"
 
 
-@pytest.fixture
-def server() -> Iterator[Loopback]:
-    with loopback_server(Behaviour(valid_keys={GOOD_KEY})) as srv:
-        yield srv
-
-
-@pytest.fixture
-def echo_server() -> Iterator[Loopback]:
-    with loopback_server(Behaviour(valid_keys={GOOD_KEY}, echo_key=True)) as srv:
-        yield srv
+pytestmark = pytest.mark.loopback(valid_keys={GOOD_KEY})
 
 
 def compat(
@@ -117,8 +107,9 @@ def test_timeout_is_short_and_not_retried(server: Loopback) -> None:
     assert len(server.behaviour.requests) == 1  # no retries
 
 
-def test_server_echoing_the_key_is_scrubbed(echo_server: Loopback) -> None:
-    result = one(compat(echo_server, "good-model", key=BAD_KEY))
+@pytest.mark.loopback(echo_key=True)
+def test_server_echoing_the_key_is_scrubbed(server: Loopback) -> None:
+    result = one(compat(server, "good-model", key=BAD_KEY))
     assert not result.ok
     assert result.error is not None
     assert BAD_KEY not in result.error
@@ -158,8 +149,9 @@ def test_anthropic_timeout(server: Loopback) -> None:
     assert time.perf_counter() - start < 1.8
 
 
-def test_anthropic_echoed_key_is_scrubbed(echo_server: Loopback) -> None:
-    result = one(anthropic(echo_server, "claude-haiku-4-5", key=BAD_KEY))
+@pytest.mark.loopback(echo_key=True)
+def test_anthropic_echoed_key_is_scrubbed(server: Loopback) -> None:
+    result = one(anthropic(server, "claude-haiku-4-5", key=BAD_KEY))
     assert not result.ok
     assert result.error is not None
     assert BAD_KEY not in result.error

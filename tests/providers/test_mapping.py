@@ -13,12 +13,12 @@ import pytest
 from reconciler.catalog.spec import CREDENTIAL_PROVIDERS
 from reconciler.providers.mapping import (
     NO_KEY_PLACEHOLDER,
-    ROUTES,
     UnsupportedProviderError,
     completion_kwargs,
     litellm_model,
 )
-from reconciler.runtime import FALLBACK_ENV, ResolvedModel
+from reconciler.providers.table import PROVIDERS
+from reconciler.runtime import ResolvedModel
 from reconciler.secrets.values import SecretValue
 
 
@@ -253,7 +253,7 @@ def test_completion_kwargs(
 
 
 def test_every_catalog_provider_has_a_route() -> None:
-    assert set(ROUTES) == set(CREDENTIAL_PROVIDERS) == set(FALLBACK_ENV)
+    assert set(PROVIDERS) == set(CREDENTIAL_PROVIDERS)
     covered = {r.provider for _, r, _, _ in CASES if r.deployment == "custom"}
     assert covered == set(CREDENTIAL_PROVIDERS)
 

@@ -9,7 +9,6 @@ limit), verifies Bedrock's SigV4 signature, and answers failures in the provider
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -166,24 +165,16 @@ CASES = [
 ]
 PARAMS = [pytest.param(case, id=case.name) for case in CASES]
 
+pytestmark = pytest.mark.loopback(
+    valid_keys={GOOD, AWS_KEY_ID}, aws_secrets={AWS_KEY_ID: AWS_SECRET}
+)
+
 
 def _behaviour(**extra: object) -> Behaviour:
     behaviour = Behaviour(valid_keys={GOOD, AWS_KEY_ID}, aws_secrets={AWS_KEY_ID: AWS_SECRET})
     for name, value in extra.items():
         setattr(behaviour, name, value)
     return behaviour
-
-
-@pytest.fixture
-def server() -> Iterator[Loopback]:
-    with loopback_server(_behaviour()) as srv:
-        yield srv
-
-
-@pytest.fixture
-def echo_server() -> Iterator[Loopback]:
-    with loopback_server(_behaviour(echo_key=True)) as srv:
-        yield srv
 
 
 def one(model: ResolvedModel, timeout: float = 10.0) -> tuple[ConnectionResult, float]:
@@ -271,9 +262,10 @@ def test_bedrock_wrong_secret_access_key_fails_the_signature(server: Loopback) -
     assert wrong not in result.error
 
 
+@pytest.mark.loopback(echo_key=True)
 @pytest.mark.parametrize("case", PARAMS)
-def test_echoed_key_is_scrubbed(echo_server: Loopback, case: Case) -> None:
-    result, _ = one(case.resolved(echo_server, key=case.bad_key))
+def test_echoed_key_is_scrubbed(server: Loopback, case: Case) -> None:
+    result, _ = one(case.resolved(server, key=case.bad_key))
     assert not result.ok
     assert result.error is not None
     assert case.message in result.error  # the message survives...
@@ -283,9 +275,10 @@ def test_echoed_key_is_scrubbed(echo_server: Loopback, case: Case) -> None:
     assert "REDACTED" in result.error
 
 
-def test_scrubbed_marker_is_ours_where_litellm_did_not_mask(echo_server: Loopback) -> None:
+@pytest.mark.loopback(echo_key=True)
+def test_scrubbed_marker_is_ours_where_litellm_did_not_mask(server: Loopback) -> None:
     [case] = [c for c in CASES if c.name == "openai"]
-    result, _ = one(case.resolved(echo_server, key=BAD))
+    result, _ = one(case.resolved(server, key=BAD))
     assert result.error is not None
     assert f"Incorrect API key provided: {REDACTED}" in result.error
 

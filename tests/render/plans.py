@@ -9,11 +9,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reconciler.plan.alerts import (
+    Breaking,
+    CredentialInUse,
+    MassRemoval,
+    NotManaged,
+    RevertsApplicationEdit,
+    SecretsByVersion,
+    UnlinksInactiveModels,
+    WorkflowImpact,
+)
 from reconciler.plan.model import (
     Action,
     Change,
     FieldChange,
-    Guard,
     Kind,
     Plan,
     RefChange,
@@ -37,7 +46,7 @@ def _created(**values: object) -> dict[str, FieldChange]:
 
 def empty_plan() -> Plan:
     return Plan(
-        notes=["secrets compared by source version (no secret access)"],
+        notes=[SecretsByVersion("", "no-secrets")],
         catalog_digest="sha256:0f1e2d3c4b5a",
         revision=42,
     )
@@ -155,9 +164,7 @@ def full_plan() -> Plan:
                 "cost.input_per_token": FieldChange(5e-06, 2.5e-06),
                 "cost.output_per_token": FieldChange(1.5e-05, 1e-05),
             },
-            warnings=(
-                "edited in the registry since the last apply; applying reverts: context_window",
-            ),
+            warnings=(RevertsApplicationEdit("model gpt-4o", ("context_window",)),),
         ),
         Change(
             Action.UPDATE,
@@ -171,7 +178,9 @@ def full_plan() -> Plan:
             Kind.MODEL,
             "mixtral-8x7b",
             {"enabled": FieldChange(True, False)},
-            warnings=("disabling: referenced by 1 active workflow: nightly-digest",),
+            warnings=(
+                WorkflowImpact("model mixtral-8x7b", ("nightly-digest",), 1, disabling=True),
+            ),
             breaking=True,
         ),
         Change(
@@ -179,7 +188,11 @@ def full_plan() -> Plan:
             Kind.MODEL,
             "claude-sonnet-3-5",
             {"display_name": FieldChange("Claude 3.5 Sonnet", "Claude Sonnet 3.5")},
-            warnings=("repoints 2 active workflows: support-bot, triage",),
+            warnings=(
+                WorkflowImpact(
+                    "model claude-sonnet-3-5", ("support-bot", "triage"), 2, repoints=True
+                ),
+            ),
             previous_key="claude-3-5-sonnet",
         ),
         Change(
@@ -198,7 +211,7 @@ def full_plan() -> Plan:
             Action.DEACTIVATE,
             Kind.MODEL,
             "gpt-4",
-            warnings=("referenced by 3 active workflows: support-bot, triage, summarizer",),
+            warnings=(WorkflowImpact("model gpt-4", ("support-bot", "triage", "summarizer"), 3),),
             breaking=True,
         ),
         Change(Action.DEACTIVATE, Kind.MODEL, "text-davinci-003"),
@@ -206,20 +219,15 @@ def full_plan() -> Plan:
             Action.DELETE,
             Kind.CREDENTIAL,
             "old-together",
-            warnings=("unlinks 2 inactive models: mixtral-8x22b, qwen-72b",),
+            warnings=(
+                UnlinksInactiveModels("credential old-together", ("mixtral-8x22b", "qwen-72b")),
+            ),
         ),
     ]
     return Plan(
         changes=changes,
-        guards=[
-            Guard(
-                "breaking",
-                "2 changes deactivate or disable models that active workflows use: "
-                "mixtral-8x7b, gpt-4",
-                "--allow-breaking",
-            )
-        ],
-        notes=["secrets compared by source version (no secret access)"],
+        guards=[Breaking("", ("mixtral-8x7b", "gpt-4"))],
+        notes=[SecretsByVersion("", "no-secrets")],
         catalog_digest="sha256:9c8b7a6f5e4d",
         revision=42,
     )
@@ -240,19 +248,11 @@ def blocked_plan() -> Plan:
             *(Change(Action.DEACTIVATE, Kind.MODEL, f"model-{n}") for n in range(1, 7)),
         ],
         errors=[
-            "credential 'prod-groq' left the catalog but is still used by model fast-llama; "
-            "repoint or remove those first",
-            "model 'phi-3' exists in the registry but the reconciler did not create it;\n"
-            "rerun with --adopt to take it over | or remove it from the catalog",
+            CredentialInUse("credential prod-groq", "prod-groq", ("fast-llama",)),
+            # hostile text in a name: a newline and a table pipe
+            NotManaged("model phi-3", "model", "phi-3\nrerun | or remove it"),
         ],
-        guards=[
-            Guard(
-                "mass-removal",
-                "the plan deactivates 6 of 8 managed models (75%); "
-                "is the catalog checkout complete?",
-                "--allow-mass-removal",
-            )
-        ],
+        guards=[MassRemoval("", 6, 0, 8)],
         catalog_digest="sha256:1a2b3c4d5e6f",
         revision=7,
     )

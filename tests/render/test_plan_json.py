@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
+from plans import CANARY, PLANS, blocked_plan, canary_plan, check_golden, full_plan
 
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
+from reconciler.render.alerts import alert_text
 from reconciler.render.plan_json import plan_to_dict, render_json
 
 
@@ -26,7 +27,7 @@ def test_shape_and_key_order() -> None:
         "catalog_digest",
         "registry_revision",
     ]
-    assert data["format_version"] == "1"
+    assert data["format_version"] == "2"
     assert data["summary"] == {
         "create": 4,
         "update": 8,
@@ -55,18 +56,54 @@ def test_shape_and_key_order() -> None:
     assert gpt4o["fields"]["context_window"] == {"before": 128000, "after": 200000}
     assert data["guards"] == [
         {
-            "name": "breaking",
-            "message": full_plan().guards[0].message,
+            "kind": "breaking",
+            "subject": "",
+            "message": alert_text(full_plan().guards[0]),
+            "data": {"models": ["mixtral-8x7b", "gpt-4"]},
             "flag": "--allow-breaking",
             "allowed": False,
         }
     ]
 
 
+def test_alerts_are_objects_with_kind_message_and_data() -> None:
+    """A bot reads which workflows break from data, never from the message."""
+    data = plan_to_dict(full_plan())
+    gpt4 = next(c for c in data["changes"] if c["key"] == "gpt-4")
+    assert gpt4["warnings"] == [
+        {
+            "kind": "workflow-impact",
+            "subject": "model gpt-4",
+            "message": "referenced by 3 active workflows: support-bot, triage, summarizer",
+            "data": {
+                "workflows": ["support-bot", "triage", "summarizer"],
+                "count": 3,
+                "repoints": False,
+                "disabling": False,
+            },
+        }
+    ]
+    gpt4o = next(c for c in data["changes"] if c["key"] == "gpt-4o")
+    assert [(w["kind"], w["data"]) for w in gpt4o["warnings"]] == [
+        ("reverts-application-edit", {"fields": ["context_window"]})
+    ]
+    assert [(n["kind"], n["data"]) for n in data["notes"]] == [
+        ("secrets-by-version", {"reason": "no-secrets"})
+    ]
+    blocked = plan_to_dict(blocked_plan())
+    assert [e["kind"] for e in blocked["errors"]] == ["credential-in-use", "not-managed"]
+    assert blocked["errors"][0]["data"] == {
+        "credential": "prod-groq",
+        "models": ["fast-llama"],
+        "settings": False,
+    }
+    assert blocked["guards"][0]["data"] == {"deactivated": 6, "disabled": 0, "managed": 8}
+
+
 def test_render_is_indented_json_with_trailing_newline() -> None:
     text = render_json(full_plan())
     assert text.endswith("}\n")
-    assert text.startswith('{\n  "format_version": "1",\n')
+    assert text.startswith('{\n  "format_version": "2",\n')
     assert json.loads(text) == plan_to_dict(full_plan())
     assert render_json(full_plan()) == text  # deterministic
 

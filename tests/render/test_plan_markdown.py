@@ -7,13 +7,23 @@ import pytest
 from markdown_it import MarkdownIt
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
+from reconciler.plan.alerts import (
+    Alert,
+    Breaking,
+    LikelyRename,
+    MassRemoval,
+    NotManaged,
+    RevertsApplicationEdit,
+    SlugChanged,
+    UnlinksInactiveModels,
+    WorkflowImpact,
+)
 from reconciler.plan.model import (
     ACTIONS,
     Action,
     Change,
     CreatedFields,
     FieldChange,
-    Guard,
     Kind,
     Plan,
     RefChange,
@@ -26,7 +36,7 @@ from reconciler.render.plan_markdown import (
     md_text,
     render_markdown,
 )
-from reconciler.render.plan_text import summary_line
+from reconciler.render.view import summary_line
 from reconciler.state.records import MODEL_FIELDS, ModelState
 
 
@@ -211,7 +221,8 @@ def test_workflow_impact_and_other_warnings_have_their_own_alerts() -> None:
 
 
 def test_other_warnings_alone_are_just_warnings() -> None:
-    change = Change(Action.DELETE, Kind.CREDENTIAL, "c", warnings=("unlinks 1 inactive model: m",))
+    unlinks = UnlinksInactiveModels("credential c", ("m",))
+    change = Change(Action.DELETE, Kind.CREDENTIAL, "c", warnings=(unlinks,))
     out = render_markdown(Plan(changes=[change]))
     assert "> **Warnings**\n>\n> - **credential c** (delete): unlinks 1 inactive model: m\n" in out
     assert "Workflow impact" not in out
@@ -259,12 +270,10 @@ def test_reactivations_list_their_field_changes_or_say_there_are_none() -> None:
 
 
 def test_code_spans_in_notes_are_kept() -> None:
-    note = (
-        "model 'gpt-4o-mini-2' looks like a rename of 'gpt-4o-mini': add "
-        "`previous_slugs: [gpt-4o-mini]` to keep its row, or pin `slug: gpt-4o-mini`"
-    )
+    note = LikelyRename("model gpt-4o-mini-2", "gpt-4o-mini", "gpt-4o-mini-2")
     out = render_markdown(Plan(notes=[note]))
-    assert "add `previous_slugs: [gpt-4o-mini]` to keep its row, or pin `slug: gpt-4o-mini`" in out
+    assert "add `previous_slugs: [gpt-4o-mini]` to keep its row and repoint its workflows, " in out
+    assert "or pin `slug: gpt-4o-mini`" in out
     page = html_of(out)
     assert "<code>previous_slugs: [gpt-4o-mini]</code>" in page
     assert "<code>slug: gpt-4o-mini</code>" in page
@@ -272,18 +281,19 @@ def test_code_spans_in_notes_are_kept() -> None:
 
 
 def test_code_spans_with_pipes_cannot_split_a_table_cell() -> None:
-    warning = "uses `a|b` and `` c ` | d ``, then a stray ` and a | pipe"
+    # slugs with pipes, inside the warning's code spans and outside them
+    warning = SlugChanged("model a|b", "a|b", "x | y")
     change = Change(Action.DEACTIVATE, Kind.MODEL, "m", warnings=(warning,))
     out = render_markdown(Plan(changes=[change]))
     page = html_of(out)
     row = next(r for r in page.split("<tr>") if "<code>m</code></td>" in r)
     assert row.count("<td") == 4
-    assert "<code>a|b</code>" in row
-    assert "<code>c ` | d</code>" in row
-    assert "a stray ` and a | pipe" in row
+    assert "<code>previous_slugs: [a|b]</code>" in row
+    assert "<code>slug: a|b</code>" in row
+    assert "'x | y'" in row
     # in the alert, outside any table, the same spans need no pipe escapes
     alert = page[: page.index("<table>")]
-    assert "<code>a|b</code>" in alert
+    assert "<code>previous_slugs: [a|b]</code>" in alert
     assert "\\|" not in alert
 
 
@@ -328,13 +338,16 @@ def test_allowed_guards_read_as_allowed() -> None:
 
 def test_mixed_guards_say_which_flag_is_still_needed() -> None:
     plan = full_plan()
-    plan.guards.append(Guard("mass-removal", "too many", "--allow-mass-removal"))
+    plan.guards.append(MassRemoval("", 9, 0, 10))
     out = render_markdown(plan, allowed=frozenset({"--allow-breaking"}))
     assert (
         "> **Apply will refuse unless `--allow-mass-removal` is given. "
         "Safety guards allowed by `--allow-breaking`.**\n"
     ) in out
-    assert "> - **mass-removal**: too many (`--allow-mass-removal`)\n" in out
+    assert (
+        "> - **mass-removal**: the plan deactivates 9 of 10 managed models (90%); "
+        "is the catalog checkout complete? (`--allow-mass-removal`)\n"
+    ) in out
 
 
 def big_plan(count: int) -> Plan:
@@ -407,13 +420,14 @@ def huge_plan(creates: int, others: int, errors: int = 0, notes: int = 0) -> Pla
     ]
     for n in range(others):
         slug = f"old-model-{n:05d}"
+        subject = f"model {slug}"
         if n % 3 == 0:
-            warning = f"referenced by 2 active workflows: flow-{n}, flow-{n + 1}"
+            warning: Alert = WorkflowImpact(subject, (f"flow-{n}", f"flow-{n + 1}"), 2)
             changes.append(
                 Change(Action.DEACTIVATE, Kind.MODEL, slug, warnings=(warning,), breaking=True)
             )
         elif n % 3 == 1:
-            warning = "edited in the registry since the last apply; applying reverts: category"
+            warning = RevertsApplicationEdit(subject, ("category",))
             fields = {"category": FieldChange("budget", "standard")}
             changes.append(Change(Action.UPDATE, Kind.MODEL, slug, fields, (warning,)))
         else:
@@ -421,9 +435,9 @@ def huge_plan(creates: int, others: int, errors: int = 0, notes: int = 0) -> Pla
     changes.append(Change(Action.UPDATE, Kind.SETTINGS, "settings", {"x": FieldChange(1, 2)}))
     return Plan(
         changes=changes,
-        errors=[f"model 'app-{n}' exists in the registry but ..." for n in range(errors)],
-        guards=[Guard("breaking", "many changes deactivate models", "--allow-breaking")],
-        notes=[f"model 'new-{n}' looks like a rename of 'old-{n}'" for n in range(notes)],
+        errors=[NotManaged(f"model app-{n}", "model", f"app-{n}") for n in range(errors)],
+        guards=[Breaking("", tuple(c.key for c in changes if c.breaking))],
+        notes=[LikelyRename(f"model new-{n}", f"old-{n}", f"new-{n}") for n in range(notes)],
         catalog_digest="sha256:abc",
         revision=9,
     )

@@ -5,19 +5,20 @@ import re
 import pytest
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
+from reconciler.plan.alerts import Breaking, MassRemoval, NotManaged, RevertsApplicationEdit
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.guards import MASS_REMOVAL_FLAG as MASS
 from reconciler.plan.model import (
     Action,
     Change,
     FieldChange,
-    Guard,
     Kind,
     Plan,
     RefChange,
     SecretStatus,
 )
-from reconciler.render.plan_text import format_value, per_million, render_text
+from reconciler.render.alerts import alert_text
+from reconciler.render.plan_text import render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -44,9 +45,10 @@ def test_empty_plan_says_no_changes() -> None:
 
 
 def test_errors_without_changes_do_not_claim_the_registry_matches() -> None:
-    out = render_text(Plan(errors=["boom"]))
+    error = NotManaged("model boom", "model", "boom")
+    out = render_text(Plan(errors=[error]))
     assert "matches the catalog" not in out
-    assert out.startswith("1 error: the plan cannot be applied.\n  x boom\n")
+    assert out.startswith(f"1 error: the plan cannot be applied.\n  x {alert_text(error)}\n")
 
 
 def test_errors_and_guards_come_before_changes() -> None:
@@ -70,49 +72,6 @@ def test_creates_are_one_line() -> None:
     after = out.split(line, 1)[1]
     assert not after.startswith("    ")  # no field lines under a create
     assert "context_window: (none)" not in out
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, "(none)"),
-        (True, "true"),
-        (False, "false"),
-        (128000, "128000"),
-        (3e-06, "3e-06"),
-        ("gpt-4o", "gpt-4o"),
-        ("two words", "two words"),
-        ("", '""'),
-        (" padded", '" padded"'),
-        ("true", '"true"'),
-        ("42", '"42"'),
-        ("(none)", '"(none)"'),
-        ("a -> b", '"a -> b"'),
-        ("line1\nline2", '"line1\\nline2"'),
-        ('say "hi"', '"say \\"hi\\""'),
-        ("\x1b[31mred", '"\\u001b[31mred"'),
-        ({"b": 1, "a": [True, None]}, '{"a": [true, null], "b": 1}'),
-    ],
-)
-def test_format_value(value: object, expected: str) -> None:
-    assert format_value(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (3e-06, "$3.00"),
-        (2.5e-06, "$2.50"),
-        (1.5e-05, "$15.00"),
-        (0.0, "$0.00"),
-        (1.5e-08, "$0.015"),
-        (None, None),
-        (True, None),
-        ("3e-06", None),
-    ],
-)
-def test_per_million(value: object, expected: str | None) -> None:
-    assert per_million(value) == expected
 
 
 def test_created_secrets_say_where_their_values_come_from() -> None:
@@ -183,7 +142,7 @@ def test_control_characters_in_values_are_escaped() -> None:
         Kind.MODEL,
         "m",
         {"description": FieldChange("ok", "\x1b[2J\u202eevil")},
-        warnings=("bad\x07bell",),
+        warnings=(RevertsApplicationEdit("model m", ("bad\x07bell",)),),
     )
     out = render_text(Plan(changes=[change]))
     assert "\x1b" not in out
@@ -206,7 +165,11 @@ def test_secret_status_added_on_update_and_adopt_without_fields() -> None:
     )
     out = render_text(plan)
     assert "~ credential c (update)\n    api_key: (sensitive value added)\n" in out
-    assert "~ model m (update, adopts an unmanaged row)\n    (no field changes;" in out
+    # what a change without fields does: the same words as the markdown details cell
+    assert (
+        "~ model m (update, adopts an unmanaged row)  "
+        "no field changes; the row becomes managed by the reconciler\n"
+    ) in out
 
 
 @pytest.mark.parametrize(
@@ -232,10 +195,7 @@ def test_cost_note_shows_enough_digits_to_differ(
 def two_guard_plan() -> Plan:
     return Plan(
         changes=[Change(Action.DEACTIVATE, Kind.MODEL, "m", breaking=True)],
-        guards=[
-            Guard("breaking", "1 change deactivates models that workflows use", BREAKING),
-            Guard("mass-removal", "the plan deactivates 1 of 1 managed model (all)", MASS),
-        ],
+        guards=[Breaking("", ("m",)), MassRemoval("", 1, 0, 1)],
     )
 
 
@@ -250,7 +210,10 @@ def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
 
 def test_only_the_allowed_guard_reads_as_allowed() -> None:
     out = render_text(two_guard_plan(), allowed=frozenset({BREAKING}))
-    assert "  ! breaking: 1 change deactivates models that workflows use\n" in out
+    assert (
+        "  ! breaking: 1 change deactivates or disables models that active workflows use: m\n"
+        in out
+    )
     assert "    allowed by --allow-breaking\n" in out
     assert "    apply will refuse unless --allow-mass-removal is given\n" in out
     assert out.endswith(

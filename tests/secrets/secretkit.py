@@ -13,6 +13,14 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 CANARY = "CANARY-sk-1234567890abcdef"
 
+
+def assert_no_canary(*texts: object) -> None:
+    """Neither the text nor the repr of any of ``texts`` holds the canary secret."""
+    for text in texts:
+        assert CANARY not in str(text)
+        assert CANARY not in repr(text)
+
+
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 

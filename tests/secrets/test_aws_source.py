@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from secretkit import CANARY
+from secretkit import CANARY, assert_no_canary
 
 from reconciler.secrets.resolve import resolve_values, resolve_versions
 from reconciler.state.records import SecretRefDict, ref_key
@@ -40,12 +40,6 @@ class Calls:
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [params for op, params in self.ops if op == name]
-
-
-def assert_no_canary(*texts: object) -> None:
-    for text in texts:
-        assert CANARY not in str(text)
-        assert CANARY not in repr(text)
 
 
 def test_batches_of_twenty(aws_endpoint: str) -> None:

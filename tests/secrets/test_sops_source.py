@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from secretkit import CANARY, SopsCatalog, new_identity
+from secretkit import CANARY, SopsCatalog, assert_no_canary, new_identity
 
 from reconciler.secrets.resolve import Resolved, resolve_values, resolve_versions
 from reconciler.secrets.values import SecretValue
@@ -29,12 +29,6 @@ flag: true
 
 def sref(file: str, key: str) -> SecretRefDict:
     return {"sops": {"file": file, "key": key}}
-
-
-def assert_no_canary(*texts: object) -> None:
-    for text in texts:
-        assert CANARY not in str(text)
-        assert CANARY not in repr(text)
 
 
 @pytest.fixture

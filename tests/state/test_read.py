@@ -19,9 +19,10 @@ from engine_helpers import (
 
 from reconciler.db.engine import make_engine
 from reconciler.diff.diff import DiffOptions
-from reconciler.plan.build import load_desired, make_plan
+from reconciler.pipeline import make_plan
+from reconciler.plan.build import load_desired
 from reconciler.state.live import WorkflowRefs
-from reconciler.state.read import read_live
+from reconciler.state.read import read_live, stored_flag
 
 
 def _read(url: str) -> Any:
@@ -145,3 +146,21 @@ def test_plan_statement_count_does_not_grow_with_models(
         assert planned.plan.summary()["update"] == len(range(0, n, 3))
     assert counts[0] == counts[1]
     assert counts[0] <= 10
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        (1, True),  # SQLite's own booleans
+        (0, False),
+        ("false", "false"),  # text an application wrote: not a boolean, shown as stored
+        ("true", "true"),
+        (2, 2),
+        (None, None),
+    ],
+)
+def test_stored_flags_are_compared_strictly(raw: object, expected: object) -> None:
+    assert stored_flag(raw) == expected
+    assert type(stored_flag(raw)) is type(expected)

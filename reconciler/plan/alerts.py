@@ -1,0 +1,261 @@
+"""The plan's warnings, notes, errors and guards as typed records: a kind from a closed set,
+the subject it is about, and its data (workflow names, fields, counts, slugs).
+
+No wording here: renderers (reconciler.render.alerts) choose the words, and code that needs to
+know what an alert means reads its kind and data, never its text. Name lists are complete
+unless the record says otherwise (a workflow impact holds the first few names the registry
+read, and the total count).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+
+class AlertKind(enum.StrEnum):
+    # warnings on a change
+    WORKFLOW_IMPACT = "workflow-impact"
+    REVERTS_APPLICATION_EDIT = "reverts-application-edit"
+    UNLINKS_INACTIVE_MODELS = "unlinks-inactive-models"
+    SLUG_CHANGED = "slug-changed"
+    # notes
+    LIKELY_RENAME = "likely-rename"
+    SECRET_NOT_COMPARED = "secret-not-compared"  # noqa: S105 (a kind, not a password)
+    SECRETS_BY_VERSION = "secrets-by-version"
+    SECRETS_UNREADABLE = "secrets-unreadable"
+    # errors
+    NOT_MANAGED = "not-managed"
+    CREDENTIAL_IN_USE = "credential-in-use"
+    CREDENTIAL_LINKED_BY_APPLICATION = "credential-linked-by-application"
+    KEY_MISMATCH = "key-mismatch"
+    # guards
+    MASS_REMOVAL = "mass-removal"
+    BREAKING = "breaking"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One warning, note, error or guard. ``subject`` names what it is about (``model gpt-4``,
+    ``credential prod``, ``settings``), or is empty for the plan as a whole."""
+
+    KIND: ClassVar[AlertKind]
+    subject: str
+
+    @property
+    def kind(self) -> AlertKind:
+        return self.KIND
+
+    def data(self) -> dict[str, Any]:
+        """The record's data as JSON-compatible values (tuples as lists), without subject."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name != "subject"
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+# --- warnings on a change ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkflowImpact(Alert):
+    """Active workflows use the model: a deactivation leaves them without it, a disable makes
+    them fail, a rename repoints them. ``workflows`` are the first names, ``count`` all."""
+
+    KIND = AlertKind.WORKFLOW_IMPACT
+    workflows: tuple[str, ...]
+    count: int
+    repoints: bool = False  # a rename: the workflows follow the row to its new slug
+    disabling: bool = False  # the change disables the model they use
+
+
+@dataclass(frozen=True)
+class RevertsApplicationEdit(Alert):
+    """The application edited the row since the last apply; applying rewrites ``fields``."""
+
+    KIND = AlertKind.REVERTS_APPLICATION_EDIT
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnlinksInactiveModels(Alert):
+    """Deleting the credential unlinks these inactive managed models (sorted)."""
+
+    KIND = AlertKind.UNLINKS_INACTIVE_MODELS
+    models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SlugChanged(Alert):
+    """An edited display_name derived a new slug: the model is created under ``slug`` and
+    ``previous_slug`` deactivated, so API clients calling ``previous_slug`` break."""
+
+    KIND = AlertKind.SLUG_CHANGED
+    previous_slug: str
+    slug: str
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikelyRename(Alert):
+    """A created and a deactivated model share provider and model_id."""
+
+    KIND = AlertKind.LIKELY_RENAME
+    previous_slug: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class SecretNotCompared(Alert):
+    """Secrets (``credential.field``, sorted) neither read nor versioned: apply reads them."""
+
+    KIND = AlertKind.SECRET_NOT_COMPARED
+    secrets: tuple[str, ...]
+
+
+ByVersionReason = Literal["key-not-set", "no-secrets", "key-mismatch"]
+
+
+@dataclass(frozen=True)
+class SecretsByVersion(Alert):
+    """Secrets were compared by source version, not value, and why."""
+
+    KIND = AlertKind.SECRETS_BY_VERSION
+    reason: ByVersionReason
+
+
+@dataclass(frozen=True)
+class SecretsUnreadable(Alert):
+    """Secrets that could not be read here: ``(reference, reason)`` pairs, never values."""
+
+    KIND = AlertKind.SECRETS_UNREADABLE
+    secrets: tuple[tuple[str, str], ...]
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotManaged(Alert):
+    """The row exists in the registry but the reconciler did not create it (no --adopt)."""
+
+    KIND = AlertKind.NOT_MANAGED
+    object_kind: str  # credential, model or settings
+    key: str
+
+
+@dataclass(frozen=True)
+class CredentialInUse(Alert):
+    """A credential left the catalog, but models of the plan (or the settings) still use it."""
+
+    KIND = AlertKind.CREDENTIAL_IN_USE
+    credential: str
+    models: tuple[str, ...]
+    settings: bool = False
+
+
+@dataclass(frozen=True)
+class CredentialLinkedByApplication(Alert):
+    """A credential left the catalog, but models the reconciler does not manage link it."""
+
+    KIND = AlertKind.CREDENTIAL_LINKED_BY_APPLICATION
+    credential: str
+    models: tuple[str, ...]
+    inactive: tuple[str, ...] = ()  # those of ``models`` that are inactive
+
+
+@dataclass(frozen=True)
+class KeyMismatch(Alert):
+    """REGISTRY_ENCRYPTION_KEY cannot decrypt the registry's secrets (key ids it lacks)."""
+
+    KIND = AlertKind.KEY_MISMATCH
+    key_ids: tuple[str, ...]
+    sqlite_file: str | None = None  # a SQLite registry may be a throwaway one: deleting it is a fix
+
+
+# --- guards ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard(Alert):
+    """A safety rule the plan trips; apply refuses unless ``flag`` is given."""
+
+    FLAG: ClassVar[str]
+
+    @property
+    def flag(self) -> str:
+        return self.FLAG
+
+
+@dataclass(frozen=True)
+class MassRemoval(Guard):
+    """The plan deactivates or disables a large share of the managed active models."""
+
+    KIND = AlertKind.MASS_REMOVAL
+    FLAG = "--allow-mass-removal"
+    deactivated: int
+    disabled: int
+    managed: int
+
+
+@dataclass(frozen=True)
+class Breaking(Guard):
+    """Changes that deactivate or disable models active workflows use (their keys)."""
+
+    KIND = AlertKind.BREAKING
+    FLAG = "--allow-breaking"
+    models: tuple[str, ...]
+
+
+ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
+    cls.KIND: cls
+    for cls in (
+        WorkflowImpact,
+        RevertsApplicationEdit,
+        UnlinksInactiveModels,
+        SlugChanged,
+        LikelyRename,
+        SecretNotCompared,
+        SecretsByVersion,
+        SecretsUnreadable,
+        NotManaged,
+        CredentialInUse,
+        CredentialLinkedByApplication,
+        KeyMismatch,
+        MassRemoval,
+        Breaking,
+    )
+}
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    """``{"kind", "subject", "data"}``: the record without words (the plan file's form)."""
+    return {"kind": alert.kind.value, "subject": alert.subject, "data": alert.data()}
+
+
+def alert_from_dict(data: Mapping[str, Any]) -> Alert:
+    """The inverse of ``alert_to_dict``; ValueError/KeyError/TypeError on anything else."""
+    cls = ALERT_TYPES[AlertKind(data["kind"])]
+    fields = {f.name for f in dataclasses.fields(cls)} - {"subject"}
+    values = dict(data["data"])
+    if set(values) != fields:
+        raise ValueError("alert fields")
+    return cls(str(data["subject"]), **{k: _tupled(v) for k, v in values.items()})
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value

@@ -1,0 +1,180 @@
+"""The words for the plan's typed alerts: one sentence per record, shared by every format.
+
+Renderers (text, markdown, JSON ``message``, apply's refusal) say an alert only through
+``alert_text``, so all of them say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.plan.alerts import (
+    Alert,
+    Breaking,
+    CredentialInUse,
+    CredentialLinkedByApplication,
+    KeyMismatch,
+    LikelyRename,
+    MassRemoval,
+    NotManaged,
+    RevertsApplicationEdit,
+    SecretNotCompared,
+    SecretsByVersion,
+    SecretsUnreadable,
+    SlugChanged,
+    UnlinksInactiveModels,
+    WorkflowImpact,
+)
+from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV
+from reconciler.words import plural
+
+SHOWN = 5  # names listed before ", ..."
+
+
+def listed(names: Sequence[str], total: int | None = None) -> str:
+    """The first ``SHOWN`` names, and ``, ...`` when there are more (``total`` when the names
+    are only the first few of it)."""
+    more = (total if total is not None else len(names)) > min(len(names), SHOWN)
+    return ", ".join(names[:SHOWN]) + (", ..." if more else "")
+
+
+def key_mismatch_message(key_ids: Sequence[str]) -> str:
+    return (
+        f"the registry's secrets are encrypted under key id(s) {', '.join(key_ids)}, "
+        f"which {KEY_ENV} does not match"
+    )
+
+
+def key_mismatch_hint(sqlite_file: str | None = None) -> str:
+    hint = (
+        "set the registry's key; to change keys use 'reconciler rotate-key' with the old key "
+        f"in {OLD_KEYS_ENV}"
+    )
+    if sqlite_file is None:
+        return hint
+    return hint + (
+        f"; or, if {sqlite_file} is a throwaway registry (such as the quick start's), delete it "
+        "and run 'reconciler db upgrade' to start afresh"
+    )
+
+
+_BY_VERSION = {
+    "key-not-set": f"{KEY_ENV} is not set: secrets compared by source version, not value",
+    "no-secrets": "secrets compared by source version (--no-secrets); values were not read",
+    "key-mismatch": f"{KEY_ENV} does not match the key the registry's secrets are encrypted "
+    "with; secrets compared by source version",
+}
+
+
+def _workflow_impact(alert: WorkflowImpact) -> str:
+    names = listed(alert.workflows, alert.count)
+    verb = "repoints" if alert.repoints else "referenced by"
+    text = f"{verb} {plural(alert.count, 'active workflow')}: {names}"
+    return f"disabling: {text}" if alert.disabling else text
+
+
+def _mass_removal(alert: MassRemoval) -> str:
+    removed = alert.deactivated + alert.disabled
+    share = "all" if removed >= alert.managed else f"{removed / alert.managed:.0%}"
+    if not alert.disabled:
+        what = f"deactivates {removed}"
+    elif not alert.deactivated:
+        what = f"disables {removed}"
+    else:
+        what = f"deactivates {alert.deactivated} and disables {alert.disabled}"
+    return (
+        f"the plan {what} of {plural(alert.managed, 'managed model')} ({share}); "
+        "is the catalog checkout complete?"
+    )
+
+
+def _breaking(alert: Breaking) -> str:
+    count = len(alert.models)
+    # the verb agrees with the count: "1 change deactivates", "2 changes deactivate"
+    verb = "deactivates or disables" if count == 1 else "deactivate or disable"
+    return (
+        f"{plural(count, 'change')} {verb} models that active workflows use: {listed(alert.models)}"
+    )
+
+
+def _not_managed(alert: NotManaged) -> str:
+    if alert.object_kind == "settings":  # one object: there is no other name to move to
+        return (
+            "the registry's settings were not set by the reconciler; pass --adopt to take them "
+            "over, or remove the Settings document from the catalog"
+        )
+    return (
+        f"{alert.object_kind} '{alert.key}' exists in the registry but was not created by the "
+        "reconciler; pass --adopt to take it over, or rename it in the catalog"
+    )
+
+
+def _in_use(alert: CredentialInUse) -> str:
+    users = sorted([f"model {m}" for m in alert.models] + (["settings"] if alert.settings else []))
+    return (
+        f"credential '{alert.credential}' left the catalog but is still used by "
+        f"{listed(users)}; repoint or remove those first"
+    )
+
+
+def _linked(alert: CredentialLinkedByApplication) -> str:
+    inactive = set(alert.inactive)
+    rows = sorted(f"model {m}{' (inactive)' if m in inactive else ''}" for m in alert.models)
+    return (
+        f"credential '{alert.credential}' left the catalog but models the reconciler does not "
+        f"manage still link it: {listed(rows)}; repoint or delete those models in the "
+        "application, or keep the credential in the catalog"
+    )
+
+
+def alert_text(alert: Alert) -> str:
+    """The sentence for ``alert`` (may hold newlines only where its data does)."""
+    match alert:
+        case WorkflowImpact():
+            return _workflow_impact(alert)
+        case RevertsApplicationEdit():
+            return "edited in the registry since the last apply; applying reverts: " + ", ".join(
+                alert.fields
+            )
+        case UnlinksInactiveModels():
+            noun = "model" if len(alert.models) == 1 else "models"
+            return f"unlinks {len(alert.models)} inactive {noun}: {listed(alert.models)}"
+        case SlugChanged():
+            return (
+                f"the slug changes to '{alert.slug}' (its display_name changed): API clients "
+                f"that call '{alert.previous_slug}' break; add "
+                f"`previous_slugs: [{alert.previous_slug}]` to model '{alert.slug}' to keep "
+                f"its row and repoint its workflows, or pin `slug: {alert.previous_slug}`"
+            )
+        case LikelyRename():
+            return (
+                f"model '{alert.slug}' looks like a rename of '{alert.previous_slug}': add "
+                f"`previous_slugs: [{alert.previous_slug}]` to keep its row and repoint its "
+                f"workflows, or pin `slug: {alert.previous_slug}`"
+            )
+        case SecretNotCompared():
+            return (
+                "could not tell whether these secrets changed (their values were not read and "
+                "they have no source version): " + ", ".join(alert.secrets) + "; apply reads them"
+            )
+        case SecretsByVersion():
+            return _BY_VERSION[alert.reason]
+        case SecretsUnreadable():
+            return (
+                "some secrets could not be read here (apply must be able to read them; until "
+                "then they are compared by source version where they have one): "
+                + "; ".join(f"{ref} ({why})" for ref, why in alert.secrets)
+            )
+        case NotManaged():
+            return _not_managed(alert)
+        case CredentialInUse():
+            return _in_use(alert)
+        case CredentialLinkedByApplication():
+            return _linked(alert)
+        case KeyMismatch():
+            return f"{key_mismatch_message(alert.key_ids)}: {key_mismatch_hint(alert.sqlite_file)}"
+        case MassRemoval():
+            return _mass_removal(alert)
+        case Breaking():
+            return _breaking(alert)
+    raise AssertionError(f"no words for alert kind {alert.kind}")  # pragma: no cover

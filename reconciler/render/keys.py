@@ -1,0 +1,27 @@
+"""What keygen and rotate-key say."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV
+
+KEYGEN_NOTE = (
+    f"store this as {KEY_ENV} in your secret store; to replace a key, move the old one to "
+    f"{OLD_KEYS_ENV} and run 'reconciler rotate-key'\n"
+)
+
+
+def render_rotation(
+    key_id: str, total: int, rotated: int, by_old: Mapping[str, int], *, old_keys: bool
+) -> str:
+    """rotate-key's report (``apply.rotate.Rotation``'s fields)."""
+    if not rotated:
+        return (
+            f"all {total} stored secret(s) are already encrypted with key {key_id}; nothing to do\n"
+        )
+    detail = ", ".join(f"{count} from key {key_id}" for key_id, count in sorted(by_old.items()))
+    text = f"re-encrypted {rotated} of {total} stored secret(s) with key {key_id} ({detail})\n"
+    if old_keys:
+        text += f"{OLD_KEYS_ENV} is no longer needed for this registry\n"
+    return text

@@ -1,0 +1,60 @@
+"""``models`` output: JSON rows, or one rich table per category with a missing-key warning."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+CATEGORIES = ("premium", "standard", "budget", None)
+
+
+def _credential_label(row: dict[str, Any]) -> str:
+    """What the Credential column shows: the row's credential, else where a key would come
+    from (the JSON's ``credential_source``)."""
+    source = row["credential_source"]
+    if source == "credential":
+        return str(row["credential"])
+    return "-" if source is None else str(source).replace("_", " ")
+
+
+def render_json(rows: list[dict[str, Any]], out: TextIO) -> None:
+    out.write(json.dumps(rows, indent=2) + "\n")
+
+
+def render_tables(rows: list[dict[str, Any]], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=max(120, Console(file=out).width))
+    if not rows:
+        console.print("No models match.")
+        return
+    for cat in CATEGORIES:
+        group = [r for r in rows if r["category"] == cat]
+        if not group:
+            continue
+        table = Table(title=(cat or "uncategorized").capitalize(), title_justify="left")
+        columns = ("Slug", "Model", "Provider", "Context", "Max output", "Credential", "Status")
+        for column in columns:
+            table.add_column(
+                column, justify="right" if column in ("Context", "Max output") else "left"
+            )
+        for r in group:
+            credential = _credential_label(r)
+            status = r["status"] + (" (no key!)" if r["key_missing"] else "")
+            table.add_row(
+                str(r["slug"]),
+                f"{r['display_name']}\n[dim]{r['model_id']}[/dim]",
+                str(r["provider"]),
+                f"{r['context_window']:,}",
+                f"{r['max_output_tokens']:,}" if r["max_output_tokens"] else "-",
+                str(credential),
+                status,
+            )
+        console.print(table)
+    missing = [r["slug"] for r in rows if r["key_missing"]]
+    if missing:
+        console.print(
+            f"[yellow]warning:[/yellow] {len(missing)} enabled model(s) have no credential and "
+            f"no fallback API key variable set: {', '.join(missing)}"
+        )

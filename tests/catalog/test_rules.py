@@ -1,0 +1,172 @@
+"""Semantic rules: every independent problem in one run, and no follow-on errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.catalog.load import load_catalog
+from reconciler.catalog.validate import validate_catalog
+from reconciler.errors import CatalogError
+
+CRED = "kind: ProviderCredential\nname: prod-anthropic\nprovider: anthropic\n"
+ENV_KEY = "api_key:\n  env: ANTHROPIC_API_KEY\n"
+MODEL = (
+    "kind: Model\ndisplay_name: Claude Sonnet 4\ndeployment: custom\nprovider: anthropic\n"
+    "model_id: claude-sonnet-4-20250514\ncontext_window: 200000\n"
+)
+SETTINGS = "kind: Settings\ndefault_model: claude-sonnet-4\n"
+
+
+def _codes(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text)
+    catalog = validate_catalog(root)
+    return sorted((Path(d.path).name, d.code) for d in catalog.diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {"c.yaml": CRED + ENV_KEY, "m.yaml": MODEL, "s.yaml": SETTINGS + "defaultModel: x\n"},
+            [("s.yaml", "unknown-field")],
+            id="unknown key in Settings: no default-model-missing",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL,
+                "s.yaml": "kind: Settings\ndefault_model: 5\n",
+            },
+            [("s.yaml", "wrong-type")],
+            id="invalid default_model: not also missing",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL + "credential: prod-antropic\ncategory: premiun\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "invalid-value"), ("m.yaml", "unknown-credential")],
+            id="category typo does not hide credential typo",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + "api_key: sk-ant-CANARY\n",
+                "m.yaml": MODEL + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("c.yaml", "plaintext-secret")],
+            id="broken credential: its users are not told it is unknown",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY + "base_url: https://u:CANARY@gw.example.com\n",
+                "m.yaml": MODEL.replace("anthropic", "openai") + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("c.yaml", "plaintext-secret"), ("m.yaml", "credential-provider-mismatch")],
+            id="credential in a URL does not hide a provider mismatch",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL + "enabled: off\nmax_output_tokens: 300000\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "max-output-exceeds-context"), ("m.yaml", "wrong-type")],
+            id="YAML 1.1 boolean: not also default-model-disabled",
+        ),
+        pytest.param(
+            {"c.yaml": CRED + ENV_KEY, "m.yaml": MODEL + "slug: Bad_Slug\n", "s.yaml": SETTINGS},
+            [("m.yaml", "invalid-value")],
+            id="invalid slug: identity unknown, so no default-model-unknown",
+        ),
+        pytest.param(
+            {"c.yaml": CRED + ENV_KEY, "m.yaml": MODEL + "category: x\n"},
+            [("m.yaml", "default-model-missing"), ("m.yaml", "invalid-value")],
+            id="no Settings at all is still reported beside a broken model",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY + "kind: Model\n",  # duplicate key: kept, checked
+                "m.yaml": MODEL + "credential: prod-anthropc\n",
+                "s.yaml": SETTINGS,
+            },
+            [("c.yaml", "duplicate-key"), ("m.yaml", "unknown-credential")],
+            id="duplicate key does not hide the references",
+        ),
+    ],
+)
+def test_independent_problems_and_no_follow_on_errors(
+    tmp_path: Path, files: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    assert _codes(tmp_path / "catalog", files) == expected
+
+
+def test_unknown_references_suggest_the_closest_name(tmp_path: Path) -> None:
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "c.yaml").write_text(CRED + ENV_KEY)
+    (root / "m.yaml").write_text(MODEL + "credential: prod-antropic\n")
+    (root / "s.yaml").write_text("kind: Settings\ndefault_model: claude-sonet-4\n")
+    messages = sorted(d.message for d in validate_catalog(root).diagnostics)
+    assert messages == [
+        "no ProviderCredential named 'prod-antropic' in the catalog; did you mean "
+        "'prod-anthropic'?",
+        "no model with slug 'claude-sonet-4' in the catalog; did you mean 'claude-sonnet-4'?",
+    ]
+
+
+def test_repaired_documents_reach_the_rules_only(tmp_path: Path) -> None:
+    """A document with problems is checked without its bad values, but never becomes part of
+    the desired state (plan, apply, lint and the counts use the complete objects only)."""
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "c.yaml").write_text(CRED + ENV_KEY + "colour: blue\n")
+    (root / "m.yaml").write_text(MODEL + "category: premiun\n")
+    (root / "s.yaml").write_text(SETTINGS)
+    catalog = load_catalog(root)
+    assert catalog.models == []
+    assert catalog.credentials == []
+    assert len(catalog.settings) == 1
+    assert [(Path(e.doc.path).name, e.dropped) for e in catalog.repaired] == [
+        ("c.yaml", frozenset({"colour"})),
+        ("m.yaml", frozenset({"category"})),
+    ]
+
+
+def test_symlink_inside_the_catalog_is_read_and_outside_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "catalog"
+    (root / "shared").mkdir(parents=True)
+    (root / "shared" / "model.txt").write_text(MODEL)
+    (root / "m.yaml").symlink_to(Path("shared") / "model.txt")
+    (tmp_path / "outside.yaml").write_text(SETTINGS)
+    (root / "s.yaml").symlink_to(tmp_path / "outside.yaml")
+    catalog = load_catalog(root)
+    assert [e.spec.display_name for e in catalog.models] == ["Claude Sonnet 4"]
+    assert catalog.settings == []
+    assert [(Path(d.path).name, d.code) for d in catalog.diagnostics] == [
+        ("s.yaml", "symlink-escapes")
+    ]
+
+
+def test_catalog_root_that_is_not_utf8_is_printable(tmp_path: Path) -> None:
+    base = os.fsdecode(os.fsencode(tmp_path) + b"/cat\xe9")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(base)
+    str(caught.value).encode("utf-8")  # printable: no surrogates
+    assert "cat\\xe9" in str(caught.value)
+    os.mkdir(base)
+    catalog = load_catalog(base)
+    assert [d.code for d in catalog.diagnostics] == ["no-catalog-files"]
+    assert catalog.diagnostics[0].path.endswith("/cat\\xe9/")
+    with open(os.path.join(base, "m.yaml"), "w") as fh:
+        fh.write(MODEL)
+    (diagnostic,) = validate_catalog(base).diagnostics  # the file is read: the folder is fine
+    assert diagnostic.code == "default-model-missing"
+    assert diagnostic.path.endswith("/cat\\xe9/m.yaml")

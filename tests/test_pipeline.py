@@ -1,0 +1,87 @@
+"""The pipeline: catalog -> desired state once, registry -> live state, what test-connection
+calls; against real catalogs and registries on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from engine_helpers import apply, credential_doc, model_doc, secret_env, write_catalog
+
+from reconciler import pipeline
+from reconciler.errors import CatalogError, DatabaseError
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CANARY_KEY", "sk-pipeline-0123456789abcdef")
+    return write_catalog(
+        tmp_path / "catalog",
+        [model_doc("a", credential="c1"), model_doc("b"), model_doc("off", enabled=False)],
+        [credential_doc("c1"), credential_doc("unused")],
+    )
+
+
+def test_load_gives_the_desired_state_and_names_credential_files(catalog: Path) -> None:
+    loaded = pipeline.load(catalog)
+    assert loaded.root == catalog
+    assert sorted(loaded.desired.models) == ["a", "b", "off"]
+    assert loaded.desired.credential_files == {
+        "c1": f"{catalog}/credentials.yaml",
+        "unused": f"{catalog}/credentials.yaml",
+    }
+
+
+def test_load_refuses_an_invalid_catalog_showing_its_errors(tmp_path: Path) -> None:
+    root = write_catalog(
+        tmp_path / "bad", [model_doc(f"m{i}", context_window=-1) for i in range(22)]
+    )
+    with pytest.raises(CatalogError) as info:
+        pipeline.load(root)
+    assert info.value.message.startswith("the catalog has 22 validation errors:\n")
+    assert info.value.message.endswith("... and 2 more")
+
+
+def test_read_live_does_not_create_a_missing_registry(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    with pytest.raises(DatabaseError):
+        pipeline.read_live(f"sqlite:///{missing}")
+    assert not missing.exists()
+
+
+def test_catalog_targets_resolve_credentials_and_fallbacks(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    targets = pipeline.connection_targets(
+        [], changed_only=False, db_url=None, catalog_dir=str(catalog)
+    )
+    assert targets.selected == ["a", "b"]  # enabled models only
+    assert [(m.slug, m.source) for m in targets.ready] == [("a", "credential:c1")]
+    [failed] = targets.failed
+    assert (failed.slug, failed.error) == (
+        "b",
+        "not tested: no credential, and none of OPENAI_API_KEY is set",
+    )
+
+
+def test_changed_targets_follow_the_plan(
+    catalog: Path, registry_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in secret_env().items():
+        monkeypatch.setenv(name, value)
+    assert apply(registry_url, catalog).exit_code == 0
+    write_catalog(
+        catalog,
+        [
+            model_doc("a", credential="c1"),
+            model_doc("b", context_window=2000),
+            model_doc("off", enabled=False),
+        ],
+        [credential_doc("c1"), credential_doc("unused", display_name="Renamed")],
+    )
+    targets = pipeline.connection_targets(
+        [], changed_only=True, db_url=registry_url, catalog_dir=str(catalog)
+    )
+    assert targets.selected == ["b"]
+    assert targets.unused_credentials == ["unused"]
