@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,15 @@ from reconciler.state.read import model_values, models_query
 from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, applied_digest, ref_key
 
 _WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
+# Model rows are built and sent this many at a time: all 100k rows of a large first apply at
+# once would hold about 200 MB of parameters (dicts and the driver's tuples) for no speed.
+BATCH_ROWS = 5000
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := list(itertools.islice(it, BATCH_ROWS)):
+        yield batch
 
 
 class Writer:
@@ -182,33 +192,36 @@ class Writer:
         )
         return row
 
+    def _live_id(self, change: Change) -> int:
+        live_key = change.previous_key if change.action is Action.RENAME else change.key
+        assert live_key is not None
+        return self.live.models[live_key].id
+
     def models(self, changes: list[Change]) -> None:
-        creates = [
+        creates = (
             self._model_row(self.desired.models[c.key], created_at=self.now)
             for c in changes
             if c.action is Action.CREATE
-        ]
-        if creates:
-            self.conn.execute(sa.insert(t.models), creates)
-        updates = []
-        for c in changes:
-            if c.action in (Action.UPDATE, Action.RENAME, Action.REACTIVATE):
-                live_key = c.previous_key if c.action is Action.RENAME else c.key
-                assert live_key is not None
-                row = self._model_row(
-                    self.desired.models[c.key],
-                    b_id=self.live.models[live_key].id,
-                    deactivated_at=None,
-                )
-                updates.append(row)
-        if updates:
-            columns = [k for k in updates[0] if k != "b_id"]
+        )
+        for batch in _batches(creates):
+            self.conn.execute(sa.insert(t.models), batch)
+        updates = (
+            self._model_row(
+                self.desired.models[c.key],
+                b_id=self._live_id(c),
+                deactivated_at=None,
+            )
+            for c in changes
+            if c.action in (Action.UPDATE, Action.RENAME, Action.REACTIVATE)
+        )
+        for batch in _batches(updates):
+            columns = [k for k in batch[0] if k != "b_id"]
             stmt = (
                 sa.update(t.models)
                 .where(t.models.c.id == sa.bindparam("b_id"))
                 .values({k: sa.bindparam(k) for k in columns})
             )
-            self.conn.execute(stmt, updates)
+            self.conn.execute(stmt, batch)
         renames = [
             {"old": c.previous_key, "new": c.key} for c in changes if c.action is Action.RENAME
         ]

@@ -1,9 +1,10 @@
 """Safe YAML loading that keeps positions and rejects what PyYAML silently lets through.
 
 libyaml's C parser builds the node tree; a small constructor of our own turns it into plain
-values. Positions are not copied onto every value: a document keeps its node tree and
-``locate`` walks it only when a diagnostic needs a line and column, so valid input pays nothing.
-Problems are collected as diagnostics; nothing here raises for bad input.
+values. Positions are not copied onto every value, and node trees are not kept either (they are
+most of a loaded catalog's memory): a document keeps its file's text, and ``locate`` composes
+that file's node trees again only when a diagnostic needs a line and column, so valid input pays
+nothing. Problems are collected as diagnostics; nothing here raises for bad input.
 """
 
 from __future__ import annotations
@@ -93,15 +94,47 @@ def position(node: Node) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-@dataclass
+class Source:
+    """The text of one file, and its documents' node trees once a position is asked for."""
+
+    __slots__ = ("_nodes", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._nodes: list[Node] | None = None
+
+    def node(self, index: int) -> Node:
+        """The node tree of document ``index``, composed from the same text as when it was
+        loaded (so the same tree); every document of the file is composed at once and kept,
+        as a file with one diagnostic often has more."""
+        if self._nodes is None:
+            nodes: list[Node] = []
+            loader = _Loader(self.text)
+            try:
+                while loader.check_node():
+                    nodes.append(loader.get_node())
+            except yaml.YAMLError:
+                pass  # a later document's error: the ones before it were loaded and stand
+            finally:
+                loader.dispose()
+            self._nodes = nodes
+        return self._nodes[index]
+
+
+@dataclass(eq=False)
 class Document:
-    """One YAML document of a file: its value and the node tree that says where things are."""
+    """One YAML document of a file: its value, and where to find the node tree that says
+    where things are."""
 
     path: str
     index: int
     data: Any
-    node: Node
+    source: Source
     has_nul: bool = False  # some string of it holds NUL, which the registry cannot store
+
+    @property
+    def node(self) -> Node:
+        return self.source.node(self.index)
 
     def locate(self, where: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``where`` (or of its key); the nearest ancestor if
@@ -495,6 +528,7 @@ def load_text(text: str, display: str) -> LoadedFile:
             result.diagnostics.append(problem)
             return result
     loader = _Loader(text)
+    source = Source(text)
     try:
         index = 0
         while loader.check_node():
@@ -504,7 +538,7 @@ def load_text(text: str, display: str) -> LoadedFile:
                 return result
             ctor = _Constructor(display, result.diagnostics)
             data = ctor.build(node, 0)
-            result.documents.append(Document(display, index, data, node, ctor.nul))
+            result.documents.append(Document(display, index, data, source, ctor.nul))
             index += 1
     except yaml.YAMLError as err:
         result.diagnostics.append(_syntax_diagnostic(display, err, text))

@@ -96,6 +96,7 @@ def apply(
         live = read_live_state(db_url)
         check_registry(expected, live.registry_id)
         check_key_ids(live, keyring_from_env(required=False), db_url)
+        del live  # apply_stamped reads it again under the lock
         stamped = stamp_for_apply(desired, root)
     else:
         root = Path(DEFAULT_CATALOG if catalog_dir is None else catalog_dir)
@@ -125,6 +126,7 @@ def apply(
             strict=False,
             secrets=secret_statuses(preview),
         )
+        del preview, live  # apply_stamped re-reads and re-diffs: at 100k models these are MBs
 
     if test_connections:
         from reconciler.apply.connections import gate_on_connections

@@ -9,29 +9,19 @@ summary.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
 from reconciler.catalog.load import Catalog
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.lint.knowledge import ModelCost, model_cost
 from reconciler.lint.rules import LintResult, lint_catalog
 from reconciler.lint.suppress import apply_suppressions, read_sources
 from reconciler.render.diagnostics import render
 from reconciler.words import plural
 
 
-def model_cost() -> Mapping[str, Mapping[str, Any]]:
-    """litellm's bundled model data (never downloaded)."""
-    from reconciler.providers.litellm_env import import_litellm
-
-    table: Mapping[str, Mapping[str, Any]] = import_litellm().model_cost
-    return table
-
-
-def run_lint(
-    catalog_dir: str, table: Mapping[str, Mapping[str, Any]]
-) -> tuple[Catalog, LintResult]:
+def run_lint(catalog_dir: str, table: ModelCost) -> tuple[Catalog, LintResult]:
     catalog = validate_catalog(catalog_dir)
     result = lint_catalog(catalog, table)
     return catalog, apply_suppressions(result, read_sources(catalog))

@@ -82,8 +82,7 @@ def _litellm_values(
     provider: str, model_id: str, deployment: str
 ) -> tuple[dict[str, Any], str | None]:
     """What litellm's model data says about the model, in catalog fields, and its key."""
-    from reconciler.lint.knowledge import lookup
-    from reconciler.lint.model_data import load_model_data
+    from reconciler.lint.knowledge import lookup, model_cost
     from reconciler.lint.rules import CAPABILITY_FLAGS, COST_FIELDS
 
     probe = spec.ModelSpec.model_validate(
@@ -96,7 +95,7 @@ def _litellm_values(
             "context_window": 1,
         }
     )
-    info, _tried = lookup(probe, load_model_data())
+    info, _tried = lookup(probe, model_cost())
     if info is None:
         return {}, None
     out: dict[str, Any] = {}

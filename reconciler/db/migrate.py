@@ -55,7 +55,19 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             require_schema(conn)  # "up to date" must not hide a table damaged by hand
     except OperationalError as err:
         raise _unreachable(engine, err) from None
+    except sa.exc.DatabaseError as err:
+        raise not_a_registry(engine.url, err) from None
     return before, head()
+
+
+def not_a_registry(url: sa.URL, err: sa.exc.DatabaseError) -> DatabaseError:
+    """The database answered but is not one we can use (a SQLite URL naming another file)."""
+    return DatabaseError(
+        f"{safe_url(url.render_as_string())} is not a usable registry database: "
+        f"{driver_reason(err)}",
+        hint="point --db / REGISTRY_DATABASE_URL at the registry (a new SQLite path is created "
+        "by 'reconciler db upgrade'); a file that is not a SQLite database is never overwritten",
+    )
 
 
 def current(conn: sa.Connection) -> str | None:
@@ -72,6 +84,8 @@ def _readable_revision(conn: sa.Connection) -> str | None:
         problem = permission_problem(err)
         if problem is not None:  # not "not initialized": the table is there, just not readable
             raise problem from None
+        if not isinstance(err, OperationalError) and isinstance(err, sa.exc.DatabaseError):
+            raise not_a_registry(conn.engine.url, err) from None  # "file is not a database"
         return None
 
 

@@ -680,3 +680,24 @@ def test_no_prune_applies_creates_and_updates_only(
     _, active, deactivated_at = managed_models(registry_url)["b"]
     assert not active
     assert deactivated_at is not None
+
+
+def test_model_writes_in_batches_cover_every_row(
+    registry_url: str, env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rows go out BATCH_ROWS at a time; a small batch puts creates and updates over several
+    from reconciler.apply import write
+
+    monkeypatch.setattr(write, "BATCH_ROWS", 2)
+    slugs = [f"m{i}" for i in range(5)]
+    root = write_catalog(tmp_path / "cat", [model_doc(s) for s in slugs])
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    assert "6 created" in done.output  # and the settings
+    write_catalog(root, [model_doc(s, context_window=2000 + i) for i, s in enumerate(slugs)])
+    done = apply(registry_url, root)
+    assert done.exit_code == 0, done.output
+    assert "5 updated" in done.output, done.output
+    got = rows(registry_url, "SELECT slug, context_window FROM models ORDER BY slug")
+    assert got == [(s, 2000 + i) for i, s in enumerate(slugs)]
+    assert plan(registry_url, root, "--detailed-exitcode").exit_code == 0

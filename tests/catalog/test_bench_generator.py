@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from bench_helpers import load_benchmark
 
 from reconciler.catalog.validate import validate_catalog
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_validate.py"
-
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_validate", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_validate", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_validate")
 
 
 @pytest.mark.parametrize("layout", ["per-file", "multi-doc"])

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from reconciler import cli
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import has_errors
-from reconciler.lint.model_data import load_model_data
+from reconciler.lint.knowledge import model_cost
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_new_model_is_filled_from_litellm_and_validates(catalog: Path) -> None:
     assert lines[1] == "kind: Model"
     doc = yaml.safe_load(text)
     assert doc["slug"] == "gpt-4o-august"  # pinned, not left to derivation
-    litellm = load_model_data()["gpt-4o-2024-08-06"]
+    litellm = model_cost()["gpt-4o-2024-08-06"]
     assert doc["context_window"] == litellm["max_input_tokens"]
     assert doc["max_output_tokens"] == litellm["max_output_tokens"]
     assert doc["cost"] == {

@@ -110,3 +110,23 @@ def test_every_migration_downgrades_with_its_triggers_intact(db_url: str) -> Non
         assert upgrade(engine) == (None, head())
     finally:
         engine.dispose()
+
+
+def test_a_file_that_is_not_a_database_is_a_user_error_and_stays_untouched(
+    tmp_path: Path,
+) -> None:
+    """`db upgrade` used to exit 70 on it, after `plan` sent the user there."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+    from tests.conftest import EXAMPLE_CATALOG
+
+    garbage = tmp_path / "notes.db"
+    garbage.write_bytes(b"not a database\n" * 100)
+    url = f"sqlite:///{garbage}"
+    for args in (["db", "upgrade", "--db", url], ["plan", "--db", url, "--catalog", str(EXAMPLE_CATALOG)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert "is not a usable registry database: file is not a database" in result.output
+        assert "Traceback" not in result.output
+    assert garbage.read_bytes() == b"not a database\n" * 100

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from reconciler.catalog.validate import validate_catalog
-from reconciler.commands.lint import model_cost
 from reconciler.diagnostics import Diagnostic, Severity, has_errors
-from reconciler.lint.knowledge import lookup
+from reconciler.lint.knowledge import lookup, model_cost
 from reconciler.lint.rules import CostFix, LintResult, lint_catalog, per_million_text
 
 

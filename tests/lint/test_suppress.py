@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from reconciler.catalog.validate import validate_catalog
-from reconciler.commands.lint import model_cost
 from reconciler.diagnostics import Diagnostic, Severity, has_errors
+from reconciler.lint.knowledge import model_cost
 from reconciler.lint.rules import CODES, LintResult, lint_catalog
 from reconciler.lint.suppress import (
     INVALID,
