@@ -123,7 +123,10 @@ def test_a_file_that_is_not_a_database_is_a_user_error_and_stays_untouched(
     garbage = tmp_path / "notes.db"
     garbage.write_bytes(b"not a database\n" * 100)
     url = f"sqlite:///{garbage}"
-    for args in (["db", "upgrade", "--db", url], ["plan", "--db", url, "--catalog", str(Path(__file__).parents[2] / "catalog")]):
+    for args in (
+        ["db", "upgrade", "--db", url],
+        ["plan", "--db", url, "--catalog", str(Path(__file__).parents[2] / "catalog")],
+    ):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1, result.output
         assert "is not a usable registry database: file is not a database" in result.output
