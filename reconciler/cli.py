@@ -44,6 +44,15 @@ db_option = click.option(
     "PostgreSQL.",
 )
 
+environment_option = click.option(
+    "--environment",
+    "environment",
+    envvar="RECONCILER_ENVIRONMENT",
+    default=None,
+    help="Use this environment's catalog: the base with catalog/environments/NAME/ merged in "
+    "(env RECONCILER_ENVIRONMENT). Default: the base catalog.",
+)
+
 
 def _usage_exit(err: click.UsageError) -> None:
     # click declares exit_code per class; this one error's message and help stay click's
@@ -155,11 +164,13 @@ def main(verbose: bool, debug: bool) -> None:
 @main.command()
 @catalog_option
 @click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
-def validate(catalog_dir: str, fmt: str) -> None:
-    """Check the catalog offline against the schemas and rules (no database)."""
+@environment_option
+def validate(catalog_dir: str, fmt: str, environment: str | None) -> None:
+    """Check the catalog offline against the schemas and rules (no database): the base and
+    every environment, or with --environment only that one."""
     from reconciler.commands.validate import validate as run
 
-    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt))
+    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, environment=environment))
 
 
 @main.group()

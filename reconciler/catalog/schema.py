@@ -388,7 +388,7 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
 
     def at(code: str, sub: list[Any], message: str, *, key: bool = False) -> Diagnostic:
         line, col = doc.locate([*path, *sub], key=key)
-        return Diagnostic(doc.path, line, col, code, message)
+        return Diagnostic(doc.source([*path, *sub]), line, col, code, message)
 
     if not isinstance(instance, dict):
         if isinstance(instance, str | int | float) and not isinstance(instance, bool):
@@ -459,7 +459,7 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         out = []
         for key, message in _unknown_fields(err):
             line, col = doc.locate([*path, key], key=True)
-            out.append(Diagnostic(doc.path, line, col, "unknown-field", message))
+            out.append(Diagnostic(doc.source([*path, key]), line, col, "unknown-field", message))
         return out
     ref = _secret_ref_error(err)
     if ref is not None and not isinstance(ref.instance, str):
@@ -470,7 +470,9 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         path = list(best_match(specific or err.context).absolute_path) or path
     line, col = doc.locate(path)
     where = dotted(path)
-    return [Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)]
+    return [
+        Diagnostic(doc.source(path), line, col, code, f"{where}: {message}" if where else message)
+    ]
 
 
 def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:

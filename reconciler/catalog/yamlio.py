@@ -123,6 +123,11 @@ class Document:
                 break
         return position(node)
 
+    def source(self, where: Sequence[str | int]) -> str:
+        """The file that supplied the value at ``where`` (an environment's merged document
+        draws values from two files)."""
+        return self.path
+
 
 @dataclass
 class LoadedFile:
