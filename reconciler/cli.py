@@ -49,6 +49,8 @@ environment_option = click.option(
     "environment",
     envvar="RECONCILER_ENVIRONMENT",
     default=None,
+    # an empty RECONCILER_ENVIRONMENT (a CI variable left blank) means the base catalog
+    callback=lambda _ctx, _param, value: value or None,
     help="Use this environment's catalog: the base with catalog/environments/NAME/ merged in "
     "(env RECONCILER_ENVIRONMENT). Default: the base catalog.",
 )
@@ -204,6 +206,7 @@ def db_upgrade(db_url: str) -> None:
 @click.option("--no-secrets", is_flag=True, help="Compare secret source versions, not values.")
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
+@environment_option
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -213,6 +216,7 @@ def plan(
     no_secrets: bool,
     adopt: bool,
     no_prune: bool,
+    environment: str | None,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -233,6 +237,7 @@ def plan(
             no_prune=no_prune,
             color=sys.stdout.isatty(),
             db_in_hint=db_typed,
+            environment=environment,
         )
     )
 
@@ -280,6 +285,12 @@ def _confirm_apply() -> bool:
     is_flag=True,
     help="Refuse to apply when a created or changed credential fails a live call.",
 )
+@environment_option
+@click.option(
+    "--rebind-environment",
+    is_flag=True,
+    help="Apply although the registry is bound to another environment, and bind it to this one.",
+)
 def apply(
     planfile: str | None,
     catalog_dir: str | None,
@@ -291,6 +302,8 @@ def apply(
     adopt: bool,
     lock_timeout: float,
     test_connections: bool,
+    environment: str | None,
+    rebind_environment: bool,
 ) -> None:
     """Apply the catalog (or a saved plan) to the registry in one transaction."""
     from reconciler.commands.apply import apply as run
@@ -310,6 +323,8 @@ def apply(
             test_connections=test_connections,
             confirm=_confirm_apply if interactive else None,
             color=sys.stdout.isatty(),
+            environment=environment,
+            rebind_environment=rebind_environment,
         )
     )
 
@@ -326,7 +341,10 @@ def apply(
     help="List rows the catalog does not manage (created in the application) for information "
     "only: they do not count as drift for the exit code.",
 )
-def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> None:
+@environment_option
+def drift(
+    catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool, environment: str | None
+) -> None:
     """Report registry rows changed outside the catalog, catalog changes not applied yet,
     secrets that differ from their source, and unmanaged rows.
 
@@ -341,6 +359,7 @@ def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> No
             db_url=db_url,
             fmt=fmt,
             ignore_unmanaged=ignore_unmanaged,
+            environment=environment,
         )
     )
 
@@ -429,12 +448,14 @@ def rotate_key(db_url: str) -> None:
     help="Test models of the catalog (resolving secrets from their sources).",
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per call.")
+@environment_option
 def test_connection(
     slugs: tuple[str, ...],
     changed: bool,
     db_url: str | None,
     catalog_dir: str | None,
     timeout: float,
+    environment: str | None,
 ) -> None:
     """Make a minimal live call to each model; exit 1 if any fails."""
     from reconciler.commands.test_connection import run
@@ -446,6 +467,7 @@ def test_connection(
             db_url=db_url,
             catalog_dir=catalog_dir,
             timeout=timeout,
+            environment=environment,
         )
     )
 
@@ -455,11 +477,16 @@ def test_connection(
 @click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--fix", is_flag=True, help="Write suggested costs into the YAML files.")
-def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
+@environment_option
+def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool, environment: str | None) -> None:
     """Advisory checks against litellm's model data (offline)."""
     from reconciler.commands.lint import lint as run
 
-    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))
+    _run(
+        lambda: run(
+            catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix, environment=environment
+        )
+    )
 
 
 @main.command()

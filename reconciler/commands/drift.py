@@ -17,12 +17,15 @@ def drift(
     out: TextIO | None = None,
     *,
     ignore_unmanaged: bool = False,
+    environment: str | None = None,
 ) -> int:
     """Exit 0 without drift, 2 with drift, 1 when the plan has errors (drift unknown).
 
     Rows the catalog does not manage are drift unless ``ignore_unmanaged``: then they are
     listed for information only."""
     out = sys.stdout if out is None else out
-    report = check_drift(catalog_dir, db_url, ignore_unmanaged=ignore_unmanaged)
+    report = check_drift(
+        catalog_dir, db_url, ignore_unmanaged=ignore_unmanaged, environment=environment
+    )
     out.write(render_drift(report, fmt))
     return report.exit_code

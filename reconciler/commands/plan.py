@@ -24,10 +24,13 @@ def plan(
     color: bool = False,
     out: TextIO | None = None,
     db_in_hint: bool = False,
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
-    planned = make_plan(catalog_dir, db_url, options=options, no_secrets=no_secrets)
+    planned = make_plan(
+        catalog_dir, db_url, options=options, no_secrets=no_secrets, environment=environment
+    )
     out.write(render_plan(planned.plan, fmt, color=color))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr

@@ -243,10 +243,16 @@ def last_applied_digest(db_url: str) -> str | None:
         engine.dispose()
 
 
-def check_drift(catalog_dir: str, db_url: str, *, ignore_unmanaged: bool = False) -> DriftReport:
+def check_drift(
+    catalog_dir: str,
+    db_url: str,
+    *,
+    ignore_unmanaged: bool = False,
+    environment: str | None = None,
+) -> DriftReport:
     """Plan the catalog against the registry and attribute every difference. Rows the catalog
     does not manage are drift unless ``ignore_unmanaged``."""
-    planned = make_plan(catalog_dir, db_url, options=DiffOptions())
+    planned = make_plan(catalog_dir, db_url, options=DiffOptions(), environment=environment)
     plan, desired, live = planned.plan, planned.stamped.desired, planned.live
     last = last_applied_digest(db_url)
     findings = attribute(plan, desired, live, last == plan.catalog_digest)

@@ -115,8 +115,11 @@ def make_plan(
     options: DiffOptions,
     no_secrets: bool = False,
     desired: DesiredState | None = None,
+    environment: str | None = None,
 ) -> Planned:
     with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
+        if desired is None:
+            desired = load_desired(Path(catalog_dir), environment)
         return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
 
 
@@ -125,10 +128,8 @@ def _make_plan(
     db_url: str,
     options: DiffOptions,
     no_secrets: bool,
-    desired: DesiredState | None,
+    desired: DesiredState,
 ) -> Planned:
-    if desired is None:
-        desired = load_desired(root)
     keyring = keyring_from_env(required=False)
     live = read_live_state(db_url)
     used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}

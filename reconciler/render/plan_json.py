@@ -108,6 +108,8 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
         "notes": [alert_to_json(n) for n in plan.notes],
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
+        # present when an environment's catalog was planned
+        **({"environment": plan.environment} if plan.environment else {}),
     }
 
 
