@@ -473,6 +473,25 @@ def test_connection(
 
 
 @main.command()
+@click.argument("before")
+@click.argument("after")
+@catalog_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+def compare(before: str, after: str, catalog_dir: str, fmt: str) -> None:
+    """Compare two environments' catalogs field by field, as promoting BEFORE to AFTER
+    would change a registry ('base' names the base catalog). Exit 2 when they differ."""
+    from reconciler.commands.compare import compare as run
+
+    _run(lambda: run(catalog_dir=catalog_dir, before=before, after=after, fmt=fmt))
+
+
+@main.command()
 @catalog_option
 @click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")

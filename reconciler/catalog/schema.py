@@ -37,6 +37,14 @@ KIND_FILES = {
     "Settings": "settings.schema.json",
 }
 DOCUMENT_FILE = "catalog-document.schema.json"
+# overlay documents (catalog/environments/<name>/): every field optional except the identity
+OVERLAY_FILES = {kind: "overlay-" + name for kind, name in KIND_FILES.items()}
+_OVERLAY_IDENTITY: dict[str, Any] = {
+    "Model": {"anyOf": [{"required": ["slug"]}, {"required": ["display_name"]}]},
+    "ProviderCredential": {"required": ["name"]},
+    "Settings": {},
+}
+_NOT_REMOVABLE = frozenset({"kind", "name", "slug", "provider"})
 
 
 def _schema_id(filename: str) -> str:
@@ -77,6 +85,31 @@ def _model_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
     return _finish(model.model_json_schema(), KIND_FILES[kind], kind)
 
 
+def _optional(obj: dict[str, Any]) -> None:
+    """An object schema whose fields are all optional, and may be null (null removes)."""
+    obj.pop("required", None)
+    for name, prop in obj.get("properties", {}).items():
+        if name not in _NOT_REMOVABLE:
+            described = {"description": prop["description"]} if "description" in prop else {}
+            obj["properties"][name] = described | {"anyOf": [prop, {"type": "null"}]}
+
+
+def _overlay_schema(kind: str, schema: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in json.loads(json.dumps(schema)).items() if k not in ("$id", "$schema")}
+    if kind == "ProviderCredential":
+        body.pop("required", None)  # the provider: a patch keeps the base's
+        for variant in body["allOf"]:
+            _optional(body["$defs"][variant["then"]["$ref"].rsplit("/", 1)[-1]])
+    else:
+        _optional(body)
+    body.update(_OVERLAY_IDENTITY[kind])
+    body["description"] = (
+        f"An overlay {kind} (catalog/environments/<name>/): patches the base object it names, "
+        "or adds a new, complete one."
+    )
+    return _finish(body, OVERLAY_FILES[kind], f"Overlay{kind}")
+
+
 def generate() -> dict[str, dict[str, Any]]:
     """Every published schema, by file name."""
     out = {
@@ -91,6 +124,8 @@ def generate() -> dict[str, dict[str, Any]]:
     )
     document["description"] = "Any document of an LLM registry catalog."
     out[DOCUMENT_FILE] = _finish(document, DOCUMENT_FILE, "CatalogDocument")
+    for kind, name in KIND_FILES.items():
+        out[OVERLAY_FILES[kind]] = _overlay_schema(kind, out[name])
     return out
 
 

@@ -131,6 +131,8 @@ class Plan:
     notes: list[Alert] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
     environment: str = ""  # whose catalog was planned ('' for the base catalog)
+    # set by 'compare': the two environments compared ('' the base), from and to
+    compared: tuple[str, str] | None = None
     revision: int = 0
     registry_id: str | None = None  # the registry the plan was made against
     # What the plan knew about each secret's value ("credential.field" -> status), whether or

@@ -426,6 +426,9 @@ def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str
     head: list[list[str]] = [[marker(plan.environment), HEADING]]
     if plan.environment:
         head.append([f"Environment: **{_h(plan.environment)}**"])
+    if plan.compared:
+        before, after = (_h(name or "base") for name in plan.compared)
+        head.append([f"Comparing **{before}** → **{after}**"])
     if plan.changes:
         head.append([f"**{summary_line(plan)}**"])
     elif plan.errors:

@@ -139,3 +139,39 @@ def test_removing_a_required_field_is_reported_at_the_patch(tmp_path: Path) -> N
     dev = load_environment(catalog, "dev")
     shown = [(d.path.rsplit("/", 1)[-1], d.line, d.environment) for d in dev.diagnostics]
     assert shown == [("o.yaml", 1, "dev")], dev.diagnostics
+
+
+@pytest.mark.parametrize("overlay", sorted((EXAMPLE / "environments").rglob("*.yaml")))
+def test_example_overlays_match_their_schema(overlay: Path) -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from reconciler.catalog.schema import generate
+    from reconciler.catalog.yamlio import load_text
+
+    schemas = generate()
+    registry = Registry().with_resources(  # type: ignore[call-arg]
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+    )
+    text = overlay.read_text("utf-8")
+    line = text.split("$schema=", 1)[1].split("\n", 1)[0]
+    for doc in load_text(text, str(overlay)).documents:
+        name = line.rsplit("/", 1)[-1]
+        schema = json.loads(json.dumps(schemas[name]))
+        errors = list(Draft202012Validator(schema, registry=registry).iter_errors(doc.data))
+        assert errors == [], [e.message for e in errors]
+
+
+def test_overlay_schema_requires_only_the_identity() -> None:
+    from jsonschema import Draft202012Validator
+
+    from reconciler.catalog.schema import generate
+
+    model = Draft202012Validator(generate()["overlay-model.schema.json"])
+    assert model.is_valid({"kind": "Model", "slug": "m", "max_output_tokens": None})
+    assert not model.is_valid({"kind": "Model", "enabled": False})
+    cred = Draft202012Validator(generate()["overlay-provider-credential.schema.json"])
+    assert cred.is_valid({"kind": "ProviderCredential", "name": "c", "api_key": {"env": "K"}})
+    assert not cred.is_valid({"kind": "ProviderCredential", "api_key": {"env": "K"}})
