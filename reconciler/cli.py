@@ -44,6 +44,13 @@ db_option = click.option(
     "PostgreSQL.",
 )
 
+plan_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
 environment_option = click.option(
     "--environment",
     "environment",
@@ -192,13 +199,7 @@ def db_upgrade(db_url: str) -> None:
 @main.command()
 @catalog_option
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@plan_format_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write a plan file.")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
@@ -476,13 +477,7 @@ def test_connection(
 @click.argument("before")
 @click.argument("after")
 @catalog_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@plan_format_option
 def compare(before: str, after: str, catalog_dir: str, fmt: str) -> None:
     """Compare two environments' catalogs field by field, as promoting BEFORE to AFTER
     would change a registry ('base' names the base catalog). Exit 2 when they differ."""
