@@ -384,11 +384,23 @@ def drift(
     help="Catalog the registry was applied from: the SOPS files its references name are "
     "copied from here, still encrypted.",
 )
-def export(db_url: str, out_dir: str, force: bool, catalog_dir: str) -> None:
-    """Write the live registry as a catalog directory (for adopting a registry)."""
+@environment_option
+def export(
+    db_url: str, out_dir: str, force: bool, catalog_dir: str, environment: str | None
+) -> None:
+    """Write the live registry as a catalog directory (for adopting a registry); with
+    --environment, refuses a registry bound to another environment."""
     from reconciler.commands.export import export as run
 
-    _run(lambda: run(db_url=db_url, out_dir=out_dir, force=force, catalog_dir=catalog_dir))
+    _run(
+        lambda: run(
+            db_url=db_url,
+            out_dir=out_dir,
+            force=force,
+            catalog_dir=catalog_dir,
+            environment=environment,
+        )
+    )
 
 
 @main.command()
@@ -398,11 +410,19 @@ def export(db_url: str, out_dir: str, force: bool, catalog_dir: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def models(db_url: str, provider: str | None, category: str | None, fmt: str) -> None:
-    """List the live registry's models as the Models page shows them."""
+@environment_option
+def models(
+    db_url: str, provider: str | None, category: str | None, fmt: str, environment: str | None
+) -> None:
+    """List the live registry's models as the Models page shows them; with --environment,
+    refuses a registry bound to another environment."""
     from reconciler.commands.models import models as run
 
-    _run(lambda: run(db_url=db_url, provider=provider, category=category, fmt=fmt))
+    _run(
+        lambda: run(
+            db_url=db_url, provider=provider, category=category, fmt=fmt, environment=environment
+        )
+    )
 
 
 @main.command()

@@ -45,9 +45,15 @@ def load(catalog_dir: str | Path, environment: str | None = None) -> Loaded:
     return Loaded(root, load_desired(root, environment))
 
 
-def read_live(db_url: str) -> LiveState:
-    """The live registry; refuses a SQLite file that is not there (a read must not make one)."""
-    return read_live_state(db_url, must_exist=True)
+def read_live(db_url: str, environment: str | None = None) -> LiveState:
+    """The live registry; refuses a SQLite file that is not there (a read must not make one),
+    and, when ``environment`` is given, a registry bound to another environment."""
+    live = read_live_state(db_url, must_exist=True)
+    if environment is not None:
+        from reconciler.apply.apply import check_environment
+
+        check_environment(live.environment, environment, rebind=False)
+    return live
 
 
 def plan(loaded: Loaded, db_url: str, *, options: DiffOptions, no_secrets: bool = False) -> Planned:

@@ -133,3 +133,19 @@ def test_saved_plan_refused_by_a_registry_bound_elsewhere(
     refused = cli(["apply", planfile, "--db", db])
     assert refused.exit_code == 1
     assert "bound to environment 'production'" in refused.output
+
+
+def test_models_and_export_refuse_a_registry_bound_elsewhere(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    args = ["--catalog", str(catalog), "--db", db]
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    assert cli(["models", "--db", db, "--environment", "production"]).exit_code == 0
+    assert cli(["models", "--db", db]).exit_code == 0  # without --environment: no check
+    refused = cli(["models", "--db", db, "--environment", "staging"])
+    assert refused.exit_code == 1
+    assert "bound to environment 'production'" in refused.output
+    out = str(tmp_path / "exported")
+    exported = cli(["export", "--db", db, "--out", out, "--environment", "staging"])
+    assert exported.exit_code == 1
+    assert "bound to environment 'production'" in exported.output
