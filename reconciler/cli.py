@@ -44,6 +44,24 @@ db_option = click.option(
     "PostgreSQL.",
 )
 
+plan_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+environment_option = click.option(
+    "--environment",
+    "environment",
+    envvar="RECONCILER_ENVIRONMENT",
+    default=None,
+    # an empty RECONCILER_ENVIRONMENT (a CI variable left blank) means the base catalog
+    callback=lambda _ctx, _param, value: value or None,
+    help="Use this environment's catalog: the base with catalog/environments/NAME/ merged in "
+    "(env RECONCILER_ENVIRONMENT). Default: the base catalog.",
+)
+
 
 def _usage_exit(err: click.UsageError) -> None:
     # click declares exit_code per class; this one error's message and help stay click's
@@ -155,11 +173,13 @@ def main(verbose: bool, debug: bool) -> None:
 @main.command()
 @catalog_option
 @click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
-def validate(catalog_dir: str, fmt: str) -> None:
-    """Check the catalog offline against the schemas and rules (no database)."""
+@environment_option
+def validate(catalog_dir: str, fmt: str, environment: str | None) -> None:
+    """Check the catalog offline against the schemas and rules (no database): the base and
+    every environment, or with --environment only that one."""
     from reconciler.commands.validate import validate as run
 
-    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt))
+    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, environment=environment))
 
 
 @main.group()
@@ -179,13 +199,7 @@ def db_upgrade(db_url: str) -> None:
 @main.command()
 @catalog_option
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@plan_format_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write a plan file.")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
@@ -193,6 +207,7 @@ def db_upgrade(db_url: str) -> None:
 @click.option("--no-secrets", is_flag=True, help="Compare secret source versions, not values.")
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
+@environment_option
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -202,6 +217,7 @@ def plan(
     no_secrets: bool,
     adopt: bool,
     no_prune: bool,
+    environment: str | None,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -222,6 +238,7 @@ def plan(
             no_prune=no_prune,
             color=sys.stdout.isatty(),
             db_in_hint=db_typed,
+            environment=environment,
         )
     )
 
@@ -269,6 +286,12 @@ def _confirm_apply() -> bool:
     is_flag=True,
     help="Refuse to apply when a created or changed credential fails a live call.",
 )
+@environment_option
+@click.option(
+    "--rebind-environment",
+    is_flag=True,
+    help="Apply although the registry is bound to another environment, and bind it to this one.",
+)
 def apply(
     planfile: str | None,
     catalog_dir: str | None,
@@ -280,6 +303,8 @@ def apply(
     adopt: bool,
     lock_timeout: float,
     test_connections: bool,
+    environment: str | None,
+    rebind_environment: bool,
 ) -> None:
     """Apply the catalog (or a saved plan) to the registry in one transaction."""
     from reconciler.commands.apply import apply as run
@@ -299,6 +324,8 @@ def apply(
             test_connections=test_connections,
             confirm=_confirm_apply if interactive else None,
             color=sys.stdout.isatty(),
+            environment=environment,
+            rebind_environment=rebind_environment,
         )
     )
 
@@ -315,7 +342,10 @@ def apply(
     help="List rows the catalog does not manage (created in the application) for information "
     "only: they do not count as drift for the exit code.",
 )
-def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> None:
+@environment_option
+def drift(
+    catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool, environment: str | None
+) -> None:
     """Report registry rows changed outside the catalog, catalog changes not applied yet,
     secrets that differ from their source, and unmanaged rows.
 
@@ -330,6 +360,7 @@ def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> No
             db_url=db_url,
             fmt=fmt,
             ignore_unmanaged=ignore_unmanaged,
+            environment=environment,
         )
     )
 
@@ -353,11 +384,23 @@ def drift(catalog_dir: str, db_url: str, fmt: str, ignore_unmanaged: bool) -> No
     help="Catalog the registry was applied from: the SOPS files its references name are "
     "copied from here, still encrypted.",
 )
-def export(db_url: str, out_dir: str, force: bool, catalog_dir: str) -> None:
-    """Write the live registry as a catalog directory (for adopting a registry)."""
+@environment_option
+def export(
+    db_url: str, out_dir: str, force: bool, catalog_dir: str, environment: str | None
+) -> None:
+    """Write the live registry as a catalog directory (for adopting a registry); with
+    --environment, refuses a registry bound to another environment."""
     from reconciler.commands.export import export as run
 
-    _run(lambda: run(db_url=db_url, out_dir=out_dir, force=force, catalog_dir=catalog_dir))
+    _run(
+        lambda: run(
+            db_url=db_url,
+            out_dir=out_dir,
+            force=force,
+            catalog_dir=catalog_dir,
+            environment=environment,
+        )
+    )
 
 
 @main.command()
@@ -367,11 +410,19 @@ def export(db_url: str, out_dir: str, force: bool, catalog_dir: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def models(db_url: str, provider: str | None, category: str | None, fmt: str) -> None:
-    """List the live registry's models as the Models page shows them."""
+@environment_option
+def models(
+    db_url: str, provider: str | None, category: str | None, fmt: str, environment: str | None
+) -> None:
+    """List the live registry's models as the Models page shows them; with --environment,
+    refuses a registry bound to another environment."""
     from reconciler.commands.models import models as run
 
-    _run(lambda: run(db_url=db_url, provider=provider, category=category, fmt=fmt))
+    _run(
+        lambda: run(
+            db_url=db_url, provider=provider, category=category, fmt=fmt, environment=environment
+        )
+    )
 
 
 @main.command()
@@ -418,12 +469,14 @@ def rotate_key(db_url: str) -> None:
     help="Test models of the catalog (resolving secrets from their sources).",
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per call.")
+@environment_option
 def test_connection(
     slugs: tuple[str, ...],
     changed: bool,
     db_url: str | None,
     catalog_dir: str | None,
     timeout: float,
+    environment: str | None,
 ) -> None:
     """Make a minimal live call to each model; exit 1 if any fails."""
     from reconciler.commands.test_connection import run
@@ -435,8 +488,22 @@ def test_connection(
             db_url=db_url,
             catalog_dir=catalog_dir,
             timeout=timeout,
+            environment=environment,
         )
     )
+
+
+@main.command()
+@click.argument("before")
+@click.argument("after")
+@catalog_option
+@plan_format_option
+def compare(before: str, after: str, catalog_dir: str, fmt: str) -> None:
+    """Compare two environments' catalogs field by field, as promoting BEFORE to AFTER
+    would change a registry ('base' names the base catalog). Exit 2 when they differ."""
+    from reconciler.commands.compare import compare as run
+
+    _run(lambda: run(catalog_dir=catalog_dir, before=before, after=after, fmt=fmt))
 
 
 @main.command()
@@ -444,11 +511,16 @@ def test_connection(
 @click.option("--format", "fmt", type=FORMAT_DIAG, default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--fix", is_flag=True, help="Write suggested costs into the YAML files.")
-def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool) -> None:
+@environment_option
+def lint(catalog_dir: str, fmt: str, strict: bool, fix: bool, environment: str | None) -> None:
     """Advisory checks against litellm's model data (offline)."""
     from reconciler.commands.lint import lint as run
 
-    _run(lambda: run(catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix))
+    _run(
+        lambda: run(
+            catalog_dir=catalog_dir, fmt=fmt, strict=strict, fix=fix, environment=environment
+        )
+    )
 
 
 @main.command()

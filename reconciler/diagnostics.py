@@ -22,6 +22,8 @@ class Diagnostic:
     code: str
     message: str
     severity: Severity = Severity.ERROR
+    # the environment whose catalog was checked ('' for the base catalog)
+    environment: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

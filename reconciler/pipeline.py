@@ -51,16 +51,23 @@ class Loaded:
     desired: DesiredState
 
 
-def load(catalog_dir: str | Path) -> Loaded:
-    """Read and validate the catalog (refused with its errors shown), as desired state."""
+def load(catalog_dir: str | Path, environment: str | None = None) -> Loaded:
+    """Read and validate the catalog (the base, or the named environment's), refused with
+    its errors shown, as desired state."""
     root = Path(catalog_dir)
     with gc_paused():  # as make_plan does: validation builds thousands of acyclic objects
-        return Loaded(root, load_desired(root))
+        return Loaded(root, load_desired(root, environment))
 
 
-def read_live(db_url: str) -> LiveState:
-    """The live registry; refuses a SQLite file that is not there (a read must not make one)."""
-    return read_live_state(db_url, must_exist=True)
+def read_live(db_url: str, environment: str | None = None) -> LiveState:
+    """The live registry; refuses a SQLite file that is not there (a read must not make one),
+    and, when ``environment`` is given, a registry bound to another environment."""
+    live = read_live_state(db_url, must_exist=True)
+    if environment is not None:
+        from reconciler.apply.apply import check_environment
+
+        check_environment(live.environment, environment, rebind=False)
+    return live
 
 
 def plan(loaded: Loaded, db_url: str, *, options: DiffOptions, no_secrets: bool = False) -> Planned:
@@ -77,21 +84,26 @@ def changed(loaded: Loaded, db_url: str) -> tuple[set[str], set[str]]:
 
 
 def connection_targets(
-    slugs: Sequence[str], *, changed_only: bool, db_url: str | None, catalog_dir: str | None
+    slugs: Sequence[str],
+    *,
+    changed_only: bool,
+    db_url: str | None,
+    catalog_dir: str | None,
+    environment: str | None = None,
 ) -> Targets:
     """What ``test-connection`` calls. From the catalog (``catalog_dir``; secrets resolved from
     their sources) unless only ``db_url`` is given, then from the live registry through the
     runtime client. ``changed_only`` keeps the catalog models the current plan creates or
     changes, or whose credential it does (it needs both the catalog and the registry)."""
     if changed_only:
-        loaded = load(catalog_dir or DEFAULT_CATALOG)
+        loaded = load(catalog_dir or DEFAULT_CATALOG, environment)
         changed_models, changed_creds = changed(loaded, db_url or DEFAULT_DB)
         chosen, unused = select_changed(loaded.desired, slugs, changed_models, changed_creds)
         targets = resolve_catalog_models(loaded.root, loaded.desired, chosen)
         targets.unused_credentials = unused
         return targets
-    if catalog_dir is not None or db_url is None:
-        loaded = load(catalog_dir or DEFAULT_CATALOG)
+    if catalog_dir is not None or db_url is None or environment is not None:
+        loaded = load(catalog_dir or DEFAULT_CATALOG, environment)
         selected = select_slugs(loaded.desired, slugs)
         return resolve_catalog_models(loaded.root, loaded.desired, selected)
     return registry_targets(db_url, slugs)

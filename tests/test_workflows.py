@@ -332,11 +332,15 @@ def test_pr_comment_step_runs_on_failure_only_for_its_own_repository() -> None:
     assert plan["with"]["validate-outcome"] == "${{ steps.validate.outcome }}"
 
 
+# matrix jobs of one run upload side by side: one artifact per environment
+PER_ENVIRONMENT = "${{ inputs.environment != '' && format('-{0}', inputs.environment) || '' }}"
+
+
 def test_plans_are_uploaded_as_artifacts() -> None:
     uploads = [s for s in _steps(ACTION) if s.get("uses", "").startswith("actions/upload-artifact")]
     assert [(s["with"]["name"], s["with"]["path"]) for s in uploads] == [
-        ("reconciler-plan", "plan/"),
-        ("reconciler-apply", "plan/"),
+        (f"reconciler-plan{PER_ENVIRONMENT}", "plan/"),
+        (f"reconciler-apply{PER_ENVIRONMENT}", "plan/"),
     ]
 
 
@@ -558,6 +562,18 @@ def test_drift_report_is_a_closed_code_block(tmp_path: Path, code: int) -> None:
     assert lines[end + 1 :] == ["", "Messages:", "", "```", "stub note on stderr", "```"]
     assert _fences_closed(run.summary)
     assert run.outputs.get("drift") == {0: "false", 2: "true"}.get(code)
+
+
+def test_apply_and_drift_run_per_environment() -> None:
+    """One matrix entry per catalog environment, each with its own GitHub environment."""
+    for name, job_name in (("apply.yml", "apply"), ("drift.yml", "drift")):
+        jobs = _load(name)["jobs"]
+        job = jobs[job_name]
+        assert job["needs"] == "environments"
+        matrix = job["strategy"]["matrix"]["environment"]
+        assert "fromJSON(needs.environments.outputs.names)" in matrix
+        assert "matrix.environment" in job["environment"]
+        assert _uses_action(name, job_name)["with"]["environment"] == "${{ matrix.environment }}"
 
 
 def test_drift_fails_the_run_on_drift_in_its_own_step() -> None:

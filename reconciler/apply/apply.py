@@ -40,6 +40,7 @@ class ApplyOptions:
     diff: DiffOptions
     allowed_flags: frozenset[str] = frozenset()
     lock_timeout: float = 30.0
+    rebind_environment: bool = False  # re-bind a registry bound to another environment
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,23 @@ def check_registry(expected: Expected | None, registry_id: str | None) -> None:
         )
 
 
+def environment_name(environment: str) -> str:
+    return f"environment '{environment}'" if environment else "the base catalog"
+
+
+def check_environment(bound: str | None, environment: str, *, rebind: bool) -> None:
+    """A registry bound to one environment is not applied another environment's catalog
+    (staging's catalog applied to production's registry) unless re-bound on purpose."""
+    if bound is None or bound == environment or rebind:
+        return
+    raise PlanError(
+        f"this registry is bound to {environment_name(bound)}; refusing to apply "
+        f"{environment_name(environment)} to it",
+        hint="check --db / REGISTRY_DATABASE_URL and --environment; to move the registry to "
+        "this environment on purpose, rerun with --rebind-environment",
+    )
+
+
 def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
     """The audit run that applied this very plan (same signature, same starting revision)."""
     runs = t.reconcile_runs.c
@@ -151,6 +169,8 @@ def apply_stamped(
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
             check_registry(expected, live.registry_id)
+            environment = stamped.desired.environment
+            check_environment(live.environment, environment, rebind=options.rebind_environment)
             check_key_ids(live, keyring, db_url)
             plan = diff(stamped.desired, live, options.diff)
             already_done = not plan.changes and not plan.errors
@@ -193,6 +213,8 @@ def apply_stamped(
             now = datetime.now(UTC)
             writer = Writer(conn, stamped.desired, live, stamped.resolved.values, keyring, now)
             write_plan(writer, plan)
+            if live.environment != environment:
+                conn.execute(sa.update(t.registry_meta).values(environment=environment))
             after = read_revision(conn)
             log.info(
                 "wrote %d change(s); revision %d -> %d", len(plan.changes), live.revision, after
@@ -209,6 +231,7 @@ def apply_stamped(
                     revision_before=live.revision,
                     revision_after=after,
                     counts=plan.summary(),
+                    environment=environment,
                     options={
                         "adopt": options.diff.adopt,
                         "prune": options.diff.prune,

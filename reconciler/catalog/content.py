@@ -74,7 +74,7 @@ def _url_problems(doc: Document, data: dict[str, Any]) -> Iterator[Problem]:
             "Remove it from the URL and give the key as api_key, a secret reference: "
             + REFERENCE_FORMS
         )
-        yield field, Diagnostic(doc.path, line, col, "plaintext-secret", message)
+        yield field, Diagnostic(doc.origin([field]), line, col, "plaintext-secret", message)
 
 
 def _nul_paths(node: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], bool]]:
@@ -107,7 +107,7 @@ def _nul_problems(doc: Document) -> Iterator[Problem]:
             "which the registry cannot store; remove it"
         )
         top = path[0] if isinstance(path[0], str) else None
-        yield top, Diagnostic(doc.path, line, col, "nul-character", message)
+        yield top, Diagnostic(doc.origin(path), line, col, "nul-character", message)
 
 
 def content_problems(doc: Document) -> list[Problem]:

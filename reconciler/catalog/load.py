@@ -31,6 +31,8 @@ CredentialSpec = (
     | spec.OpenAICompatibleCredential
 )
 _DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+# the folder of the catalog root that holds one overlay folder per environment
+ENVIRONMENTS_DIR = "environments"
 # the one YAML problem that loses no names: the first of the duplicate keys is kept
 _LOSSLESS = frozenset({"duplicate-key"})
 
@@ -77,7 +79,12 @@ def _catalog_entries(root: Path) -> list[tuple[str, str]]:
     top = str(root)
     found: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        # environments/ holds the overlays, read per environment (catalog/environments.py)
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if not d.startswith(".") and not (dirpath == top and d == ENVIRONMENTS_DIR)
+        ]
         rel_dir = dirpath[len(top) :].lstrip(os.sep).replace(os.sep, "/")
         prefix = rel_dir + "/" if rel_dir else ""
         found.extend(
@@ -145,7 +152,11 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
         message = _pydantic_message(item, _value_at(doc.data, path))
         out.append(
             Diagnostic(
-                doc.path, line, col, "invalid-value", f"{where}: {message}" if where else message
+                doc.origin(path),
+                line,
+                col,
+                "invalid-value",
+                f"{where}: {message}" if where else message,
             )
         )
     return out

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 def _at(doc: Document, where: Sequence[str | int], code: str, message: str) -> Diagnostic:
     line, col = doc.locate(where)
-    return Diagnostic(doc.path, line, col, code, message)
+    return Diagnostic(doc.origin(where), line, col, code, message)
 
 
 def _where(doc: Document) -> str:

@@ -38,6 +38,14 @@ KIND_FILES = {
 DOCUMENT_FILE = "catalog-document.schema.json"
 # The schemas carry no "$id": the document schema refers to the kinds by relative file name, so
 # editors and check-jsonschema resolve them beside it wherever the folder is copied.
+# overlay documents (catalog/environments/<name>/): every field optional except the identity
+OVERLAY_FILES = {kind: "overlay-" + name for kind, name in KIND_FILES.items()}
+_OVERLAY_IDENTITY: dict[str, Any] = {
+    "Model": {"anyOf": [{"required": ["slug"]}, {"required": ["display_name"]}]},
+    "ProviderCredential": {"required": ["name"]},
+    "Settings": {},
+}
+_NOT_REMOVABLE = frozenset({"kind", "name", "slug", "provider"})
 
 
 def _dispatch(prop: str, cases: Mapping[str, Any], description: str) -> dict[str, Any]:
@@ -74,6 +82,31 @@ def _model_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
     return _finish(model.model_json_schema(), kind)
 
 
+def _optional(obj: dict[str, Any]) -> None:
+    """An object schema whose fields are all optional, and may be null (null removes)."""
+    obj.pop("required", None)
+    for name, prop in obj.get("properties", {}).items():
+        if name not in _NOT_REMOVABLE:
+            described = {"description": prop["description"]} if "description" in prop else {}
+            obj["properties"][name] = described | {"anyOf": [prop, {"type": "null"}]}
+
+
+def _overlay_schema(kind: str, schema: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in json.loads(json.dumps(schema)).items() if k not in ("$id", "$schema")}
+    if kind == "ProviderCredential":
+        body.pop("required", None)  # the provider: a patch keeps the base's
+        for variant in body["allOf"]:
+            _optional(body["$defs"][variant["then"]["$ref"].rsplit("/", 1)[-1]])
+    else:
+        _optional(body)
+    body.update(_OVERLAY_IDENTITY[kind])
+    body["description"] = (
+        f"An overlay {kind} (catalog/environments/<name>/): patches the base object it names, "
+        "or adds a new, complete one."
+    )
+    return _finish(body, f"Overlay{kind}")
+
+
 def generate() -> dict[str, dict[str, Any]]:
     """Every published schema, by file name."""
     out = {
@@ -88,6 +121,8 @@ def generate() -> dict[str, dict[str, Any]]:
     )
     document["description"] = "Any document of an LLM registry catalog."
     out[DOCUMENT_FILE] = _finish(document, "CatalogDocument")
+    for kind, name in KIND_FILES.items():
+        out[OVERLAY_FILES[kind]] = _overlay_schema(kind, out[name])
     return out
 
 
@@ -386,7 +421,7 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
 
     def at(code: str, sub: list[Any], message: str, *, key: bool = False) -> Diagnostic:
         line, col = doc.locate([*path, *sub], key=key)
-        return Diagnostic(doc.path, line, col, code, message)
+        return Diagnostic(doc.origin([*path, *sub]), line, col, code, message)
 
     if not isinstance(instance, dict):
         if isinstance(instance, str | int | float) and not isinstance(instance, bool):
@@ -457,7 +492,7 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         out = []
         for key, message in _unknown_fields(err):
             line, col = doc.locate([*path, key], key=True)
-            out.append(Diagnostic(doc.path, line, col, "unknown-field", message))
+            out.append(Diagnostic(doc.origin([*path, key]), line, col, "unknown-field", message))
         return out
     ref = _secret_ref_error(err)
     if ref is not None and not isinstance(ref.instance, str):
@@ -468,7 +503,9 @@ def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
         path = list(best_match(specific or err.context).absolute_path) or path
     line, col = doc.locate(path)
     where = dotted(path)
-    return [Diagnostic(doc.path, line, col, code, f"{where}: {message}" if where else message)]
+    return [
+        Diagnostic(doc.origin(path), line, col, code, f"{where}: {message}" if where else message)
+    ]
 
 
 def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:

@@ -156,6 +156,11 @@ class Document:
                 break
         return position(node)
 
+    def origin(self, where: Sequence[str | int]) -> str:
+        """The file that supplied the value at ``where`` (an environment's merged document
+        draws values from two files)."""
+        return self.path
+
 
 @dataclass
 class LoadedFile:

@@ -9,12 +9,15 @@ from reconciler.apply.apply import (
     ApplyOptions,
     Expected,
     apply_stamped,
+    check_environment,
     check_key_ids,
     check_registry,
+    environment_name,
     refusal,
     stamp_for_apply,
 )
 from reconciler.catalog.load import load_catalog
+from reconciler.catalog.validate import validate_catalog
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
@@ -57,6 +60,18 @@ def check_saved_options(
     )
 
 
+def check_saved_environment(saved: SavedPlan, planfile: str, environment: str | None) -> None:
+    """A plan made for one environment is never applied as another's."""
+    if environment is None or environment == saved.environment:
+        return
+    raise PlanError(
+        f"{planfile} is a plan for {environment_name(saved.environment)}, not for "
+        f"{environment_name(environment)}",
+        hint="apply the plan made for this environment: 'reconciler plan --environment "
+        f"{environment} --out FILE'",
+    )
+
+
 def apply(
     planfile: str | None,
     catalog_dir: str | None,
@@ -71,8 +86,11 @@ def apply(
     confirm: Callable[[], bool] | None = None,
     color: bool = False,
     out: TextIO | None = None,
+    environment: str | None = None,
+    rebind_environment: bool = False,
 ) -> int:
-    """``catalog_dir`` None: the saved plan's catalog with a PLANFILE, else ./catalog."""
+    """``catalog_dir`` None: the saved plan's catalog with a PLANFILE, else ./catalog.
+    ``environment`` None: the saved plan's environment with a PLANFILE, else the base."""
     out = sys.stdout if out is None else out
     allowed = _allowed(allow_breaking, allow_mass_removal)
     expected: Expected | None = None
@@ -80,8 +98,11 @@ def apply(
         saved = read_plan_file(planfile)
         catalog_dir = saved.catalog_dir if catalog_dir is None else catalog_dir
         check_saved_options(saved, planfile, catalog_dir, no_prune=no_prune, adopt=adopt)
+        check_saved_environment(saved, planfile, environment)
         root = Path(catalog_dir)
-        current = load_catalog(root).digest
+        current = (
+            validate_catalog(root, saved.environment) if saved.environment else load_catalog(root)
+        ).digest
         if current != saved.catalog_digest:
             raise PlanError(
                 f"plan is stale: the catalog in {catalog_dir} changed since the plan was made",
@@ -95,14 +116,16 @@ def apply(
         # mismatch, and with no key set the registry's own key is named before reading secrets.
         live = read_live_state(db_url)
         check_registry(expected, live.registry_id)
+        check_environment(live.environment, desired.environment, rebind=rebind_environment)
         check_key_ids(live, keyring_from_env(required=False), db_url)
         del live  # apply_stamped reads it again under the lock
         stamped = stamp_for_apply(desired, root)
     else:
         root = Path(DEFAULT_CATALOG if catalog_dir is None else catalog_dir)
-        desired = load_desired(root)
+        desired = load_desired(root, environment)
         diff_options = DiffOptions(adopt=adopt, prune=not no_prune)
         live = read_live_state(db_url)
+        check_environment(live.environment, desired.environment, rebind=rebind_environment)
         # Before the preview: under the wrong key every secret would show as changed.
         check_key_ids(live, keyring_from_env(required=False), db_url)
         stamped = stamp_for_apply(desired, root)
@@ -133,7 +156,7 @@ def apply(
 
         gate_on_connections(stamped, root, db_url, diff_options, out=out)
 
-    options = ApplyOptions(diff_options, allowed, lock_timeout)
+    options = ApplyOptions(diff_options, allowed, lock_timeout, rebind_environment)
     result = apply_stamped(db_url, stamped, root, options, expected)
     summary = result.plan.summary()
     done = ", ".join(f"{n} {action}d" for action, n in summary.items() if n)

@@ -19,13 +19,14 @@ def drift(
     out: TextIO | None = None,
     *,
     ignore_unmanaged: bool = False,
+    environment: str | None = None,
 ) -> int:
     """Exit 0 without drift, 2 with drift, 1 when the plan has errors (drift unknown).
 
     Rows the catalog does not manage are drift unless ``ignore_unmanaged``: then they are
     listed for information only."""
     out = sys.stdout if out is None else out
-    planned = pipeline.plan(pipeline.load(catalog_dir), db_url, options=DiffOptions())
+    planned = pipeline.plan(pipeline.load(catalog_dir, environment), db_url, options=DiffOptions())
     report = drift_report(
         planned.plan,
         planned.stamped.desired,

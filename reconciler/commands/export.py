@@ -19,12 +19,13 @@ def export(
     out: TextIO | None = None,
     force: bool = False,
     catalog_dir: str = "catalog",
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     root = Path(out_dir)
     if not force:
         refuse_mixing(root, out_dir)
-    live = read_live(db_url)
+    live = read_live(db_url, environment)
     result = build_export(live, root)
     sops = collect(referenced_files(live.credentials.values()), Path(catalog_dir))
     write_files(

@@ -21,8 +21,10 @@ from reconciler.render.diagnostics import render
 from reconciler.words import plural
 
 
-def run_lint(catalog_dir: str, table: ModelCost) -> tuple[Catalog, LintResult]:
-    catalog = validate_catalog(catalog_dir)
+def run_lint(
+    catalog_dir: str, table: ModelCost, environment: str | None = None
+) -> tuple[Catalog, LintResult]:
+    catalog = validate_catalog(catalog_dir, environment)
     result = lint_catalog(catalog, table)
     return catalog, apply_suppressions(result, read_sources(catalog))
 
@@ -45,11 +47,12 @@ def lint(
     fix: bool,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     table = model_cost()
-    catalog, result = run_lint(catalog_dir, table)
+    catalog, result = run_lint(catalog_dir, table, environment)
     if fix and result.fixes:
         from reconciler.lint.fix import apply_fixes
 
@@ -58,7 +61,7 @@ def lint(
             err.write(f"lint --fix: {problem}\n")
         for done in report.written:
             err.write(f"fixed {done.path}: cost.{done.field} = {done.value!r}\n")
-        catalog, result = run_lint(catalog_dir, table)  # report what is left
+        catalog, result = run_lint(catalog_dir, table, environment)  # report what is left
     diagnostics = sorted([*catalog.diagnostics, *result.diagnostics], key=Diagnostic.sort_key)
     out.write(render(diagnostics, fmt))
     if fmt == "text":

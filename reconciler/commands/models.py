@@ -11,10 +11,15 @@ from reconciler.state.listing import model_rows
 
 
 def models(
-    db_url: str, provider: str | None, category: str | None, fmt: str, out: TextIO | None = None
+    db_url: str,
+    provider: str | None,
+    category: str | None,
+    fmt: str,
+    out: TextIO | None = None,
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
-    rows = model_rows(read_live(db_url), provider, category)
+    rows = model_rows(read_live(db_url, environment), provider, category)
     if fmt == "json":
         render_json(rows, out)
     else:

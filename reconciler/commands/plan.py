@@ -24,11 +24,12 @@ def plan(
     color: bool = False,
     out: TextIO | None = None,
     db_in_hint: bool = False,
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     planned = pipeline.plan(
-        pipeline.load(catalog_dir), db_url, options=options, no_secrets=no_secrets
+        pipeline.load(catalog_dir, environment), db_url, options=options, no_secrets=no_secrets
     )
     out.write(render_plan(planned.plan, fmt, color=color))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.

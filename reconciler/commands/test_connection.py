@@ -32,6 +32,7 @@ def run(
     timeout: float,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    environment: str | None = None,
 ) -> int:
     """Exit 0 when every tested model answered, 1 when any failed (or could not be tested)."""
     out = sys.stdout if out is None else out
@@ -39,7 +40,11 @@ def run(
     if not timeout > 0:
         raise ReconcilerError("--timeout must be a positive number of seconds")
     targets = connection_targets(
-        slugs, changed_only=changed, db_url=db_url, catalog_dir=catalog_dir
+        slugs,
+        changed_only=changed,
+        db_url=db_url,
+        catalog_dir=catalog_dir,
+        environment=environment,
     )
     for name in targets.unused_credentials:
         err.write(unused_credential_note(name))

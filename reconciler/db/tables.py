@@ -19,6 +19,8 @@ registry_meta = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("registry_id", sa.String(36)),  # random, set by migration 0004
+    # the environment the registry is bound to: NULL until the first apply, '' the base
+    sa.Column("environment", sa.String(63)),
 )
 
 credentials = sa.Table(
@@ -131,4 +133,5 @@ reconcile_runs = sa.Table(
     sa.Column("revision_after", sa.BigInteger, nullable=False),
     sa.Column("counts", sa.JSON, nullable=False),
     sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("environment", sa.String(63)),  # '' the base catalog
 )

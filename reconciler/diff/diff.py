@@ -135,6 +135,7 @@ class _Differ:
         self.desired, self.live, self.options = desired, live, options
         self.plan = Plan(
             catalog_digest=desired.catalog_digest,
+            environment=desired.environment,
             revision=live.revision,
             registry_id=live.registry_id,
         )

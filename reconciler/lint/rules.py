@@ -90,7 +90,7 @@ def _at(
     severity: Severity = Severity.WARNING,
 ) -> Diagnostic:
     line, col = doc.locate(where)
-    return Diagnostic(doc.path, line, col, code, message, severity)
+    return Diagnostic(doc.origin(where), line, col, code, message, severity)
 
 
 def per_million_text(price: float) -> str:

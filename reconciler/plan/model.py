@@ -130,6 +130,9 @@ class Plan:
     guards: list[Guard] = field(default_factory=list)
     notes: list[Alert] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
+    environment: str = ""  # whose catalog was planned ('' for the base catalog)
+    # set by 'compare': the two environments compared ('' the base), from and to
+    compared: tuple[str, str] | None = None
     revision: int = 0
     registry_id: str | None = None  # the registry the plan was made against
     # What the plan knew about each secret's value ("credential.field" -> status), whether or

@@ -124,6 +124,7 @@ class SavedPlan:
     catalog_dir: str
     secrets: dict[str, str]
     registry_id: str | None
+    environment: str = ""  # whose catalog was planned ('' for the base catalog)
 
 
 def write_plan_file(
@@ -139,6 +140,7 @@ def write_plan_file(
         "kind": KIND,
         "catalog_dir": catalog_dir,
         "catalog_digest": plan.catalog_digest,
+        "environment": desired.environment,
         "registry_revision": plan.revision,
         "registry_id": plan.registry_id,
         "signature": plan_signature(plan),
@@ -199,8 +201,11 @@ def read_plan_file(path: str) -> SavedPlan:
         options = DiffOptions(
             adopt=bool(data["options"]["adopt"]), prune=bool(data["options"]["prune"])
         )
+        environment = str(data["environment"])
+        desired = desired_from_dict(data["desired"], data["catalog_digest"])
+        desired.environment = environment
         return SavedPlan(
-            desired=desired_from_dict(data["desired"], data["catalog_digest"]),
+            desired=desired,
             catalog_digest=data["catalog_digest"],
             revision=int(data["registry_revision"]),
             signature=data["signature"],
@@ -208,6 +213,7 @@ def read_plan_file(path: str) -> SavedPlan:
             catalog_dir=data["catalog_dir"],
             secrets={str(k): str(v) for k, v in secrets.items()},
             registry_id=data["registry_id"],
+            environment=environment,
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise PlanError(

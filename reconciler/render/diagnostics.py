@@ -33,9 +33,13 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+def _env(d: Diagnostic) -> str:
+    return f" (environment {d.environment})" if d.environment else ""
+
+
 def render_text(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(
-        _one_line(f"{_loc(d)}: {d.severity.value}[{d.code}]: {d.message}") + "\n"
+        _one_line(f"{_loc(d)}: {d.severity.value}[{d.code}]: {d.message}{_env(d)}") + "\n"
         for d in _sorted(diagnostics)
     )
 
@@ -49,6 +53,7 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
             "code": d.code,
             "severity": d.severity.value,
             "message": d.message,
+            **({"environment": d.environment} if d.environment else {}),
         }
         for d in _sorted(diagnostics)
     ]
@@ -75,9 +80,8 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
         if d.column > 0:
             props.append(f"col={d.column}")
         props.append(f"title={_escape_property(d.code)}")
-        lines.append(
-            f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n"
-        )
+        message = _escape_data(d.message + _env(d))
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{message}\n")
     return "".join(lines)
 
 

@@ -108,6 +108,13 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
         "notes": [alert_to_json(n) for n in plan.notes],
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
+        # present when an environment's catalog was planned
+        **({"environment": plan.environment} if plan.environment else {}),
+        **(
+            {"compared": {"from": plan.compared[0] or "base", "to": plan.compared[1] or "base"}}
+            if plan.compared
+            else {}
+        ),
     }
 
 

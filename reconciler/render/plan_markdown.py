@@ -413,12 +413,22 @@ def _sections(plan: Plan, room: int) -> tuple[list[list[str]], int, int]:
     return sections, rows_out, tables_out
 
 
+def marker(environment: str) -> str:
+    """The sticky comment's marker: one comment per environment, each found by its own."""
+    return MARKER if not environment else MARKER.replace("-->", f"environment={environment} -->")
+
+
 def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     """The plan as a PR comment, starting with the ``<!-- reconciler-plan -->`` marker.
     ``allowed`` holds the guard flags apply was given: those guards read as allowed.
     At most ``COMMENT_BUDGET`` characters: past it, lists are cut short and say what they
     left out; the summary line and the table of counts always give the true totals."""
-    head: list[list[str]] = [[MARKER, HEADING]]
+    head: list[list[str]] = [[marker(plan.environment), HEADING]]
+    if plan.environment:
+        head.append([f"Environment: **{_h(plan.environment)}**"])
+    if plan.compared:
+        before, after = (_h(name or "base") for name in plan.compared)
+        head.append([f"Comparing **{before}** → **{after}**"])
     if plan.changes:
         head.append([f"**{summary_line(plan)}**"])
     elif plan.errors:

@@ -144,6 +144,11 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     paint = _Painter(color)
     view = plan_view(plan, allowed)
     blocks: list[list[str]] = []
+    if plan.environment:
+        blocks.append([paint(f"Environment: {escape_control(plan.environment)}", _BOLD)])
+    if plan.compared:
+        before, after = (name or "base" for name in plan.compared)
+        blocks.append([paint(f"Comparing {before} -> {after}", _BOLD)])
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         block = [paint(heading, _BOLD, _RED)]

@@ -25,6 +25,8 @@ class DesiredState:
     models: dict[str, ModelState] = field(default_factory=dict)
     settings: SettingsState | None = None
     catalog_digest: str = ""
+    # the environment whose catalog this is ('' for the base catalog)
+    environment: str = ""
     # credential name -> the catalog file that defines it (for messages; not compared)
     credential_files: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -103,17 +105,24 @@ def desired_state(catalog: Catalog) -> DesiredState:
     )
 
 
-def load_desired(catalog_dir: str | Path) -> DesiredState:
-    """The catalog's desired state; refuses a catalog with validation errors."""
-    catalog = validate_catalog(catalog_dir)
+def load_desired(catalog_dir: str | Path, environment: str | None = None) -> DesiredState:
+    """The catalog's desired state (the base, or the named environment's); refuses a catalog
+    with validation errors."""
+    catalog = validate_catalog(catalog_dir, environment)
     errors = [d for d in catalog.diagnostics if d.severity is Severity.ERROR]
     if errors:
         shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
         more = len(errors) - MAX_DIAGNOSTICS_SHOWN
         raise CatalogError(
-            f"the catalog has {plural(len(errors), 'validation error')}:\n{shown}"
-            + (f"\n... and {more} more" if more > 0 else ""),
+            f"the catalog{_of(environment)} has {plural(len(errors), 'validation error')}:"
+            f"\n{shown}" + (f"\n... and {more} more" if more > 0 else ""),
             hint="run 'reconciler validate' and fix them first",
         )
     with gc_paused():
-        return desired_state(catalog)
+        desired = desired_state(catalog)
+    desired.environment = environment or ""
+    return desired
+
+
+def _of(environment: str | None) -> str:
+    return f" of environment {environment}" if environment else ""

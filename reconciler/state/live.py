@@ -88,3 +88,5 @@ class LiveState:
     workflow_refs: dict[str, WorkflowRefs] = field(default_factory=dict)
     revision: int = 0
     registry_id: str | None = None  # random per registry (migration 0004)
+    # the environment the registry is bound to (None: not yet; '' the base catalog)
+    environment: str | None = None

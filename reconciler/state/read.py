@@ -74,8 +74,10 @@ def read_revision(conn: sa.Connection) -> int:
 
 def read_live(conn: sa.Connection) -> LiveState:
     meta = t.registry_meta
-    revision, registry_id = conn.execute(sa.select(meta.c.revision, meta.c.registry_id)).one()
-    state = LiveState(revision=int(revision), registry_id=registry_id)
+    revision, registry_id, environment = conn.execute(
+        sa.select(meta.c.revision, meta.c.registry_id, meta.c.environment)
+    ).one()
+    state = LiveState(revision=int(revision), registry_id=registry_id, environment=environment)
 
     secrets: dict[int, dict[str, LiveSecret]] = defaultdict(dict)
     for row in conn.execute(sa.select(t.credential_secrets)):

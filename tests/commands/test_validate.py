@@ -28,7 +28,11 @@ def test_example_catalog_is_valid_in_every_format(fmt: str) -> None:
     out = io.StringIO()
     assert validate(str(EXAMPLE), fmt, out) == 0
     if fmt == "text":
-        assert out.getvalue().endswith("is valid: 15 models, 3 credentials\n")
+        assert out.getvalue() == (
+            f"{EXAMPLE}/ is valid: 15 models, 3 credentials\n"
+            "environment production is valid: 15 models, 3 credentials\n"
+            "environment staging is valid: 16 models, 3 credentials\n"
+        )
     elif fmt == "json":
         assert json.loads(out.getvalue()) == []
     else:
@@ -90,7 +94,22 @@ def test_success_message_reads_naturally(
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
     assert validate(typed, "text", out) == 0
-    assert out.getvalue() == "catalog/ is valid: 15 models, 3 credentials\n"
+    assert out.getvalue().splitlines()[0] == "catalog/ is valid: 15 models, 3 credentials"
+
+
+def test_one_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert validate(str(EXAMPLE), "text", environment="staging") == 0
+    assert capsys.readouterr().out == "environment staging is valid: 16 models, 3 credentials\n"
+
+
+def test_unknown_environment_is_exit_1() -> None:
+    result = CliRunner().invoke(
+        main, ["validate", "--catalog", str(EXAMPLE)], env={"RECONCILER_ENVIRONMENT": "qa"}
+    )
+    assert result.exit_code == 1
+    assert "unknown environment 'qa'; the catalog's environments: production, staging" in (
+        result.output
+    )
 
 
 def test_success_message_counts_in_the_singular(tmp_path: Path) -> None:

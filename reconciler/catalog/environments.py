@@ -1,0 +1,404 @@
+"""Environments: ``catalog/environments/<name>/`` holds an overlay of the base catalog.
+
+An overlay document's identity (a Model's slug, explicit or derived from its display name; a
+credential's name; the one Settings) decides what it does: it patches the base object it
+names, or adds a new, complete object. The merged catalog is then checked with every rule;
+each diagnostic points at the file that supplied the value, and names the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.catalog import rules, spec
+from reconciler.catalog.load import (
+    _DOCUMENT,
+    ENVIRONMENTS_DIR,
+    Catalog,
+    Entry,
+    _add,
+    _catalog_entries,
+    _mark_broken,
+    load_catalog,
+    shown_path,
+)
+from reconciler.catalog.slug import derive_slug
+from reconciler.catalog.yamlio import Document, load_text, read_text
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.errors import CatalogError
+
+BASE = "base"  # how the base catalog is named where an environment could be (compare)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+_KINDS = ("Model", "ProviderCredential", "Settings")
+# secret references are replaced whole: a patch never leaves two sources in one reference
+_WHOLE = frozenset(spec.SECRET_FIELDS)
+
+
+@dataclass
+class MergedDocument(Document):
+    """A base document patched by an overlay document. ``path``, ``index`` and ``source`` are
+    the overlay's; a value the overlay did not supply is located in the base document."""
+
+    base: Document | None = None
+    patch: Any = None
+
+    def _from_overlay(self, where: Sequence[str | int]) -> bool:
+        node = self.patch
+        for part in where:
+            if not isinstance(node, dict):
+                return True  # the overlay replaced this value whole
+            if part not in node:
+                return False
+            node = node[part]
+        return True
+
+    def locate(self, where: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        if self.base is None or self._from_overlay(where):
+            return super().locate(where, key=key)
+        return self.base.locate(where, key=key)
+
+    def origin(self, where: Sequence[str | int]) -> str:
+        if self.base is None or self._from_overlay(where):
+            return self.path
+        return self.base.path
+
+
+def merge(base: Any, patch: Any, *, whole: frozenset[str] = frozenset()) -> Any:
+    """``patch`` over ``base``: maps merge recursively, everything else replaces, ``None``
+    removes the key; keys in ``whole`` (top level only) are replaced, never merged."""
+    if not (isinstance(base, dict) and isinstance(patch, dict)):
+        return patch
+    out = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif key in whole or key not in out:
+            out[key] = value
+        else:
+            out[key] = merge(out[key], value)
+    return out
+
+
+def identity(data: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, name) an overlay document names, or None when it names nothing."""
+    kind = data.get("kind")
+    if kind == "Settings":
+        return ("Settings", "")
+    if kind == "ProviderCredential":
+        name = data.get("name")
+        return (kind, name) if isinstance(name, str) and name else None
+    if kind == "Model":
+        slug = data.get("slug")
+        if isinstance(slug, str) and slug:
+            return (kind, slug)
+        display = data.get("display_name")
+        if isinstance(display, str) and derive_slug(display):
+            return (kind, derive_slug(display))
+    return None
+
+
+def _base_objects(catalog: Catalog) -> dict[tuple[str, str], Entry[Any]]:
+    found: dict[tuple[str, str], Entry[Any]] = {}
+    entries: list[Entry[Any]] = [
+        *catalog.models,
+        *catalog.credentials,
+        *catalog.settings,
+        *catalog.repaired,
+    ]
+    for entry in entries:
+        key = identity(entry.doc.data)
+        if key is not None:
+            found.setdefault(key, entry)
+    return found
+
+
+@dataclass
+class Environments:
+    """The environments a catalog defines, and the problems with its environments/ folder."""
+
+    names: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _display(root: Path, *parts: str) -> str:
+    top = root.as_posix()
+    rel = "/".join(parts)
+    return shown_path(rel if top == "." else top.rstrip("/") + "/" + rel)
+
+
+def find_environments(root: str | os.PathLike[str]) -> Environments:
+    """The names under ``<root>/environments/`` (sorted); bad folders are diagnostics."""
+    base = Path(root)
+    found = Environments()
+    folder = base / ENVIRONMENTS_DIR
+    if not folder.exists():
+        return found
+    if not folder.is_dir():
+        found.diagnostics.append(
+            Diagnostic(
+                _display(base, ENVIRONMENTS_DIR),
+                0,
+                0,
+                "environment-not-a-folder",
+                f"{ENVIRONMENTS_DIR} is not a directory; it holds one folder per environment "
+                "(environments/staging/, environments/production/); move the file away",
+            )
+        )
+        return found
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        shown = _display(base, ENVIRONMENTS_DIR, entry.name)
+        if not entry.is_dir():
+            found.diagnostics.append(
+                Diagnostic(
+                    shown,
+                    0,
+                    0,
+                    "environment-not-a-folder",
+                    "an environment is a folder of overlay files, not a file; move this file "
+                    f"into a folder such as {ENVIRONMENTS_DIR}/staging/",
+                )
+            )
+        elif not _NAME.fullmatch(entry.name):
+            found.diagnostics.append(
+                Diagnostic(
+                    shown + "/",
+                    0,
+                    0,
+                    "environment-name",
+                    "an environment name uses letters, digits, '-' and '_' (at most 63, "
+                    "starting with a letter or digit); rename the folder",
+                )
+            )
+        else:
+            found.names.append(entry.name)
+    return found
+
+
+def require_environment(root: str | os.PathLike[str], name: str) -> None:
+    """Refuse a name that is not one of the catalog's environments, listing those that are."""
+    names = find_environments(root).names
+    if name in names:
+        return
+    known = ", ".join(names) if names else "none"
+    raise CatalogError(
+        f"unknown environment '{name}'; the catalog's environments: {known}",
+        hint=f"environments are the folders of {Path(root).as_posix()}/{ENVIRONMENTS_DIR}/",
+    )
+
+
+@dataclass
+class _Overlay:
+    docs: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    digest: str = ""
+    incomplete: bool = False
+
+
+def _read_overlay(root: Path, name: str) -> _Overlay:
+    overlay = _Overlay()
+    digest = hashlib.sha256()
+    folder = root / ENVIRONMENTS_DIR / name
+    for rel, path in _catalog_entries(folder):
+        display = _display(root, ENVIRONMENTS_DIR, name, rel)
+        text, problem = read_text(path, display)
+        if problem is not None or text is None:
+            overlay.diagnostics.extend([problem] if problem is not None else [])
+            overlay.incomplete = True
+            continue
+        digest.update(rel.encode() + b"\0" + text.encode("utf-8") + b"\0")
+        loaded = load_text(text, display)
+        overlay.diagnostics.extend(loaded.diagnostics)
+        if loaded.diagnostics:
+            overlay.incomplete = True
+            continue
+        overlay.docs.extend(loaded.documents)
+    overlay.digest = digest.hexdigest()
+    if not overlay.docs and not overlay.diagnostics:
+        overlay.diagnostics.append(
+            Diagnostic(
+                _display(root, ENVIRONMENTS_DIR, name) + "/",
+                0,
+                0,
+                "empty-environment",
+                f"environment '{name}' has no overlay documents, so it is the base catalog "
+                "unchanged; add an overlay file or remove the folder",
+                Severity.WARNING,
+            )
+        )
+    return overlay
+
+
+def _at(doc: Document, where: Sequence[str | int], code: str, message: str) -> Diagnostic:
+    line, col = doc.locate(where, key=bool(where))
+    return Diagnostic(doc.path, line, col, code, message)
+
+
+def _missing(data: dict[str, Any]) -> list[str]:
+    """The required fields a new object lacks (empty when it is complete enough to check)."""
+    try:
+        _DOCUMENT.validate_python(data)
+    except ValidationError as err:
+        return [
+            str(item["loc"][-1])
+            for item in err.errors(include_input=False, include_url=False)
+            if item["type"] == "missing"
+        ]
+    return []
+
+
+def _similar(key: tuple[str, str], known: dict[tuple[str, str], Entry[Any]]) -> str:
+    names = sorted(name for kind, name in known if kind == key[0])
+    close = difflib.get_close_matches(key[1], names, n=3, cutoff=0.5)
+    if close:
+        return "; base objects with similar names: " + ", ".join(close)
+    if names:
+        return "; the base defines: " + ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return ""
+
+
+def _unpatched(catalog: Catalog, patched: set[int]) -> Iterator[tuple[str, Entry[Any]]]:
+    for bucket in ("models", "credentials", "settings", "repaired"):
+        for entry in getattr(catalog, bucket):
+            if id(entry.doc) not in patched:
+                yield bucket, entry
+
+
+def _patched_doc(base: Entry[Any], doc: Document) -> MergedDocument:
+    whole = _WHOLE if doc.data.get("kind") == "ProviderCredential" else frozenset()
+    return MergedDocument(
+        path=doc.path,
+        index=doc.index,
+        data=merge(base.doc.data, doc.data, whole=whole),
+        source=doc.source,
+        has_nul=doc.has_nul or base.doc.has_nul,
+        base=base.doc,
+        patch=doc.data,
+    )
+
+
+def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int]:
+    """File each overlay document into ``merged``: patched, new, or a diagnostic. Returns
+    the ids of the base documents patched (whatever became of the patch)."""
+    known = _base_objects(base)
+    seen: dict[tuple[str, str], Document] = {}
+    patches: list[tuple[Entry[Any], Document]] = []
+    for doc in overlay.docs:
+        data = doc.data
+        if not isinstance(data, dict) or data.get("kind") not in _KINDS:
+            _add(merged, doc)  # the base loader's words for a document without a kind
+            continue
+        key = identity(data)
+        if key is None:
+            what = "slug or display_name" if data["kind"] == "Model" else "name"
+            merged.diagnostics.append(
+                _at(
+                    doc,
+                    [],
+                    "overlay-no-identity",
+                    f"an overlay {data['kind']} names the object it patches or adds by its "
+                    f"{what}; add it",
+                )
+            )
+            continue
+        if key in seen:
+            first = seen[key]
+            line, _ = first.locate([])
+            merged.diagnostics.append(
+                _at(
+                    doc,
+                    [],
+                    "overlay-duplicate",
+                    f"{_named(key)} is already patched in this environment at "
+                    f"{first.path}:{line}; put both changes in one document",
+                )
+            )
+            continue
+        seen[key] = doc
+        if key in known:
+            patches.append((known[key], doc))
+            continue
+        missing = _missing(data)
+        if missing:
+            fields = ", ".join(f"'{m}'" for m in missing)
+            merged.diagnostics.append(
+                _at(
+                    doc,
+                    [],
+                    "overlay-unknown-object",
+                    f"{_named(key)} names no object of the base catalog, and as a new object "
+                    f"it lacks {fields}{_similar(key, known)}",
+                )
+            )
+            _mark_broken(merged, doc)
+            continue
+        _add(merged, doc)
+    for entry, doc in patches:
+        _patch(merged, entry, doc)
+    return {id(entry.doc) for entry, _ in patches}
+
+
+def _named(key: tuple[str, str]) -> str:
+    kind, name = key
+    return "the Settings" if kind == "Settings" else f"{kind} '{name}'"
+
+
+def _patch(merged: Catalog, entry: Entry[Any], doc: Document) -> None:
+    merged_doc = _patched_doc(entry, doc)
+    kind, name = identity(entry.doc.data) or ("", "")
+    after = identity(merged_doc.data)
+    # a credential's provider decides what it is (its fields); changing it is a new object
+    provider = doc.data.get("provider", entry.doc.data.get("provider"))
+    if after != (kind, name) or (
+        kind == "ProviderCredential" and provider != entry.doc.data.get("provider")
+    ):
+        where = next((k for k in ("slug", "display_name", "provider") if k in doc.data), "kind")
+        merged.diagnostics.append(
+            _at(
+                doc,
+                [where],
+                "overlay-changes-identity",
+                f"this patch changes what {_named((kind, name))} is ({where}); an overlay "
+                "patches an object, it cannot rename it or change its provider: define a new "
+                "object under another name instead",
+            )
+        )
+        _mark_broken(merged, merged_doc)
+        return
+    _add(merged, merged_doc)
+
+
+def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
+    """The environment's catalog: the base with the overlay merged in, checked with every
+    rule; every diagnostic names the environment."""
+    require_environment(root, name)
+    base = load_catalog(root)
+    overlay = _read_overlay(Path(root), name)
+    merged = Catalog(
+        root=base.root,
+        sops_files=list(base.sops_files),
+        broken_names=set(base.broken_names),
+        broken_kinds=set(base.broken_kinds),
+        incomplete=base.incomplete or overlay.incomplete,
+    )
+    # base problems are problems of every environment; rules run again on the merged objects
+    merged.diagnostics.extend(d for d in base.diagnostics)
+    merged.diagnostics.extend(overlay.diagnostics)
+    patched = _apply_overlay(base, overlay, merged)
+    for bucket, entry in _unpatched(base, patched):
+        getattr(merged, bucket).append(entry)
+    merged.diagnostics.extend(rules.check(merged))
+    merged.digest = hashlib.sha256(f"{base.digest}\0{name}\0{overlay.digest}".encode()).hexdigest()
+    merged.diagnostics = [dataclasses.replace(d, environment=name) for d in merged.diagnostics]
+    return merged

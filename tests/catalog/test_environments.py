@@ -1,0 +1,177 @@
+"""Environments: the merge rules (table-driven), identities, where diagnostics point, and the
+example catalog's overlays. Golden diagnostics at overlay lines live in
+corpus/environment-overlay-errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.catalog.environments import (
+    find_environments,
+    identity,
+    load_environment,
+    merge,
+    require_environment,
+)
+from reconciler.catalog.load import load_catalog, model_slug
+from reconciler.errors import CatalogError
+
+EXAMPLE = Path(__file__).parents[2] / "catalog"
+WHOLE = frozenset({"api_key"})
+
+
+@pytest.mark.parametrize(
+    ("base", "patch", "expected"),
+    [
+        pytest.param({"a": 1}, {"a": 2}, {"a": 2}, id="scalar-replaces"),
+        pytest.param({"a": 1}, {"b": 2}, {"a": 1, "b": 2}, id="new-key-added"),
+        pytest.param({"a": [1, 2]}, {"a": [3]}, {"a": [3]}, id="list-replaces"),
+        pytest.param(
+            {"c": {"x": 1, "y": 2}}, {"c": {"y": 3}}, {"c": {"x": 1, "y": 3}}, id="map-merges"
+        ),
+        pytest.param(
+            {"c": {"x": {"p": 1, "q": 2}}},
+            {"c": {"x": {"q": 9}}},
+            {"c": {"x": {"p": 1, "q": 9}}},
+            id="map-merges-deep",
+        ),
+        pytest.param({"a": 1, "b": 2}, {"b": None}, {"a": 1}, id="null-removes"),
+        pytest.param({"c": {"x": 1, "y": 2}}, {"c": {"x": None}}, {"c": {"y": 2}}, id="null-deep"),
+        pytest.param({"a": 1}, {"z": None}, {"a": 1}, id="null-of-absent-is-nothing"),
+        pytest.param({"c": {"x": 1}}, {"c": False}, {"c": False}, id="scalar-over-map"),
+        pytest.param({"c": True}, {"c": {"x": 1}}, {"c": {"x": 1}}, id="map-over-scalar"),
+        pytest.param(
+            {"api_key": {"sops": {"file": "s.yaml", "key": "k"}}},
+            {"api_key": {"env": "STAGING_KEY"}},
+            {"api_key": {"env": "STAGING_KEY"}},
+            id="secret-reference-replaced-whole",
+        ),
+        pytest.param(
+            {"c": {"sops": {"file": "s.yaml"}}},
+            {"c": {"env": "X"}},
+            {"c": {"sops": {"file": "s.yaml"}, "env": "X"}},
+            id="other-maps-merge",
+        ),
+    ],
+)
+def test_merge(base: dict[str, Any], patch: dict[str, Any], expected: dict[str, Any]) -> None:
+    before = repr(base)
+    assert merge(base, patch, whole=WHOLE) == expected
+    assert repr(base) == before  # the base document is not changed
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"kind": "Model", "slug": "gpt-4o"}, ("Model", "gpt-4o")),
+        ({"kind": "Model", "display_name": "GPT 4o Mini"}, ("Model", "gpt-4o-mini")),
+        ({"kind": "Model", "slug": "x", "display_name": "Other"}, ("Model", "x")),
+        ({"kind": "Model", "enabled": False}, None),
+        ({"kind": "ProviderCredential", "name": "team"}, ("ProviderCredential", "team")),
+        ({"kind": "ProviderCredential"}, None),
+        ({"kind": "Settings", "default_model": "m"}, ("Settings", "")),
+        ({"kind": "Other", "name": "n"}, None),
+    ],
+)
+def test_identity(data: dict[str, Any], expected: tuple[str, str] | None) -> None:
+    assert identity(data) == expected
+
+
+def test_base_loader_skips_environments() -> None:
+    base = load_catalog(EXAMPLE)
+    assert not any("catalog/environments/" in e.doc.path for e in base.models)
+    assert not any("catalog/environments/" in e.doc.path for e in base.credentials)
+
+
+def test_example_production_patches() -> None:
+    production = load_environment(EXAMPLE, "production")
+    assert production.diagnostics == []
+    models = {model_slug(e.spec): e.spec for e in production.models}
+    assert models["gpt-5-5"].enabled is False
+    assert models["gpt-4o"].max_output_tokens == 8192
+    # untouched fields keep the base's values
+    assert models["gpt-4o"].context_window == 128000
+    creds = {e.spec.name: e.spec for e in production.credentials}
+    assert creds["prod-openai"].api_key.model_dump(exclude_none=True) == {  # type: ignore[union-attr]
+        "env": "PRODUCTION_OPENAI_API_KEY"
+    }
+    assert production.digest != load_catalog(EXAMPLE).digest
+
+
+def test_example_staging_adds_a_model() -> None:
+    staging = load_environment(EXAMPLE, "staging")
+    base = load_catalog(EXAMPLE)
+    assert staging.diagnostics == []
+    added = {model_slug(e.spec) for e in staging.models} - {model_slug(e.spec) for e in base.models}
+    assert added == {"gpt-4-1-mini"}
+
+
+def test_environment_names() -> None:
+    assert find_environments(EXAMPLE).names == ["production", "staging"]
+
+
+def test_unknown_environment_lists_those_that_exist() -> None:
+    with pytest.raises(CatalogError) as err:
+        require_environment(EXAMPLE, "prod")
+    assert "unknown environment 'prod'" in err.value.message
+    assert "production, staging" in err.value.message
+
+
+def test_environments_folder_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "environments").write_text("x")
+    found = find_environments(tmp_path)
+    assert found.names == []
+    assert [d.code for d in found.diagnostics] == ["environment-not-a-folder"]
+
+
+def test_removing_a_required_field_is_reported_at_the_patch(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    (catalog / "environments" / "dev").mkdir(parents=True)
+    (catalog / "c.yaml").write_text(
+        "kind: ProviderCredential\nname: team\nprovider: openai\napi_key: {env: K}\n"
+    )
+    (catalog / "environments" / "dev" / "o.yaml").write_text(
+        "kind: ProviderCredential\nname: team\napi_key: null\n"
+    )
+    dev = load_environment(catalog, "dev")
+    shown = [(d.path.rsplit("/", 1)[-1], d.line, d.environment) for d in dev.diagnostics]
+    assert shown == [("o.yaml", 1, "dev")], dev.diagnostics
+
+
+@pytest.mark.parametrize("overlay", sorted((EXAMPLE / "environments").rglob("*.yaml")))
+def test_example_overlays_match_their_schema(overlay: Path) -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from reconciler.catalog.schema import generate
+    from reconciler.catalog.yamlio import load_text
+
+    schemas = generate()
+    registry = Registry().with_resources(  # type: ignore[call-arg]
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+    )
+    text = overlay.read_text("utf-8")
+    line = text.split("$schema=", 1)[1].split("\n", 1)[0]
+    for doc in load_text(text, str(overlay)).documents:
+        name = line.rsplit("/", 1)[-1]
+        schema = json.loads(json.dumps(schemas[name]))
+        errors = list(Draft202012Validator(schema, registry=registry).iter_errors(doc.data))
+        assert errors == [], [e.message for e in errors]
+
+
+def test_overlay_schema_requires_only_the_identity() -> None:
+    from jsonschema import Draft202012Validator
+
+    from reconciler.catalog.schema import generate
+
+    model = Draft202012Validator(generate()["overlay-model.schema.json"])
+    assert model.is_valid({"kind": "Model", "slug": "m", "max_output_tokens": None})
+    assert not model.is_valid({"kind": "Model", "enabled": False})
+    cred = Draft202012Validator(generate()["overlay-provider-credential.schema.json"])
+    assert cred.is_valid({"kind": "ProviderCredential", "name": "c", "api_key": {"env": "K"}})
+    assert not cred.is_valid({"kind": "ProviderCredential", "api_key": {"env": "K"}})

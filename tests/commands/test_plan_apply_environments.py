@@ -1,0 +1,151 @@
+"""Commands per environment: the plan names its environment in every format, a saved plan
+is applied only as its own environment's, drift and lint read the environment's catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from engine_helpers import cli, model_doc, write_catalog
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")], default_model="a")
+    for name, text in {
+        "staging": "kind: Model\nslug: b\ncontext_window: 2000\n",
+        "production": "kind: Model\nslug: b\nenabled: false\n",
+    }.items():
+        (root / "environments" / name).mkdir(parents=True)
+        (root / "environments" / name / "overlay.yaml").write_text(text)
+    return root
+
+
+@pytest.fixture
+def db(db_url: str) -> str:
+    result = cli(["db", "upgrade", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    return db_url
+
+
+def test_plan_names_its_environment_in_every_format(db: str, catalog: Path) -> None:
+    base = ["plan", "--catalog", str(catalog), "--db", db]
+    text = cli([*base, "--environment", "staging"])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("Environment: staging\n")
+    assert not cli(base).output.startswith("Environment:")
+    markdown = cli([*base, "--format", "markdown"], env={"RECONCILER_ENVIRONMENT": "staging"})
+    assert markdown.output.startswith("<!-- reconciler-plan environment=staging -->\n")
+    assert "Environment: **staging**" in markdown.output
+    data = json.loads(cli([*base, "--format", "json", "--environment", "production"]).output)
+    assert data["environment"] == "production"
+    assert "environment" not in json.loads(cli([*base, "--format", "json"]).output)
+
+
+def test_unknown_environment_is_exit_1_listing_those_that_exist(db: str, catalog: Path) -> None:
+    result = cli(["plan", "--catalog", str(catalog), "--db", db, "--environment", "prod"])
+    assert result.exit_code == 1
+    assert "unknown environment 'prod'; the catalog's environments: production, staging" in (
+        result.output
+    )
+
+
+def test_apply_uses_the_environment_catalog(db: str, catalog: Path) -> None:
+    args = ["--catalog", str(catalog), "--db", db, "--environment", "production"]
+    applied = cli(["apply", *args, "--auto-approve"])
+    assert applied.exit_code == 0, applied.output
+    drift = cli(["drift", "--catalog", str(catalog), "--db", db, "--environment", "production"])
+    assert drift.exit_code == 0, drift.output
+    # the staging catalog differs from what production applied
+    other = cli(["drift", "--catalog", str(catalog), "--db", db, "--environment", "staging"])
+    assert other.exit_code == 2, other.output
+
+
+def test_saved_plan_is_refused_for_another_environment(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    planfile = str(tmp_path / "staging.plan")
+    args = ["--catalog", str(catalog), "--db", db, "--environment", "staging"]
+    made = cli(["plan", *args, "--out", planfile])
+    assert made.exit_code == 0, made.output
+    refused = cli(["apply", planfile, "--db", db, "--environment", "production"])
+    assert refused.exit_code == 1
+    assert (
+        f"{planfile} is a plan for environment 'staging', not for environment 'production'"
+        in refused.output
+    )
+    base_plan = str(tmp_path / "base.plan")
+    assert cli(["plan", "--catalog", str(catalog), "--db", db, "--out", base_plan]).exit_code == 0
+    base = cli(["apply", base_plan, "--db", db, "--environment", "staging"])
+    assert base.exit_code == 1
+    assert "is a plan for the base catalog, not for environment 'staging'" in base.output
+    applied = cli(["apply", planfile, "--db", db])  # the plan's own environment
+    assert applied.exit_code == 0, applied.output
+
+
+def _bound(url: str) -> str | None:
+    import sqlalchemy as sa
+
+    from reconciler.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            bound = conn.execute(sa.text("SELECT environment FROM registry_meta")).scalar_one()
+            runs = conn.execute(sa.text("SELECT environment FROM reconcile_runs ORDER BY id"))
+            audit = [r[0] for r in runs]
+    finally:
+        engine.dispose()
+    assert isinstance(bound, str | None)
+    return f"{bound}:{','.join(audit)}"
+
+
+def test_registry_is_bound_to_its_environment(db: str, catalog: Path) -> None:
+    args = ["--catalog", str(catalog), "--db", db, "--auto-approve"]
+    assert _bound(db) == "None:"  # not bound before the first apply
+    first = cli(["apply", *args, "--environment", "production"])
+    assert first.exit_code == 0, first.output
+    assert _bound(db) == "production:production"
+    refused = cli(["apply", *args, "--environment", "staging"])
+    assert refused.exit_code == 1
+    assert (
+        "this registry is bound to environment 'production'; refusing to apply environment "
+        "'staging' to it" in refused.output
+    )
+    assert "--rebind-environment" in refused.output
+    base = cli(["apply", *args])
+    assert base.exit_code == 1
+    assert "refusing to apply the base catalog" in base.output
+    assert _bound(db) == "production:production"  # the refusals changed nothing
+    rebound = cli(["apply", *args, "--environment", "staging", "--rebind-environment"])
+    assert rebound.exit_code == 0, rebound.output
+    assert _bound(db) == "staging:production,staging"
+
+
+def test_saved_plan_refused_by_a_registry_bound_elsewhere(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    args = ["--catalog", str(catalog), "--db", db]
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    planfile = str(tmp_path / "staging.plan")
+    assert cli(["plan", *args, "--environment", "staging", "--out", planfile]).exit_code == 0
+    refused = cli(["apply", planfile, "--db", db])
+    assert refused.exit_code == 1
+    assert "bound to environment 'production'" in refused.output
+
+
+def test_models_and_export_refuse_a_registry_bound_elsewhere(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    args = ["--catalog", str(catalog), "--db", db]
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    assert cli(["models", "--db", db, "--environment", "production"]).exit_code == 0
+    assert cli(["models", "--db", db]).exit_code == 0  # without --environment: no check
+    refused = cli(["models", "--db", db, "--environment", "staging"])
+    assert refused.exit_code == 1
+    assert "bound to environment 'production'" in refused.output
+    out = str(tmp_path / "exported")
+    exported = cli(["export", "--db", db, "--out", out, "--environment", "staging"])
+    assert exported.exit_code == 1
+    assert "bound to environment 'production'" in exported.output
