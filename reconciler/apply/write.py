@@ -15,7 +15,7 @@ from reconciler.plan.model import Action, Change, Kind, Plan, SecretStatus
 from reconciler.secrets.crypto import Keyring, preview, secret_context
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState
-from reconciler.state.live import LiveState
+from reconciler.state.live import LiveModel, LiveState
 from reconciler.state.read import model_values, models_query
 from reconciler.state.records import MODEL_FIELDS, ModelState, SecretSpec, applied_digest, ref_key
 
@@ -58,6 +58,7 @@ class Writer:
             "managed": True,
             "updated_at": self.now,
             "applied_digest": applied_digest(cred.fields()),
+            "applied_values": cred.fields(),
         }
 
     def _write_secret(self, credential: str, field: str, secret: SecretSpec) -> None:
@@ -132,8 +133,16 @@ class Writer:
                     credential_id=None,
                     updated_at=self.now,
                     applied_digest=sa.bindparam("b_digest"),
+                    applied_values=sa.bindparam("b_values"),
                 ),
-                [{"b_id": row.id, "b_digest": self._unlinked_digest(row)} for row in linked],
+                [
+                    {
+                        "b_id": row.id,
+                        "b_digest": self._unlinked_digest(row),
+                        "b_values": _unlinked_values(row.applied_values),
+                    }
+                    for row in linked
+                ],
             )
         self.conn.execute(sa.delete(t.credentials).where(t.credentials.c.id.in_(ids)))
 
@@ -188,6 +197,8 @@ class Writer:
             active=True,
             updated_at=self.now,
             applied_digest=model.digest,
+            # the desired values as they are (a dict): no copy, so the 10k-create path stays fast
+            applied_values=values,
             **extra,
         )
         return row
@@ -240,7 +251,7 @@ class Writer:
             # an edit made in the application stays visible to drift after the deactivation
             kept = model.applied if model.edited else None
             digest = kept or applied_digest(model.state.values, active=False)
-            rows.append({"b_id": model.id, "b_digest": digest})
+            rows.append({"b_id": model.id, "b_digest": digest, "b_values": _deactivated(model)})
         self.conn.execute(
             sa.update(t.models)
             .where(t.models.c.id == sa.bindparam("b_id"))
@@ -249,6 +260,7 @@ class Writer:
                 deactivated_at=self.now,
                 updated_at=self.now,
                 applied_digest=sa.bindparam("b_digest"),
+                applied_values=sa.bindparam("b_values"),
             ),
             rows,
         )
@@ -264,11 +276,28 @@ class Writer:
             "managed": True,
             "updated_at": self.now,
             "applied_digest": applied_digest(want.fields()),
+            "applied_values": want.fields(),
         }
         if self.live.settings is None:
             self.conn.execute(sa.insert(t.settings).values(id=1, **row))
         else:
             self.conn.execute(sa.update(t.settings).where(t.settings.c.id == 1).values(row))
+
+
+def _unlinked_values(written: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the reconciler wrote, once it unlinked the row from a deleted credential."""
+    return None if written is None else {**written, "credential": None}
+
+
+def _deactivated(model: LiveModel) -> dict[str, Any] | None:
+    """What the reconciler wrote, once it deactivated the row: an application edit to other
+    fields stays visible. A row written before migration 0005 gets its values recorded only
+    when its digest shows no edit (then its values are what was applied)."""
+    if model.written is not None:
+        return {**model.written, "active": False}
+    if model.edited is False:
+        return {**model.state.values, "active": False}
+    return None
 
 
 def write_plan(writer: Writer, plan: Plan) -> None:

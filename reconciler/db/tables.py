@@ -35,6 +35,8 @@ credentials = sa.Table(
     sa.Column("config", sa.JSON, nullable=False),
     # digest of the values the reconciler last wrote (see state.records.applied_digest)
     sa.Column("applied_digest", sa.String(32)),
+    # the values it last wrote, by field (migration 0006; NULL: written before it)
+    sa.Column("applied_values", sa.JSON),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -88,6 +90,8 @@ models = sa.Table(
     sa.Column("deactivated_at", sa.DateTime(timezone=True)),
     # digest of the values the reconciler last wrote (see state.records.applied_digest)
     sa.Column("applied_digest", sa.String(32)),
+    # the values it last wrote, by field (migration 0006; NULL: written before it)
+    sa.Column("applied_values", sa.JSON),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -105,6 +109,8 @@ settings = sa.Table(
     ),
     # digest of the values the reconciler last wrote (see state.records.applied_digest)
     sa.Column("applied_digest", sa.String(32)),
+    # the values it last wrote, by field (migration 0006; NULL: written before it)
+    sa.Column("applied_values", sa.JSON),
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

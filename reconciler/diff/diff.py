@@ -108,21 +108,44 @@ def _reverts(
     fields: Mapping[str, FieldChange],
     reactivates: bool = False,
 ) -> tuple[Alert, ...]:
-    """Warn that writing a row the application edited since the last apply undoes the edit.
-    Lists the plain fields the change rewrites (secrets come from the catalog's sources and
-    are not part of the row digest); rows without a stored digest cannot tell, so no warning."""
+    """Warn that writing a row the application edited since the last apply undoes the edit:
+    the fields only the application changed, and those both it and the catalog changed (a
+    conflict). Secrets come from the catalog's sources and are not compared here."""
     if not (fields or reactivates) or not row.edited:
         return ()
-    paths = [path for path, fc in fields.items() if fc.secret is None]
+    plain = [path for path, fc in fields.items() if fc.secret is None]
+    edited = row.edited_fields
+    if edited is None:
+        return _reverts_whole_row(subject, row, plain, reactivates)
+    written = row.written or {}
+    app = [path for path in plain if path in edited]
+    conflicts = tuple(path for path in app if fields[path].after != written.get(path))
+    reverts = [path for path in app if path not in conflicts]
+    if reactivates and "active" in edited:
+        reverts.append("active")  # the application deactivated it; reactivating undoes that
+    if not (reverts or conflicts):
+        return ()
+    ours = tuple(path for path in plain if path not in edited)
+    return (RevertsApplicationEdit(subject, tuple(reverts), conflicts, catalog=ours),)
+
+
+def _reverts_whole_row(
+    subject: str,
+    row: LiveCredential | LiveModel | LiveSettings,
+    paths: list[str],
+    reactivates: bool,
+) -> tuple[Alert, ...]:
+    """A row written before migration 0005: its digest says the row was edited, not which
+    fields, so every field the change rewrites is listed (and the alert says so)."""
     if (
         reactivates
         and isinstance(row, LiveModel)
         and row.applied == applied_digest(row.state.values, active=True)
     ):
-        paths.append("active")  # the application deactivated it; reactivating undoes that
+        paths = [*paths, "active"]
     if not paths:
         return ()
-    return (RevertsApplicationEdit(subject, tuple(paths)),)
+    return (RevertsApplicationEdit(subject, tuple(paths), whole_row=True),)
 
 
 def _not_managed(kind: Kind, key: str) -> NotManaged:

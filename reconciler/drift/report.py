@@ -1,7 +1,9 @@
 """What differs between the catalog and the registry, and why, as a typed report.
 
-Each changed row is attributed by the digest the reconciler stored when it last wrote it:
-edited in the registry (the application changed it), or a catalog change not applied yet.
+Each changed field is attributed by the values the reconciler stored when it last wrote the
+row (migration 0005): edited in the registry (the application changed it), a catalog change
+not applied yet, or both (a conflict). Rows written before that are attributed as a whole by
+the row digest (migration 0003).
 Secrets are not part of that digest: a stored secret whose reference is still the catalog's
 but whose value (or source version) differs was rotated at its source or changed in the
 registry, whatever happened to the catalog, and is reported on its own. Renderers
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.db.engine import make_engine
 from reconciler.plan.model import Change, Kind, Plan
@@ -24,6 +27,7 @@ from reconciler.state.records import applied_digest, ref_key
 class Origin(enum.StrEnum):
     EDITED = "edited"  # changed in the registry since the reconciler wrote it
     UNAPPLIED = "unapplied"  # the registry row is as applied: the catalog changed since
+    CONFLICT = "conflict"  # changed in the registry, and the catalog changed it too
     UNKNOWN = "unknown"  # no digest to compare (the row was written before migration 0003)
     SECRETS = "secrets"  # a stored secret differs from its (unchanged) source reference
 
@@ -165,27 +169,39 @@ def secret_origin(
     return ComparedBy.VALUE if spec.fingerprint is not None else ComparedBy.VERSION
 
 
+def _field_origin(row: LiveCredential | LiveModel | LiveSettings, path: str, after: Any) -> Origin:
+    """One plain field of a row whose written values are known: who changed it."""
+    edited = row.edited_fields or frozenset()
+    if path not in edited:
+        return Origin.UNAPPLIED
+    return Origin.EDITED if after == (row.written or {}).get(path) else Origin.CONFLICT
+
+
 def _change_findings(
     change: Change, desired: DesiredState, live: LiveState, catalog_unchanged: bool
 ) -> dict[Origin, list[str]]:
     row = _live_row(live, change)
+    by_field = row is not None and row.edited_fields is not None and bool(change.fields)
     origins = _row_origins(row, change, desired, catalog_unchanged)
     secrets = [p for p, fc in change.fields.items() if fc.secret is not None]
-    if row is None or change.kind is not Kind.CREDENTIAL or not secrets:
+    if not by_field and (row is None or change.kind is not Kind.CREDENTIAL or not secrets):
         return {origin: list(change.fields) for origin in origins}
+    assert row is not None
     # Secrets are not in the row digest: a new or dropped secret, or a new reference, is
     # the catalog's doing when it changed since the last apply, else the registry's.
     moved = Origin.EDITED if catalog_unchanged else Origin.UNAPPLIED
     where: dict[Origin, list[str]] = {}
     for path, fc in change.fields.items():
         if fc.secret is None:
-            targets = origins
+            targets = [_field_origin(row, path, fc.after)] if by_field else origins
         elif secret_origin(change, path, desired, live) is None:
             targets = [moved]
         else:
             targets = [Origin.SECRETS]
         for origin in targets:
             where.setdefault(origin, []).append(path)
+    if by_field and not getattr(row, "active", True) and "active" in (row.edited_fields or ()):
+        where.setdefault(Origin.EDITED, []).append("active")  # the application deactivated it
     return where
 
 

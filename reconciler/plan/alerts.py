@@ -83,10 +83,18 @@ class WorkflowImpact(Alert):
 
 @dataclass(frozen=True)
 class RevertsApplicationEdit(Alert):
-    """The application edited the row since the last apply; applying rewrites ``fields``."""
+    """The application edited the row since the last apply. ``fields``: changed by the
+    application only, which applying reverts to the catalog's (unchanged) value;
+    ``conflicts``: changed by both the application and this catalog change; ``catalog``:
+    the change's own fields, which the application left alone. ``whole_row``: the row was
+    written before the reconciler recorded values by field, so it cannot tell which fields
+    the application changed and ``fields`` lists every field the change rewrites."""
 
     KIND = AlertKind.REVERTS_APPLICATION_EDIT
     fields: tuple[str, ...]
+    conflicts: tuple[str, ...] = ()
+    whole_row: bool = False
+    catalog: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

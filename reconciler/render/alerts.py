@@ -6,7 +6,7 @@ Renderers (text, markdown, JSON ``message``, apply's refusal) say an alert only 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reconciler.plan.alerts import (
     Alert,
@@ -66,8 +66,17 @@ _BY_VERSION = {
 }
 
 
-def _workflow_impact(alert: WorkflowImpact) -> str:
-    names = listed(alert.workflows, alert.count)
+def _same(text: str) -> str:
+    return text
+
+
+# How a renderer shows text that did not come from the reviewed catalog (workflow names, rows
+# the application created): as is for a terminal, inert (a code span) in a PR comment.
+Untrusted = Callable[[str], str]
+
+
+def _workflow_impact(alert: WorkflowImpact, untrusted: Untrusted) -> str:
+    names = listed([untrusted(name) for name in alert.workflows], alert.count)
     verb = "repoints" if alert.repoints else "referenced by"
     text = f"{verb} {plural(alert.count, 'active workflow')}: {names}"
     return f"disabling: {text}" if alert.disabling else text
@@ -117,9 +126,12 @@ def _in_use(alert: CredentialInUse) -> str:
     )
 
 
-def _linked(alert: CredentialLinkedByApplication) -> str:
+def _linked(alert: CredentialLinkedByApplication, untrusted: Untrusted) -> str:
     inactive = set(alert.inactive)
-    rows = sorted(f"model {m}{' (inactive)' if m in inactive else ''}" for m in alert.models)
+    rows = [
+        f"model {untrusted(m)}{' (inactive)' if m in inactive else ''}"
+        for m in sorted(alert.models)
+    ]
     return (
         f"credential '{alert.credential}' left the catalog but models the reconciler does not "
         f"manage still link it: {listed(rows)}; repoint or delete those models in the "
@@ -127,15 +139,42 @@ def _linked(alert: CredentialLinkedByApplication) -> str:
     )
 
 
-def alert_text(alert: Alert) -> str:
-    """The sentence for ``alert`` (may hold newlines only where its data does)."""
+def _reverts(alert: RevertsApplicationEdit) -> str:
+    if alert.whole_row:
+        return (
+            "edited in the registry since the last apply; applying reverts: "
+            + ", ".join(alert.fields)
+            + " (the row was written before the reconciler recorded values by field, so this "
+            "lists every field the change rewrites; one apply records them)"
+        )
+    parts = []
+    if alert.fields:
+        parts.append(
+            "the application changed "
+            + ", ".join(alert.fields)
+            + " since the last apply; applying reverts "
+            + ("it" if len(alert.fields) == 1 else "them")
+            + " to the catalog's value"
+        )
+    if alert.conflicts:
+        parts.append(
+            "conflict: the application and this change both changed "
+            + ", ".join(alert.conflicts)
+            + "; applying writes the catalog's value"
+        )
+    if alert.catalog:
+        parts.append("this change's own: " + ", ".join(alert.catalog))
+    return "; ".join(parts)
+
+
+def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
+    """The sentence for ``alert`` (may hold newlines only where its data does). Names read
+    from the registry that the catalog does not hold pass through ``untrusted``."""
     match alert:
         case WorkflowImpact():
-            return _workflow_impact(alert)
+            return _workflow_impact(alert, untrusted)
         case RevertsApplicationEdit():
-            return "edited in the registry since the last apply; applying reverts: " + ", ".join(
-                alert.fields
-            )
+            return _reverts(alert)
         case UnlinksInactiveModels():
             noun = "model" if len(alert.models) == 1 else "models"
             return f"unlinks {len(alert.models)} inactive {noun}: {listed(alert.models)}"
@@ -170,7 +209,7 @@ def alert_text(alert: Alert) -> str:
         case CredentialInUse():
             return _in_use(alert)
         case CredentialLinkedByApplication():
-            return _linked(alert)
+            return _linked(alert, untrusted)
         case KeyMismatch():
             return f"{key_mismatch_message(alert.key_ids)}: {key_mismatch_hint(alert.sqlite_file)}"
         case MassRemoval():

@@ -1,7 +1,8 @@
 """A drift report (reconciler.drift.report) as text for a terminal or scheduled job, or as JSON.
 
 JSON shape: ``drift``, ``catalog_applied``, ``edited_in_registry`` / ``not_yet_applied`` /
-``unattributed`` (change titles), ``secrets_differ_from_source`` (``credential``, ``field``,
+``conflicts`` / ``unattributed`` (change titles), ``fields_by_origin`` (origin -> title ->
+paths), ``secrets_differ_from_source`` (``credential``, ``field``,
 ``compared_by``), ``secrets_not_compared``, ``changed_fields`` (title -> paths), ``errors``
 (as in the JSON plan), ``managed`` (the JSON plan), ``unmanaged`` (``kind``, ``key``,
 ``provider``) and ``unmanaged_ignored``.
@@ -28,6 +29,11 @@ _HOW = {
 _LABELS = (
     (Origin.EDITED, "Edited in the registry since the last apply (outside the catalog)"),
     (Origin.UNAPPLIED, "Catalog changes not applied yet"),
+    (
+        Origin.CONFLICT,
+        "Conflicts: changed in the registry and in the catalog since the last apply "
+        "(applying writes the catalog's value)",
+    ),
     (Origin.UNKNOWN, "Changed, origin unknown (row written before drift tracking)"),
 )
 
@@ -44,7 +50,12 @@ def render_drift_json(report: DriftReport) -> str:
         "catalog_applied": report.catalog_applied,
         "edited_in_registry": titles(Origin.EDITED),
         "not_yet_applied": titles(Origin.UNAPPLIED),
+        "conflicts": titles(Origin.CONFLICT),
         "unattributed": titles(Origin.UNKNOWN),
+        "fields_by_origin": {
+            origin.value: {change_title(f.change): list(f.paths) for f in report.by_origin(origin)}
+            for origin in (Origin.EDITED, Origin.UNAPPLIED, Origin.CONFLICT)
+        },
         "secrets_differ_from_source": [
             {"credential": s.change.key, "field": s.field, "compared_by": s.compared_by.value}
             for s in report.secrets

@@ -106,6 +106,22 @@ def _md_plain(text: str) -> str:
     return _INLINE_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+def md_inert(text: str) -> str:
+    """Text that did not come from the reviewed catalog (a workflow name, a row the
+    application created) as one inline code span: GitHub makes no mention, issue link, emoji
+    or autolink inside code, and shows HTML as written. Line breaks show as ``\\n`` so the
+    span stays on one line."""
+    return _code_span(escape_control(text).replace("\n", "\\n") or " ")
+
+
+def _code_span(line: str) -> str:
+    """One line as a code span: the fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
+
+
 def md_code(text: str) -> str:
     """``text`` as inline code safe inside a table: one code span per line joined by ``<br>``,
     fences longer than any run of backticks in the text, pipes escaped."""
@@ -114,11 +130,7 @@ def md_code(text: str) -> str:
         if not line:
             spans.append("")
             continue
-        longest = max((len(run) for run in re.findall(r"`+", line)), default=0)
-        fence = "`" * (longest + 1)
-        pad = " " if line.startswith("`") or line.endswith("`") else ""
-        body = line.replace("|", "\\|")
-        spans.append(f"{fence}{pad}{body}{pad}{fence}")
+        spans.append(_code_span(line.replace("|", "\\|")))
     return "<br>".join(spans)
 
 
@@ -221,7 +233,7 @@ def _guard_heading(view: PlanView) -> str:
 def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[list[str]], int]:
     """The alert blocks (errors, guards, workflow impact, other warnings, notes), each at most
     ``ALERT_BUDGET`` characters and all within ``room``; also the room left."""
-    view = plan_view(plan, allowed)
+    view = plan_view(plan, allowed, untrusted=md_inert)
     blocks: list[list[str]] = []
 
     def add(kind: str, heading: str, items: list[str], noun: str) -> None:
@@ -309,7 +321,7 @@ def _details_cell(change: Change) -> str:
         parts.append("adopts an unmanaged row")
     if change.breaking:
         parts.append("**breaking**")
-    parts.extend(f"⚠️ {md_text(alert_text(w))}" for w in change.warnings)
+    parts.extend(f"⚠️ {md_text(alert_text(w, md_inert))}" for w in change.warnings)
     return "; ".join(parts)
 
 

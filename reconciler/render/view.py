@@ -20,7 +20,8 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
-from reconciler.render.alerts import alert_text
+from reconciler.render.alerts import Untrusted
+from reconciler.render.alerts import alert_text as words
 from reconciler.render.values import escape_control, format_value
 from reconciler.state.records import MODEL_FIELDS
 
@@ -269,7 +270,15 @@ class PlanView:
         return sum(c.breaking for c in self.plan.changes)
 
 
-def plan_view(plan: Plan, allowed: frozenset[str] = frozenset()) -> PlanView:
+def plan_view(
+    plan: Plan, allowed: frozenset[str] = frozenset(), untrusted: Untrusted | None = None
+) -> PlanView:
+    """The plan's alerts with their words; ``untrusted`` formats names read from the registry
+    (a format that renders markup makes them inert)."""
+
+    def alert_text(alert: Alert) -> str:
+        return words(alert) if untrusted is None else words(alert, untrusted)
+
     impact: list[AlertItem] = []
     other: list[AlertItem] = []
     for change in plan.changes:

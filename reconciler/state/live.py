@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from reconciler.state.records import (
     CredentialState,
@@ -20,6 +21,17 @@ def _edited(managed: bool, applied: str | None, digest: Callable[[], str]) -> bo
     if not managed or applied is None:
         return None
     return digest() != applied
+
+
+def _edited_fields(
+    managed: bool, written: Mapping[str, Any] | None, values: Mapping[str, Any]
+) -> frozenset[str] | None:
+    """The fields whose value differs from what the reconciler wrote (None: it cannot tell,
+    the row is not managed or was written before migration 0005 recorded values)."""
+    if not managed or written is None:
+        return None
+    keys = {*values, *written}
+    return frozenset(k for k in keys if values.get(k) != written.get(k))
 
 
 @dataclass(frozen=True)
@@ -38,11 +50,18 @@ class LiveCredential:
     managed: bool
     secrets: Mapping[str, LiveSecret] = field(default_factory=dict)
     applied: str | None = None  # applied_digest stored with the row
+    written: Mapping[str, Any] | None = None  # applied_values: what it wrote, by field
 
     @property
     def edited(self) -> bool | None:
         """Whether the row changed since the reconciler wrote it (None: cannot tell)."""
+        if (fields := self.edited_fields) is not None:
+            return bool(fields)
         return _edited(self.managed, self.applied, lambda: applied_digest(self.state.fields()))
+
+    @property
+    def edited_fields(self) -> frozenset[str] | None:
+        return _edited_fields(self.managed, self.written, self.state.fields())
 
 
 @dataclass(frozen=True)
@@ -53,12 +72,26 @@ class LiveModel:
     active: bool
     deactivated_at: datetime | None = None
     applied: str | None = None
+    # what it wrote, by field; "active" is recorded only when it deactivated the row
+    written: Mapping[str, Any] | None = None
 
     @property
     def edited(self) -> bool | None:
+        if (fields := self.edited_fields) is not None:
+            return bool(fields)
         return _edited(
             self.managed, self.applied, lambda: applied_digest(self.state.values, self.active)
         )
+
+    @property
+    def edited_fields(self) -> frozenset[str] | None:
+        """Changed fields since the reconciler wrote the row; ``active`` when the application
+        (de)activated it."""
+        if not self.managed or self.written is None:
+            return None
+        values = {**self.state.values, "active": self.active}
+        written = {"active": True, **self.written}
+        return _edited_fields(True, written, values)
 
 
 @dataclass(frozen=True)
@@ -66,10 +99,17 @@ class LiveSettings:
     state: SettingsState
     managed: bool
     applied: str | None = None
+    written: Mapping[str, Any] | None = None
 
     @property
     def edited(self) -> bool | None:
+        if (fields := self.edited_fields) is not None:
+            return bool(fields)
         return _edited(self.managed, self.applied, lambda: applied_digest(self.state.fields()))
+
+    @property
+    def edited_fields(self) -> frozenset[str] | None:
+        return _edited_fields(self.managed, self.written, self.state.fields())
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,12 @@ def read_live(conn: sa.Connection) -> LiveState:
             config=dict(row.config or {}),
         )
         state.credentials[row.name] = LiveCredential(
-            row.id, cred_state, bool(row.managed), secrets.get(row.id, {}), row.applied_digest
+            row.id,
+            cred_state,
+            bool(row.managed),
+            secrets.get(row.id, {}),
+            row.applied_digest,
+            row.applied_values,
         )
 
     for row in conn.execute(models_query()):
@@ -112,6 +117,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             active=bool(row.active),
             deactivated_at=row.deactivated_at,
             applied=row.applied_digest,
+            written=row.applied_values,
         )
 
     settings_row = conn.execute(sa.select(t.settings).where(t.settings.c.id == 1)).first()
@@ -124,6 +130,7 @@ def read_live(conn: sa.Connection) -> LiveState:
             ),
             bool(settings_row.managed),
             settings_row.applied_digest,
+            settings_row.applied_values,
         )
 
     counts: dict[str, int] = defaultdict(int)

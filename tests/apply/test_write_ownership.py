@@ -236,6 +236,76 @@ def test_writer_never_unlinks_an_unmanaged_row(registry_url: str, env: Any, tmp_
 # --- rows edited in the application ---------------------------------------------------------
 
 
+def test_revert_names_only_the_field_the_application_changed(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    """The application changes context_window and max_output_tokens; the catalog changes
+    the description and max_output_tokens: one revert, one conflict, one catalog change."""
+    root = write_catalog(tmp_path / "cat", [model_doc("a", max_output_tokens=100)])
+    assert apply(registry_url, root).exit_code == 0
+    execute(
+        registry_url,
+        "UPDATE models SET context_window = 4096, max_output_tokens = 200 WHERE slug = 'a'",
+    )
+    write_catalog(root, [model_doc("a", max_output_tokens=300, description="new")])
+    edited = change(plan_json(registry_url, root), "update", "a")
+    assert set(edited["fields"]) == {"context_window", "max_output_tokens", "description"}
+    assert [(w["kind"], w["data"]) for w in edited["warnings"]] == [
+        (
+            REVERTS,
+            {
+                "fields": ["context_window"],
+                "conflicts": ["max_output_tokens"],
+                "whole_row": False,
+                "catalog": ["description"],
+            },
+        )
+    ]
+
+
+def test_rows_written_before_per_field_values_keep_the_whole_row_warning(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a")])
+    assert apply(registry_url, root).exit_code == 0
+    execute(registry_url, "UPDATE models SET applied_values = NULL, context_window = 4096")
+    write_catalog(root, [model_doc("a", description="new")])
+    planned = plan_json(registry_url, root)
+    edited = change(planned, "update", "a")
+    assert [(w["kind"], w["data"]) for w in edited["warnings"]] == [
+        (
+            REVERTS,
+            {
+                "fields": ["description", "context_window"],
+                "conflicts": [],
+                "whole_row": True,
+                "catalog": [],
+            },
+        )
+    ]
+    assert "before the reconciler recorded values by field" in edited["warnings"][0]["message"]
+    # one apply records the values by field
+    assert apply(registry_url, root).exit_code == 0
+    execute(registry_url, "UPDATE models SET context_window = 5")
+    write_catalog(root, [model_doc("a", description="newer")])
+    again = change(plan_json(registry_url, root), "update", "a")
+    assert again["warnings"][0]["data"]["fields"] == ["context_window"]
+
+
+def test_deactivation_keeps_the_applications_edit_visible(
+    registry_url: str, env: Any, tmp_path: Path
+) -> None:
+    root = write_catalog(tmp_path / "cat", [model_doc("a"), model_doc("b")])
+    assert apply(registry_url, root).exit_code == 0
+    execute(registry_url, "UPDATE models SET context_window = 4096 WHERE slug = 'a'")
+    write_catalog(root, [model_doc("b")])
+    pruned = apply(registry_url, root, "--allow-mass-removal")
+    assert pruned.exit_code == 0, pruned.output
+    write_catalog(root, [model_doc("a"), model_doc("b")])
+    back = change(plan_json(registry_url, root), "reactivate", "a")
+    assert [w["data"]["fields"] for w in back["warnings"]] == [["context_window"]]
+
+
 def test_plan_says_applying_reverts_an_edit_made_in_the_registry(
     registry_url: str, env: Any, tmp_path: Path
 ) -> None:
@@ -248,7 +318,10 @@ def test_plan_says_applying_reverts_an_edit_made_in_the_registry(
     edited = change(planned, "update", "a")
     assert edited["fields"] == {"context_window": {"before": 4096, "after": 1000}}
     assert [(w["kind"], w["data"]) for w in edited["warnings"]] == [
-        (REVERTS, {"fields": ["context_window"]})
+        (
+            REVERTS,
+            {"fields": ["context_window"], "conflicts": [], "whole_row": False, "catalog": []},
+        )
     ]
     assert change(planned, "update", "b")["warnings"] == []  # a catalog change only
     assert planned["guards"] == []  # a warning for the reviewer, not a guard

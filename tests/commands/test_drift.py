@@ -106,6 +106,32 @@ def test_edited_rows_and_unapplied_catalog_changes_are_told_apart(
     assert "  model c (create)\n" in output  # no fields to name: the action
 
 
+def test_each_field_is_attributed_to_the_application_the_catalog_or_both(
+    applied: str, catalog: Path
+) -> None:
+    edit_model(applied, "a", context_window=4096, max_output_tokens=50)
+    write_catalog(
+        catalog,
+        [model_doc("a", **COSTS, max_output_tokens=70, description="new"), model_doc("b")],
+    )
+    document = drift_json(applied, catalog)
+    assert document["edited_in_registry"] == ["model a"]
+    assert document["not_yet_applied"] == ["model a"]
+    assert document["conflicts"] == ["model a"]
+    assert document["fields_by_origin"] == {
+        "edited": {"model a": ["context_window"]},
+        "unapplied": {"model a": ["description"]},
+        "conflict": {"model a": ["max_output_tokens"]},
+    }
+    code, output = drift(applied, catalog)
+    assert code == 2
+    assert "Edited in the registry since the last apply (outside the catalog): 1\n" in output
+    assert "  model a: context_window\n" in output
+    assert "Catalog changes not applied yet: 1\n  model a: description\n" in output
+    assert "Conflicts: changed in the registry and in the catalog" in output
+    assert "  model a: max_output_tokens\n" in output
+
+
 def test_model_reactivated_in_the_registry_is_an_edit(applied: str, catalog: Path) -> None:
     write_catalog(catalog, [model_doc("a", **COSTS)])
     result = cli(["apply", "--catalog", str(catalog), "--db", applied, "--auto-approve"])
@@ -118,8 +144,8 @@ def test_model_reactivated_in_the_registry_is_an_edit(applied: str, catalog: Pat
 
 
 def test_rows_without_a_digest_fall_back_to_the_catalog_digest(applied: str, catalog: Path) -> None:
-    # rows written before migration 0003 carry no digest
-    execute(applied, sa.update(t.models).values(applied_digest=None))
+    # rows written before migration 0003 carry no digest (nor values by field: 0006)
+    execute(applied, sa.update(t.models).values(applied_digest=None, applied_values=None))
     edit_model(applied, "a", context_window=4096)
     assert drift_json(applied, catalog)["edited_in_registry"] == ["model a"]
     write_catalog(catalog, [model_doc("a", **COSTS), model_doc("b", context_window=2000)])

@@ -101,7 +101,7 @@ def test_every_migration_downgrades_with_its_triggers_intact(db_url: str) -> Non
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        for target in ("0004", "0003", "0002", "0001"):
+        for target in ("0005", "0004", "0003", "0002", "0001"):
             _downgrade(engine, target)
             before, after = _revision_after_insert(engine, f"cred-{target}")
             assert after == before + 1, target  # the revision trigger survived

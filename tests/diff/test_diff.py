@@ -849,7 +849,8 @@ def test_same_model_id_under_another_provider_is_no_rename_hint() -> None:
 
 
 def reverts(subject: str, *fields: str) -> RevertsApplicationEdit:
-    return RevertsApplicationEdit(subject, fields)
+    """The warning on a row written before migration 0006 (a digest only: the whole row)."""
+    return RevertsApplicationEdit(subject, fields, whole_row=True)
 
 
 def written(slug: str, applied: dict[str, Any], *, active: bool = True, **now: Any) -> LiveModel:
@@ -961,6 +962,84 @@ def test_edited_settings_say_they_revert() -> None:
     fresh = LiveSettings(SettingsState("b", None), True, applied_digest(have.state.fields()))
     want = desired(settings=SettingsState("a", None))
     assert only(diff(want, live(settings=fresh))).warnings == ()
+
+
+def recorded(slug: str, applied: dict[str, Any], *, active: bool = True, **now: Any) -> LiveModel:
+    """A managed model the reconciler wrote with ``applied`` values by field (migration
+    0006), and ``active`` (recorded only when it deactivated the row), whose row now holds
+    ``now``."""
+    values = dict(model(slug, **applied).values)
+    if not active:
+        values["active"] = False
+    stored = applied_digest(model(slug, **applied).values, active)
+    return LiveModel(1, model(slug, **now), True, active, applied=stored, written=values)
+
+
+@pytest.mark.parametrize(
+    ("applied", "now", "want", "expected"),
+    [
+        # the application changed context_window; the catalog changes the output price
+        (
+            {},
+            {"context_window": 64},
+            {"cost__output_per_token": 9e-6},
+            RevertsApplicationEdit(
+                "model a", ("context_window",), catalog=("cost.output_per_token",)
+            ),
+        ),
+        # both changed context_window: a conflict
+        ({}, {"context_window": 64}, {"context_window": 32}, None),
+        # only the catalog changed: nothing reverted
+        ({}, {}, {"context_window": 32}, "none"),
+        # the application changed a field the catalog now agrees with: nothing to say
+        ({}, {"context_window": 64, "description": "x"}, {"context_window": 64}, "desc"),
+    ],
+)
+def test_per_field_attribution_names_only_the_applications_fields(
+    applied: dict[str, Any], now: dict[str, Any], want: dict[str, Any], expected: Any
+) -> None:
+    have = recorded("a", applied, **now)
+    change = only(diff(desired(model("a", **want)), live(have)))
+    if expected is None:
+        assert change.warnings == (
+            RevertsApplicationEdit("model a", (), conflicts=("context_window",)),
+        )
+    elif expected == "none":
+        assert change.warnings == ()
+    elif expected == "desc":
+        assert change.warnings == (RevertsApplicationEdit("model a", ("description",)),)
+    else:
+        assert change.warnings == (expected,)
+
+
+def test_per_field_reactivation_names_active_and_the_edits() -> None:
+    by_app = recorded("a", {}, active=True)
+    by_app = LiveModel(1, by_app.state, True, False, written=by_app.written)
+    change = only(diff(desired(model("a")), live(by_app)))
+    assert change.warnings == (RevertsApplicationEdit("model a", ("active",)),)
+    by_us = recorded("a", {}, active=False, context_window=7)
+    change = only(diff(desired(model("a")), live(by_us)))
+    assert change.warnings == (RevertsApplicationEdit("model a", ("context_window",)),)
+
+
+def test_per_field_credential_and_settings() -> None:
+    cred_written = CredentialState("c", "openai", config={"region": "us"}).fields()
+    have = LiveCredential(
+        1,
+        CredentialState("c", "openai", description="app", config={"region": "us"}),
+        True,
+        {},
+        written=cred_written,
+    )
+    want = CredentialState("c", "openai", config={"region": "eu"})
+    change = only(diff(desired(creds=(want,)), live(creds=(have,))))
+    assert set(change.fields) == {"description", "region"}
+    assert change.warnings == (
+        RevertsApplicationEdit("credential c", ("description",), catalog=("region",)),
+    )
+    settings = LiveSettings(SettingsState("b", None), True, written={"default_model": "a"})
+    change = only(diff(desired(settings=SettingsState("c", None)), live(settings=settings)))
+    assert change.warnings == (RevertsApplicationEdit("settings", (), ("default_model",)),)
 
 
 def test_every_workflow_warning_is_a_workflow_impact() -> None:

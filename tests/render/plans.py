@@ -12,6 +12,7 @@ from pathlib import Path
 from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
+    CredentialLinkedByApplication,
     MassRemoval,
     NotManaged,
     RevertsApplicationEdit,
@@ -299,7 +300,83 @@ def canary_plan() -> Plan:
     )
 
 
-PLANS = {"empty": empty_plan, "full": full_plan, "blocked": blocked_plan}
+def attribution_plan() -> Plan:
+    """An application edit and a PR change on the same row: the revert names only the
+    application's field (context_window), the conflict its own (max_output_tokens), and the
+    price is the PR's. A row written before per-field values lists every rewritten field."""
+    return Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "gpt-4o",
+                {
+                    "context_window": FieldChange(64000, 128000),
+                    "max_output_tokens": FieldChange(8000, 16384),
+                    "cost.output_per_token": FieldChange(1e-05, 8e-06),
+                },
+                (
+                    RevertsApplicationEdit(
+                        "model gpt-4o",
+                        ("context_window",),
+                        ("max_output_tokens",),
+                        catalog=("cost.output_per_token",),
+                    ),
+                ),
+            ),
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "legacy-row",
+                {
+                    "context_window": FieldChange(4096, 8192),
+                    "description": FieldChange(None, "PR text"),
+                },
+                (
+                    RevertsApplicationEdit(
+                        "model legacy-row", ("context_window", "description"), whole_row=True
+                    ),
+                ),
+            ),
+        ],
+        catalog_digest="sha256:5e6f7a8b9c0d",
+        revision=9,
+    )
+
+
+HOSTILE = "ping @octocat #12 :fire: https://evil.example <b>x</b>"
+
+
+def hostile_plan() -> Plan:
+    """Names read from the registry that try to notify, link, render or inject markup."""
+    return Plan(
+        changes=[
+            Change(
+                Action.DEACTIVATE,
+                Kind.MODEL,
+                "gpt-3",
+                warnings=(WorkflowImpact("model gpt-3", (HOSTILE, "nightly `report` | x"), 2),),
+                breaking=True,
+            ),
+        ],
+        errors=[
+            CredentialLinkedByApplication(
+                "credential old", "old", ("@admin-model #7", "www.evil.example"), ()
+            ),
+        ],
+        guards=[Breaking("", ("gpt-3",))],
+        catalog_digest="sha256:7a8b9c0d1e2f",
+        revision=3,
+    )
+
+
+PLANS = {
+    "hostile": hostile_plan,
+    "empty": empty_plan,
+    "full": full_plan,
+    "blocked": blocked_plan,
+    "attribution": attribution_plan,
+}
 
 
 def check_golden(name: str, actual: str) -> None:

@@ -51,8 +51,21 @@ CASES: list[tuple[Alert, str]] = [
     ),
     (
         RevertsApplicationEdit("model a", ("display_name", "context_window")),
+        "the application changed display_name, context_window since the last apply; applying "
+        "reverts them to the catalog's value",
+    ),
+    (
+        RevertsApplicationEdit("model a", ("enabled",), ("context_window",), catalog=("x",)),
+        "the application changed enabled since the last apply; applying reverts it to the "
+        "catalog's value; conflict: the application and this change both changed "
+        "context_window; applying writes the catalog's value; this change's own: x",
+    ),
+    (
+        RevertsApplicationEdit("model a", ("display_name", "context_window"), whole_row=True),
         "edited in the registry since the last apply; applying reverts: "
-        "display_name, context_window",
+        "display_name, context_window (the row was written before the reconciler recorded "
+        "values by field, so this lists every field the change rewrites; one apply records "
+        "them)",
     ),
     (
         UnlinksInactiveModels("credential c", ("old-user", "user")),

@@ -85,7 +85,10 @@ def test_alerts_are_objects_with_kind_message_and_data() -> None:
     ]
     gpt4o = next(c for c in data["changes"] if c["key"] == "gpt-4o")
     assert [(w["kind"], w["data"]) for w in gpt4o["warnings"]] == [
-        ("reverts-application-edit", {"fields": ["context_window"]})
+        (
+            "reverts-application-edit",
+            {"fields": ["context_window"], "conflicts": [], "whole_row": False, "catalog": []},
+        )
     ]
     assert [(n["kind"], n["data"]) for n in data["notes"]] == [
         ("secrets-by-version", {"reason": "no-secrets"})

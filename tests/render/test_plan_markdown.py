@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
@@ -202,7 +203,7 @@ def test_deactivations_say_the_row_is_kept() -> None:
     assert "| `-` | deactivate | `text-davinci-003` | kept, marked inactive |\n" in out
     assert (
         "| `-` | deactivate | `gpt-4` | kept, marked inactive; **breaking**; "
-        "⚠️ referenced by 3 active workflows: support-bot, triage, summarizer |\n"
+        "⚠️ referenced by 3 active workflows: `support-bot`, `triage`, `summarizer` |\n"
     ) in out
 
 
@@ -513,3 +514,74 @@ def test_plans_that_fit_are_listed_whole() -> None:
     assert "not listed" not in out
     assert "more warnings" not in out
     assert out.count("| `+` | create |") == 140
+
+
+# --- as GitHub renders it (cmark-gfm with GitHub's extensions) ---------------------------------
+
+GFM_EXTENSIONS = ["table", "autolink", "strikethrough", "tagfilter"]
+
+
+class _Html(HTMLParser):
+    """Text outside code, links, and the tags of the rendered comment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inert = 0  # inside <code>/<pre>: GitHub makes no mention, reference or emoji there
+        self.live_text: list[str] = []
+        self.links: list[str] = []
+        self.tags: Counter[str] = Counter()
+        self.tables: list[list[int]] = []  # per table, the cells of each row
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        if tag in ("code", "pre"):
+            self.inert += 1
+        if tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+        if tag == "table":
+            self.tables.append([])
+        if tag == "tr":
+            self.tables[-1].append(0)
+        if tag in ("td", "th"):
+            self.tables[-1][-1] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("code", "pre"):
+            self.inert -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.inert:
+            self.live_text.append(data)
+
+
+def gfm_html(markdown: str) -> _Html:
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    html = cmarkgfm.markdown_to_html_with_extensions(
+        markdown, options=Options.CMARK_OPT_UNSAFE, extensions=GFM_EXTENSIONS
+    )
+    parsed = _Html()
+    parsed.feed(html)
+    return parsed
+
+
+def test_names_from_the_registry_are_inert_on_github() -> None:
+    page = gfm_html(render_markdown(PLANS["hostile"]()))
+    live = "".join(page.live_text)
+    for hostile in ("@octocat", "#12", ":fire:", "evil.example", "@admin-model", "#7"):
+        assert hostile not in live, hostile  # only inside code spans
+    assert not [href for href in page.links if "evil" in href]  # no autolink
+    assert page.tags["b"] == 0  # the name's <b> is shown, not rendered
+    assert page.tables == [[7, 7], [4, 4]]  # counts, models: the pipe in a name split no cell
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_tables_are_intact_on_github(name: str) -> None:
+    markdown = render_markdown(PLANS[name]())
+    page = gfm_html(markdown)
+    # one <table> per Markdown table (a header row followed by its delimiter row)
+    tables = len(re.findall(r"^\|.*\|\n\|[:\-| ]+\|$", markdown, flags=re.MULTILINE))
+    assert len(page.tables) == tables
+    assert all(len(set(rows)) == 1 for rows in page.tables)  # every row has the header's cells
+    assert page.tags["script"] == 0
