@@ -635,6 +635,7 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
 
 @main.command("litellm-config")
 @catalog_option
+@environment_option
 @click.option(
     "--out",
     "out_file",
@@ -660,6 +661,7 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
 )
 def litellm_config(
     catalog_dir: str,
+    environment: str | None,
     out_file: str | None,
     check: bool,
     secrets_out: str | None,
@@ -671,6 +673,7 @@ def litellm_config(
     _run(
         lambda: run(
             catalog_dir=catalog_dir,
+            environment=environment,
             out_file=out_file,
             check=check,
             secrets_out=secrets_out,

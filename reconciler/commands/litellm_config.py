@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.errors import ReconcilerError
+from reconciler.outfile import write_atomic
 from reconciler.pipeline import load
 from reconciler.render.litellm_config import render_litellm_config
 from reconciler.secrets.resolve import secret_labels
@@ -33,10 +34,7 @@ def _read(path: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise ReconcilerError(f"cannot write {path}: {err.strerror or err}") from None
+    write_atomic(path, text.encode("utf-8"), hint="pass --out a file in a directory you can write")
 
 
 def litellm_config(
@@ -47,6 +45,7 @@ def litellm_config(
     secrets_format: str | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -57,7 +56,7 @@ def litellm_config(
             "--check only compares; --secrets-out belongs to the deployment that renders",
             hint="run them as two commands",
         )
-    loaded = load(catalog_dir)
+    loaded = load(catalog_dir, environment)
     config = render_litellm_config(loaded.desired)
     text = config.text()
     code = 0
@@ -69,7 +68,7 @@ def litellm_config(
                 difflib.unified_diff(
                     current.splitlines(keepends=True),
                     text.splitlines(keepends=True),
-                    fromfile=f"{out_file} (committed)",
+                    fromfile=f"{out_file} (current)",
                     tofile=f"{out_file} (rendered from {catalog_dir})",
                 )
             )

@@ -35,7 +35,7 @@ def test_check_is_0_when_current_and_2_with_a_diff_when_stale(tmp_path: Path) ->
     stale = cli(check)
     assert stale.exit_code == 2
     assert "-    max_input_tokens: 1000\n+    max_input_tokens: 2000\n" in stale.stdout
-    assert stale.stdout.startswith(f"--- {rendered} (committed)\n+++ {rendered} (rendered")
+    assert stale.stdout.startswith(f"--- {rendered} (current)\n+++ {rendered} (rendered")
     assert "is stale: render it again" in stale.stderr
     assert rendered.read_text() == before  # --check never writes
 
@@ -87,3 +87,22 @@ def test_secrets_out_refuses_the_commands_own_redirected_stdout(tmp_path: Path) 
     assert done.returncode == 1
     assert "refuses to write secret values to stdout" in done.stderr
     assert "CANARY-redirect" not in target.read_text() + done.stderr
+
+
+def test_an_environment_renders_its_merged_catalog() -> None:
+    """production disables gpt-5-5 and caps gpt-4o at 8192 tokens (catalog/environments)."""
+    import yaml
+
+    base = yaml.safe_load(cli(["litellm-config", "--catalog", str(REPO / "catalog")]).stdout)
+    result = cli(
+        ["litellm-config", "--catalog", str(REPO / "catalog"), "--environment", "production"]
+    )
+    assert result.exit_code == 0, result.output
+    production = yaml.safe_load(result.stdout)
+    names = {m["model_name"]: m for m in production["model_list"]}
+    base_names = {m["model_name"] for m in base["model_list"]}
+    assert base_names - set(names) == {"gpt-5-5"}
+    assert names["gpt-4o"]["model_info"]["max_output_tokens"] == 8192
+    unknown = cli(["litellm-config", "--catalog", str(REPO / "catalog"), "--environment", "qa"])
+    assert unknown.exit_code == 1
+    assert "production" in unknown.output
