@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from reconciler.catalog.schema import DOCUMENT_FILE, KIND_FILES
+from reconciler.catalog.schema import DOCUMENT_FILE, KIND_FILES, OVERLAY_FILES
 from reconciler.errors import CatalogError
 
-SCHEMA_FILES = (*KIND_FILES.values(), DOCUMENT_FILE)
+SCHEMA_FILES = (*KIND_FILES.values(), DOCUMENT_FILE, *OVERLAY_FILES.values())
 
 
 def schema(out_dir: str, out: TextIO | None = None) -> int:
@@ -32,6 +32,6 @@ def schema(out_dir: str, out: TextIO | None = None) -> int:
         ) from None
     out.write(
         f"wrote {len(SCHEMA_FILES)} schema files to {root}/ ({DOCUMENT_FILE} for any "
-        "document, one per kind)\n"
+        "document, one per kind, and overlay-* for environment overlays)\n"
     )
     return 0

@@ -153,7 +153,7 @@ def test_example_overlays_match_their_schema(overlay: Path) -> None:
 
     schemas = generate()
     registry = Registry().with_resources(  # type: ignore[call-arg]
-        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+        (name, Resource.from_contents(s)) for name, s in schemas.items()
     )
     text = overlay.read_text("utf-8")
     line = text.split("$schema=", 1)[1].split("\n", 1)[0]
