@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.db.throwaway import throwaway_file
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
@@ -37,9 +36,16 @@ from reconciler.providers.targets import (
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
-from reconciler.state.read import read_live_state
 
 log = logging.getLogger(__name__)
+
+
+def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
+    """The registry's live state (reconciler.state.read), imported when a command reads the
+    registry: test-connection on the catalog alone never loads SQLAlchemy."""
+    from reconciler.state.read import read_live_state as read
+
+    return read(db_url, must_exist=must_exist)
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,7 @@ def _make_plan(
     plan = diff(stamped.desired, live, options)
     plan.notes[:0] = stamped.notes
     if wrong_key:
-        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), throwaway_file(db_url)))
+        plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), _throwaway_file(db_url)))
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),
@@ -183,3 +189,9 @@ def _make_plan(
         len(live.credentials),
     )
     return Planned(plan, stamped, live)
+
+
+def _throwaway_file(db_url: str) -> str | None:
+    from reconciler.db.throwaway import throwaway_file
+
+    return throwaway_file(db_url)

@@ -41,8 +41,8 @@ PATHS = {
     "validate": (["validate"], NEVER | DB | {"cryptography"}),
     "plan": (["plan", "--no-secrets"], NEVER),
     "lint": (["lint"], NEVER | DB | {"cryptography"}),
-    # catalog mode needs no database, but the shared pipeline module imports the database layer
-    "test-connection": (["test-connection", "--catalog", "catalog", "no-such-model"], NEVER),
+    # catalog mode needs no database: the pipeline imports the database layer only to read one
+    "test-connection": (["test-connection", "--catalog", "catalog", "no-such-model"], NEVER | DB),
 }
 EXPECTED_EXIT = {"test-connection": 1}
 

@@ -8,7 +8,8 @@ from typing import TextIO
 
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ProviderError
-from reconciler.plan.build import Stamped, changed_from_plan, read_live_state
+from reconciler.plan.build import Stamped, changed_from_plan
+from reconciler.state.read import read_live_state
 from reconciler.words import plural
 
 CONNECTION_TIMEOUT = 15.0

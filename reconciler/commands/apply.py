@@ -21,11 +21,12 @@ from reconciler.catalog.validate import validate_catalog
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
-from reconciler.plan.build import load_desired, read_live_state
 from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
 from reconciler.plan.planfile import SavedPlan, plan_signature, read_plan_file, secret_statuses
 from reconciler.render.plan import render_plan
 from reconciler.secrets.crypto import keyring_from_env
+from reconciler.state.desired import load_desired
+from reconciler.state.read import read_live_state
 
 
 def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:

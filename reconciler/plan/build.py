@@ -25,9 +25,7 @@ from reconciler.secrets.resolve import (
     unreadable_secrets,
 )
 from reconciler.state.desired import DesiredState
-from reconciler.state.desired import load_desired as load_desired  # moved; importable here too
 from reconciler.state.live import LiveState
-from reconciler.state.read import read_live_state as read_live_state  # moved; importable here too
 from reconciler.state.records import SecretRefDict, ref_key
 
 log = logging.getLogger(__name__)

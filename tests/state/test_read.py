@@ -20,7 +20,7 @@ from engine_helpers import (
 from reconciler.db.engine import make_engine
 from reconciler.diff.diff import DiffOptions
 from reconciler.pipeline import make_plan
-from reconciler.plan.build import load_desired
+from reconciler.state.desired import load_desired
 from reconciler.state.live import WorkflowRefs
 from reconciler.state.read import read_live, stored_flag
 
