@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.errors import ReconcilerError
+from reconciler.files import read_regular
 from reconciler.outfile import write_atomic
 from reconciler.pipeline import load
 from reconciler.render.litellm_config import render_litellm_config
@@ -23,7 +24,7 @@ from reconciler.words import plural
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular(path)[0].decode("utf-8")  # never blocks on a FIFO
     except FileNotFoundError:
         raise ReconcilerError(
             f"{path} does not exist",

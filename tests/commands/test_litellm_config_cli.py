@@ -106,3 +106,13 @@ def test_an_environment_renders_its_merged_catalog() -> None:
     unknown = cli(["litellm-config", "--catalog", str(REPO / "catalog"), "--environment", "qa"])
     assert unknown.exit_code == 1
     assert "production" in unknown.output
+
+
+def test_check_against_a_fifo_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)
+    result = cli(
+        ["litellm-config", "--catalog", str(REPO / "catalog"), "--out", str(fifo), "--check"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "FIFO" in result.output
