@@ -46,9 +46,10 @@ from reconciler.db.engine import make_engine
 from reconciler.db.migrate import upgrade
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.pipeline import make_plan
-from reconciler.plan.build import load_desired, read_live_state
 from reconciler.plan.guards import MASS_REMOVAL_FLAG
 from reconciler.plan.planfile import plan_signature
+from reconciler.state.desired import load_desired
+from reconciler.state.read import read_live_state
 from reconciler.state.records import MODEL_FIELDS
 
 PG_ADMIN = os.environ.get(
