@@ -57,6 +57,11 @@ def litellm_config(
             "--check only compares; --secrets-out belongs to the deployment that renders",
             hint="run them as two commands",
         )
+    if secrets_out is not None:
+        from reconciler.secrets.handoff import check_destination
+
+        # before the config is written or printed: a refused destination leaves nothing done
+        check_destination(Path(secrets_out))
     loaded = load(catalog_dir, environment)
     config = render_litellm_config(loaded.desired)
     text = config.text()

@@ -116,3 +116,14 @@ def test_check_against_a_fifo_is_an_error_not_a_hang(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1, result.output
     assert "FIFO" in result.output
+
+
+def test_a_refused_secrets_destination_writes_no_config(tmp_path: Path) -> None:
+    link = tmp_path / "secrets.env"
+    link.symlink_to(tmp_path / "elsewhere.env")
+    config = tmp_path / "config.yaml"
+    args = ["litellm-config", "--catalog", str(REPO / "catalog"), "--out", str(config)]
+    result = cli([*args, "--secrets-out", str(link)])
+    assert result.exit_code == 1, result.output
+    assert not config.exists()
+    assert not (tmp_path / "elsewhere.env").exists()
