@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
@@ -36,6 +37,9 @@ from reconciler.providers.targets import (
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
+
+if TYPE_CHECKING:
+    from reconciler.apply.apply import ApplyResult, Expected
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +199,121 @@ def _throwaway_file(db_url: str) -> str | None:
     from reconciler.db.throwaway import throwaway_file
 
     return throwaway_file(db_url)
+
+
+# --- apply ---------------------------------------------------------------------------------------
+# The database layer (reconciler.apply) is imported by the apply functions only: the catalog
+# paths of other commands never load SQLAlchemy.
+
+
+@dataclass
+class ToApply:
+    """What apply writes and what the user approved: the catalog's stamped desired state, the
+    diff options, and the revision and signature to hold the registry to."""
+
+    root: Path
+    stamped: Stamped
+    options: DiffOptions
+    expected: Expected
+
+
+def saved_apply(
+    planfile: str,
+    catalog_dir: str | None,
+    db_url: str,
+    *,
+    environment: str | None,
+    no_prune: bool,
+    adopt: bool,
+    rebind_environment: bool,
+) -> ToApply:
+    """A saved plan, checked against the flags, the environment, the catalog (``catalog_dir``
+    None: the plan's) and the registry before any secret is read."""
+    from reconciler.apply.apply import Expected, check_environment, check_registry
+    from reconciler.apply.saved import (
+        check_saved_catalog,
+        check_saved_environment,
+        check_saved_options,
+    )
+    from reconciler.plan.planfile import read_plan_file
+
+    saved = read_plan_file(planfile)
+    catalog_dir = saved.catalog_dir if catalog_dir is None else catalog_dir
+    check_saved_options(saved, planfile, catalog_dir, no_prune=no_prune, adopt=adopt)
+    check_saved_environment(saved, planfile, environment)
+    check_saved_catalog(saved, catalog_dir)
+    expected = Expected(
+        saved.revision, saved.signature, secrets=saved.secrets, registry=saved.registry_id
+    )
+    # Up front, in this order: another registry's plan must not be reported as a key
+    # mismatch, and with no key set the registry's own key is named before reading secrets.
+    live = read_live_state(db_url)
+    check_registry(expected, live.registry_id)
+    check_environment(live.environment, saved.desired.environment, rebind=rebind_environment)
+    _check_keys(live, db_url)
+    del live  # apply reads it again under the lock
+    root = Path(catalog_dir)
+    return ToApply(root, _stamp_for_apply(saved.desired, root), saved.options, expected)
+
+
+def catalog_apply(
+    catalog_dir: str | None,
+    db_url: str,
+    *,
+    environment: str | None,
+    options: DiffOptions,
+    rebind_environment: bool,
+) -> tuple[Plan, ToApply]:
+    """The plan to preview and confirm, and what applying the catalog (``catalog_dir`` None:
+    ./catalog) writes once it is: that plan, not held strictly to its revision."""
+    from reconciler.apply.apply import Expected, check_environment
+    from reconciler.plan.planfile import plan_signature, secret_statuses
+
+    loaded = load(DEFAULT_CATALOG if catalog_dir is None else catalog_dir, environment)
+    live = read_live_state(db_url)
+    check_environment(live.environment, loaded.desired.environment, rebind=rebind_environment)
+    # Before the preview: under the wrong key every secret would show as changed.
+    _check_keys(live, db_url)
+    stamped = _stamp_for_apply(loaded.desired, loaded.root)
+    preview = diff(stamped.desired, live, options)
+    expected = Expected(
+        preview.revision,
+        plan_signature(preview),
+        strict=False,
+        secrets=secret_statuses(preview),
+    )
+    return preview, ToApply(loaded.root, stamped, options, expected)
+
+
+def apply(
+    to_apply: ToApply,
+    db_url: str,
+    *,
+    allowed: frozenset[str],
+    lock_timeout: float,
+    rebind_environment: bool,
+    test_connections: bool,
+    out: TextIO,
+) -> ApplyResult:
+    """Write ``to_apply`` in one transaction, after live-testing the models it creates or
+    changes when ``test_connections`` (their results are written to ``out``)."""
+    from reconciler.apply.apply import ApplyOptions, apply_stamped
+
+    if test_connections:
+        from reconciler.apply.connections import gate_on_connections
+
+        gate_on_connections(to_apply.stamped, to_apply.root, db_url, to_apply.options, out=out)
+    options = ApplyOptions(to_apply.options, allowed, lock_timeout, rebind_environment)
+    return apply_stamped(db_url, to_apply.stamped, to_apply.root, options, to_apply.expected)
+
+
+def _check_keys(live: LiveState, db_url: str) -> None:
+    from reconciler.apply.apply import check_key_ids
+
+    check_key_ids(live, keyring_from_env(required=False), db_url)
+
+
+def _stamp_for_apply(desired: DesiredState, root: Path) -> Stamped:
+    from reconciler.apply.apply import stamp_for_apply
+
+    return stamp_for_apply(desired, root)

@@ -20,14 +20,22 @@ from reconciler.db.engine import driver_reason, make_engine
 from reconciler.db.migrate import require_current
 from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
+from reconciler.errors import DatabaseError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.build import Stamped, secret_refs, stamp_secrets, unknown_key_ids
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature, stale_secrets
+from reconciler.plan.refusals import (
+    AlreadyApplied,
+    BoundElsewhere,
+    OtherRegistry,
+    StaleChanges,
+    StaleRegistry,
+    StaleSecrets,
+)
 from reconciler.render.alerts import key_mismatch_hint, key_mismatch_message
-from reconciler.render.plan_text import refusal_message
-from reconciler.secrets.crypto import KEY_ENV, Keyring, keyring_from_env
+from reconciler.render.apply import missing_key, refusal, refused
+from reconciler.secrets.crypto import Keyring, keyring_from_env
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live, read_revision
@@ -73,23 +81,12 @@ def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
     )
 
 
-def missing_key_error(key_ids: list[str]) -> SecretError:
-    """No key is set but the registry stores secrets: only their key will do. A new one from
-    'reconciler keygen' could not decrypt them, so that hint would send the user astray."""
-    ids = ", ".join(key_ids)
-    return SecretError(
-        f"{KEY_ENV} is not set, and the registry's secrets are encrypted under key id(s) {ids}",
-        hint=f"set {KEY_ENV} to that key (the one the application uses); a new key from "
-        "'reconciler keygen' cannot decrypt them",
-    )
-
-
 def check_key_ids(live: LiveState, keyring: Keyring | None, db_url: str | None = None) -> None:
     """Refuse to write under a key the registry's secrets are not encrypted with: that would
     silently re-encrypt everything and lock out the application, which has the old key."""
     unknown = unknown_key_ids(live, keyring)
     if unknown and keyring is None:
-        raise missing_key_error(unknown)
+        raise missing_key(unknown)
     if unknown:
         raise SecretError(
             key_mismatch_message(unknown), hint=key_mismatch_hint(throwaway_file(db_url))
@@ -99,16 +96,7 @@ def check_key_ids(live: LiveState, keyring: Keyring | None, db_url: str | None =
 def check_registry(expected: Expected | None, registry_id: str | None) -> None:
     """A saved plan applies only to the registry it was made against."""
     if expected is not None and expected.registry not in (None, registry_id):
-        raise PlanError(
-            f"the plan was made against another registry (id {expected.registry}), "
-            f"not this one (id {registry_id})",
-            hint="check --db / REGISTRY_DATABASE_URL, or run 'reconciler plan --out FILE' "
-            "against this registry",
-        )
-
-
-def environment_name(environment: str) -> str:
-    return f"environment '{environment}'" if environment else "the base catalog"
+        raise refused(OtherRegistry(expected.registry, registry_id))
 
 
 def check_environment(bound: str | None, environment: str, *, rebind: bool) -> None:
@@ -116,12 +104,7 @@ def check_environment(bound: str | None, environment: str, *, rebind: bool) -> N
     (staging's catalog applied to production's registry) unless re-bound on purpose."""
     if bound is None or bound == environment or rebind:
         return
-    raise PlanError(
-        f"this registry is bound to {environment_name(bound)}; refusing to apply "
-        f"{environment_name(environment)} to it",
-        hint="check --db / REGISTRY_DATABASE_URL and --environment; to move the registry to "
-        "this environment on purpose, rerun with --rebind-environment",
-    )
+    raise refused(BoundElsewhere(bound, environment))
 
 
 def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
@@ -135,18 +118,6 @@ def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
         .limit(1)
     )
     return conn.execute(query).scalar()
-
-
-def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:
-    """Why apply refuses the plan (its errors, or guards whose flag was not given), or None."""
-    message = refusal_message(plan, allowed)
-    if message is None:
-        return None
-    refused = plan.refused_by(set(allowed))
-    if plan.errors or not refused:
-        return PlanError(message)
-    flags = " ".join(sorted({g.flag for g in refused}))
-    return PlanError(message, hint=f"if this is intended, rerun with {flags}")
 
 
 def apply_stamped(
@@ -179,34 +150,18 @@ def apply_stamped(
                 # a saved plan applied a second time is not "stale": say what happened
                 run = already_applied_run(conn, expected) if expected.strict else None
                 if run is not None:
-                    raise PlanError(
-                        f"this plan was already applied (audit run #{run}); the registry is "
-                        f"now at revision {live.revision}",
-                        hint="for further changes, run 'reconciler plan --out FILE' again",
-                    )
-                raise PlanError(
-                    f"plan is stale: the registry changed since the plan was made "
-                    f"(revision {expected.revision} -> {live.revision})",
-                    hint="run 'reconciler plan' again and review the new plan",
-                )
+                    raise refused(AlreadyApplied(run, live.revision))
+                raise refused(StaleRegistry(expected.revision, live.revision))
             stale = (
                 []
                 if expected is None or already_done
                 else stale_secrets(dict(expected.secrets), plan)
             )
             if stale:
-                noun = "secret" if len(stale) == 1 else "secrets"
-                raise PlanError(
-                    f"plan is stale: {noun} {', '.join(stale)} changed since the plan was made",
-                    hint="run 'reconciler plan' again and review the new plan",
-                )
+                raise refused(StaleSecrets(tuple(stale)))
             signature = plan_signature(plan)  # once: it serializes every field change
             if expected is not None and not already_done and signature != expected.signature:
-                raise PlanError(
-                    "plan is stale: applying now would make different changes than the plan "
-                    "shows (a secret or the registry changed)",
-                    hint="run 'reconciler plan' again and review the new plan",
-                )
+                raise refused(StaleChanges())
             problem = refusal(plan, options.allowed_flags)
             if problem is not None:
                 raise problem
