@@ -11,33 +11,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from reconciler.catalog.load import Catalog
-from reconciler.catalog.validate import validate_catalog
-from reconciler.diagnostics import Diagnostic, Severity
-from reconciler.lint.knowledge import ModelCost, model_cost
-from reconciler.lint.rules import LintResult, lint_catalog
-from reconciler.lint.suppress import apply_suppressions, read_sources
+from reconciler.diagnostics import Severity
+from reconciler.lint.knowledge import model_cost
+from reconciler.lint.run import lint_dir
 from reconciler.render.diagnostics import render
-from reconciler.words import plural
-
-
-def run_lint(
-    catalog_dir: str, table: ModelCost, environment: str | None = None
-) -> tuple[Catalog, LintResult]:
-    catalog = validate_catalog(catalog_dir, environment)
-    result = lint_catalog(catalog, table)
-    return catalog, apply_suppressions(result, read_sources(catalog))
-
-
-def _summary(diagnostics: list[Diagnostic], suppressed: int) -> str:
-    count = {s: sum(d.severity is s for d in diagnostics) for s in Severity}
-    text = (
-        f"{plural(count[Severity.ERROR], 'error')}, "
-        f"{plural(count[Severity.WARNING], 'warning')}, {plural(count[Severity.INFO], 'note')}"
-        if diagnostics
-        else "no lint findings"
-    )
-    return text + (f", {suppressed} suppressed" if suppressed else "")
+from reconciler.render.lint import fix_lines, lint_summary
 
 
 def lint(
@@ -51,24 +29,15 @@ def lint(
 ) -> int:
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    table = model_cost()
-    catalog, result = run_lint(catalog_dir, table, environment)
-    if fix and result.fixes:
-        from reconciler.lint.fix import apply_fixes
-
-        report = apply_fixes(result.fixes)
-        for problem in report.problems:
-            err.write(f"lint --fix: {problem}\n")
-        for done in report.written:
-            err.write(f"fixed {done.path}: cost.{done.field} = {done.value!r}\n")
-        catalog, result = run_lint(catalog_dir, table, environment)  # report what is left
-    diagnostics = sorted([*catalog.diagnostics, *result.diagnostics], key=Diagnostic.sort_key)
+    linted = lint_dir(catalog_dir, model_cost(), environment, fix=fix)
+    err.write(fix_lines(linted.fixed, linted.not_fixed))
+    diagnostics = linted.diagnostics
     out.write(render(diagnostics, fmt))
     if fmt == "text":
+        catalog = linted.catalog
+        suppressed = len(linted.result.suppressed)
         out.write(
-            _summary(diagnostics, len(result.suppressed))
-            + f" ({plural(len(catalog.models), 'model')}, "
-            f"{plural(len(catalog.credentials), 'credential')})\n"
+            lint_summary(diagnostics, suppressed, len(catalog.models), len(catalog.credentials))
         )
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return 1

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from reconciler.db.engine import driver_reason, permission_problem, safe_url
+from reconciler.db.engine import driver_reason, make_engine, permission_problem, safe_url
 from reconciler.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -58,6 +58,15 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     except sa.exc.DatabaseError as err:
         raise not_a_registry(engine.url, err) from None
     return before, head()
+
+
+def upgrade_url(db_url: str) -> tuple[str | None, str]:
+    """``upgrade`` the registry at ``db_url`` (made when it is a new SQLite file)."""
+    engine = make_engine(db_url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def not_a_registry(url: sa.URL, err: sa.exc.DatabaseError) -> DatabaseError:

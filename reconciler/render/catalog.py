@@ -1,0 +1,17 @@
+"""The words of ``reconciler validate`` after its diagnostics: which catalog is valid, and
+what it holds."""
+
+from __future__ import annotations
+
+from reconciler.words import plural
+
+
+def valid_line(catalog_dir: str, environment: str, models: int, credentials: int) -> str:
+    """``catalog/ is valid: 3 models, 1 credential`` (``environment prod is valid: ...``)."""
+    what = f"environment {environment}" if environment else _folder(catalog_dir)
+    return f"{what} is valid: {plural(models, 'model')}, {plural(credentials, 'credential')}\n"
+
+
+def _folder(catalog_dir: str) -> str:
+    """The directory as typed, marked as one: ``catalog/``, ``./``, ``/srv/catalog/``."""
+    return catalog_dir if catalog_dir.endswith(("/", "\\")) else f"{catalog_dir}/"
