@@ -10,6 +10,7 @@ from engine_helpers import apply, credential_doc, model_doc, secret_env, write_c
 
 from reconciler import pipeline
 from reconciler.errors import CatalogError, DatabaseError
+from reconciler.render.connections import error_text
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_catalog_targets_resolve_credentials_and_fallbacks(
     assert targets.selected == ["a", "b"]  # enabled models only
     assert [(m.slug, m.source) for m in targets.ready] == [("a", "credential:c1")]
     [failed] = targets.failed
-    assert (failed.slug, failed.error) == (
+    assert (failed.slug, error_text(failed)) == (
         "b",
         "not tested: no credential, and none of OPENAI_API_KEY is set",
     )

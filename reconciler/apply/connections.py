@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.errors import ProviderError
 from reconciler.plan.build import Stamped, changed_from_plan
 from reconciler.state.read import read_live_state
-from reconciler.words import plural
 
 CONNECTION_TIMEOUT = 15.0
 
@@ -21,20 +19,16 @@ def gate_on_connections(
     """Raise (so nothing is written) when any created or changed model fails a live call."""
     from reconciler.providers.connection import run_connection_tests
     from reconciler.providers.targets import resolve_catalog_models
-    from reconciler.render.connections import render_plain
+    from reconciler.render.connections import NO_CHANGED_MODELS, gate_refused, render_plain
 
     plan = diff(stamped.desired, read_live_state(db_url), options)
     slugs, _ = changed_from_plan(plan, stamped.desired)
     if not slugs:
-        out.write("No created or changed models to test.\n")
+        out.write(NO_CHANGED_MODELS)
         return
     targets = resolve_catalog_models(catalog_root, stamped.desired, sorted(slugs))
     results = targets.failed + run_connection_tests(targets.ready, CONNECTION_TIMEOUT)
     out.write(render_plain(results))
     bad = [r.slug for r in results if not r.ok]
     if bad:
-        raise ProviderError(
-            f"apply refused: {plural(len(bad), 'model')} failed the connection test "
-            f"({', '.join(sorted(bad))}); nothing was written",
-            hint="fix the credentials or model IDs, or apply without --test-connections",
-        )
+        raise gate_refused(bad)

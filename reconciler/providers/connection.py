@@ -10,12 +10,11 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 from reconciler.logs import REDACTED, redact
-from reconciler.providers.describe import describe_failure
-from reconciler.providers.failures import CallFailure, classify
+from reconciler.providers.failures import CallFailure, NotTested, NotTestedKind, classify
 from reconciler.providers.mapping import (
     UnsupportedProviderError,
     completion_kwargs,
@@ -32,15 +31,17 @@ _PARTIAL = 8  # a run of this many characters of a secret in a message counts as
 @dataclass(frozen=True)
 class ConnectionResult:
     """The outcome of one live call. ``latency`` is seconds (None when no call was made);
-    ``error`` is the provider's message with secrets scrubbed (None when ok)."""
+    when not ``ok``, ``failure`` says what failed in the call (its detail scrubbed of
+    secrets), or ``not_tested`` why no call was made. reconciler.render.connections words
+    them."""
 
     slug: str
     provider: str
     model: str
     ok: bool
     latency: float | None = None
-    error: str | None = None
-    failure: CallFailure | None = None  # what failed, as data (None when ok or not called)
+    failure: CallFailure | None = None
+    not_tested: NotTested | None = None
 
 
 # Things that look like credentials whatever their source: bearer/basic tokens, key=value
@@ -117,20 +118,9 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def error_message(err: BaseException, secrets: Sequence[str] = ()) -> str:
-    """The provider's message, on one line, scrubbed, shortened."""
-    text = str(err) or type(err).__name__
-    text = re.sub(r"^litellm\.", "", text.strip())
-    text = re.sub(r"^(\w+): \1: ", r"\1: ", text)  # litellm repeats the class name
-    return _one_line(text, secrets)
-
-
-def _one_line(text: str, secrets: Sequence[str]) -> str:
-    text = " ".join(text.split())
-    text = scrub(text, secrets)
-    if len(text) > MAX_ERROR_CHARS:
-        text = text[: MAX_ERROR_CHARS - 3] + "..."
-    return text
+def shorten(text: str) -> str:
+    """At most ``MAX_ERROR_CHARS``, marked with ``...`` where cut."""
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
 
 
 def _display_model(resolved: ResolvedModel) -> str:
@@ -145,18 +135,19 @@ def _test_one(litellm: ModuleType, resolved: ResolvedModel, timeout: float) -> C
     model = _display_model(resolved)
     try:
         kwargs = completion_kwargs(resolved, timeout=timeout)
-    except UnsupportedProviderError as err:
-        return ConnectionResult(resolved.slug, resolved.provider, model, False, None, str(err))
+    except UnsupportedProviderError:
+        why = NotTested(NotTestedKind.UNSUPPORTED_PROVIDER, resolved.provider)
+        return ConnectionResult(resolved.slug, resolved.provider, model, False, not_tested=why)
     start = time.perf_counter()
     try:
         litellm.completion(**kwargs)
     except Exception as err:  # every provider failure is a result, never a crash
         latency = time.perf_counter() - start
         failure = classify(err, kwargs)
-        text = _one_line(describe_failure(failure, timeout), secrets)
-        return ConnectionResult(
-            resolved.slug, resolved.provider, model, False, latency, text, failure
-        )
+        # scrubbed here, where the secrets are known: every reporter shows the detail
+        detail = scrub(" ".join(failure.detail.split()), secrets)
+        failure = replace(failure, detail=detail, timeout=timeout)
+        return ConnectionResult(resolved.slug, resolved.provider, model, False, latency, failure)
     latency = time.perf_counter() - start
     return ConnectionResult(resolved.slug, resolved.provider, model, True, latency)
 

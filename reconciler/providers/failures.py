@@ -1,5 +1,6 @@
 """What went wrong in a live call, as data: DNS, connection refused, timeout, TLS, an HTTP
-status with the provider's own message, or something else.
+status with the provider's own message, or something else; and why a model was not called at
+all (``NotTested``). reconciler.render.connections words both.
 
 litellm wraps the transport's exceptions (often as "InternalServerError" with advice to
 programmers); the cause chain still holds the real one (socket.gaierror, ConnectionRefusedError,
@@ -33,13 +34,49 @@ class FailureKind(StrEnum):
 class CallFailure:
     """``host`` is ``host[:port]`` of the endpoint called (None when unknown); ``status`` the
     HTTP status (HTTP_STATUS only); ``detail`` the provider's message or the transport's
-    reason, unscrubbed: render it only through the scrubber."""
+    reason (a ConnectionResult's is scrubbed of secrets); ``timeout`` the seconds the call
+    was given."""
 
     kind: FailureKind
     host: str | None = None
     status: int | None = None
     detail: str = ""
     error_class: str = ""  # litellm's exception class (AuthenticationError, Timeout, ...)
+    timeout: float | None = None
+
+
+class NotTestedKind(StrEnum):
+    NO_CREDENTIAL = "no-credential"  # none named, and no fallback variable is set
+    NO_PLATFORM_CREDENTIAL = "no-platform-credential"  # a platform model, and none of ``env``
+    NEEDS_CREDENTIAL = "needs-credential"  # the provider has no fallback variable
+    UNKNOWN_CREDENTIAL = "unknown-credential"  # the named credential is not in the catalog
+    SECRETS_UNRESOLVED = "secrets-unresolved"  # the credential's secrets could not be read
+    UNSUPPORTED_PROVIDER = "unsupported-provider"  # no litellm route for the provider
+    NOT_RESOLVED = "not-resolved"  # the registry could not resolve the model (``detail``)
+
+
+@dataclass(frozen=True)
+class UnresolvedSecret:
+    """A credential's secret field, where it comes from (``source``) and why it could not be
+    read."""
+
+    field: str
+    source: str
+    why: str
+
+
+@dataclass(frozen=True)
+class NotTested:
+    """Why a model was not called: ``provider`` and ``env`` (the fallback variables looked
+    for) with the credential kinds, ``credential`` the credential named, ``secrets`` what could
+    not be read of it, ``detail`` the registry's reason."""
+
+    kind: NotTestedKind
+    provider: str = ""
+    env: tuple[str, ...] = ()
+    credential: str | None = None
+    secrets: tuple[UnresolvedSecret, ...] = ()
+    detail: str = ""
 
 
 def _chain(err: BaseException) -> Iterator[BaseException]:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 from reconciler.errors import CatalogError
 from reconciler.providers.connection import ConnectionResult
+from reconciler.providers.failures import NotTested, NotTestedKind, UnresolvedSecret
 from reconciler.providers.resolved import ResolvedModel, env_fallback
 from reconciler.providers.table import ModelRoute, fallback_env, model_route
 from reconciler.secrets.resolve import describe_ref, resolve_values
 from reconciler.secrets.values import SecretValue
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretRefDict, ref_key
-
-NOT_TESTED = "not tested: "
 
 
 @dataclass
@@ -80,24 +79,19 @@ def select_changed(
     return chosen, sorted(set(changed_credentials) - {u for u in used if u is not None})
 
 
-def _failure(model: ModelState, reason: str) -> ConnectionResult:
+def _failure(model: ModelState, why: NotTested) -> ConnectionResult:
     return ConnectionResult(
-        model.slug,
-        str(model.get("provider")),
-        str(model.get("model_id")),
-        False,
-        None,
-        NOT_TESTED + reason,
+        model.slug, str(model.get("provider")), str(model.get("model_id")), False, not_tested=why
     )
 
 
-def _no_credential_reason(provider: str, platform: bool) -> str:
-    wanted = fallback_env(provider)
+def _no_credential(provider: str, platform: bool) -> NotTested:
+    wanted = tuple(fallback_env(provider))
     if platform:
-        return f"no platform_credential in Settings, and {', '.join(wanted)} is not set"
+        return NotTested(NotTestedKind.NO_PLATFORM_CREDENTIAL, provider, wanted)
     if wanted:
-        return f"no credential, and none of {', '.join(wanted)} is set"
-    return f"a {provider} model needs a credential"
+        return NotTested(NotTestedKind.NO_CREDENTIAL, provider, wanted)
+    return NotTested(NotTestedKind.NEEDS_CREDENTIAL, provider)
 
 
 def resolve_catalog_models(
@@ -127,27 +121,30 @@ def resolve_catalog_models(
         if name is None:
             source, secrets, config = env_fallback(use.provider, os.environ)
             if source == "none":
-                targets.failed.append(
-                    _failure(model, _no_credential_reason(use.provider, use.platform))
-                )
+                targets.failed.append(_failure(model, _no_credential(use.provider, use.platform)))
                 continue
         else:
             credential = credentials.get(name)
             if credential is None:
-                targets.failed.append(_failure(model, f"credential '{name}' is not in the catalog"))
+                unknown = NotTested(NotTestedKind.UNKNOWN_CREDENTIAL, use.provider, credential=name)
+                targets.failed.append(_failure(model, unknown))
                 continue
-            problems = []
+            problems: list[UnresolvedSecret] = []
             for field_name, secret in credential.secrets.items():
                 key = ref_key(secret.ref)
                 if key in resolved_refs.values:
                     secrets[field_name] = resolved_refs.values[key]
                 else:
                     why = resolved_refs.errors.get(key, "not resolved")
-                    problems.append(f"{field_name} ({describe_ref(secret.ref)}): {why}")
+                    problems.append(UnresolvedSecret(field_name, describe_ref(secret.ref), why))
             if problems:
-                targets.failed.append(
-                    _failure(model, f"credential '{name}': " + "; ".join(problems))
+                unread = NotTested(
+                    NotTestedKind.SECRETS_UNRESOLVED,
+                    use.provider,
+                    credential=name,
+                    secrets=tuple(problems),
                 )
+                targets.failed.append(_failure(model, unread))
                 continue
             source = f"credential:{name}"
             config = dict(credential.config)
@@ -167,5 +164,6 @@ def resolve_catalog_models(
 
 
 def not_tested(slug: str, reason: str) -> ConnectionResult:
-    """A registry model that could not be resolved, as a failed result."""
-    return ConnectionResult(slug, "-", "-", False, None, NOT_TESTED + reason)
+    """A registry model that could not be resolved (``reason``: why), as a failed result."""
+    why = NotTested(NotTestedKind.NOT_RESOLVED, detail=reason)
+    return ConnectionResult(slug, "-", "-", False, not_tested=why)

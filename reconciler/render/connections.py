@@ -4,12 +4,78 @@ terminal), and the words around them."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
-from reconciler.providers.connection import ConnectionResult
+from reconciler.errors import ProviderError
+from reconciler.providers.connection import ConnectionResult, shorten
+from reconciler.providers.failures import CallFailure, FailureKind, NotTested, NotTestedKind
+from reconciler.words import plural
 
 NO_MODELS = "no models to test\n"
+NO_CHANGED_MODELS = "No created or changed models to test.\n"
+NOT_TESTED = "not tested: "
+
+# litellm appends advice meant for programmers catching its exceptions
+_LITELLM_ADVICE = re.compile(r"\s*Handle with `?litellm\.\w+`?\.?")
+
+
+def describe_failure(failure: CallFailure) -> str:
+    """One line: what failed, where, and (for an HTTP status) what the provider said."""
+    where = failure.host or "the provider's API"
+    detail = _LITELLM_ADVICE.sub("", " ".join(failure.detail.split())).strip()
+    match failure.kind:
+        case FailureKind.DNS:
+            reason = detail or "name not found"
+            return f"DNS: cannot resolve {where} ({reason}); check the base URL and the network"
+        case FailureKind.REFUSED:
+            return f"connection refused by {where}; is the server running and the port right?"
+        case FailureKind.TIMEOUT:
+            within = "" if failure.timeout is None else f" within {failure.timeout:g} s"
+            return f"Timeout: no answer from {where}{within}"
+        case FailureKind.TLS:
+            return (
+                f"TLS handshake with {where} failed ({detail}); does the URL's scheme "
+                "(https or http) match the server?"
+            )
+        case FailureKind.HTTP_STATUS:
+            name = f" {failure.error_class}" if failure.error_class else ""
+            return f"HTTP {failure.status}{name} from {where}: {detail or '(no message)'}"
+        case FailureKind.CONNECTION:
+            return f"cannot connect to {where}: {detail}"
+    name = f"{failure.error_class}: " if failure.error_class else ""
+    return f"{name}{detail}" if detail else name.rstrip(": ") or "failed"
+
+
+def describe_not_tested(why: NotTested) -> str:
+    """Why no call was made: what is missing, and (for a credential) what was looked for."""
+    match why.kind:
+        case NotTestedKind.UNSUPPORTED_PROVIDER:
+            return f"no litellm route for provider '{why.provider}'"
+        case NotTestedKind.NO_PLATFORM_CREDENTIAL:
+            reason = f"no platform_credential in Settings, and {', '.join(why.env)} is not set"
+        case NotTestedKind.NO_CREDENTIAL:
+            reason = f"no credential, and none of {', '.join(why.env)} is set"
+        case NotTestedKind.NEEDS_CREDENTIAL:
+            reason = f"a {why.provider} model needs a credential"
+        case NotTestedKind.UNKNOWN_CREDENTIAL:
+            reason = f"credential '{why.credential}' is not in the catalog"
+        case NotTestedKind.SECRETS_UNRESOLVED:
+            unread = "; ".join(f"{s.field} ({s.source}): {s.why}" for s in why.secrets)
+            reason = f"credential '{why.credential}': {unread}"
+        case NotTestedKind.NOT_RESOLVED:
+            reason = why.detail
+    return NOT_TESTED + reason
+
+
+def error_text(result: ConnectionResult) -> str | None:
+    """What went wrong, on one line and shortened (None when the call succeeded)."""
+    if result.failure is not None:
+        return shorten(" ".join(describe_failure(result.failure).split()))
+    if result.not_tested is not None:
+        return describe_not_tested(result.not_tested)
+    return None
 
 
 def _latency(result: ConnectionResult) -> str:
@@ -20,7 +86,7 @@ def render_plain(results: Sequence[ConnectionResult]) -> str:
     """A fixed-width table for logs and CI (errors are never wrapped)."""
     header = ("MODEL", "PROVIDER", "RESULT", "LATENCY", "ERROR")
     rows = [
-        (r.slug, r.provider, "ok" if r.ok else "failed", _latency(r), r.error or "")
+        (r.slug, r.provider, "ok" if r.ok else "failed", _latency(r), error_text(r) or "")
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
@@ -41,6 +107,15 @@ def unused_credential_note(name: str) -> str:
     return f"note: credential '{name}' changes but no enabled model uses it: not tested\n"
 
 
+def gate_refused(slugs: Sequence[str]) -> ProviderError:
+    """apply --test-connections refuses: these models failed their live call."""
+    return ProviderError(
+        f"apply refused: {plural(len(slugs), 'model')} failed the connection test "
+        f"({', '.join(sorted(slugs))}); nothing was written",
+        hint="fix the credentials or model IDs, or apply without --test-connections",
+    )
+
+
 def rich_table(results: Sequence[ConnectionResult]) -> Any:
     from rich.table import Table
     from rich.text import Text
@@ -58,7 +133,7 @@ def rich_table(results: Sequence[ConnectionResult]) -> Any:
             Text(r.provider),
             Text("ok", style="green") if r.ok else Text("failed", style="red"),
             Text(_latency(r)),
-            Text(r.error or ""),
+            Text(error_text(r) or ""),
         )
     return table
 

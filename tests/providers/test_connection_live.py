@@ -10,10 +10,10 @@ from loopback import Behaviour, Loopback, loopback_server
 from reconciler.logs import REDACTED
 from reconciler.providers.connection import (
     ConnectionResult,
-    error_message,
     run_connection_tests,
     scrub,
 )
+from reconciler.render.connections import error_text
 from reconciler.runtime import ResolvedModel
 from reconciler.secrets.values import SecretValue
 
@@ -62,8 +62,8 @@ def one(model: ResolvedModel, timeout: float = 5.0) -> ConnectionResult:
 
 def test_openai_compatible_success(server: Loopback) -> None:
     result = one(compat(server, "good-model"))
-    assert result.ok, result.error
-    assert result.error is None
+    assert result.ok, error_text(result)
+    assert error_text(result) is None
     assert result.model == "openai/good-model"
     assert result.provider == "openai_compatible"
     assert result.latency is not None
@@ -78,10 +78,10 @@ def test_openai_compatible_success(server: Loopback) -> None:
 def test_openai_compatible_auth_failure(server: Loopback) -> None:
     result = one(compat(server, "good-model", key=BAD_KEY))
     assert not result.ok
-    assert result.error is not None
-    assert "AuthenticationError" in result.error
-    assert "Incorrect API key provided" in result.error
-    assert BAD_KEY not in result.error
+    assert error_text(result) is not None
+    assert "AuthenticationError" in error_text(result)
+    assert "Incorrect API key provided" in error_text(result)
+    assert BAD_KEY not in error_text(result)
     assert len(server.behaviour.requests) == 1  # no retries
 
 
@@ -101,8 +101,8 @@ def test_timeout_is_short_and_not_retried(server: Loopback) -> None:
     result = one(compat(server, "slow-model"), timeout=0.5)
     elapsed = time.perf_counter() - start
     assert not result.ok
-    assert result.error is not None
-    assert "Timeout" in result.error
+    assert error_text(result) is not None
+    assert "Timeout" in error_text(result)
     assert elapsed < 6.0  # cut off by the timeout, not by the server's answer
     assert len(server.behaviour.requests) == 1  # no retries
 
@@ -111,11 +111,11 @@ def test_timeout_is_short_and_not_retried(server: Loopback) -> None:
 def test_server_echoing_the_key_is_scrubbed(server: Loopback) -> None:
     result = one(compat(server, "good-model", key=BAD_KEY))
     assert not result.ok
-    assert result.error is not None
-    assert BAD_KEY not in result.error
-    assert BAD_KEY[3:15] not in result.error
-    assert REDACTED in result.error
-    assert "Incorrect API key provided" in result.error
+    assert error_text(result) is not None
+    assert BAD_KEY not in error_text(result)
+    assert BAD_KEY[3:15] not in error_text(result)
+    assert REDACTED in error_text(result)
+    assert "Incorrect API key provided" in error_text(result)
 
 
 # --- Anthropic messages wire format via the anthropic provider --------------------------------
@@ -123,7 +123,7 @@ def test_server_echoing_the_key_is_scrubbed(server: Loopback) -> None:
 
 def test_anthropic_success(server: Loopback) -> None:
     result = one(anthropic(server, "claude-haiku-4-5"))
-    assert result.ok, result.error
+    assert result.ok, error_text(result)
     assert result.model == "anthropic/claude-haiku-4-5"
     [seen] = server.behaviour.requests
     assert seen.path == "/v1/messages"
@@ -134,9 +134,9 @@ def test_anthropic_success(server: Loopback) -> None:
 def test_anthropic_auth_failure(server: Loopback) -> None:
     result = one(anthropic(server, "claude-haiku-4-5", key=BAD_KEY))
     assert not result.ok
-    assert result.error is not None
-    assert "AuthenticationError" in result.error
-    assert "invalid x-api-key" in result.error
+    assert error_text(result) is not None
+    assert "AuthenticationError" in error_text(result)
+    assert "invalid x-api-key" in error_text(result)
     assert len(server.behaviour.requests) == 1
 
 
@@ -144,8 +144,8 @@ def test_anthropic_timeout(server: Loopback) -> None:
     start = time.perf_counter()
     result = one(anthropic(server, "claude-slow"), timeout=0.5)
     assert not result.ok
-    assert result.error is not None
-    assert "Timeout" in result.error
+    assert error_text(result) is not None
+    assert "Timeout" in error_text(result)
     assert time.perf_counter() - start < 1.8
 
 
@@ -153,9 +153,9 @@ def test_anthropic_timeout(server: Loopback) -> None:
 def test_anthropic_echoed_key_is_scrubbed(server: Loopback) -> None:
     result = one(anthropic(server, "claude-haiku-4-5", key=BAD_KEY))
     assert not result.ok
-    assert result.error is not None
-    assert BAD_KEY not in result.error
-    assert BAD_KEY[-12:] not in result.error
+    assert error_text(result) is not None
+    assert BAD_KEY not in error_text(result)
+    assert BAD_KEY[-12:] not in error_text(result)
 
 
 # --- parallelism and ordering --------------------------------------------------------------------
@@ -196,8 +196,8 @@ def test_unsupported_provider_is_a_failed_result() -> None:
     [result] = run_connection_tests([model], 1.0)
     assert not result.ok
     assert result.latency is None
-    assert result.error is not None
-    assert "mistral" in result.error
+    assert error_text(result) is not None
+    assert "mistral" in error_text(result)
 
 
 # --- scrubbing -------------------------------------------------------------------------------
@@ -231,18 +231,3 @@ def test_scrub_known_secret_in_part() -> None:
 def test_scrub_keeps_ordinary_text() -> None:
     text = "NotFoundError: model openai/gpt-4o-mini does not exist (status 404)"
     assert scrub(text) == text
-
-
-def test_error_message_is_one_short_line() -> None:
-    err = RuntimeError("litellm.BadRequestError: line one\n  line two " + "x" * 1000)
-    message = error_message(err)
-    assert message.startswith("BadRequestError: line one line two")
-    assert "\n" not in message
-    assert len(message) <= 400
-
-
-def test_error_message_drops_litellm_repeated_class_name() -> None:
-    err = RuntimeError(
-        "litellm.InternalServerError: InternalServerError: OpenAIException - Connection error."
-    )
-    assert error_message(err) == "InternalServerError: OpenAIException - Connection error."

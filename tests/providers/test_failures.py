@@ -12,6 +12,7 @@ from loopback import MOUNTS, Behaviour, Loopback, loopback_server
 
 from reconciler.providers.connection import ConnectionResult, run_connection_tests
 from reconciler.providers.failures import CallFailure, FailureKind, host_of
+from reconciler.render.connections import error_text
 from reconciler.runtime import ResolvedModel
 from reconciler.secrets.values import SecretValue
 
@@ -65,10 +66,10 @@ def _one(model: ResolvedModel, timeout: float = 5.0) -> tuple[ConnectionResult, 
     [result] = run_connection_tests([model], timeout)
     assert not result.ok
     assert result.failure is not None
-    assert result.error is not None
-    assert "Handle with" not in result.error
-    assert "InternalServerError" not in result.error
-    assert "[REDACTED]" not in result.error
+    assert error_text(result) is not None
+    assert "Handle with" not in error_text(result)
+    assert "InternalServerError" not in error_text(result)
+    assert "[REDACTED]" not in error_text(result)
     return result, result.failure
 
 
@@ -77,8 +78,8 @@ def test_dns(provider: str) -> None:
     result, failure = _one(_model(provider, "http://no-such-gateway.invalid"))
     assert failure.kind is FailureKind.DNS
     assert failure.host == "no-such-gateway.invalid"
-    assert result.error is not None
-    assert result.error.startswith("DNS: cannot resolve no-such-gateway.invalid (")
+    assert error_text(result) is not None
+    assert error_text(result).startswith("DNS: cannot resolve no-such-gateway.invalid (")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -86,7 +87,7 @@ def test_connection_refused(provider: str, closed_port: int) -> None:
     result, failure = _one(_model(provider, f"http://127.0.0.1:{closed_port}"))
     assert failure.kind is FailureKind.REFUSED
     assert failure.host == f"127.0.0.1:{closed_port}"
-    assert result.error == (
+    assert error_text(result) == (
         f"connection refused by 127.0.0.1:{closed_port}; is the server running and the port right?"
     )
 
@@ -96,7 +97,7 @@ def test_timeout(provider: str, silent_port: int) -> None:
     result, failure = _one(_model(provider, f"http://127.0.0.1:{silent_port}"), timeout=0.5)
     assert failure.kind is FailureKind.TIMEOUT
     assert failure.host == f"127.0.0.1:{silent_port}"
-    assert result.error == f"Timeout: no answer from 127.0.0.1:{silent_port} within 0.5 s"
+    assert error_text(result) == f"Timeout: no answer from 127.0.0.1:{silent_port} within 0.5 s"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -106,9 +107,9 @@ def test_tls_to_a_plain_http_server(provider: str, server: Loopback) -> None:
     result, failure = _one(_model(provider, https))
     assert failure.kind is FailureKind.TLS
     assert failure.host == https.removeprefix("https://")
-    assert result.error is not None
-    assert result.error.startswith(f"TLS handshake with {failure.host} failed (")
-    assert "WRONG_VERSION_NUMBER" in result.error
+    assert error_text(result) is not None
+    assert error_text(result).startswith(f"TLS handshake with {failure.host} failed (")
+    assert "WRONG_VERSION_NUMBER" in error_text(result)
 
 
 @pytest.mark.parametrize(
@@ -123,11 +124,11 @@ def test_http_status_with_the_providers_message(
     assert failure.kind is FailureKind.HTTP_STATUS
     assert failure.status == 401
     assert failure.host == plain.removeprefix("http://")
-    assert result.error is not None
-    assert result.error.startswith(f"HTTP 401 AuthenticationError from {failure.host}: ")
-    assert message in result.error
-    assert BAD_KEY not in result.error
-    assert '{"type"' not in result.error  # the message, not the JSON body around it
+    assert error_text(result) is not None
+    assert error_text(result).startswith(f"HTTP 401 AuthenticationError from {failure.host}: ")
+    assert message in error_text(result)
+    assert BAD_KEY not in error_text(result)
+    assert '{"type"' not in error_text(result)  # the message, not the JSON body around it
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from loopback import Behaviour, Loopback, Seen, loopback_server
 from reconciler.logs import REDACTED
 from reconciler.providers.connection import ConnectionResult, run_connection_tests
 from reconciler.providers.mapping import litellm_model
+from reconciler.render.connections import error_text
 from reconciler.runtime import ResolvedModel
 from reconciler.secrets.values import SecretValue
 
@@ -192,8 +193,8 @@ def only_request(srv: Loopback) -> Seen:
 def test_success(server: Loopback, case: Case) -> None:
     model = case.resolved(server)
     result, _ = one(model)
-    assert result.ok, result.error
-    assert result.error is None
+    assert result.ok, error_text(result)
+    assert error_text(result) is None
     assert result.slug == case.name
     assert result.provider == case.provider
     assert result.model == litellm_model(model)
@@ -214,7 +215,7 @@ def test_success(server: Loopback, case: Case) -> None:
 def test_bedrock_iam_call_is_signed_for_the_region_with_the_secret(server: Loopback) -> None:
     [case] = [c for c in CASES if c.iam]
     result, _ = one(case.resolved(server))
-    assert result.ok, result.error
+    assert result.ok, error_text(result)
     seen = only_request(server)
     assert seen.signature_ok is True  # recomputed from AWS_SECRET: the right secret signed it
     assert seen.region == REGION
@@ -225,7 +226,7 @@ def test_bedrock_iam_call_is_signed_for_the_region_with_the_secret(server: Loopb
 def test_bedrock_api_key_is_a_bearer_token(server: Loopback) -> None:
     [case] = [c for c in CASES if c.name == "bedrock-api-key"]
     result, _ = one(case.resolved(server))
-    assert result.ok, result.error
+    assert result.ok, error_text(result)
     seen = only_request(server)
     assert seen.headers["authorization"] == f"Bearer {GOOD}"
     assert seen.signature_ok is None
@@ -234,7 +235,7 @@ def test_bedrock_api_key_is_a_bearer_token(server: Loopback) -> None:
 def test_gemini_key_travels_in_a_header_not_the_url(server: Loopback) -> None:
     [case] = [c for c in CASES if c.provider == "google"]
     result, _ = one(case.resolved(server))
-    assert result.ok, result.error
+    assert result.ok, error_text(result)
     seen = only_request(server)
     assert seen.headers["x-goog-api-key"] == GOOD
     assert "key" not in seen.query
@@ -245,9 +246,9 @@ def test_gemini_key_travels_in_a_header_not_the_url(server: Loopback) -> None:
 def test_auth_failure_shows_the_providers_message(server: Loopback, case: Case) -> None:
     result, _ = one(case.resolved(server, key=case.bad_key))
     assert not result.ok
-    assert result.error is not None
-    assert case.message in result.error
-    assert case.bad_key not in result.error
+    assert error_text(result) is not None
+    assert case.message in error_text(result)
+    assert case.bad_key not in error_text(result)
     assert only_request(server).key == case.bad_key
 
 
@@ -256,10 +257,10 @@ def test_bedrock_wrong_secret_access_key_fails_the_signature(server: Loopback) -
     wrong = AWS_SECRET[:-4] + "zzzz"
     result, _ = one(case.resolved(server, secret=wrong))
     assert not result.ok
-    assert result.error is not None
-    assert "signature we calculated does not match" in result.error
+    assert error_text(result) is not None
+    assert "signature we calculated does not match" in error_text(result)
     assert only_request(server).signature_ok is False
-    assert wrong not in result.error
+    assert wrong not in error_text(result)
 
 
 @pytest.mark.loopback(echo_key=True)
@@ -267,20 +268,20 @@ def test_bedrock_wrong_secret_access_key_fails_the_signature(server: Loopback) -
 def test_echoed_key_is_scrubbed(server: Loopback, case: Case) -> None:
     result, _ = one(case.resolved(server, key=case.bad_key))
     assert not result.ok
-    assert result.error is not None
-    assert case.message in result.error  # the message survives...
+    assert error_text(result) is not None
+    assert case.message in error_text(result)  # the message survives...
     bad = case.bad_key
     for part in (bad, bad[:12], bad[4:16], bad[-12:]):  # ...the key, whole or in part, does not
-        assert part not in result.error
-    assert "REDACTED" in result.error
+        assert part not in error_text(result)
+    assert "REDACTED" in error_text(result)
 
 
 @pytest.mark.loopback(echo_key=True)
 def test_scrubbed_marker_is_ours_where_litellm_did_not_mask(server: Loopback) -> None:
     [case] = [c for c in CASES if c.name == "openai"]
     result, _ = one(case.resolved(server, key=BAD))
-    assert result.error is not None
-    assert f"Incorrect API key provided: {REDACTED}" in result.error
+    assert error_text(result) is not None
+    assert f"Incorrect API key provided: {REDACTED}" in error_text(result)
 
 
 @pytest.mark.parametrize("case", PARAMS)
@@ -290,6 +291,6 @@ def test_slow_server_times_out_once(case: Case) -> None:
         result, elapsed = one(case.resolved(srv), timeout=0.5)
         assert len(srv.behaviour.requests) == 1
     assert not result.ok
-    assert result.error is not None
-    assert "Timeout" in result.error
+    assert error_text(result) is not None
+    assert "Timeout" in error_text(result)
     assert elapsed < 8.0  # cut off by the timeout, not by the server's answer
