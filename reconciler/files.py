@@ -1,14 +1,27 @@
-"""Reading files a user names without ever blocking on one that is not a regular file.
+"""Files a user names: read without ever blocking on one that is not a regular file, and
+written (plan --out, export --out, lint --fix) whole or not at all.
 
 A FIFO named ``*.yaml`` would block ``open`` until a writer appears, and opening a device can
 have side effects: such files are told apart by ``stat`` and never opened for reading.
+
+Every write goes through a temporary file beside the target and a rename, so a full disk or a
+killed process never leaves a half-written file, and the temporary file is removed on failure.
+An OSError while writing is the user's to fix (a missing directory, a full disk, no
+permission), so it becomes an OutputError naming the path and the reason, never an internal
+error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from reconciler.errors import OutputError
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -54,3 +67,103 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> tupl
             raise NotRegularFile(kind)
         data = fh.read() if limit is None else fh.read(limit + 1)
     return data, info.st_size
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def cannot_write(path: Path | str, err: OSError, hint: str) -> OutputError:
+    reason = err.strerror or type(err).__name__
+    if isinstance(err, FileNotFoundError) and not Path(path).parent.is_dir():
+        reason = f"directory {Path(path).parent} does not exist"
+    return OutputError(f"cannot write {path}: {reason}", hint=hint)
+
+
+def _refuse_special(path: Path, hint: str) -> None:
+    """A device, FIFO or directory at the target would be replaced by the rename (or, for a
+    device such as /dev/full, its directory would get our temporary file)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise cannot_write(path, err, hint) from None
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"cannot write {path}: it exists and is not a regular file", hint=hint)
+
+
+def write_atomic(path: Path | str, data: bytes, *, hint: str, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` whole, or raise OutputError and leave nothing behind."""
+    target = Path(path)
+    _refuse_special(target, hint)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise cannot_write(target, err, hint) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
+        os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise cannot_write(target, err, hint) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    # mkstemp makes 0600 files; a plan or catalog file gets the permissions open() would give
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_all(files: Mapping[Path, str | bytes], *, hint: str) -> None:
+    """Write several files (making their directories); on a failure, remove the files and
+    directories this call created, so nothing is left half-done. Files it overwrote stay
+    overwritten (each one whole)."""
+    created: list[Path] = []
+    try:
+        for path, text in files.items():
+            created.extend(_make_dirs(path.parent, hint))
+            new = not path.exists()
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            write_atomic(path, data, hint=hint)
+            if new:
+                created.append(path)
+    except BaseException:
+        for made in reversed(created):
+            if made.is_dir():
+                _rmdir_quietly(made)
+            else:
+                made.unlink(missing_ok=True)
+        raise
+
+
+def _make_dirs(directory: Path, hint: str) -> list[Path]:
+    """Make ``directory`` and its missing parents; the ones made, outermost first."""
+    missing: list[Path] = []
+    for candidate in (directory, *directory.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    made: list[Path] = []
+    for candidate in reversed(missing):
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as err:
+            for done in reversed(made):
+                _rmdir_quietly(done)
+            raise cannot_write(candidate, err, hint) from None
+        made.append(candidate)
+    return made
+
+
+def _rmdir_quietly(path: Path) -> None:
+    # not empty: it holds something this call did not write
+    with contextlib.suppress(OSError):
+        path.rmdir()

@@ -1,17 +1,24 @@
-"""Reading user-named files: never opening a FIFO or device for reading."""
+"""User-named files: reading never opens a FIFO or device; writing (plan --out, export --out,
+lint --fix) on a missing directory, a full disk (a real one: a tiny tmpfs) and a device exits 1
+with the path and the reason, and leaves nothing behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_helpers import apply, cli, model_doc, plan, write_catalog
 from guards import fails_instead_of_hanging
 
-from reconciler.files import NotRegularFile, file_kind, read_regular
+from reconciler.errors import OutputError
+from reconciler.files import NotRegularFile, file_kind, read_regular, write_all, write_atomic
 
 
 @pytest.mark.parametrize(
@@ -61,3 +68,159 @@ def test_device_socket_and_directory_are_refused(tmp_path: Path) -> None:
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_regular(tmp_path / "nope.yaml")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _fill(directory: Path) -> None:
+    """Use up every block of the file system holding ``directory``."""
+    with contextlib.suppress(OSError), (directory / "filler").open("wb") as fh:
+        while True:
+            fh.write(b"x" * 4096)
+            fh.flush()
+    with contextlib.suppress(OSError):
+        for i in range(10_000):  # and the inodes a tiny file system has left
+            (directory / f"filler-{i}").touch()
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    """An empty 256 KiB tmpfs (mounting needs root; elsewhere the test skips)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs for a full disk: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _only_fillers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if not p.name.startswith("filler"))
+
+
+def test_write_atomic_into_a_missing_directory(tmp_path: Path) -> None:
+    target = tmp_path / "nope" / "plan.json"
+    with pytest.raises(OutputError) as info:
+        write_atomic(target, b"{}", hint="h")
+    assert str(info.value).startswith(f"cannot write {target}: directory {target.parent} does")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_on_a_full_disk_leaves_nothing(small_fs: Path) -> None:
+    (small_fs / "plan.json").write_text("old plan\n")
+    _fill(small_fs)
+    with pytest.raises(OutputError) as info:
+        write_atomic(small_fs / "plan.json", b"x" * 100_000, hint="h")
+    assert "No space left on device" in str(info.value)
+    assert _only_fillers(small_fs) == ["plan.json"]
+    assert (small_fs / "plan.json").read_text() == "old plan\n"  # the old one is intact
+
+
+# A FIFO of our own stands for any non-regular file: a test must never risk replacing a real
+# device such as /dev/full (the rename would, were the check to regress).
+def test_write_atomic_refuses_a_fifo(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_atomic(tmp_path / "pipe", b"x", hint="h")
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+def test_write_all_removes_what_it_made_when_a_write_fails(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    files = {root / "a" / "one.yaml": "1\n", root / "b" / "c": "2\n"}
+    (root / "b").mkdir(parents=True)
+    (root / "b" / "c").mkdir()  # a directory where a file must go
+    with pytest.raises(OutputError):
+        write_all(files, hint="h")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["b", "b/c"]
+
+
+def test_plan_out_into_a_missing_directory(registry_url: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    target = tmp_path / "missing" / "plan.json"
+    result = plan(registry_url, root, "--out", str(target))
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {target}: directory {target.parent} does not exist" in result.output
+    assert "internal error" not in result.output
+    assert not (tmp_path / "missing").exists()
+
+
+def test_plan_out_onto_a_full_disk(registry_url: str, tmp_path: Path, small_fs: Path) -> None:
+    root = write_catalog(tmp_path / "catalog", [model_doc(f"m{i}") for i in range(50)])
+    _fill(small_fs)
+    result = plan(registry_url, root, "--out", str(small_fs / "plan.json"))
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {small_fs / 'plan.json'}: No space left on device" in result.output
+    assert _only_fillers(small_fs) == []
+
+
+def test_plan_out_to_a_fifo_is_refused(registry_url: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    os.mkfifo(tmp_path / "pipe")
+    result = plan(registry_url, root, "--out", str(tmp_path / "pipe"))
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {tmp_path / 'pipe'}: it exists and is not a regular file" in result.output
+    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob(".pipe*"))
+
+
+def test_export_onto_a_full_disk_leaves_nothing(
+    registry_url: str, tmp_path: Path, small_fs: Path
+) -> None:
+    root = write_catalog(tmp_path / "catalog", [model_doc(f"m{i}") for i in range(50)])
+    assert apply(registry_url, root).exit_code == 0
+    _fill(small_fs)
+    out = small_fs / "exported"
+    result = cli(["export", "--db", registry_url, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "cannot write" in result.output
+    assert str(small_fs) in result.output
+    assert "internal error" not in result.output
+    assert _only_fillers(small_fs) == []
+
+
+def test_export_under_a_file_is_a_user_error(registry_url: str, tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    assert apply(registry_url, root).exit_code == 0
+    (tmp_path / "afile").write_text("")
+    result = cli(["export", "--db", registry_url, "--out", str(tmp_path / "afile" / "out")])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {tmp_path / 'afile' / 'out'}: Not a directory" in result.output
+
+
+LINT_MODEL = """kind: Model
+display_name: GPT 4o
+deployment: custom
+provider: openai
+model_id: gpt-4o
+context_window: 128000
+max_output_tokens: 16384
+capabilities: {json_mode: true, vision: true, tool_use: true}
+cost:
+  input_per_token: 9e-07
+  output_per_token: 1e-05
+"""
+
+
+def test_lint_fix_onto_a_full_disk(small_fs: Path) -> None:
+    root = small_fs / "catalog"
+    root.mkdir()
+    (root / "settings.yaml").write_text("kind: Settings\ndefault_model: gpt-4o\n")
+    # padded so the fixed file needs more blocks than the one it replaces
+    (root / "model.yaml").write_text(LINT_MODEL + "# pad\n" * 2000)
+    before = (root / "model.yaml").read_bytes()
+    _fill(small_fs)
+    result = cli(["lint", "--catalog", str(root), "--fix"])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {root / 'model.yaml'}: No space left on device" in result.output
+    assert (root / "model.yaml").read_bytes() == before
+    assert sorted(os.listdir(root)) == ["model.yaml", "settings.yaml"]

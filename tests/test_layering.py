@@ -82,7 +82,6 @@ RANKS: dict[str, int] = {
             "gcpause",
             "files",
             "logs",
-            "outfile",
             "words",
             "providers.table",
         ),

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from reconciler.apply.rotate import rotate
 from reconciler.errors import SecretError
-from reconciler.outfile import write_atomic
+from reconciler.files import write_atomic
 from reconciler.render.keys import KEYGEN_NOTE, render_rotation
 from reconciler.secrets.crypto import Keyring, RegistryKey, generate_key_text, keyring_from_env
 

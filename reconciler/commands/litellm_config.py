@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.errors import ReconcilerError
-from reconciler.files import read_regular
-from reconciler.outfile import write_atomic
+from reconciler.files import read_regular, write_atomic
 from reconciler.pipeline import load
 from reconciler.render.litellm_config import render_litellm_config
 from reconciler.secrets.resolve import secret_labels

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.errors import CatalogError
-from reconciler.outfile import write_all
+from reconciler.files import write_all
 from reconciler.words import plural
 
 

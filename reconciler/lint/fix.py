@@ -18,8 +18,8 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.catalog.yamlio import load_text
+from reconciler.files import write_atomic
 from reconciler.lint.rules import CostFix
-from reconciler.outfile import write_atomic
 
 Edit = tuple[int, int, str]  # start, end, replacement (character offsets)
 

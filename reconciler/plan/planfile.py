@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import PlanError
-from reconciler.files import read_regular
-from reconciler.outfile import write_atomic
+from reconciler.files import read_regular, write_atomic
 from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
