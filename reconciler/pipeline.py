@@ -196,7 +196,7 @@ def _make_plan(
 
 
 def _throwaway_file(db_url: str) -> str | None:
-    from reconciler.db.throwaway import throwaway_file
+    from reconciler.db.engine import throwaway_file
 
     return throwaway_file(db_url)
 

@@ -16,9 +16,8 @@ from reconciler.apply.audit import actor, git_commit
 from reconciler.apply.lock import locked_transaction
 from reconciler.apply.write import Writer, write_plan
 from reconciler.db import tables as t
-from reconciler.db.engine import driver_reason, make_engine
+from reconciler.db.engine import driver_reason, make_engine, throwaway_file
 from reconciler.db.migrate import require_current
-from reconciler.db.throwaway import throwaway_file
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused

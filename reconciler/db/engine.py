@@ -94,6 +94,13 @@ def sqlite_path(url: str | sa.URL) -> Path | None:
     return Path(database).expanduser().absolute()
 
 
+def throwaway_file(db_url: str | None) -> str | None:
+    """The SQLite file behind ``db_url`` (None for servers): such a registry is often a
+    throwaway one (the quick start's registry.db), so a lost-key hint may offer to delete it."""
+    path = sqlite_path(db_url) if db_url is not None else None
+    return None if path is None else str(path)
+
+
 def require_database(url: str) -> None:
     """Refuse a SQLite URL whose file does not exist (a read must not create the registry).
     Other URLs pass: a server reports a missing database itself."""

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from engine_helpers import apply, credential_doc, model_doc, plan, secret_env, write_catalog
 
-from reconciler.db.engine import sqlite_path
-from reconciler.db.throwaway import throwaway_file
+from reconciler.db.engine import sqlite_path, throwaway_file
 from reconciler.render.alerts import key_mismatch_hint
 from reconciler.secrets.crypto import KEY_ENV, generate_key_text
 
