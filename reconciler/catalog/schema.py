@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -22,6 +23,7 @@ from reconciler.catalog.chars import escape_bidi, unsafe_in_name, unsafe_message
 from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
+from reconciler.errors import CatalogError
 
 if TYPE_CHECKING:
     # jsonschema (~40 ms to import) only runs on documents the compiled pre-check rejects,
@@ -141,6 +143,25 @@ def published() -> dict[str, dict[str, Any]]:
         name: json.loads(root.joinpath(name).read_text("utf-8"))
         for name in [*KIND_FILES.values(), DOCUMENT_FILE]
     }
+
+
+SCHEMA_FILES = (*KIND_FILES.values(), DOCUMENT_FILE, *OVERLAY_FILES.values())
+
+
+def copy_schemas(out_dir: str) -> Path:
+    """Copy the published schemas (``SCHEMA_FILES``) into ``out_dir``, made when missing."""
+    root = Path(out_dir)
+    shipped = resources.files("reconciler.schemas")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for name in SCHEMA_FILES:
+            (root / name).write_text(shipped.joinpath(name).read_text("utf-8"), encoding="utf-8")
+    except OSError as err:
+        raise CatalogError(
+            f"cannot write the schemas to {out_dir}: {err.strerror or err}",
+            hint="pass --out a directory you can write to",
+        ) from None
+    return root
 
 
 @cache

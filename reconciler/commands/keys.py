@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.apply.rotate import rotate
-from reconciler.errors import SecretError
-from reconciler.files import write_atomic
-from reconciler.render.keys import KEYGEN_NOTE, render_rotation
-from reconciler.secrets.crypto import Keyring, RegistryKey, generate_key_text, keyring_from_env
+from reconciler.render.keys import KEYGEN_NOTE, key_file_note, render_rotation
+from reconciler.secrets.crypto import Keyring, generate_key_text, kept_key, keyring_from_env
 
 
 def keygen(out: TextIO | None = None, file: str | None = None) -> int:
@@ -21,33 +19,12 @@ def keygen(out: TextIO | None = None, file: str | None = None) -> int:
     if file is None:
         key, note = generate_key_text(), KEYGEN_NOTE
     else:
-        key, note = key_file(Path(file))
-        note += "\n"
+        key, made = kept_key(Path(file))
+        note = key_file_note(Path(file), made)
     out.write(key + "\n")
     out.flush()
     sys.stderr.write(note)
     return 0
-
-
-def key_file(path: Path) -> tuple[str, str]:
-    """The key kept in ``path`` (made there first when missing), and a note for stderr."""
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        key = generate_key_text()
-        write_atomic(path, (key + "\n").encode("ascii"), mode=0o600, hint=_KEY_FILE_HINT)
-        return key, f"wrote a new key to {path}; keep it out of version control"
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) else "not a key file (not ASCII)"
-        raise SecretError(f"cannot read key file {path}: {reason}", hint=_KEY_FILE_HINT) from None
-    RegistryKey.from_text(text, name=f"key file {path}")
-    return text, f"using the key kept in {path}"
-
-
-_KEY_FILE_HINT = (
-    "pass --file a path you can write to, or delete a damaged key file (a registry it "
-    "encrypted then needs a new key: see 'reconciler rotate-key')"
-)
 
 
 def _keyring(env: Mapping[str, str] | None) -> Keyring:

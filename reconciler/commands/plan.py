@@ -4,12 +4,10 @@ import sys
 from typing import TextIO
 
 from reconciler import pipeline
-from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.planfile import write_plan_file
-from reconciler.render.plan import render_plan
+from reconciler.render.plan import not_saved, render_plan, saved
 from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.view import required_flags
 
 
 def plan(
@@ -35,8 +33,7 @@ def plan(
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:
-        # apply would refuse it: a file that looks ready to apply only invites the attempt
-        notice.write(f"\nThe plan was not saved to {out_file}: it has errors (see above).\n")
+        notice.write(not_saved(out_file))
     elif out_file is not None:
         write_plan_file(
             out_file,
@@ -47,14 +44,7 @@ def plan(
             plan_to_dict(planned.plan),
         )
         if fmt == "text":
-            flags = "".join(f" {flag}" for flag in required_flags(planned.plan))
-            # a URL with a password is not repeated (it would land in CI logs): name it instead
-            shown = "'<the same --db URL>'" if url_has_secret(db_url) else safe_url(db_url)
-            db = f" --db {shown}" if db_in_hint else ""
-            out.write(
-                f"\nSaved the plan to {out_file}; apply it with: "
-                f"reconciler apply {out_file}{db}{flags}\n"
-            )
+            out.write(saved(planned.plan, out_file, db_url, db_in_hint=db_in_hint))
     if planned.plan.errors:
         return 1
     return 2 if detailed_exitcode and planned.plan.has_changes else 0

@@ -13,9 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from reconciler.errors import ReconcilerError
 from reconciler.pipeline import connection_targets
-from reconciler.providers.connection import run_connection_tests
+from reconciler.providers.connection import check_timeout, run_connection_tests
 from reconciler.render.connections import (
     NO_MODELS,
     progress,
@@ -37,8 +36,7 @@ def run(
     """Exit 0 when every tested model answered, 1 when any failed (or could not be tested)."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    if not timeout > 0:
-        raise ReconcilerError("--timeout must be a positive number of seconds")
+    check_timeout(timeout)
     targets = connection_targets(
         slugs,
         changed_only=changed,

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from types import ModuleType
 
+from reconciler.errors import ReconcilerError
 from reconciler.logs import REDACTED, redact
 from reconciler.providers.failures import CallFailure, NotTested, NotTestedKind, classify
 from reconciler.providers.mapping import (
@@ -150,6 +151,12 @@ def _test_one(litellm: ModuleType, resolved: ResolvedModel, timeout: float) -> C
         return ConnectionResult(resolved.slug, resolved.provider, model, False, latency, failure)
     latency = time.perf_counter() - start
     return ConnectionResult(resolved.slug, resolved.provider, model, True, latency)
+
+
+def check_timeout(timeout: float) -> None:
+    """A call needs a positive number of seconds (NaN is not one)."""
+    if not timeout > 0:
+        raise ReconcilerError("--timeout must be a positive number of seconds")
 
 
 def run_connection_tests(

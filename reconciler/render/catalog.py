@@ -1,7 +1,9 @@
-"""The words of ``reconciler validate`` after its diagnostics: which catalog is valid, and
-what it holds."""
+"""The words of ``reconciler validate`` after its diagnostics (which catalog is valid, and
+what it holds) and of ``reconciler schema``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from reconciler.words import plural
 
@@ -15,3 +17,10 @@ def valid_line(catalog_dir: str, environment: str, models: int, credentials: int
 def _folder(catalog_dir: str) -> str:
     """The directory as typed, marked as one: ``catalog/``, ``./``, ``/srv/catalog/``."""
     return catalog_dir if catalog_dir.endswith(("/", "\\")) else f"{catalog_dir}/"
+
+
+def schemas_written(count: int, root: Path, document_file: str) -> str:
+    return (
+        f"wrote {count} schema files to {root}/ ({document_file} for any "
+        "document, one per kind, and overlay-* for environment overlays)\n"
+    )

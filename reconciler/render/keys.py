@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV
 
@@ -10,6 +11,13 @@ KEYGEN_NOTE = (
     f"store this as {KEY_ENV} in your secret store; to replace a key, move the old one to "
     f"{OLD_KEYS_ENV} and run 'reconciler rotate-key'\n"
 )
+
+
+def key_file_note(path: Path, made: bool) -> str:
+    """keygen --file's note: whether the key was made now or kept from before."""
+    if made:
+        return f"wrote a new key to {path}; keep it out of version control\n"
+    return f"using the key kept in {path}\n"
 
 
 def render_rotation(

@@ -23,3 +23,24 @@ def render_plan(
     from reconciler.render.plan_text import render_text
 
     return render_text(plan, color=color, allowed=allowed)
+
+
+def not_saved(out_file: str) -> str:
+    """plan --out refused to save a plan with errors: apply would refuse it, and a file that
+    looks ready to apply only invites the attempt."""
+    return f"\nThe plan was not saved to {out_file}: it has errors (see above).\n"
+
+
+def saved(plan: Plan, out_file: str, db_url: str, *, db_in_hint: bool) -> str:
+    """Where the plan was saved, and the apply command line that applies it (with the flags
+    its guards need, and ``--db`` when it was given on the command line)."""
+    from reconciler.db.engine import safe_url, url_has_secret
+    from reconciler.render.view import required_flags
+
+    flags = "".join(f" {flag}" for flag in required_flags(plan))
+    # a URL with a password is not repeated (it would land in CI logs): name it instead
+    shown = "'<the same --db URL>'" if url_has_secret(db_url) else safe_url(db_url)
+    db = f" --db {shown}" if db_in_hint else ""
+    return (
+        f"\nSaved the plan to {out_file}; apply it with: reconciler apply {out_file}{db}{flags}\n"
+    )
