@@ -1,0 +1,27 @@
+"""What ``reconciler init`` says about the repository it made: the files, where the age key is
+and how to store it, and what to do next."""
+
+from __future__ import annotations
+
+from reconciler.scaffold import PLACEHOLDER_REPOSITORY
+from reconciler.scaffold.repository import Scaffolded
+
+
+def render_scaffolded(done: Scaffolded) -> str:
+    lines = [f"Created a catalog repository in {done.root}/:\n"]
+    lines += [f"  {name}\n" for name in done.files if not name.startswith("schemas/")]
+    lines.append("  schemas/*.schema.json (for editors)\n\n")
+    lines.append(
+        f"The age private key is in {done.key_file} (mode 0600, git-ignored; the recipient\n"
+        f"{done.recipient} is in .sops.yaml). Store it as the CI secret SOPS_AGE_KEY:\n"
+        f"  gh secret set SOPS_AGE_KEY < {done.key_file}\n"
+        "and in your password manager; never commit it.\n"
+    )
+    if done.tool_repository == PLACEHOLDER_REPOSITORY:
+        lines.append(
+            "The workflows and .pre-commit-config.yaml name "
+            f"{PLACEHOLDER_REPOSITORY}@{done.tool_ref}:\nreplace <owner> (or rerun with "
+            "--repository OWNER/NAME).\n"
+        )
+    lines.append(f"Next: the checklist in {done.root}/README.md, then reconciler validate.\n")
+    return "".join(lines)
