@@ -546,7 +546,7 @@ def new() -> None:
 
 
 def _ask(question: Any) -> str:
-    """Ask one ``reconciler.commands.new.Question`` on the terminal."""
+    """Ask one ``reconciler.scaffold.new.Question`` on the terminal."""
     if question.choices and question.required:
         answer = click.prompt(
             question.text, type=click.Choice(question.choices), default=question.default

@@ -217,7 +217,7 @@ DB_MODULES = {"sqlalchemy", "sqlite3", "psycopg", "alembic"}
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I | re.S
 )
-STILL_WORDED = frozenset({"litellm_config", "new"})
+STILL_WORDED = frozenset({"litellm_config"})
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

@@ -1,9 +1,10 @@
-"""What ``reconciler init`` says about the repository it made: the files, where the age key is
-and how to store it, and what to do next."""
+"""What ``reconciler init`` says about the repository it made (the files, where the age key is
+and how to store it, what to do next), and what ``reconciler new`` wrote."""
 
 from __future__ import annotations
 
 from reconciler.scaffold import PLACEHOLDER_REPOSITORY
+from reconciler.scaffold.new import FROM_LITELLM, Written
 from reconciler.scaffold.repository import Scaffolded
 
 
@@ -25,3 +26,11 @@ def render_scaffolded(done: Scaffolded) -> str:
         )
     lines.append(f"Next: the checklist in {done.root}/README.md, then reconciler validate.\n")
     return "".join(lines)
+
+
+def render_written(written: Written) -> str:
+    text = f"wrote {written.path}\n"
+    if written.filled:
+        filled = ", ".join(written.filled)
+        text += f"filled {filled} {FROM_LITELLM} ({written.key}); check them\n"
+    return text
