@@ -9,7 +9,8 @@ from typing import TextIO
 
 from reconciler.apply.rotate import rotate
 from reconciler.render.keys import KEYGEN_NOTE, key_file_note, render_rotation
-from reconciler.secrets.crypto import Keyring, generate_key_text, kept_key, keyring_from_env
+from reconciler.secrets.crypto import Keyring, generate_key_text, keyring_from_env
+from reconciler.secrets.keyfile import kept_key
 
 
 def keygen(out: TextIO | None = None, file: str | None = None) -> int:

@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -24,7 +23,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from reconciler.errors import SecretError
-from reconciler.files import write_atomic
 from reconciler.secrets.values import SecretValue
 
 KEY_ENV = "REGISTRY_ENCRYPTION_KEY"
@@ -86,28 +84,6 @@ class RegistryKey:
 
 def generate_key_text() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii").rstrip("=")
-
-
-_KEY_FILE_HINT = (
-    "pass --file a path you can write to, or delete a damaged key file (a registry it "
-    "encrypted then needs a new key: see 'reconciler rotate-key')"
-)
-
-
-def kept_key(path: Path) -> tuple[str, bool]:
-    """The key kept in ``path``, made there first (mode 0600) when missing; and whether it was
-    made now."""
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        key = generate_key_text()
-        write_atomic(path, (key + "\n").encode("ascii"), mode=0o600, hint=_KEY_FILE_HINT)
-        return key, True
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) else "not a key file (not ASCII)"
-        raise SecretError(f"cannot read key file {path}: {reason}", hint=_KEY_FILE_HINT) from None
-    RegistryKey.from_text(text, name=f"key file {path}")
-    return text, False
 
 
 @dataclass(frozen=True)
