@@ -7,6 +7,7 @@ waits up to the timeout and then fails without having written anything.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -30,6 +31,13 @@ def _timeout_error(seconds: float) -> LockTimeoutError:
     )
 
 
+def _sqlite_busy(err: BaseException | None) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (or an extended code of either), read from the error's
+    code, not its text."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 @contextlib.contextmanager
 def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection]:
     """A write transaction holding the apply lock; commits on success, rolls back on error."""
@@ -39,7 +47,7 @@ def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection
             try:
                 transaction = conn.begin()
             except sa.exc.OperationalError as err:
-                if "locked" in str(err.orig) or "busy" in str(err.orig):
+                if _sqlite_busy(err.orig):
                     raise _timeout_error(timeout) from None
                 raise
             # the busy timeout was the wait for the lock; the commit waits for readers instead
