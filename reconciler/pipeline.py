@@ -20,12 +20,6 @@ from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion
-from reconciler.plan.build import (
-    Stamped,
-    changed_from_plan,
-    stamp_secrets,
-    unknown_key_ids,
-)
 from reconciler.plan.model import Plan
 from reconciler.providers.targets import (
     Targets,
@@ -35,6 +29,7 @@ from reconciler.providers.targets import (
     select_slugs,
 )
 from reconciler.secrets.crypto import keyring_from_env
+from reconciler.secrets.stamp import Stamped, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
 
@@ -89,6 +84,8 @@ def plan(loaded: Loaded, db_url: str, *, options: DiffOptions, no_secrets: bool 
 
 def changed(loaded: Loaded, db_url: str) -> tuple[set[str], set[str]]:
     """Model slugs and credential names the current plan creates or changes."""
+    from reconciler.providers.targets import changed_from_plan
+
     planned = plan(loaded, db_url, options=DiffOptions())
     return changed_from_plan(planned.plan, planned.stamped.desired)
 

@@ -21,7 +21,6 @@ from reconciler.db.migrate import require_current
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import DatabaseError, ReconcilerError, SecretError
 from reconciler.gcpause import gc_paused
-from reconciler.plan.build import Stamped, secret_refs, stamp_secrets, unknown_key_ids
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import plan_signature, stale_secrets
 from reconciler.plan.refusals import (
@@ -35,6 +34,7 @@ from reconciler.plan.refusals import (
 from reconciler.render.alerts import key_mismatch_hint, key_mismatch_message
 from reconciler.render.apply import missing_key, refusal, refused
 from reconciler.secrets.crypto import Keyring, keyring_from_env
+from reconciler.secrets.stamp import Stamped, secret_refs, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveState
 from reconciler.state.read import read_live, read_revision

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.diff.diff import DiffOptions, diff
-from reconciler.plan.build import Stamped, changed_from_plan
+from reconciler.secrets.stamp import Stamped
 from reconciler.state.read import read_live_state
 
 CONNECTION_TIMEOUT = 15.0
@@ -18,7 +18,7 @@ def gate_on_connections(
 ) -> None:
     """Raise (so nothing is written) when any created or changed model fails a live call."""
     from reconciler.providers.connection import run_connection_tests
-    from reconciler.providers.targets import resolve_catalog_models
+    from reconciler.providers.targets import changed_from_plan, resolve_catalog_models
     from reconciler.render.connections import NO_CHANGED_MODELS, gate_refused, render_plain
 
     plan = diff(stamped.desired, read_live_state(db_url), options)

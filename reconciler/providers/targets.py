@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import CatalogError
+from reconciler.plan.model import Action, Kind, Plan
 from reconciler.providers.connection import ConnectionResult
 from reconciler.providers.failures import NotTested, NotTestedKind, UnresolvedSecret
 from reconciler.providers.resolved import ResolvedModel, env_fallback
@@ -167,3 +168,27 @@ def not_tested(slug: str, reason: str) -> ConnectionResult:
     """A registry model that could not be resolved (``reason``: why), as a failed result."""
     why = NotTested(NotTestedKind.NOT_RESOLVED, detail=reason)
     return ConnectionResult(slug, "-", "-", False, not_tested=why)
+
+
+def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[str]]:
+    """Model slugs and credential names a plan creates or changes; a model whose credential
+    (or, for platform models, the platform credential) changes counts as changed."""
+    creds = {
+        c.key
+        for c in plan.changes
+        if c.kind is Kind.CREDENTIAL and c.action in (Action.CREATE, Action.UPDATE)
+    }
+    models = {
+        c.key
+        for c in plan.changes
+        if c.kind is Kind.MODEL
+        and c.action in (Action.CREATE, Action.UPDATE, Action.RENAME, Action.REACTIVATE)
+    }
+    platform = desired.settings.platform_credential if desired.settings else None
+    for slug, model in desired.models.items():
+        use = model_route(
+            model.get("deployment"), model.get("provider"), model.get("credential"), platform
+        )
+        if use.credential in creds:
+            models.add(slug)
+    return models, creds

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from engine_helpers import CANARY, cli, credential_doc, model_doc, write_catalog
 
-from reconciler.plan.build import secret_refs
 from reconciler.secrets.crypto import generate_key_text
 from reconciler.secrets.resolve import resolve_values, secret_labels, unreadable_secrets
+from reconciler.secrets.stamp import secret_refs
 from reconciler.state.desired import load_desired
 
 

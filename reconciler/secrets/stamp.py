@@ -1,4 +1,5 @@
-"""Make a plan: catalog -> desired state (with secret stamps) -> live state -> diff.
+"""Secret stamping, the step between the desired state and the diff: each secret of the
+catalog gets a stamp the diff compares with the registry's.
 
 Secrets are compared without ever putting a value in the plan: by keyed fingerprint when the
 values can be read (and REGISTRY_ENCRYPTION_KEY is set), otherwise by source version (the SOPS
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.plan.alerts import Alert, SecretsByVersion, SecretsUnreadable
-from reconciler.plan.model import Action, Kind, Plan
-from reconciler.providers.table import model_route
 from reconciler.secrets.crypto import Keyring
 from reconciler.secrets.resolve import (
     Resolved,
@@ -94,27 +93,3 @@ def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:
         return []
     known = set() if keyring is None else {k.key_id for k in (keyring.current, *keyring.old)}
     return sorted(used - known)
-
-
-def changed_from_plan(plan: Plan, desired: DesiredState) -> tuple[set[str], set[str]]:
-    """Model slugs and credential names a plan creates or changes; a model whose credential
-    (or, for platform models, the platform credential) changes counts as changed."""
-    creds = {
-        c.key
-        for c in plan.changes
-        if c.kind is Kind.CREDENTIAL and c.action in (Action.CREATE, Action.UPDATE)
-    }
-    models = {
-        c.key
-        for c in plan.changes
-        if c.kind is Kind.MODEL
-        and c.action in (Action.CREATE, Action.UPDATE, Action.RENAME, Action.REACTIVATE)
-    }
-    platform = desired.settings.platform_credential if desired.settings else None
-    for slug, model in desired.models.items():
-        use = model_route(
-            model.get("deployment"), model.get("provider"), model.get("credential"), platform
-        )
-        if use.credential in creds:
-            models.add(slug)
-    return models, creds
