@@ -29,16 +29,23 @@ are masked, not empty, and ``has_value`` says which side holds a value (false on
 ``"source": "env NEW"``: where its value comes from once applied. Changes keep the plan's
 (apply) order; fields keep the plan's order. Keys (and alert kinds) are only ever added within
 format_version "2". Format "1" gave alerts as bare sentences.
+
+A catalog that fails validation has no plan; its JSON is ``{"format_version": "2",
+"diagnostics": [DIAGNOSTIC]}``, each as ``validate --format json`` gives it (``path``, ``line``,
+``column``, ``code``, ``severity``, ``message``), and plan exits 1.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
+from reconciler.diagnostics import Diagnostic
 from reconciler.plan.alerts import Alert
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.render.alerts import alert_text
+from reconciler.render.diagnostics import diagnostics_to_json
 from reconciler.render.values import plain
 from reconciler.render.view import sensitive_status
 
@@ -121,3 +128,9 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
 def render_json(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     """``plan_to_dict`` as indented JSON (ASCII only) with a trailing newline."""
     return json.dumps(plan_to_dict(plan, allowed=allowed), indent=2, allow_nan=False) + "\n"
+
+
+def render_invalid_catalog_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """In place of a plan: the validation errors of the catalog, as data."""
+    document = {"format_version": FORMAT_VERSION, "diagnostics": diagnostics_to_json(diagnostics)}
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"
