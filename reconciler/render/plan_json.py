@@ -46,7 +46,7 @@ from reconciler.plan.alerts import Alert
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.render.alerts import alert_text
 from reconciler.render.diagnostics import diagnostics_to_json
-from reconciler.render.values import plain
+from reconciler.render.values import field_value, plain
 from reconciler.render.view import sensitive_status
 
 FORMAT_VERSION = "2"
@@ -85,7 +85,10 @@ def _field(path: str, change: FieldChange) -> dict[str, Any]:
         if change.ref is not None:
             out["source"] = change.ref.after
         return out
-    return {"before": plain(change.before), "after": plain(change.after)}
+    return {
+        "before": plain(field_value(path, change.before)),
+        "after": plain(field_value(path, change.after)),
+    }
 
 
 def _change(change: Change) -> dict[str, Any]:

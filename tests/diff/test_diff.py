@@ -129,6 +129,8 @@ def test_create_lists_only_non_null_fields() -> None:
     assert change.fields["category"] == FieldChange(None, "budget")
     assert change.fields["enabled"] == FieldChange(None, True)
     assert "description" not in change.fields  # None values are not shown
+    # but reasoning off is a value (None in the registry): a create sets it
+    assert change.fields["capabilities.reasoning"] == FieldChange(None, None)
     assert all(fc.before is None for fc in change.fields.values())
 
 
