@@ -20,7 +20,9 @@ the message. A guard's ``allowed`` is true when its flag was given to apply (so 
 refuse).
 
 A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...,
-"has_value": {"before": bool, "after": bool}}`` whatever the plan holds: its before and after
+"has_value": {"before": bool, "after": bool}}`` whatever the plan holds. Its ``status`` is what
+is known of the value (``added``, ``changed``, ``unchanged``, ``unknown``, ``removed``), as text
+and markdown say it: a field whose reference changed can be ``unchanged``. Its before and after
 are masked, not empty, and ``has_value`` says which side holds a value (false only before an
 ``added`` and after a ``removed`` secret). When its reference changed it also has
 ``"reference": {"before": "env OLD", "after": "env NEW", "value": "changed" | "unchanged" |
@@ -47,7 +49,7 @@ from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatu
 from reconciler.render.alerts import alert_text
 from reconciler.render.diagnostics import diagnostics_to_json
 from reconciler.render.values import field_value, plain
-from reconciler.render.view import sensitive_status
+from reconciler.render.view import value_status
 
 FORMAT_VERSION = "2"
 
@@ -63,7 +65,7 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
 
 
 def _field(path: str, change: FieldChange) -> dict[str, Any]:
-    status = sensitive_status(path, change)
+    status = value_status(path, change)
     if status is not None:
         out: dict[str, Any] = {
             "before": None,
