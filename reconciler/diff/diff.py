@@ -19,6 +19,7 @@ from reconciler.plan.alerts import (
     Alert,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     LikelyRename,
     NotManaged,
     RevertsApplicationEdit,
@@ -39,6 +40,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.plan.model import DiffOptions as DiffOptions  # its home is the plan model
+from reconciler.providers.table import fallback_env, model_route
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -263,7 +265,39 @@ class _Differ:
             warnings: tuple[Alert, ...] = ()
             if unlinks:
                 warnings = (UnlinksInactiveModels(subject, tuple(sorted(unlinks))),)
+            fallback = self._falls_back(name)
+            if fallback:
+                variables = sorted({v for _, route in fallback for v in fallback_env(route)})
+                models = tuple(sorted(slug for slug, _ in fallback))
+                warnings += (FallsBackToEnvironment(subject, models, tuple(variables)),)
             self.changes.append(Change(Action.DELETE, Kind.CREDENTIAL, name, warnings=warnings))
+
+    def _falls_back(self, name: str) -> list[tuple[str, str]]:
+        """Catalog models whose call used credential ``name`` (their own, or the platform
+        credential) and uses none once applied: (slug, provider called). The runtime then
+        reads the provider's fallback environment variables."""
+        live_settings = self.live.settings.state if self.live.settings else None
+        settings = self.desired.settings or live_settings
+        platform_before = live_settings.platform_credential if live_settings else None
+        platform_after = settings.platform_credential if settings else None
+        out = []
+        for slug, want in self.desired.models.items():
+            moved = (p for p in want.previous_slugs if p in self.live.models)  # a rename
+            have = self.live.models.get(slug) or self.live.models.get(next(moved, ""))
+            if have is None:
+                continue
+            before = model_route(
+                have.state.get("deployment"),
+                have.state.get("provider"),
+                have.state.get("credential"),
+                platform_before,
+            )
+            after = model_route(
+                want.get("deployment"), want.get("provider"), want.get("credential"), platform_after
+            )
+            if before.credential == name and after.credential is None:
+                out.append((slug, after.provider))
+        return out
 
     def _gone_slugs(self) -> set[str]:
         """Live slugs that leave the catalog without moving: not desired, not renamed away."""

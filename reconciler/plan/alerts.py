@@ -21,6 +21,7 @@ class AlertKind(enum.StrEnum):
     WORKFLOW_IMPACT = "workflow-impact"
     REVERTS_APPLICATION_EDIT = "reverts-application-edit"
     UNLINKS_INACTIVE_MODELS = "unlinks-inactive-models"
+    FALLS_BACK_TO_ENVIRONMENT = "falls-back-to-environment"
     SLUG_CHANGED = "slug-changed"
     # notes
     LIKELY_RENAME = "likely-rename"
@@ -103,6 +104,17 @@ class UnlinksInactiveModels(Alert):
 
     KIND = AlertKind.UNLINKS_INACTIVE_MODELS
     models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FallsBackToEnvironment(Alert):
+    """Models that used the deleted credential have none once applied: at runtime they read
+    their provider's fallback ``variables`` from the application's environment (as
+    ``RegistryClient.resolve`` does), or have no key if none is set. Both sorted."""
+
+    KIND = AlertKind.FALLS_BACK_TO_ENVIRONMENT
+    models: tuple[str, ...]
+    variables: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         WorkflowImpact,
         RevertsApplicationEdit,
         UnlinksInactiveModels,
+        FallsBackToEnvironment,
         SlugChanged,
         LikelyRename,
         SecretNotCompared,

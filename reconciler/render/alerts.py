@@ -13,6 +13,7 @@ from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
     MassRemoval,
@@ -178,6 +179,13 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
         case UnlinksInactiveModels():
             noun = "model" if len(alert.models) == 1 else "models"
             return f"unlinks {len(alert.models)} inactive {noun}: {listed(alert.models)}"
+        case FallsBackToEnvironment():
+            where = " or ".join(alert.variables) or "no variable (this provider has none)"
+            return (
+                f"{plural(len(alert.models), 'model')} that used it will have no credential: "
+                f"{listed(alert.models)}; at runtime they read the provider's key from the "
+                f"application's environment ({where}), and have no key where it is not set"
+            )
         case SlugChanged():
             return (
                 f"the slug changes to '{alert.slug}' (its display_name changed): API clients "

@@ -13,6 +13,7 @@ from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     LikelyRename,
     MassRemoval,
     NotManaged,
@@ -417,6 +418,44 @@ def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
     assert plan.guards == []  # a warning, not a guard
 
 
+def test_credential_delete_says_its_models_fall_back_to_the_provider_environment() -> None:
+    plan = diff(
+        desired(
+            model("a"),
+            model("b", provider="anthropic"),
+            model("kept", credential="d"),
+            creds=(cred("d"),),
+        ),
+        live(
+            live_model("a", credential="c", id=1),
+            live_model("b", provider="anthropic", credential="c", id=2),
+            live_model("kept", credential="d", id=3),
+            creds=(live_cred("c"), live_cred("d", id=2)),
+        ),
+    )
+    assert plan.errors == []
+    delete = next(c for c in plan.changes if c.action is Action.DELETE)
+    # as RegistryClient.resolve does for a model without a credential (providers/table.py)
+    fallback = FallsBackToEnvironment(
+        "credential c", ("a", "b"), ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+    )
+    assert delete.warnings == (fallback,)
+
+
+def test_platform_credential_delete_says_platform_models_fall_back() -> None:
+    plan = diff(
+        desired(model("p", deployment="platform"), settings=SettingsState(None, None)),
+        live(
+            live_model("p", deployment="platform"),
+            creds=(live_cred("plat"),),
+            settings=LiveSettings(SettingsState(None, "plat"), True),
+        ),
+    )
+    delete = next(c for c in plan.changes if c.action is Action.DELETE)
+    fallback = FallsBackToEnvironment("credential plat", ("p",), ("OPENROUTER_API_KEY",))
+    assert delete.warnings == (fallback,)
+
+
 def test_credential_delete_unlinking_many_models_lists_the_first_five() -> None:
     users = [live_model(f"u{i}", active=False, credential="c", id=i + 1) for i in range(7)]
     change = only(diff(desired(), live(*users, creds=(live_cred("c"),))))
@@ -471,7 +510,9 @@ def test_adopted_model_does_not_block_a_credential_delete() -> None:
     plan = diff(desired(model("app")), state, DiffOptions(adopt=True))
     assert plan.errors == []
     assert actions(plan) == [("update", "model", "app"), ("delete", "credential", "c")]
-    assert plan.changes[1].warnings == ()
+    # no inactive model unlinked; the adopted model now has no credential (its env fallback)
+    fallback = FallsBackToEnvironment("credential c", ("app",), ("OPENAI_API_KEY",))
+    assert plan.changes[1].warnings == (fallback,)
 
 
 def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
@@ -482,6 +523,8 @@ def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
     assert plan.errors == []
     assert actions(plan) == [("rename", "model", "new"), ("delete", "credential", "c")]
     assert plan.changes[0].fields == {"credential": FieldChange("c", None)}
+    fallback = FallsBackToEnvironment("credential c", ("new",), ("OPENAI_API_KEY",))
+    assert plan.changes[1].warnings == (fallback,)
 
 
 def test_no_prune_plans_no_removals() -> None:

@@ -11,6 +11,7 @@ from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
     MassRemoval,
@@ -75,6 +76,12 @@ CASES: list[tuple[Alert, str]] = [
     (
         UnlinksInactiveModels("credential c", tuple(f"u{i}" for i in range(7))),
         "unlinks 7 inactive models: u0, u1, u2, u3, u4, ...",
+    ),
+    (
+        FallsBackToEnvironment("credential c", ("a", "b"), ("GEMINI_API_KEY", "GOOGLE_API_KEY")),
+        "2 models that used it will have no credential: a, b; at runtime they read the "
+        "provider's key from the application's environment (GEMINI_API_KEY or GOOGLE_API_KEY), "
+        "and have no key where it is not set",
     ),
     (
         SlugChanged("model gpt-4o", "gpt-4o", "gpt-4o-omni"),
