@@ -17,6 +17,7 @@ from reconciler.diff.order import order_changes
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import (
     Alert,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
     FallsBackToEnvironment,
@@ -172,12 +173,27 @@ class _Differ:
         self._models()
         self._settings()
         self._credential_removals()
+        self._empty_catalog()
         if self.unknown_secrets:
             self.plan.notes.append(SecretNotCompared("", tuple(sorted(self.unknown_secrets))))
         self._rename_hints()
         self.plan.changes = order_changes(self.changes)
         self.plan.guards = evaluate_guards(self.plan.changes, self.live)
         return self.plan
+
+    def _empty_catalog(self) -> None:
+        """An empty catalog whose plan is blocked by the credential the registry's settings
+        still use (it cannot be deleted): the empty catalog is the cause, so one error says
+        that instead. An empty catalog that can apply (with --allow-mass-removal) still can."""
+        if self.desired.models or self.desired.credentials or self.desired.settings:
+            return
+        in_use = [e for e in self.plan.errors if isinstance(e, CredentialInUse)]
+        if not in_use:
+            return
+        models = sum(m.managed and m.active for m in self.live.models.values())
+        credentials = sum(c.managed for c in self.live.credentials.values())
+        others = [e for e in self.plan.errors if not isinstance(e, CredentialInUse)]
+        self.plan.errors[:] = [CatalogEmpty("", models, credentials), *others]
 
     # --- credentials ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class AlertKind(enum.StrEnum):
     # errors
     NOT_MANAGED = "not-managed"
     CREDENTIAL_IN_USE = "credential-in-use"
+    CATALOG_EMPTY = "catalog-empty"
     CREDENTIAL_LINKED_BY_APPLICATION = "credential-linked-by-application"
     KEY_MISMATCH = "key-mismatch"
     # guards
@@ -189,6 +190,18 @@ class CredentialInUse(Alert):
 
 
 @dataclass(frozen=True)
+class CatalogEmpty(Alert):
+    """The catalog declares nothing, but the registry holds ``models`` managed active models
+    (and ``credentials`` managed credentials), and its settings use one of them: most likely
+    a wrong --catalog path or an incomplete checkout. It stands in for the follow-on errors
+    (the settings still using a credential that would be deleted)."""
+
+    KIND = AlertKind.CATALOG_EMPTY
+    models: int
+    credentials: int
+
+
+@dataclass(frozen=True)
 class CredentialLinkedByApplication(Alert):
     """A credential left the catalog, but models the reconciler does not manage link it."""
 
@@ -255,6 +268,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         SecretsUnreadable,
         NotManaged,
         CredentialInUse,
+        CatalogEmpty,
         CredentialLinkedByApplication,
         KeyMismatch,
         MassRemoval,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from reconciler.plan.alerts import (
     Alert,
     Breaking,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
     FallsBackToEnvironment,
@@ -216,6 +217,15 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
             return _not_managed(alert)
         case CredentialInUse():
             return _in_use(alert)
+        case CatalogEmpty():
+            return (
+                "the catalog declares no models and no credentials, but the registry holds "
+                f"{plural(alert.models, 'managed model')} and "
+                f"{plural(alert.credentials, 'managed credential')}: check that --catalog names "
+                "the catalog directory (and the checkout is complete), or add the Model and "
+                "ProviderCredential documents ('reconciler new model', 'reconciler new "
+                "credential'); 'reconciler export' writes the registry as a catalog"
+            )
         case CredentialLinkedByApplication():
             return _linked(alert, untrusted)
         case KeyMismatch():

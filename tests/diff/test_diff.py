@@ -11,6 +11,7 @@ from reconciler.diff.order import order_changes
 from reconciler.plan.alerts import (
     AlertKind,
     Breaking,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
     FallsBackToEnvironment,
@@ -380,6 +381,25 @@ def test_credential_delete_blocked_by_settings() -> None:
         live(creds=(live_cred("c"),), settings=LiveSettings(SettingsState(None, "c"), True)),
     )
     assert plan.errors == [CredentialInUse("credential c", "c", (), settings=True)]
+
+
+def test_an_empty_catalog_is_one_error_not_the_settings_credential() -> None:
+    plan = diff(
+        desired(),
+        live(
+            live_model("a"),
+            live_model("gone", active=False),
+            creds=(live_cred("c"),),
+            settings=LiveSettings(SettingsState("a", "c"), True),
+        ),
+    )
+    assert plan.errors == [CatalogEmpty("", 1, 1)]  # no credential-in-use follow-on
+
+
+def test_an_empty_catalog_that_can_apply_is_no_error() -> None:
+    assert diff(desired(), live()).errors == []
+    # without settings linking a credential it deactivates (behind the mass-removal guard)
+    assert diff(desired(), live(live_model("a"), creds=(live_cred("c"),))).errors == []
 
 
 def test_credential_delete_allowed_when_users_are_deactivated() -> None:
