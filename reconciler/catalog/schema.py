@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import escape_bidi, unsafe_in_name, unsafe_message
+from reconciler.catalog.chars import (
+    escape_bidi,
+    unsafe_in_name,
+    unsafe_in_text,
+    unsafe_message,
+)
 from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
@@ -312,7 +317,8 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
-        unsafe = unsafe_in_name(err.instance) if isinstance(err.instance, str) else None
+        find = unsafe_in_text if expected == spec.TEXT_PATTERN else unsafe_in_name
+        unsafe = find(err.instance) if isinstance(err.instance, str) else None
         if unsafe is not None:  # invisible: telling the format would not show what is wrong
             return "invalid-value", unsafe_message(*unsafe)
         # a regex means nothing to most readers: say what a valid value looks like
