@@ -5,6 +5,12 @@ Messages must never contain secret values: they are shown to users and may be lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.diagnostics import Diagnostic
+
 
 class ReconcilerError(Exception):
     """A failure the user can act on. ``hint`` says what to do."""
@@ -22,6 +28,17 @@ class ReconcilerError(Exception):
 
 class CatalogError(ReconcilerError):
     """The catalog could not be loaded or is invalid."""
+
+
+class CatalogInvalidError(CatalogError):
+    """The catalog failed validation; ``diagnostics`` holds every error (the message shows
+    the first few), for renderers that give them as data."""
+
+    def __init__(
+        self, message: str, *, diagnostics: Sequence[Diagnostic], hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.diagnostics = tuple(diagnostics)
 
 
 class DatabaseError(ReconcilerError):

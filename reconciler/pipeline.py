@@ -10,6 +10,7 @@ puts them in order.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,8 +61,19 @@ def load(catalog_dir: str | Path, environment: str | None = None) -> Loaded:
     """Read and validate the catalog (the base, or the named environment's), refused with
     its errors shown, as desired state."""
     root = Path(catalog_dir)
+    start = time.perf_counter()
     with gc_paused():  # as make_plan does: validation builds thousands of acyclic objects
-        return Loaded(root, load_desired(root, environment))
+        desired = load_desired(root, environment)
+    log.debug(
+        "loaded catalog %s%s in %.3fs: %d model(s), %d credential(s), %s",
+        root,
+        f" (environment {environment})" if environment else "",
+        time.perf_counter() - start,
+        len(desired.models),
+        len(desired.credentials),
+        "settings" if desired.settings else "no settings",
+    )
+    return Loaded(root, desired)
 
 
 def read_live(db_url: str, environment: str | None = None) -> LiveState:
@@ -161,7 +173,17 @@ def _make_plan(
     if desired is None:
         desired = load_desired(root)
     keyring = keyring_from_env(required=False)
+    log.debug("encryption key %s", "set" if keyring is not None else "not set")
+    start = time.perf_counter()
     live = read_live_state(db_url)
+    log.debug(
+        "read the registry in %.3fs: revision %d, %d model(s), %d credential(s), settings %s",
+        time.perf_counter() - start,
+        live.revision,
+        len(live.models),
+        len(live.credentials),
+        "present" if live.settings else "absent",
+    )
     used = {s.key_id for c in live.credentials.values() for s in c.secrets.values()}
     # A key is set but cannot decrypt the registry's secrets: apply would refuse, so the plan
     # must not say "No changes" (with no key at all, secrets are compared by source version).
@@ -172,13 +194,29 @@ def _make_plan(
         mismatch: list[Alert] = [SecretsByVersion("", "key-mismatch")]
     else:
         mismatch = []
+    start = time.perf_counter()
     stamped = stamp_secrets(desired, root, read_values=not no_secrets, keyring=keyring)
+    log.debug(
+        "stamped %d secret reference(s) in %.3fs (%s)",
+        sum(len(c.secrets) for c in desired.credentials.values()),
+        time.perf_counter() - start,
+        "values fingerprinted" if keyring is not None and not no_secrets else "source versions",
+    )
     if mismatch:
         # the mismatch says why secrets are compared by version: it replaces "key not set"
         stamped.notes[:] = mismatch + [
             n for n in stamped.notes if not isinstance(n, SecretsByVersion)
         ]
+    start = time.perf_counter()
     plan = diff(stamped.desired, live, options)
+    log.debug(
+        "diffed in %.3fs: %d change(s), %d error(s), %d guard(s), %d note(s)",
+        time.perf_counter() - start,
+        len(plan.changes),
+        len(plan.errors),
+        len(plan.guards),
+        len(plan.notes) + len(stamped.notes),
+    )
     plan.notes[:0] = stamped.notes
     if wrong_key:
         plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), _throwaway_file(db_url)))

@@ -86,3 +86,35 @@ def test_changed_targets_follow_the_plan(
     )
     assert targets.selected == ["b"]
     assert targets.unused_credentials == ["unused"]
+
+
+def test_debug_logs_each_stage_with_counts_and_never_a_secret(tmp_path: Path) -> None:
+    import logging
+
+    from engine_helpers import cli
+
+    from reconciler.secrets.crypto import generate_key_text
+
+    canary = "sk-CANARY-debug-0123456789abcdef"
+    root = write_catalog(
+        tmp_path / "cat",
+        [model_doc("a", credential="c")],
+        [credential_doc("c", env="DEBUG_CANARY_KEY")],
+    )
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    env = {"DEBUG_CANARY_KEY": canary, "REGISTRY_ENCRYPTION_KEY": generate_key_text()}
+    assert cli(["db", "upgrade", "--db", url], env).exit_code == 0
+    try:
+        debug = cli(["--debug", "plan", "--catalog", str(root), "--db", url], env)
+        verbose = cli(["-v", "plan", "--catalog", str(root), "--db", url], env)
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
+    assert debug.exit_code == 0, debug.output
+    lines = [line for line in debug.stderr.splitlines() if line.startswith("DEBUG reconciler.")]
+    stages = ("loaded catalog", "encryption key set", "read the registry", "stamped", "diffed")
+    for stage in stages:
+        assert any(stage in line for line in lines), (stage, debug.stderr)
+    assert any("1 model(s), 1 credential(s)" in line for line in lines)
+    assert any("values fingerprinted" in line for line in lines)  # the canary was read
+    assert canary not in debug.output + debug.stderr
+    assert "DEBUG" not in verbose.stderr  # -v is progress only

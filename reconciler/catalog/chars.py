@@ -17,6 +17,9 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 # and the bidirectional controls. Written as a regex class for the published schemas.
 UNSAFE_IN_NAMES_CLASS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 _UNSAFE_IN_NAMES = re.compile(f"[{UNSAFE_IN_NAMES_CLASS}]")
+# The same for free text (a description): tabs and line breaks are text there.
+UNSAFE_IN_TEXT_CLASS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_UNSAFE_IN_TEXT = re.compile(f"[{UNSAFE_IN_TEXT_CLASS}]")
 _C0_NAMES = {
     0x00: "NUL",
     0x07: "BEL",
@@ -44,6 +47,12 @@ def unsafe_in_name(text: str) -> tuple[int, str] | None:
     """The first control or bidirectional-control character of ``text`` as (0-based index,
     character), or None."""
     found = _UNSAFE_IN_NAMES.search(text)
+    return None if found is None else (found.start(), found.group())
+
+
+def unsafe_in_text(text: str) -> tuple[int, str] | None:
+    """As ``unsafe_in_name``, for free text: tabs and line feeds are allowed."""
+    found = _UNSAFE_IN_TEXT.search(text)
     return None if found is None else (found.start(), found.group())
 
 

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import unsafe_in_name, unsafe_message
+from reconciler.catalog.chars import unsafe_in_name, unsafe_in_text, unsafe_message
 from reconciler.catalog.content import content_problems
 from reconciler.catalog.schema import dotted, schema_problems
 from reconciler.catalog.slug import derive_slug
@@ -129,10 +129,11 @@ def _pydantic_message(item: Any, value: Any) -> str:
     if item["type"] == "missing":
         return f"'{item['loc'][-1]}' is required"
     if item["type"] == "string_pattern_mismatch":
-        unsafe = unsafe_in_name(value) if isinstance(value, str) else None
+        pattern = item.get("ctx", {}).get("pattern")
+        find = unsafe_in_text if pattern == spec.TEXT_PATTERN else unsafe_in_name
+        unsafe = find(value) if isinstance(value, str) else None
         if unsafe is not None:
             return unsafe_message(*unsafe)
-        pattern = item.get("ctx", {}).get("pattern")
         return spec.PATTERN_HELP.get(pattern, "does not have the expected format")
     msg = str(item["msg"])
     for prefix in ("Input should", "String should"):

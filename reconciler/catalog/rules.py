@@ -218,6 +218,11 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 )
 
 
+def _broken(catalog: Catalog, kind: str) -> bool:
+    """Whether documents of ``kind`` may be there but unreadable (then reported where they are)."""
+    return catalog.incomplete or kind in catalog.broken_kinds
+
+
 def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     all_models = _models(catalog)
     models = {model_slug(m.spec): m.spec for m in all_models}
@@ -245,6 +250,16 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 "default-model-missing",
                 "set default_model to the slug of an enabled model",
             )
+    elif not all_models and not _broken(catalog, "Model"):
+        # nothing to name: say what is empty, not that this one name is unknown
+        yield _at(
+            doc,
+            ["default_model"],
+            "no-models",
+            f"the catalog has no models, so default_model '{s.default_model}' names none; add "
+            f"a Model document (kind: Model) with slug '{s.default_model}', for example with "
+            "'reconciler new model', or check the --catalog path",
+        )
     elif s.default_model not in models:
         # a model whose own document is broken is reported there, not again here
         if s.default_model not in catalog.broken_names and not catalog.incomplete:
@@ -264,7 +279,18 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
         )
     if s.platform_credential is not None:
         cred = creds.get(s.platform_credential)
-        if cred is None:
+        if not creds and not _broken(catalog, "ProviderCredential"):
+            yield _at(
+                doc,
+                ["platform_credential"],
+                "no-credentials",
+                "the catalog has no credentials, so platform_credential "
+                f"'{s.platform_credential}' names none; add a ProviderCredential document "
+                f"named '{s.platform_credential}' with provider openrouter, for example with "
+                f"'reconciler new credential --provider openrouter --name "
+                f"{s.platform_credential}'",
+            )
+        elif cred is None:
             if s.platform_credential not in catalog.broken_names and not catalog.incomplete:
                 yield _at(
                     doc,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import escape_bidi, unsafe_in_name, unsafe_message
+from reconciler.catalog.chars import (
+    escape_bidi,
+    unsafe_in_name,
+    unsafe_in_text,
+    unsafe_message,
+)
 from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_number
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
@@ -333,7 +338,8 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
-        unsafe = unsafe_in_name(err.instance) if isinstance(err.instance, str) else None
+        find = unsafe_in_text if expected == spec.TEXT_PATTERN else unsafe_in_name
+        unsafe = find(err.instance) if isinstance(err.instance, str) else None
         if unsafe is not None:  # invisible: telling the format would not show what is wrong
             return "invalid-value", unsafe_message(*unsafe)
         # a regex means nothing to most readers: say what a valid value looks like
@@ -390,16 +396,32 @@ def _yaml11_message(word: str) -> str:
     )
 
 
-def _unknown_fields(err: ValidationError) -> Iterator[tuple[str, str]]:
+def _unknown_fields(
+    err: ValidationError, missing: Collection[str] = ()
+) -> Iterator[tuple[str, str, str | None]]:
+    """Each unknown key with its message and the missing required field it is a typo of
+    (None if it is none): that field's missing-field error folds into this one."""
     known = list(err.schema.get("properties", {})) if isinstance(err.schema, dict) else []
     instance = err.instance if isinstance(err.instance, dict) else {}
     for key in instance:
         if "\x00" in str(key):
             continue  # reported as a NUL character (content), never printed
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
+            meant = difflib.get_close_matches(str(key), list(missing), n=1)
+            close = meant or difflib.get_close_matches(str(key), known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(known)}"
-            yield str(key), f"unknown field '{escape_bidi(str(key))}'{hint}"
+            if meant:
+                hint += " (it is required)"
+            yield str(key), f"unknown field '{escape_bidi(str(key))}'{hint}", (
+                meant[0] if meant else None
+            )
+
+
+def _missing_fields(err: ValidationError) -> list[str]:
+    """The required fields a ``required`` error finds absent, read from the data."""
+    required = err.validator_value if isinstance(err.validator_value, list) else []
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    return [str(name) for name in required if name not in instance]
 
 
 # The reference forms, by the $defs name of their schema.
@@ -504,14 +526,31 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
     return out
 
 
-def _diagnose(doc: Document, err: ValidationError) -> list[Diagnostic]:
-    """The diagnostics of one jsonschema error, located in the document."""
+def _missing_diagnostics(
+    doc: Document, err: ValidationError, typos: set[tuple[tuple[Any, ...], str]]
+) -> list[Diagnostic]:
+    """The fields a ``required`` error finds absent, but for those an unknown key misspells."""
+    path = list(err.absolute_path)
+    line, col = doc.locate(path)
+    where = f"{dotted(path)}: " if path else ""
+    return [
+        Diagnostic(doc.origin(path), line, col, "missing-field", f"{where}{name!r} is required")
+        for name in _missing_fields(err)
+        if (tuple(path), name) not in typos
+    ]
+
+
+def _diagnose(
+    doc: Document, err: ValidationError, missing: Collection[str] = ()
+) -> list[Diagnostic]:
+    """The diagnostics of one jsonschema error, located in the document. ``missing``: the
+    required fields absent beside it (an unknown key close to one is told as its typo)."""
     from jsonschema.exceptions import best_match
 
     path = list(err.absolute_path)
     if err.validator == "additionalProperties":
         out = []
-        for key, message in _unknown_fields(err):
+        for key, message, _ in _unknown_fields(err, missing):
             line, col = doc.locate([*path, key], key=True)
             out.append(Diagnostic(doc.origin([*path, key]), line, col, "unknown-field", message))
         return out
@@ -542,11 +581,36 @@ def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
         for e in errors
         if e.validator == "pattern" or any(c.validator == "pattern" for c in e.context)
     }
+    # required fields missing per object, and those an unknown key there is a typo of
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for e in errors:
+        if e.validator == "required":
+            missing.setdefault(tuple(e.absolute_path), []).extend(_missing_fields(e))
+    typos = {
+        (tuple(e.absolute_path), meant)
+        for e in errors
+        if e.validator == "additionalProperties"
+        for _, _, meant in _unknown_fields(e, missing.get(tuple(e.absolute_path), ()))
+        if meant is not None
+    }
+    required_told: set[tuple[tuple[Any, ...], tuple[Any, ...]]] = set()
     out: list[tuple[str | None, Diagnostic]] = []
     for err in errors:
         if err.validator == "format" and tuple(err.absolute_path) in patterned:
             continue
-        found = _diagnose(doc, err)
+        if err.validator == "required":
+            # one error per absent field, all alike: tell each field once, from the data,
+            # except one an unknown key misspells (told there)
+            told = (tuple(err.absolute_path), tuple(err.relative_schema_path))
+            if told in required_told:
+                continue
+            required_told.add(told)
+            out.extend(
+                (None if not err.absolute_path else str(err.absolute_path[0]), d)
+                for d in _missing_diagnostics(doc, err, typos)
+            )
+            continue
+        found = _diagnose(doc, err, missing.get(tuple(err.absolute_path), ()))
         if isinstance(err.instance, str) and "\x00" in err.instance:
             # the NUL is reported on its own (load); the format it breaks is no second problem
             found = [d for d in found if d.code == "plaintext-secret"]
@@ -554,7 +618,7 @@ def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
         if path:
             out.extend((str(path[0]), d) for d in found)
         elif err.validator == "additionalProperties":
-            keys = [key for key, _ in _unknown_fields(err)]
+            keys = [key for key, _, _ in _unknown_fields(err)]
             out.extend(zip(keys, found, strict=True))
         else:
             out.extend((None, d) for d in found)

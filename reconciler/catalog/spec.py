@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.catalog.chars import UNSAFE_IN_NAMES_CLASS
+from reconciler.catalog.chars import UNSAFE_IN_NAMES_CLASS, UNSAFE_IN_TEXT_CLASS
 from reconciler.providers import table
 
 # The providers and their credential fields come from the provider table; the Literal types
@@ -42,6 +42,9 @@ HTTP_URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
 PROVIDER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 MODEL_ID_PATTERN = rf"^[^\s{UNSAFE_IN_NAMES_CLASS}]+$"
 DISPLAY_NAME_PATTERN = rf"^[^{UNSAFE_IN_NAMES_CLASS}]*$"
+# secret reference locations (paths, keys, secret IDs): no control or bidi character
+LOCATION_PATTERN = DISPLAY_NAME_PATTERN
+TEXT_PATTERN = rf"^[^{UNSAFE_IN_TEXT_CLASS}]*$"  # free text: tabs and line breaks allowed
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 # What a value failing each pattern must look like: messages show this, never the regex.
 # A test checks that every pattern in the published schemas has an entry.
@@ -58,6 +61,7 @@ PATTERN_HELP: dict[str, str] = {
     "such as anthropic or x-ai",
     MODEL_ID_PATTERN: "must not contain spaces, line breaks or control characters",
     DISPLAY_NAME_PATTERN: "must not contain tabs, line breaks or other control characters",
+    TEXT_PATTERN: "must not contain control characters other than tabs and line breaks",
     REGION_PATTERN: "must be an AWS region such as us-east-1",
 }
 # The registry stores token counts in 32-bit signed INTEGER columns (reconciler/db/tables.py);
@@ -80,25 +84,36 @@ class _Spec(BaseModel):
 class SopsLocation(_Spec):
     file: str = Field(
         min_length=1,
+        pattern=LOCATION_PATTERN,
         description="Path of the SOPS-encrypted file, relative to the catalog root.",
     )
     key: str = Field(
         min_length=1,
+        pattern=LOCATION_PATTERN,
         description="Top-level key in the decrypted file, or a dotted path (a.b.c).",
     )
 
 
 class AwsSecretLocation(_Spec):
-    secret_id: str = Field(min_length=1, description="Name or ARN of the secret.")
+    secret_id: str = Field(
+        min_length=1, pattern=LOCATION_PATTERN, description="Name or ARN of the secret."
+    )
     json_key: str | None = Field(
-        default=None, min_length=1, description="Key to read when the secret is a JSON object."
+        default=None,
+        min_length=1,
+        pattern=LOCATION_PATTERN,
+        description="Key to read when the secret is a JSON object.",
     )
     version_stage: str | None = Field(
-        default=None, min_length=1, description="Version stage to read (default AWSCURRENT)."
+        default=None,
+        min_length=1,
+        pattern=LOCATION_PATTERN,
+        description="Version stage to read (default AWSCURRENT).",
     )
     region: str | None = Field(
         default=None,
         min_length=1,
+        pattern=LOCATION_PATTERN,
         description="AWS region of the secret (default: from the environment).",
     )
 
@@ -147,7 +162,9 @@ class _CredentialBase(_Spec):
         pattern=DISPLAY_NAME_PATTERN,
         description="Human-readable name shown in the registry.",
     )
-    description: str | None = Field(default=None, description="What the credential is for.")
+    description: str | None = Field(
+        default=None, pattern=TEXT_PATTERN, description="What the credential is for."
+    )
 
 
 class ApiKeyCredential(_CredentialBase):
@@ -312,7 +329,9 @@ class ModelSpec(_Spec):
         "provider's environment-variable API key is used at runtime.",
     )
     category: Category | None = Field(default=None, description="Tier of the model.")
-    description: str | None = Field(default=None, description="What the model is good for.")
+    description: str | None = Field(
+        default=None, pattern=TEXT_PATTERN, description="What the model is good for."
+    )
     release_date: str | None = Field(
         default=None,
         pattern=DATE_PATTERN,

@@ -5,9 +5,10 @@ from typing import TextIO
 
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
+from reconciler.errors import CatalogInvalidError
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import not_saved, render_plan, saved
-from reconciler.render.plan_json import plan_to_dict
+from reconciler.render.plan_json import plan_to_dict, render_invalid_catalog_json
 
 
 def plan(
@@ -26,9 +27,13 @@ def plan(
 ) -> int:
     out = sys.stdout if out is None else out
     options = DiffOptions(adopt=adopt, prune=not no_prune)
-    planned = pipeline.plan(
-        pipeline.load(catalog_dir, environment), db_url, options=options, no_secrets=no_secrets
-    )
+    try:
+        loaded = pipeline.load(catalog_dir, environment)
+    except CatalogInvalidError as err:
+        if fmt == "json":  # a machine reader gets its JSON; the message still goes to stderr
+            out.write(render_invalid_catalog_json(err.diagnostics))
+        raise
+    planned = pipeline.plan(loaded, db_url, options=options, no_secrets=no_secrets)
     out.write(render_plan(planned.plan, fmt, color=color))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr

@@ -17,8 +17,10 @@ from reconciler.diff.order import order_changes
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import (
     Alert,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     LikelyRename,
     NotManaged,
     RevertsApplicationEdit,
@@ -39,6 +41,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.plan.model import DiffOptions as DiffOptions  # its home is the plan model
+from reconciler.providers.table import fallback_env, model_route
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -170,12 +173,27 @@ class _Differ:
         self._models()
         self._settings()
         self._credential_removals()
+        self._empty_catalog()
         if self.unknown_secrets:
             self.plan.notes.append(SecretNotCompared("", tuple(sorted(self.unknown_secrets))))
         self._rename_hints()
         self.plan.changes = order_changes(self.changes)
         self.plan.guards = evaluate_guards(self.plan.changes, self.live)
         return self.plan
+
+    def _empty_catalog(self) -> None:
+        """An empty catalog whose plan is blocked by the credential the registry's settings
+        still use (it cannot be deleted): the empty catalog is the cause, so one error says
+        that instead. An empty catalog that can apply (with --allow-mass-removal) still can."""
+        if self.desired.models or self.desired.credentials or self.desired.settings:
+            return
+        in_use = [e for e in self.plan.errors if isinstance(e, CredentialInUse)]
+        if not in_use:
+            return
+        models = sum(m.managed and m.active for m in self.live.models.values())
+        credentials = sum(c.managed for c in self.live.credentials.values())
+        others = [e for e in self.plan.errors if not isinstance(e, CredentialInUse)]
+        self.plan.errors[:] = [CatalogEmpty("", models, credentials), *others]
 
     # --- credentials ---------------------------------------------------------------------
 
@@ -263,7 +281,39 @@ class _Differ:
             warnings: tuple[Alert, ...] = ()
             if unlinks:
                 warnings = (UnlinksInactiveModels(subject, tuple(sorted(unlinks))),)
+            fallback = self._falls_back(name)
+            if fallback:
+                variables = sorted({v for _, route in fallback for v in fallback_env(route)})
+                models = tuple(sorted(slug for slug, _ in fallback))
+                warnings += (FallsBackToEnvironment(subject, models, tuple(variables)),)
             self.changes.append(Change(Action.DELETE, Kind.CREDENTIAL, name, warnings=warnings))
+
+    def _falls_back(self, name: str) -> list[tuple[str, str]]:
+        """Catalog models whose call used credential ``name`` (their own, or the platform
+        credential) and uses none once applied: (slug, provider called). The runtime then
+        reads the provider's fallback environment variables."""
+        live_settings = self.live.settings.state if self.live.settings else None
+        settings = self.desired.settings or live_settings
+        platform_before = live_settings.platform_credential if live_settings else None
+        platform_after = settings.platform_credential if settings else None
+        out = []
+        for slug, want in self.desired.models.items():
+            moved = (p for p in want.previous_slugs if p in self.live.models)  # a rename
+            have = self.live.models.get(slug) or self.live.models.get(next(moved, ""))
+            if have is None:
+                continue
+            before = model_route(
+                have.state.get("deployment"),
+                have.state.get("provider"),
+                have.state.get("credential"),
+                platform_before,
+            )
+            after = model_route(
+                want.get("deployment"), want.get("provider"), want.get("credential"), platform_after
+            )
+            if before.credential == name and after.credential is None:
+                out.append((slug, after.provider))
+        return out
 
     def _gone_slugs(self) -> set[str]:
         """Live slugs that leave the catalog without moving: not desired, not renamed away."""

@@ -136,6 +136,8 @@ class Export:
     models: int = 0
     settings: bool = False
     placeholders: int = 0  # credential files with env placeholders to wire
+    # exported rows the reconciler did not create, (kind, name): plan/apply need --adopt
+    unmanaged: list[tuple[str, str]] = field(default_factory=list)
 
 
 def build_export(live: LiveState, root: Path) -> Export:
@@ -156,6 +158,8 @@ def build_export(live: LiveState, root: Path) -> Export:
         head = schema_line(path, root, "ProviderCredential")
         result.files[path] = credential_document(cred, head + _invalid_header("credential", what))
         result.placeholders += bool(_placeholder_fields(cred))
+        if not cred.managed:
+            result.unmanaged.append(("credential", name))
     for slug, model in sorted(models.items()):
         path = root / "models" / f"{model_stems[slug]}.yaml"
         what = [] if valid_slug(slug) else [f"model slug {quoted(slug)} is not valid"]
@@ -165,6 +169,8 @@ def build_export(live: LiveState, root: Path) -> Export:
         invalid.references.extend((path, r) for r in refs)
         head = schema_line(path, root, "Model")
         result.files[path] = model_document(model, head + _invalid_header("model", what + refs))
+        if not model.managed:
+            result.unmanaged.append(("model", slug))
     if live.settings is not None:
         result.settings = True
         path = root / "settings.yaml"
@@ -174,4 +180,6 @@ def build_export(live: LiveState, root: Path) -> Export:
         invalid.references.extend((path, r) for r in refs)
         head = schema_line(path, root, "Settings")
         result.files[path] = settings_document(settings, head + _invalid_header("settings", refs))
+        if not live.settings.managed:
+            result.unmanaged.append(("settings", ""))
     return result

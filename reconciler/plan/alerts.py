@@ -21,6 +21,7 @@ class AlertKind(enum.StrEnum):
     WORKFLOW_IMPACT = "workflow-impact"
     REVERTS_APPLICATION_EDIT = "reverts-application-edit"
     UNLINKS_INACTIVE_MODELS = "unlinks-inactive-models"
+    FALLS_BACK_TO_ENVIRONMENT = "falls-back-to-environment"
     SLUG_CHANGED = "slug-changed"
     # notes
     LIKELY_RENAME = "likely-rename"
@@ -30,6 +31,7 @@ class AlertKind(enum.StrEnum):
     # errors
     NOT_MANAGED = "not-managed"
     CREDENTIAL_IN_USE = "credential-in-use"
+    CATALOG_EMPTY = "catalog-empty"
     CREDENTIAL_LINKED_BY_APPLICATION = "credential-linked-by-application"
     KEY_MISMATCH = "key-mismatch"
     # guards
@@ -106,6 +108,17 @@ class UnlinksInactiveModels(Alert):
 
 
 @dataclass(frozen=True)
+class FallsBackToEnvironment(Alert):
+    """Models that used the deleted credential have none once applied: at runtime they read
+    their provider's fallback ``variables`` from the application's environment (as
+    ``RegistryClient.resolve`` does), or have no key if none is set. Both sorted."""
+
+    KIND = AlertKind.FALLS_BACK_TO_ENVIRONMENT
+    models: tuple[str, ...]
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SlugChanged(Alert):
     """An edited display_name derived a new slug: the model is created under ``slug`` and
     ``previous_slug`` deactivated, so API clients calling ``previous_slug`` break."""
@@ -177,6 +190,18 @@ class CredentialInUse(Alert):
 
 
 @dataclass(frozen=True)
+class CatalogEmpty(Alert):
+    """The catalog declares nothing, but the registry holds ``models`` managed active models
+    (and ``credentials`` managed credentials), and its settings use one of them: most likely
+    a wrong --catalog path or an incomplete checkout. It stands in for the follow-on errors
+    (the settings still using a credential that would be deleted)."""
+
+    KIND = AlertKind.CATALOG_EMPTY
+    models: int
+    credentials: int
+
+
+@dataclass(frozen=True)
 class CredentialLinkedByApplication(Alert):
     """A credential left the catalog, but models the reconciler does not manage link it."""
 
@@ -235,6 +260,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         WorkflowImpact,
         RevertsApplicationEdit,
         UnlinksInactiveModels,
+        FallsBackToEnvironment,
         SlugChanged,
         LikelyRename,
         SecretNotCompared,
@@ -242,6 +268,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         SecretsUnreadable,
         NotManaged,
         CredentialInUse,
+        CatalogEmpty,
         CredentialLinkedByApplication,
         KeyMismatch,
         MassRemoval,

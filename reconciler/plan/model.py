@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from reconciler.plan.alerts import Alert, Guard
-from reconciler.state.records import ModelState
+from reconciler.state.records import NONE_MEANS, ModelState
 
 
 class Action(enum.StrEnum):
@@ -86,7 +86,7 @@ class FieldChange(NamedTuple):
 
 
 class CreatedFields(Mapping[str, FieldChange]):
-    """A created model's field changes (each non-null value, from nothing), built when read.
+    """A created model's field changes (each value, from nothing), built when read.
     Big plans are mostly creates, and under the apply lock nothing reads these: the writer
     takes the model's values and the plan signature its digest."""
 
@@ -97,15 +97,17 @@ class CreatedFields(Mapping[str, FieldChange]):
 
     def __getitem__(self, path: str) -> FieldChange:
         value = self.model.values[path]
-        if value is None:
+        if value is None and path not in NONE_MEANS:
             raise KeyError(path)
         return FieldChange(None, value)
 
     def __iter__(self) -> Iterator[str]:
-        return (path for path, value in self.model.values.items() if value is not None)
+        # a null that is a value (reasoning off) is set too
+        values = self.model.values.items()
+        return (path for path, value in values if value is not None or path in NONE_MEANS)
 
     def __len__(self) -> int:
-        return sum(value is not None for value in self.model.values.values())
+        return sum(1 for _ in self)
 
     def __repr__(self) -> str:
         return f"CreatedFields({dict(self)!r})"

@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from reconciler.plan.alerts import (
     Alert,
     Breaking,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
     MassRemoval,
@@ -178,6 +180,13 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
         case UnlinksInactiveModels():
             noun = "model" if len(alert.models) == 1 else "models"
             return f"unlinks {len(alert.models)} inactive {noun}: {listed(alert.models)}"
+        case FallsBackToEnvironment():
+            where = " or ".join(alert.variables) or "no variable (this provider has none)"
+            return (
+                f"{plural(len(alert.models), 'model')} that used it will have no credential: "
+                f"{listed(alert.models)}; at runtime they read the provider's key from the "
+                f"application's environment ({where}), and have no key where it is not set"
+            )
         case SlugChanged():
             return (
                 f"the slug changes to '{alert.slug}' (its display_name changed): API clients "
@@ -208,6 +217,15 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
             return _not_managed(alert)
         case CredentialInUse():
             return _in_use(alert)
+        case CatalogEmpty():
+            return (
+                "the catalog declares no models and no credentials, but the registry holds "
+                f"{plural(alert.models, 'managed model')} and "
+                f"{plural(alert.credentials, 'managed credential')}: check that --catalog names "
+                "the catalog directory (and the checkout is complete), or add the Model and "
+                "ProviderCredential documents ('reconciler new model', 'reconciler new "
+                "credential'); 'reconciler export' writes the registry as a catalog"
+            )
         case CredentialLinkedByApplication():
             return _linked(alert, untrusted)
         case KeyMismatch():

@@ -44,8 +44,9 @@ def render_text(diagnostics: Sequence[Diagnostic]) -> str:
     )
 
 
-def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    items = [
+def diagnostics_to_json(diagnostics: Sequence[Diagnostic]) -> list[dict[str, object]]:
+    """Each diagnostic as ``validate --format json`` gives it (sorted by place)."""
+    return [
         {
             "path": d.path,
             "line": d.line,
@@ -57,7 +58,10 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
         }
         for d in _sorted(diagnostics)
     ]
-    return json.dumps(items, indent=2) + "\n"
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(diagnostics_to_json(diagnostics), indent=2) + "\n"
 
 
 def _escape_data(text: str) -> str:

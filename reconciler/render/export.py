@@ -10,6 +10,8 @@ from reconciler.export.names import quoted
 from reconciler.export.sops import SopsCopies
 from reconciler.words import plural
 
+SHOWN = 10  # unmanaged rows named before "and N more"
+
 
 def render_export(result: Export, root: Path, sops: SopsCopies | None = None) -> str:
     text = (
@@ -25,7 +27,21 @@ def render_export(result: Export, root: Path, sops: SopsCopies | None = None) ->
         )
     if sops is not None:
         text += render_sops_copies(sops, root)
-    return text + _invalid(result.invalid, root)
+    return text + _unmanaged(result.unmanaged, root) + _invalid(result.invalid, root)
+
+
+def _unmanaged(rows: list[tuple[str, str]], root: Path) -> str:
+    """Rows the application created: plan refuses to change them until they are adopted."""
+    if not rows:
+        return ""
+    shown = [f"{kind} {quoted(name)}" if name else kind for kind, name in rows[:SHOWN]]
+    more = f" and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
+    return (
+        f"note: {plural(len(rows), 'exported row')} {'was' if len(rows) == 1 else 'were'} "
+        f"created in the application, not by the reconciler: {', '.join(shown)}{more}. "
+        "Plan and apply refuse to change them unless they are adopted: run "
+        f"'reconciler plan --catalog {root} --adopt', then apply with --adopt.\n"
+    )
 
 
 def _name_help(kind: str) -> str:

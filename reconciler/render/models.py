@@ -1,4 +1,5 @@
-"""``models`` output: JSON rows, or one rich table per category with a missing-key warning."""
+"""``models`` output: JSON rows, or one rich table per category, with a note on the models
+whose key the registry does not hold."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def _credential_label(row: dict[str, Any]) -> str:
     source = row["credential_source"]
     if source == "credential":
         return str(row["credential"])
+    if row["fallback_env"]:  # the application's environment, not this shell's
+        return "env " + " or ".join(row["fallback_env"])
     return "-" if source is None else str(source).replace("_", " ")
 
 
@@ -56,5 +59,12 @@ def render_tables(rows: list[dict[str, Any]], out: TextIO) -> None:
     if missing:
         console.print(
             f"[yellow]warning:[/yellow] {len(missing)} enabled model(s) have no credential and "
-            f"no fallback API key variable set: {', '.join(missing)}"
+            f"their provider reads no API key variable: {', '.join(missing)}"
+        )
+    from_env = [r["slug"] for r in rows if r["fallback_env"]]
+    if from_env:
+        console.print(
+            f"note: {len(from_env)} enabled model(s) have no credential in the registry; the "
+            f"application reads their key from its own environment (the 'env' variables "
+            f"above): {', '.join(from_env)}"
         )

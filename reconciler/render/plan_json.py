@@ -20,7 +20,9 @@ the message. A guard's ``allowed`` is true when its flag was given to apply (so 
 refuse).
 
 A sensitive field is ``{"before": null, "after": null, "sensitive": true, "status": ...,
-"has_value": {"before": bool, "after": bool}}`` whatever the plan holds: its before and after
+"has_value": {"before": bool, "after": bool}}`` whatever the plan holds. Its ``status`` is what
+is known of the value (``added``, ``changed``, ``unchanged``, ``unknown``, ``removed``), as text
+and markdown say it: a field whose reference changed can be ``unchanged``. Its before and after
 are masked, not empty, and ``has_value`` says which side holds a value (false only before an
 ``added`` and after a ``removed`` secret). When its reference changed it also has
 ``"reference": {"before": "env OLD", "after": "env NEW", "value": "changed" | "unchanged" |
@@ -29,18 +31,25 @@ are masked, not empty, and ``has_value`` says which side holds a value (false on
 ``"source": "env NEW"``: where its value comes from once applied. Changes keep the plan's
 (apply) order; fields keep the plan's order. Keys (and alert kinds) are only ever added within
 format_version "2". Format "1" gave alerts as bare sentences.
+
+A catalog that fails validation has no plan; its JSON is ``{"format_version": "2",
+"diagnostics": [DIAGNOSTIC]}``, each as ``validate --format json`` gives it (``path``, ``line``,
+``column``, ``code``, ``severity``, ``message``), and plan exits 1.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
+from reconciler.diagnostics import Diagnostic
 from reconciler.plan.alerts import Alert
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.render.alerts import alert_text
-from reconciler.render.values import plain
-from reconciler.render.view import sensitive_status
+from reconciler.render.diagnostics import diagnostics_to_json
+from reconciler.render.values import field_value, plain
+from reconciler.render.view import value_status
 
 FORMAT_VERSION = "2"
 
@@ -56,7 +65,7 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
 
 
 def _field(path: str, change: FieldChange) -> dict[str, Any]:
-    status = sensitive_status(path, change)
+    status = value_status(path, change)
     if status is not None:
         out: dict[str, Any] = {
             "before": None,
@@ -78,7 +87,10 @@ def _field(path: str, change: FieldChange) -> dict[str, Any]:
         if change.ref is not None:
             out["source"] = change.ref.after
         return out
-    return {"before": plain(change.before), "after": plain(change.after)}
+    return {
+        "before": plain(field_value(path, change.before)),
+        "after": plain(field_value(path, change.after)),
+    }
 
 
 def _change(change: Change) -> dict[str, Any]:
@@ -121,3 +133,9 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
 def render_json(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     """``plan_to_dict`` as indented JSON (ASCII only) with a trailing newline."""
     return json.dumps(plan_to_dict(plan, allowed=allowed), indent=2, allow_nan=False) + "\n"
+
+
+def render_invalid_catalog_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """In place of a plan: the validation errors of the catalog, as data."""
+    document = {"format_version": FORMAT_VERSION, "diagnostics": diagnostics_to_json(diagnostics)}
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -24,7 +24,13 @@ from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
 from reconciler.render.alerts import alert_text
-from reconciler.render.values import escape_control, format_value, per_million, per_million_pair
+from reconciler.render.values import (
+    escape_control,
+    field_value,
+    format_value,
+    per_million,
+    per_million_pair,
+)
 from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
@@ -143,6 +149,7 @@ def _h(text: str) -> str:
 
 
 def _value_cell(path: str, value: Any, dollars: str | None = None) -> str:
+    value = field_value(path, value)
     if value is None:
         cell = "_none_"
     elif isinstance(value, str) and "\n" in value:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.render.alerts import alert_text
-from reconciler.render.values import cost_note, escape_control, format_value
+from reconciler.render.values import cost_note, escape_control, field_value, format_value
 from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
@@ -77,7 +77,8 @@ def field_line(path: str, change: FieldChange) -> str:
             before = ref_text(ref.before) if before is None else f"({before})"
             return f"{path}: {before} -> {ref_text(ref.after)} ({ref_value_text(ref)})"
         return f"{path}: ({SECRET_TEXT[status]})"
-    line = f"{path}: {format_value(change.before)} -> {format_value(change.after)}"
+    before, after = field_value(path, change.before), field_value(path, change.after)
+    line = f"{path}: {format_value(before)} -> {format_value(after)}"
     note = cost_note(path, change)
     return f"{line}  ({note})" if note else line
 

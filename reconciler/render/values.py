@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler.plan.model import FieldChange
-from reconciler.state.records import COST_FIELDS
+from reconciler.state.records import COST_FIELDS, NONE_MEANS
 from reconciler.words import per_million as per_million  # one rounding for every format and lint
 
 _LOOKS_TYPED = frozenset({"true", "false", "null", "none", "(none)", "yes", "no", "on", "off"})
@@ -76,6 +76,12 @@ def plain(value: Any) -> Any:
         items = [plain(v) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
     return str(value)
+
+
+def field_value(path: str, value: Any) -> Any:
+    """``value`` as the catalog writes it: a None that is a value (reasoning off) is that
+    value (``false``), in every format."""
+    return NONE_MEANS.get(path) if value is None else value
 
 
 def format_value(value: Any) -> str:

@@ -67,6 +67,16 @@ def sensitive_status(path: str, change: FieldChange) -> SecretStatus | None:
     return None
 
 
+def value_status(path: str, change: FieldChange) -> SecretStatus | None:
+    """What is known of a secret's value, as every format tells it (None: not sensitive).
+    A new reference rewrites the stored secret (``change.secret`` is then CHANGED, which
+    apply acts on), but the value behind it may be the same: that is ``ref.value``."""
+    status = sensitive_status(path, change)
+    if status is not None and change.ref is not None:
+        return change.ref.value
+    return status
+
+
 def ref_value_text(ref: RefChange) -> str:
     return REF_VALUE_TEXT.get(ref.value, REF_VALUE_TEXT[SecretStatus.CHANGED])
 

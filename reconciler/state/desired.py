@@ -10,7 +10,7 @@ from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, model_slug
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Severity
-from reconciler.errors import CatalogError
+from reconciler.errors import CatalogInvalidError
 from reconciler.gcpause import gc_paused
 from reconciler.render.diagnostics import render_text
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
@@ -113,10 +113,11 @@ def load_desired(catalog_dir: str | Path, environment: str | None = None) -> Des
     if errors:
         shown = render_text(errors[:MAX_DIAGNOSTICS_SHOWN]).rstrip()
         more = len(errors) - MAX_DIAGNOSTICS_SHOWN
-        raise CatalogError(
+        raise CatalogInvalidError(
             f"the catalog{_of(environment)} has {plural(len(errors), 'validation error')}:"
             f"\n{shown}" + (f"\n... and {more} more" if more > 0 else ""),
             hint="run 'reconciler validate' and fix them first",
+            diagnostics=errors,
         )
     with gc_paused():
         desired = desired_state(catalog)

@@ -1,12 +1,12 @@
 """The live registry's models as rows, as the Models page lists them: status, where each
-model's key comes from, and whether an enabled model has no key at all."""
+model's key comes from (for a model without a credential, the variables the application
+reads), and whether an enabled model can have no key at all."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from reconciler.providers.table import key_missing, model_route
+from reconciler.providers.table import fallback_env, model_route
 from reconciler.state.live import LiveModel, LiveState
 
 
@@ -16,14 +16,17 @@ def _status(model: LiveModel) -> str:
     return "enabled" if model.state.get("enabled") else "disabled"
 
 
-def _key_missing(model: LiveModel, live: LiveState) -> bool:
-    """An enabled model that has no credential and no fallback environment variable."""
+def _fallback_env(model: LiveModel, live: LiveState) -> tuple[str, ...] | None:
+    """For an enabled model the registry gives no credential: the variables the application
+    reads its key from (``RegistryClient.resolve``), () if its provider has none. None when
+    the registry gives it a credential (or it is not called). What the registry says, never
+    what the shell running this command holds: the application's environment is elsewhere."""
     if _status(model) != "enabled":
-        return False
+        return None
     v = model.state.values
     platform = (live.settings.state.platform_credential if live.settings else None) or None
     use = model_route(v.get("deployment"), v.get("provider"), v.get("credential") or None, platform)
-    return key_missing(use.provider, use.credential, os.environ)
+    return None if use.credential is not None else fallback_env(use.provider)
 
 
 def _credential_source(model: LiveModel) -> str | None:
@@ -43,6 +46,7 @@ def model_rows(live: LiveState, provider: str | None, category: str | None) -> l
     rows = []
     for slug, model in sorted(live.models.items()):
         v = model.state.values
+        variables = _fallback_env(model, live)
         if provider and v.get("provider") != provider:
             continue
         if category and v.get("category") != category:
@@ -61,7 +65,10 @@ def model_rows(live: LiveState, provider: str | None, category: str | None) -> l
                 "credential_source": _credential_source(model),
                 "status": _status(model),
                 "managed": model.managed,
-                "key_missing": _key_missing(model, live),
+                # no key anywhere: no credential, and its provider reads no variable
+                "key_missing": variables == (),
+                # no credential: the application's environment must set one of these
+                "fallback_env": list(variables or ()),
             }
         )
     return rows

@@ -74,6 +74,9 @@ MODEL_FIELDS: tuple[tuple[str, str], ...] = (
     ("enabled", "enabled"),
 )
 COST_FIELDS = frozenset({"cost.input_per_token", "cost.output_per_token"})
+# Fields whose None is a value, not an absence, with the catalog value it stands for: a plan
+# shows and creates them as that value (``reasoning: false``), never as "none" or not at all.
+NONE_MEANS: Mapping[str, Any] = {"capabilities.reasoning": False}
 
 
 @dataclass(frozen=True)

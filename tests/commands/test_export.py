@@ -71,6 +71,38 @@ def test_unmanaged_credential_gets_a_placeholder(registry_url: str, tmp_path: Pa
     assert "placeholders" in out
 
 
+def test_export_names_the_rows_that_need_adopt(registry_url: str, tmp_path: Path) -> None:
+    code, out = run(
+        "apply", "--catalog", str(EXAMPLE_CATALOG), "--db", registry_url, "--auto-approve"
+    )
+    assert code == 0, out
+    insert_app_credential(registry_url, "ui-key")
+    insert_app_model(registry_url, "app-model")
+    exported = tmp_path / "exported"
+    code, out = run("export", "--db", registry_url, "--out", str(exported))
+    assert code == 0, out
+    assert (
+        "note: 2 exported rows were created in the application, not by the reconciler: "
+        "credential 'ui-key', model 'app-model'. Plan and apply refuse to change them unless "
+        f"they are adopted: run 'reconciler plan --catalog {exported} --adopt'"
+    ) in out
+    # what the note says: without --adopt the plan refuses them, with it they are taken over
+    code, plan = run("plan", "--catalog", str(exported), "--db", registry_url)
+    assert code == 1, plan
+    code, plan = run("plan", "--catalog", str(exported), "--db", registry_url, "--adopt")
+    assert code == 0, plan
+
+
+def test_export_of_managed_rows_mentions_no_adopt(registry_url: str, tmp_path: Path) -> None:
+    code, out = run(
+        "apply", "--catalog", str(EXAMPLE_CATALOG), "--db", registry_url, "--auto-approve"
+    )
+    assert code == 0, out
+    code, out = run("export", "--db", registry_url, "--out", str(tmp_path / "x"))
+    assert code == 0, out
+    assert "--adopt" not in out
+
+
 ENDPOINT_CREDENTIALS = {
     "gw-openai": "provider: openai\nbase_url: https://gateway.example.com/openai/v1\n"
     "api_key:\n  env: OPENAI_API_KEY\n",
@@ -274,7 +306,8 @@ def test_names_the_catalog_rejects_are_exported_with_a_warning(
     assert good.startswith(
         "# yaml-language-server: $schema=../../schemas/model.schema.json\nkind: Model"
     )
-    assert "good-model" not in out  # only the rejected names are listed
+    # only the rejected names are listed under the warning (all are listed as needing --adopt)
+    assert "good-model" not in out.split("warning:", 1)[1]
     code, validated = run("validate", "--catalog", str(target))
     assert code != 0, validated
 

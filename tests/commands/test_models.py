@@ -24,7 +24,7 @@ TITLES = ("Premium", "Standard", "Budget", "Uncategorized")
 
 @pytest.fixture(autouse=True)
 def _no_fallback_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No provider key in the environment: "(no key!)" marks depend only on the test."""
+    """No provider key in the environment (the output must not depend on it either)."""
     for names in (p.fallback_env for p in PROVIDERS.values()):
         for name in names:
             monkeypatch.delenv(name, raising=False)
@@ -44,7 +44,7 @@ def table(url: str, *options: str) -> str:
 
 def table_line(url: str, slug: str) -> str:
     output = table(url)
-    lines = [line for line in output.splitlines() if f" {slug} " in line]
+    lines = [line for line in output.splitlines() if line.startswith(f"│ {slug} ")]
     assert len(lines) == 1, output
     return lines[0]
 
@@ -86,9 +86,9 @@ def test_table_and_json_show_the_slug(registry_url: str) -> None:
 def test_inactive_row_without_credential_shows_a_dash(registry_url: str) -> None:
     insert_app_model(registry_url, "gone", active=False)
     insert_app_model(registry_url, "live")
-    assert "env fallback" not in table_line(registry_url, "gone")
+    assert "env " not in table_line(registry_url, "gone")
     assert " - " in table_line(registry_url, "gone")
-    assert "env fallback" in table_line(registry_url, "live")
+    assert "env OPENAI_API_KEY" in table_line(registry_url, "live")
 
 
 def test_inactive_row_shows_the_credential_it_had(registry_url: str) -> None:
@@ -100,7 +100,7 @@ def test_inactive_row_shows_the_credential_it_had(registry_url: str) -> None:
     assert row["status"] == "inactive"
     line = table_line(registry_url, "retired")
     assert "old-key" in line
-    assert "env fallback" not in line
+    assert "env " not in line
 
 
 def test_unknown_slug_hint_points_at_a_command_that_lists_slugs(tmp_path: Path) -> None:
@@ -173,20 +173,33 @@ def test_status_column(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> No
         "off": "disabled",
         "on": "enabled",
     }
-    # only an enabled model can miss a key: disabled and inactive rows are not called
-    assert {slug: row["key_missing"] for slug, row in rows.items()} == {
-        "gone": False,
-        "off": False,
-        "on": True,
+    # only an enabled model is called: it has no credential, so the application's environment
+    # supplies its key (the registry says which variables); disabled and inactive rows are not
+    assert {slug: row["fallback_env"] for slug, row in rows.items()} == {
+        "gone": [],
+        "off": [],
+        "on": ["OPENAI_API_KEY"],
     }
-    assert table_line(registry_url, "on").split("│")[-2].strip() == "enabled (no key!)"
+    assert not any(row["key_missing"] for row in rows.values())  # openai reads a variable
+    assert table_line(registry_url, "on").split("│")[-2].strip() == "enabled"
     assert table_line(registry_url, "off").split("│")[-2].strip() == "disabled"
     assert table_line(registry_url, "gone").split("│")[-2].strip() == "inactive"
-    assert "1 enabled model(s) have no credential" in table(registry_url)
+    output = table(registry_url)
+    assert "1 enabled model(s) have no credential in the registry" in output
+    assert "(no key!)" not in output
 
+    # the operator's shell is not the application's environment: it changes nothing
     monkeypatch.setenv("OPENAI_API_KEY", "set-for-the-test")
-    assert table_line(registry_url, "on").split("│")[-2].strip() == "enabled"
-    assert "no credential" not in table(registry_url)
+    assert table(registry_url) == output
+    assert models_json(registry_url) == rows
+
+
+def test_no_key_is_what_the_registry_says(registry_url: str) -> None:
+    # openai_compatible reads no variable: without a credential no key can reach it
+    insert_app_model(registry_url, "nokey", provider="openai_compatible")
+    rows = models_json(registry_url)
+    assert (rows["nokey"]["key_missing"], rows["nokey"]["fallback_env"]) == (True, [])
+    assert table_line(registry_url, "nokey").split("│")[-2].strip() == "enabled (no key!)"
 
 
 def test_json_rows(registry_url: str) -> None:
@@ -220,6 +233,7 @@ def test_json_rows(registry_url: str) -> None:
         "status": "enabled",
         "managed": False,
         "key_missing": False,
+        "fallback_env": [],
     }
     # "credential" is the row's own credential: null unless it has one; where the key comes
     # from instead is credential_source, as the table's Credential column says
@@ -231,4 +245,11 @@ def test_json_rows(registry_url: str) -> None:
         "plat": (None, "platform"),
     }
     labels = {slug: table_line(registry_url, slug).split("│")[6].strip() for slug in rows}
-    assert labels == {"env": "env fallback", "old": "-", "own": "team-key", "plat": "platform"}
+    # without a credential: the variables the application reads (OpenRouter's for "plat",
+    # as the registry has no platform credential)
+    assert labels == {
+        "env": "env OPENAI_API_KEY",
+        "old": "-",
+        "own": "team-key",
+        "plat": "env OPENROUTER_API_KEY",
+    }

@@ -55,6 +55,23 @@ def test_plan_invalid_catalog_exits_1(db: str, tmp_path: Path) -> None:
     assert "validation error" in result.output
 
 
+def test_plan_json_of_an_invalid_catalog_gives_its_diagnostics_as_json(
+    db: str, tmp_path: Path
+) -> None:
+    root = tmp_path / "bad"
+    root.mkdir()
+    (root / "m.yaml").write_text("kind: Model\ndisplay_name: X\n")
+    result = cli(["plan", "--catalog", str(root), "--db", db, "--format", "json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["format_version"] == "2"
+    first = document["diagnostics"][0]
+    assert set(first) == {"path", "line", "column", "code", "severity", "message"}
+    assert (Path(first["path"]).name, first["line"], first["column"]) == ("m.yaml", 1, 1)
+    assert {d["code"] for d in document["diagnostics"]} == {"missing-field"}
+    assert "validation error" in result.stderr  # the human message still goes to stderr
+
+
 def test_plan_on_unmigrated_registry_says_how_to_fix(tmp_path: Path, catalog: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = cli(["plan", "--catalog", str(catalog), "--db", url])

@@ -11,8 +11,10 @@ from reconciler.diff.order import order_changes
 from reconciler.plan.alerts import (
     AlertKind,
     Breaking,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     LikelyRename,
     MassRemoval,
     NotManaged,
@@ -129,6 +131,8 @@ def test_create_lists_only_non_null_fields() -> None:
     assert change.fields["category"] == FieldChange(None, "budget")
     assert change.fields["enabled"] == FieldChange(None, True)
     assert "description" not in change.fields  # None values are not shown
+    # but reasoning off is a value (None in the registry): a create sets it
+    assert change.fields["capabilities.reasoning"] == FieldChange(None, None)
     assert all(fc.before is None for fc in change.fields.values())
 
 
@@ -379,6 +383,25 @@ def test_credential_delete_blocked_by_settings() -> None:
     assert plan.errors == [CredentialInUse("credential c", "c", (), settings=True)]
 
 
+def test_an_empty_catalog_is_one_error_not_the_settings_credential() -> None:
+    plan = diff(
+        desired(),
+        live(
+            live_model("a"),
+            live_model("gone", active=False),
+            creds=(live_cred("c"),),
+            settings=LiveSettings(SettingsState("a", "c"), True),
+        ),
+    )
+    assert plan.errors == [CatalogEmpty("", 1, 1)]  # no credential-in-use follow-on
+
+
+def test_an_empty_catalog_that_can_apply_is_no_error() -> None:
+    assert diff(desired(), live()).errors == []
+    # without settings linking a credential it deactivates (behind the mass-removal guard)
+    assert diff(desired(), live(live_model("a"), creds=(live_cred("c"),))).errors == []
+
+
 def test_credential_delete_allowed_when_users_are_deactivated() -> None:
     plan = diff(
         desired(model("other")),
@@ -413,6 +436,44 @@ def test_credential_delete_says_which_inactive_models_it_unlinks() -> None:
         ("d", ()),
     ]
     assert plan.guards == []  # a warning, not a guard
+
+
+def test_credential_delete_says_its_models_fall_back_to_the_provider_environment() -> None:
+    plan = diff(
+        desired(
+            model("a"),
+            model("b", provider="anthropic"),
+            model("kept", credential="d"),
+            creds=(cred("d"),),
+        ),
+        live(
+            live_model("a", credential="c", id=1),
+            live_model("b", provider="anthropic", credential="c", id=2),
+            live_model("kept", credential="d", id=3),
+            creds=(live_cred("c"), live_cred("d", id=2)),
+        ),
+    )
+    assert plan.errors == []
+    delete = next(c for c in plan.changes if c.action is Action.DELETE)
+    # as RegistryClient.resolve does for a model without a credential (providers/table.py)
+    fallback = FallsBackToEnvironment(
+        "credential c", ("a", "b"), ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+    )
+    assert delete.warnings == (fallback,)
+
+
+def test_platform_credential_delete_says_platform_models_fall_back() -> None:
+    plan = diff(
+        desired(model("p", deployment="platform"), settings=SettingsState(None, None)),
+        live(
+            live_model("p", deployment="platform"),
+            creds=(live_cred("plat"),),
+            settings=LiveSettings(SettingsState(None, "plat"), True),
+        ),
+    )
+    delete = next(c for c in plan.changes if c.action is Action.DELETE)
+    fallback = FallsBackToEnvironment("credential plat", ("p",), ("OPENROUTER_API_KEY",))
+    assert delete.warnings == (fallback,)
 
 
 def test_credential_delete_unlinking_many_models_lists_the_first_five() -> None:
@@ -469,7 +530,9 @@ def test_adopted_model_does_not_block_a_credential_delete() -> None:
     plan = diff(desired(model("app")), state, DiffOptions(adopt=True))
     assert plan.errors == []
     assert actions(plan) == [("update", "model", "app"), ("delete", "credential", "c")]
-    assert plan.changes[1].warnings == ()
+    # no inactive model unlinked; the adopted model now has no credential (its env fallback)
+    fallback = FallsBackToEnvironment("credential c", ("app",), ("OPENAI_API_KEY",))
+    assert plan.changes[1].warnings == (fallback,)
 
 
 def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
@@ -480,6 +543,8 @@ def test_credential_delete_allowed_when_user_is_renamed_away() -> None:
     assert plan.errors == []
     assert actions(plan) == [("rename", "model", "new"), ("delete", "credential", "c")]
     assert plan.changes[0].fields == {"credential": FieldChange("c", None)}
+    fallback = FallsBackToEnvironment("credential c", ("new",), ("OPENAI_API_KEY",))
+    assert plan.changes[1].warnings == (fallback,)
 
 
 def test_no_prune_plans_no_removals() -> None:

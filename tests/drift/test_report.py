@@ -12,7 +12,7 @@ from reconciler.drift.report import DriftReport, Finding, Origin, attribute, unm
 from reconciler.plan.model import Kind, Plan
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveModel, LiveState
-from reconciler.state.records import MODEL_FIELDS, ModelState, applied_digest
+from reconciler.state.records import MODEL_FIELDS, NONE_MEANS, ModelState, applied_digest
 
 BASE: dict[str, Any] = {path: None for path, _ in MODEL_FIELDS} | {
     "display_name": "A",
@@ -87,7 +87,8 @@ def test_attribution(
 
 def test_a_row_deleted_in_the_registry_is_an_edit_unless_the_catalog_changed() -> None:
     desired = DesiredState(models={"a": model("a")}, catalog_digest="d")
-    created = tuple(k for k, v in model("a").values.items() if v is not None)
+    values = model("a").values.items()
+    created = tuple(k for k, v in values if v is not None or k in NONE_MEANS)
     assert findings(desired, LiveState(), True) == [(Origin.EDITED, "a", created)]
     assert [o for o, *_ in findings(desired, LiveState(), False)] == [Origin.UNAPPLIED]
 

@@ -9,8 +9,10 @@ from reconciler.plan.alerts import (
     Alert,
     AlertKind,
     Breaking,
+    CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
     MassRemoval,
@@ -75,6 +77,20 @@ CASES: list[tuple[Alert, str]] = [
     (
         UnlinksInactiveModels("credential c", tuple(f"u{i}" for i in range(7))),
         "unlinks 7 inactive models: u0, u1, u2, u3, u4, ...",
+    ),
+    (
+        CatalogEmpty("", 15, 1),
+        "the catalog declares no models and no credentials, but the registry holds 15 managed "
+        "models and 1 managed credential: check that --catalog names the catalog directory (and "
+        "the checkout is complete), or add the Model and ProviderCredential documents "
+        "('reconciler new model', 'reconciler new credential'); 'reconciler export' writes the "
+        "registry as a catalog",
+    ),
+    (
+        FallsBackToEnvironment("credential c", ("a", "b"), ("GEMINI_API_KEY", "GOOGLE_API_KEY")),
+        "2 models that used it will have no credential: a, b; at runtime they read the "
+        "provider's key from the application's environment (GEMINI_API_KEY or GOOGLE_API_KEY), "
+        "and have no key where it is not set",
     ),
     (
         SlugChanged("model gpt-4o", "gpt-4o", "gpt-4o-omni"),

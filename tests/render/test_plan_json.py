@@ -8,6 +8,7 @@ from plans import CANARY, PLANS, blocked_plan, canary_plan, check_golden, full_p
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.render.alerts import alert_text
 from reconciler.render.plan_json import plan_to_dict, render_json
+from reconciler.render.plan_text import render_text
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -170,6 +171,25 @@ def test_secrets_name_their_source_reference_when_the_plan_knows_it() -> None:
     assert team["reference"]["after"] == team["source"] == "env OPENAI_API_KEY_V2"
     # no reference known: no source
     assert "source" not in fields["prod-openai"]["api_key"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (SecretStatus.UNCHANGED, "value unchanged"),
+        (SecretStatus.CHANGED, "value changed"),
+        (SecretStatus.UNKNOWN, "value not compared"),
+    ],
+)
+def test_a_new_reference_tells_the_same_value_status_as_text(
+    value: SecretStatus, text: str
+) -> None:
+    # a new reference rewrites the stored secret (CHANGED for apply); the value may be the same
+    fc = FieldChange(None, None, SecretStatus.CHANGED, RefChange("env A", "env B", value))
+    plan = Plan(changes=[Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": fc})])
+    field = plan_to_dict(plan)["changes"][0]["fields"]["api_key"]
+    assert field["status"] == field["reference"]["value"] == value.value
+    assert f"api_key: env A -> env B ({text})" in render_text(plan)
 
 
 def test_adopted_secret_without_a_stored_value_has_a_source_but_no_reference() -> None:

@@ -151,6 +151,16 @@ def test_creates_list_every_value_they_set() -> None:
     assert "| `+` | create | `gpt-5-5` | openai/gpt-5.5, platform, premium |\n" in out
 
 
+def test_reasoning_off_reads_false_when_created_and_updated() -> None:
+    created = Change(
+        Action.CREATE, Kind.MODEL, "m", {"capabilities.reasoning": FieldChange(None, None)}
+    )
+    turned_on = FieldChange(None, "effort")
+    updated = Change(Action.UPDATE, Kind.MODEL, "m", {"capabilities.reasoning": turned_on})
+    assert "| `capabilities.reasoning` | `false` |\n" in render_markdown(Plan([created]))
+    assert "| `capabilities.reasoning` | `false` | `effort` |\n" in render_markdown(Plan([updated]))
+
+
 def test_created_secrets_show_only_their_status() -> None:
     out = render_markdown(canary_plan())
     block = details_of(out, "<code>+</code> create credential <b>leaky</b>: 2 fields")
@@ -255,10 +265,11 @@ def test_created_model_fields_in_column_order() -> None:
         "provider",
         "model_id",
         "context_window",
+        "capabilities.reasoning",  # off (None) is a value a create sets
         "cost.input_per_token",
         "enabled",
     ]
-    assert "7 fields</summary>" in out
+    assert "8 fields</summary>" in out
 
 
 def test_reactivations_list_their_field_changes_or_say_there_are_none() -> None:
