@@ -141,6 +141,36 @@ def test_removing_a_required_field_is_reported_at_the_patch(tmp_path: Path) -> N
     assert shown == [("o.yaml", 1, "dev")], dev.diagnostics
 
 
+def test_an_overlay_links_a_sops_file_kept_beside_it(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    dev = catalog / "environments" / "dev"
+    dev.mkdir(parents=True)
+    (catalog / "c.yaml").write_text(
+        "kind: ProviderCredential\nname: team\nprovider: openai\napi_key: {env: K}\n"
+    )
+    # sops leaves the keys in plain text: the rules check the key without decrypting
+    (dev / "keys.enc.yaml").write_text(
+        "api_key: ENC[AES256_GCM,data:xx,type:str]\nsops:\n  version: 3.9.0\n"
+    )
+    (dev / "o.yaml").write_text(
+        "kind: ProviderCredential\nname: team\n"
+        "api_key: {sops: {file: environments/dev/keys.enc.yaml, key: api_key}}\n"
+    )
+    merged = load_environment(catalog, "dev")
+    assert merged.diagnostics == []
+    assert merged.sops_files == ["environments/dev/keys.enc.yaml"]
+    (dev / "o.yaml").write_text(
+        "kind: ProviderCredential\nname: team\n"
+        "api_key: {sops: {file: environments/dev/keys.enc.yaml, key: apikey}}\n"
+    )
+    [problem] = load_environment(catalog, "dev").diagnostics
+    assert (problem.code, problem.path, problem.line) == (
+        "sops-key-missing",
+        f"{catalog.as_posix()}/environments/dev/o.yaml",
+        3,
+    )
+
+
 @pytest.mark.parametrize("overlay", sorted((EXAMPLE / "environments").rglob("*.yaml")))
 def test_example_overlays_match_their_schema(overlay: Path) -> None:
     import json
