@@ -206,6 +206,14 @@ def require_environment(root: str | os.PathLike[str], name: str) -> None:
     )
 
 
+def require_known_environment(root: str | os.PathLike[str], name: str | None) -> None:
+    """For commands that read only the registry (models, export): refuse a name that is not
+    one of the catalog's environments when there is a catalog to ask; without one, only the
+    registry's binding can refuse it."""
+    if name is not None and Path(root).is_dir():
+        require_environment(root, name)
+
+
 @dataclass
 class _Overlay:
     docs: list[Document] = field(default_factory=list)
