@@ -437,6 +437,7 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
         broken_names=set(base.broken_names),
         broken_kinds=set(base.broken_kinds),
         incomplete=base.incomplete or overlay.incomplete,
+        environment=name,
     )
     # base problems are problems of every environment; rules run again on the merged objects
     merged.diagnostics.extend(d for d in base.diagnostics)

@@ -67,6 +67,8 @@ class Catalog:
     # a file could not be read or parsed at all: names it defines are unknown, so rules do not
     # report references as unknown (the file's own diagnostic comes first)
     incomplete: bool = False
+    # the environment whose merged catalog this is ('' the base): later checks (lint) name it
+    environment: str = ""
 
 
 def model_slug(model: spec.ModelSpec) -> str:
