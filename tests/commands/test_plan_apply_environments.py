@@ -169,3 +169,7 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     exported = cli(["export", "--db", db, "--out", out, "--environment", "staging"])
     assert exported.exit_code == 1
     assert "bound to environment 'production'" in exported.output
+    mine = ["export", "--db", db, "--catalog", str(catalog), "--environment", "production"]
+    exported = cli([*mine, "--out", out])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "exported").is_dir()
