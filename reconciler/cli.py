@@ -389,7 +389,8 @@ def export(
     db_url: str, out_dir: str, force: bool, catalog_dir: str, environment: str | None
 ) -> None:
     """Write the live registry as a catalog directory (for adopting a registry); with
-    --environment, refuses a registry bound to another environment."""
+    --environment, refuses an environment the catalog does not have, and a registry bound
+    to another."""
     from reconciler.commands.export import export as run
 
     _run(
@@ -411,16 +412,34 @@ def export(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @environment_option
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    default=DEFAULT_CATALOG,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Catalog whose environments --environment must name (when the folder exists).",
+)
 def models(
-    db_url: str, provider: str | None, category: str | None, fmt: str, environment: str | None
+    db_url: str,
+    provider: str | None,
+    category: str | None,
+    fmt: str,
+    environment: str | None,
+    catalog_dir: str,
 ) -> None:
     """List the live registry's models as the Models page shows them; with --environment,
-    refuses a registry bound to another environment."""
+    refuses an environment the catalog does not have, and a registry bound to another."""
     from reconciler.commands.models import models as run
 
     _run(
         lambda: run(
-            db_url=db_url, provider=provider, category=category, fmt=fmt, environment=environment
+            db_url=db_url,
+            provider=provider,
+            category=category,
+            fmt=fmt,
+            environment=environment,
+            catalog_dir=catalog_dir,
         )
     )
 

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,15 @@ def _step_env(name: str, step: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def _run(tmp_path: Path, name: str, step: dict[str, Any], env: dict[str, str] | None = None) -> Run:
-    """Run a step's script as GitHub would, with a stub reconciler, in a fresh directory."""
+def _run(
+    tmp_path: Path,
+    name: str,
+    step: dict[str, Any],
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Path], None] | None = None,
+) -> Run:
+    """Run a step's script as GitHub would, with a stub reconciler, in a fresh directory
+    (``prepare`` fills it first, as a checkout would)."""
     bin_dir = tmp_path / "bin"
     if not bin_dir.exists():
         bin_dir.mkdir()
@@ -146,6 +154,8 @@ def _run(tmp_path: Path, name: str, step: dict[str, Any], env: dict[str, str] | 
         python.chmod(0o755)
     work = tmp_path / f"run{len(list(tmp_path.glob('run*')))}"
     work.mkdir()
+    if prepare is not None:
+        prepare(work)
     script = work / "step.sh"
     script.write_text(step["run"], "utf-8")
     files = {key: work / f"{key.lower()}.txt" for key in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")}
@@ -576,6 +586,149 @@ def test_apply_and_drift_run_per_environment() -> None:
         assert _uses_action(name, job_name)["with"]["environment"] == "${{ matrix.environment }}"
 
 
+def _git(work: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.test", *args],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(work)},
+    )
+
+
+def _pull_request(
+    changes: Mapping[str, str | None], *, environments: tuple[str, ...] = ("production", "staging")
+) -> Callable[[Path], None]:
+    """A checkout of a pull request: a base commit with a catalog (a base model, one overlay
+    per environment, a README) and on top of it the pull request's commit, which writes each
+    of ``changes`` (None: deletes it). HEAD^1 is the base, as in GitHub's merge commit."""
+
+    def prepare(work: Path) -> None:
+        files = {"README.md": "r\n", "catalog/models/m.yaml": "kind: Model\n"}
+        files.update({f"catalog/environments/{e}/m.yaml": "kind: Model\n" for e in environments})
+        _git(work, "init", "-q")
+        for rel, text in files.items():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            (work / rel).write_text(text, "utf-8")
+        _git(work, "add", "-A")
+        _git(work, "commit", "-q", "-m", "base")
+        for rel, change in changes.items():
+            if change is None:  # a checkout has no empty folders
+                (work / rel).unlink()
+                if not any((work / rel).parent.iterdir()):
+                    (work / rel).parent.rmdir()
+            else:
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                (work / rel).write_text(change, "utf-8")
+        _git(work, "add", "-A")
+        _git(work, "commit", "-q", "--allow-empty", "-m", "pull request")
+
+    return prepare
+
+
+def _affected(tmp_path: Path, prepare: Callable[[Path], None], **env: str) -> list[str]:
+    step = _step("catalog-review.yml", "affected")
+    full = {"GITHUB_EVENT_NAME": "pull_request", "CATALOG": "catalog", "ENVIRONMENT": "", **env}
+    run = _run(tmp_path, "catalog-review.yml", step, full, prepare)
+    assert run.code == 0, run.log
+    names: list[str] = json.loads(run.outputs["names"])
+    assert f"Environments to review: {run.outputs['names']}" in run.summary
+    return names
+
+
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        # an overlay's change affects its environment only
+        ({"catalog/environments/staging/m.yaml": "kind: Model\nenabled: false\n"}, ["staging"]),
+        ({"catalog/environments/production/new.yaml": "x\n"}, ["production"]),
+        (
+            {
+                "catalog/environments/staging/m.yaml": None,
+                "catalog/environments/staging/n.yaml": "x\n",
+                "catalog/environments/production/m.yaml": "y\n",
+            },
+            ["production", "staging"],
+        ),
+        # a change to the base, or to the schemas, affects every environment
+        ({"catalog/models/m.yaml": "kind: Model\nenabled: false\n"}, ["production", "staging"]),
+        ({"catalog/settings.yaml": "kind: Settings\n"}, ["production", "staging"]),
+        ({"schemas/model.schema.json": "{}\n"}, ["production", "staging"]),
+        # a file in environments/ that is no environment's (a stray file, a removed
+        # environment) is the base's problem: every environment is reviewed
+        ({"catalog/environments/notes.txt": "n\n"}, ["production", "staging"]),
+        ({"catalog/environments/qa/m.yaml": None}, ["production", "staging"]),
+        # files outside the catalog change no plan
+        ({"README.md": "changed\n"}, []),
+        ({}, []),
+    ],
+)
+def test_the_review_plans_each_environment_the_pull_request_affects(
+    tmp_path: Path, changes: dict[str, str | None], names: list[str]
+) -> None:
+    # qa, where the base commit has it, is removed by the pull request
+    environments = ("production", "qa", "staging") if "qa" in str(changes) else None
+    prepare = _pull_request(changes, **({"environments": environments} if environments else {}))
+    assert _affected(tmp_path, prepare) == names
+
+
+def test_a_catalog_without_environments_is_reviewed_as_the_base(tmp_path: Path) -> None:
+    prepare = _pull_request({"catalog/models/m.yaml": "changed\n"}, environments=())
+    assert _affected(tmp_path, prepare) == [""]
+
+
+def test_every_environment_when_the_changes_are_unknown(tmp_path: Path) -> None:
+    change = {"catalog/environments/staging/m.yaml": "changed\n"}
+    # not a pull request (e.g. a caller's workflow_dispatch): every environment
+    assert _affected(tmp_path, _pull_request(change), GITHUB_EVENT_NAME="push") == [
+        "production",
+        "staging",
+    ]
+
+    def one_commit(work: Path) -> None:  # a checkout without the base commit
+        _pull_request(change)(work)
+        _git(work, "checkout", "-q", "--orphan", "alone")
+        _git(work, "commit", "-q", "-m", "alone")
+
+    assert _affected(tmp_path, one_commit) == ["production", "staging"]
+
+
+def test_the_environment_input_reviews_that_one_only(tmp_path: Path) -> None:
+    prepare = _pull_request({"catalog/models/m.yaml": "changed\n"})
+    assert _affected(tmp_path, prepare, ENVIRONMENT="staging") == ["staging"]
+
+
+def test_the_review_is_one_job_per_environment_with_its_own_registry() -> None:
+    review = _load("catalog-review.yml")
+    job = review["jobs"]["review"]
+    assert job["needs"] == "environments"
+    assert job["if"] == "needs.environments.outputs.names != '[]'"
+    assert job["strategy"]["fail-fast"] is False
+    assert job["strategy"]["matrix"]["environment"] == (
+        "${{ fromJSON(needs.environments.outputs.names) }}"
+    )
+    # the read-only URL of the GitHub environment <name>-readonly (drift.yml's), base: none
+    assert job["environment"] == (
+        "${{ matrix.environment && format('{0}-readonly', matrix.environment) || '' }}"
+    )
+    for command in ("validate", "lint", "plan"):
+        step = _uses_action("catalog-review.yml", command)
+        assert step["with"]["environment"] == "${{ matrix.environment }}"
+    plan = _uses_action("catalog-review.yml", "plan")
+    assert plan["with"]["database-url"] == (
+        "${{ secrets.REGISTRY_DATABASE_URL_READONLY || secrets.database-url }}"
+    )
+    secrets = _triggers("catalog-review.yml")["workflow_call"]["secrets"]
+    assert set(secrets) == {"REGISTRY_DATABASE_URL_READONLY", "database-url"}
+    # the changes are read from the merge commit and its first parent
+    [checkout] = review["jobs"]["environments"]["steps"][:1]
+    assert checkout["with"] == {"persist-credentials": False, "fetch-depth": 2}
+    # pr.yml passes the secret by name, so that each environment's own wins
+    assert _load("pr.yml")["jobs"]["review"]["secrets"] == {
+        "REGISTRY_DATABASE_URL_READONLY": "${{ secrets.REGISTRY_DATABASE_URL_READONLY }}"
+    }
+
+
 def test_drift_fails_the_run_on_drift_in_its_own_step() -> None:
     steps = _steps(ACTION)
     index = next(i for i, s in enumerate(steps) if s.get("id") == "drift")
@@ -842,6 +995,39 @@ def test_a_failure_replaces_the_old_plan(tmp_path: Path, env: dict[str, str], sa
     assert says in body
     assert "https://github.com/acme/catalog/actions/runs/42" in body
     assert ("PLAN-ERROR-LIST" in body) == (env.get("PLAN_EXIT") == "1")
+
+
+@needs_node
+def test_each_environment_updates_only_its_own_comment(tmp_path: Path) -> None:
+    staging = "<!-- reconciler-plan environment=staging -->"
+    comments = [
+        {"id": 1, "user": BOT, "body": f"{MARKER}\nbase plan"},
+        {"id": 2, "user": BOT, "body": "<!-- reconciler-plan environment=production -->\np"},
+        {"id": 3, "user": BOT, "body": f"{staging}\nold staging plan"},
+        {"id": 4, "user": BOT, "body": "<!-- reconciler-plan environment=stag -->\np"},
+    ]
+    plan = f"{staging}\n## Reconciler plan\n\nEnvironment: **staging**\n"
+    [[action, args]] = _comment(tmp_path, comments, plan, ENVIRONMENT="staging")
+    assert (action, args["comment_id"]) == ("update", 3)
+    assert args["body"].startswith(plan)
+    # no comment yet for this environment: a new one, never another environment's
+    (tmp_path / "qa").mkdir()
+    [[action, args]] = _comment(tmp_path / "qa", comments[:2], "x", ENVIRONMENT="qa")
+    assert action == "create"
+    assert args["body"].startswith("<!-- reconciler-plan environment=qa -->\n")
+
+
+@needs_node
+def test_a_failure_comment_names_its_environment(tmp_path: Path) -> None:
+    staging = "<!-- reconciler-plan environment=staging -->"
+    comments = [{"id": 3, "user": BOT, "body": f"{staging}\nold plan"}]
+    env = {"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1", "ENVIRONMENT": "staging"}
+    [[action, args]] = _comment(tmp_path, comments, f"{staging}\nPLAN-ERROR-LIST\n", **env)
+    assert (action, args["comment_id"]) == ("update", 3)
+    lines = args["body"].splitlines()
+    assert lines[:4] == [staging, "## Reconciler plan", "", "Environment: **staging**"]
+    assert "No current plan for abcdef1 in `staging`:" in args["body"]
+    assert "PLAN-ERROR-LIST" in args["body"]
 
 
 @needs_node

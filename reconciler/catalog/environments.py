@@ -29,7 +29,10 @@ from reconciler.catalog.load import (
     _add,
     _catalog_entries,
     _mark_broken,
+    empty_file,
+    file_problem,
     load_catalog,
+    outside,
     shown_path,
 )
 from reconciler.catalog.slug import derive_slug
@@ -131,9 +134,14 @@ class Environments:
 
 
 def _display(root: Path, *parts: str) -> str:
+    return shown_path(_joined(root, *parts))
+
+
+def _joined(root: Path, *parts: str) -> str:
+    """The path as the base loader names its files: the catalog directory, then ``parts``."""
     top = root.as_posix()
     rel = "/".join(parts)
-    return shown_path(rel if top == "." else top.rstrip("/") + "/" + rel)
+    return rel if top == "." else top.rstrip("/") + "/" + rel
 
 
 def find_environments(root: str | os.PathLike[str]) -> Environments:
@@ -198,20 +206,53 @@ def require_environment(root: str | os.PathLike[str], name: str) -> None:
     )
 
 
+def require_known_environment(root: str | os.PathLike[str], name: str | None) -> None:
+    """For commands that read only the registry (models, export): refuse a name that is not
+    one of the catalog's environments when there is a catalog to ask; without one, only the
+    registry's binding can refuse it."""
+    if name is not None and Path(root).is_dir():
+        require_environment(root, name)
+
+
 @dataclass
 class _Overlay:
     docs: list[Document] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
     incomplete: bool = False
+    # SOPS files kept beside the overlay (secret files, not overlay documents)
+    sops_files: list[str] = field(default_factory=list)
 
 
 def _read_overlay(root: Path, name: str) -> _Overlay:
+    """The overlay's documents. Its files get the base catalog's checks: names that are not
+    UTF-8, symlinks out of the catalog, FIFOs and devices, empty files, SOPS files."""
     overlay = _Overlay()
     digest = hashlib.sha256()
     folder = root / ENVIRONMENTS_DIR / name
+    real_root = os.path.realpath(root)
+    if outside(real_root, str(folder)):
+        overlay.diagnostics.append(
+            Diagnostic(
+                _display(root, ENVIRONMENTS_DIR, name) + "/",
+                0,
+                0,
+                "symlink-escapes",
+                "this environment folder is a symlink to a folder outside the catalog "
+                "directory, which is not read; keep the overlay inside the catalog: move the "
+                "folder in, or remove the link",
+            )
+        )
+        overlay.incomplete = True
+        return overlay
     for rel, path in _catalog_entries(folder):
-        display = _display(root, ENVIRONMENTS_DIR, name, rel)
+        raw = _joined(root, ENVIRONMENTS_DIR, name, rel)
+        skipped = file_problem(rel, path, raw, real_root)
+        if skipped is not None:
+            overlay.diagnostics.append(skipped)
+            overlay.incomplete = True
+            continue
+        display = shown_path(raw)
         text, problem = read_text(path, display)
         if problem is not None or text is None:
             overlay.diagnostics.extend([problem] if problem is not None else [])
@@ -220,6 +261,11 @@ def _read_overlay(root: Path, name: str) -> _Overlay:
         digest.update(rel.encode() + b"\0" + text.encode("utf-8") + b"\0")
         loaded = load_text(text, display)
         overlay.diagnostics.extend(loaded.diagnostics)
+        if loaded.is_sops:  # a secret file an overlay's {sops: ...} reference may name
+            overlay.sops_files.append(f"{ENVIRONMENTS_DIR}/{name}/{rel}")
+            continue
+        if not loaded.documents and not loaded.diagnostics:
+            overlay.diagnostics.append(empty_file(display))
         if loaded.diagnostics:
             overlay.incomplete = True
             continue
@@ -387,10 +433,11 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
     overlay = _read_overlay(Path(root), name)
     merged = Catalog(
         root=base.root,
-        sops_files=list(base.sops_files),
+        sops_files=[*base.sops_files, *overlay.sops_files],
         broken_names=set(base.broken_names),
         broken_kinds=set(base.broken_kinds),
         incomplete=base.incomplete or overlay.incomplete,
+        environment=name,
     )
     # base problems are problems of every environment; rules run again on the merged objects
     merged.diagnostics.extend(d for d in base.diagnostics)

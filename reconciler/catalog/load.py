@@ -67,6 +67,8 @@ class Catalog:
     # a file could not be read or parsed at all: names it defines are unknown, so rules do not
     # report references as unknown (the file's own diagnostic comes first)
     incomplete: bool = False
+    # the environment whose merged catalog this is ('' the base): later checks (lint) name it
+    environment: str = ""
 
 
 def model_slug(model: spec.ModelSpec) -> str:
@@ -279,8 +281,45 @@ def _escapes(real_root: str, path: str) -> bool:
     """Whether ``path`` is a symlink that leads outside the catalog root."""
     if not os.path.islink(path):
         return False
+    return outside(real_root, path)
+
+
+def outside(real_root: str, path: str) -> bool:
+    """Whether ``path``, symlinks followed, is outside the catalog root."""
     target = os.path.realpath(path)
     return os.path.commonpath([real_root, target]) != real_root
+
+
+def escapes_diagnostic(display: str) -> Diagnostic:
+    return Diagnostic(
+        display,
+        0,
+        0,
+        "symlink-escapes",
+        "this file is a symlink to a file outside the catalog directory, which is "
+        "not read; keep catalog files inside the catalog: copy the file in, or "
+        "remove the link",
+    )
+
+
+def empty_file(display: str) -> Diagnostic:
+    return Diagnostic(
+        display,
+        1,
+        1,
+        "empty-file",
+        "file holds no YAML documents; add a document or delete the file",
+    )
+
+
+def file_problem(rel: str, path: str, display: str, real_root: str) -> Diagnostic | None:
+    """Why a catalog file is not opened at all: a name that is not UTF-8, or a symlink that
+    leads out of the catalog (``real_root``). The base and every overlay check their files so."""
+    if shown_path(rel) != rel:
+        return _bad_name(rel, display)
+    if _escapes(real_root, path):
+        return escapes_diagnostic(shown_path(display))
+    return None
 
 
 def _load(base: Path) -> Catalog:
@@ -291,25 +330,12 @@ def _load(base: Path) -> Catalog:
     entries = _catalog_entries(base)
     for rel, path in entries:
         display = rel if top == "." else top.rstrip("/") + "/" + rel
-        if shown_path(rel) != rel:
-            catalog.diagnostics.append(_bad_name(rel, display))
+        skipped = file_problem(rel, path, display, real_root)
+        if skipped is not None:
+            catalog.diagnostics.append(skipped)
             catalog.incomplete = True
             continue
         display = shown_path(display)
-        if _escapes(real_root, path):
-            catalog.diagnostics.append(
-                Diagnostic(
-                    display,
-                    0,
-                    0,
-                    "symlink-escapes",
-                    "this file is a symlink to a file outside the catalog directory, which is "
-                    "not read; keep catalog files inside the catalog: copy the file in, or "
-                    "remove the link",
-                )
-            )
-            catalog.incomplete = True
-            continue
         text, problem = read_text(path, display)
         if problem is not None or text is None:
             if problem is not None:
@@ -324,15 +350,7 @@ def _load(base: Path) -> Catalog:
             catalog.sops_files.append(rel)
             continue
         if not loaded.documents and not loaded.diagnostics:
-            catalog.diagnostics.append(
-                Diagnostic(
-                    display,
-                    1,
-                    1,
-                    "empty-file",
-                    "file holds no YAML documents; add a document or delete the file",
-                )
-            )
+            catalog.diagnostics.append(empty_file(display))
         if loaded.diagnostics:
             # a file with YAML problems contributes no objects; when the problems lost nothing
             # (a duplicate key), its documents are still checked, for the rules only

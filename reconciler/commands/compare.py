@@ -7,7 +7,7 @@ from typing import TextIO
 
 from reconciler.catalog.environments import BASE
 from reconciler.diff.compare import compare as compare_catalogs
-from reconciler.render.plan import render_plan
+from reconciler.render.compare import render_compare
 from reconciler.state.desired import DesiredState, load_desired
 
 
@@ -15,7 +15,7 @@ def compare(catalog_dir: str, before: str, after: str, fmt: str, out: TextIO | N
     """Exit 0 when the two catalogs are the same, 2 when they differ."""
     out = sys.stdout if out is None else out
     plan = compare_catalogs(_load(catalog_dir, before), _load(catalog_dir, after))
-    out.write(render_plan(plan, fmt))
+    out.write(render_compare(plan, fmt))
     return 2 if plan.has_changes else 0
 
 

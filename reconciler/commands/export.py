@@ -22,6 +22,10 @@ def export(
     environment: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
+    if environment is not None:
+        from reconciler.catalog.environments import require_known_environment
+
+        require_known_environment(catalog_dir, environment)
     root = Path(out_dir)
     if not force:
         refuse_mixing(root, out_dir)

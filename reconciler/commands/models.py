@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.pipeline import read_live
 from reconciler.render.models import render_json, render_tables
 from reconciler.state.listing import model_rows
@@ -17,8 +18,13 @@ def models(
     fmt: str,
     out: TextIO | None = None,
     environment: str | None = None,
+    catalog_dir: str = DEFAULT_CATALOG,
 ) -> int:
     out = sys.stdout if out is None else out
+    if environment is not None:  # the catalog module is imported only then (start-up)
+        from reconciler.catalog.environments import require_known_environment
+
+        require_known_environment(catalog_dir, environment)
     rows = model_rows(read_live(db_url, environment), provider, category)
     if fmt == "json":
         render_json(rows, out)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, Entry
@@ -305,5 +305,9 @@ def lint_catalog(catalog: Catalog, model_cost: ModelCost) -> LintResult:
     """Every lint rule over a loaded catalog (documents that failed the schema are skipped)."""
     result = lint_models(catalog.models, model_cost)
     result.diagnostics.extend(duplicate_secret_sources(catalog))
+    if catalog.environment:  # an environment's findings name it, as its validation does
+        result.diagnostics = [
+            replace(d, environment=catalog.environment) for d in result.diagnostics
+        ]
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result

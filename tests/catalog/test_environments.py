@@ -109,6 +109,58 @@ def test_example_staging_adds_a_model() -> None:
     assert added == {"gpt-4-1-mini"}
 
 
+def _model(catalog: Any) -> Any:
+    return next(e.spec for e in catalog.models if model_slug(e.spec) != "d")
+
+
+@pytest.mark.parametrize(
+    ("base", "patch", "check", "expected"),
+    [
+        pytest.param(
+            "kind: Model\nslug: m\ndisplay_name: M\ndeployment: custom\nprovider: openai\n"
+            "model_id: m\ncontext_window: 1000\nmax_output_tokens: 500\ndescription: d\n",
+            "kind: Model\nslug: m\nmax_output_tokens: null\ndescription: null\n",
+            lambda c: (_model(c).max_output_tokens, _model(c).description),
+            (None, None),
+            id="null-removes-optional-fields",
+        ),
+        pytest.param(
+            "kind: ProviderCredential\nname: k\nprovider: openai\n"
+            "api_key: {sops: {file: s.enc.yaml, key: api_key}}\n",
+            "kind: ProviderCredential\nname: k\napi_key: {env: DEV_KEY}\n",
+            lambda c: c.credentials[0].spec.api_key.model_dump(exclude_none=True),
+            {"env": "DEV_KEY"},
+            id="secret-reference-replaced-whole",
+        ),
+        pytest.param(
+            "kind: Model\ndisplay_name: GPT 5\ndeployment: custom\nprovider: openai\n"
+            "model_id: g\ncontext_window: 1000\n",
+            "kind: Model\ndisplay_name: GPT 5\nenabled: false\n",
+            lambda c: (model_slug(_model(c)), _model(c).enabled),
+            ("gpt-5", False),
+            id="identity-from-display-name",
+        ),
+    ],
+)
+def test_the_merged_catalog(
+    tmp_path: Path, base: str, patch: str, check: Any, expected: Any
+) -> None:
+    """End to end: the overlay's patch in the environment's typed catalog, the base's as it
+    was."""
+    catalog = tmp_path / "catalog"
+    (catalog / "environments" / "dev").mkdir(parents=True)
+    (catalog / "base.yaml").write_text(base)
+    (catalog / "default.yaml").write_text(
+        "kind: Model\nslug: d\ndisplay_name: D\ndeployment: custom\nprovider: openai\n"
+        "model_id: d\ncontext_window: 1000\n---\nkind: Settings\ndefault_model: d\n"
+    )
+    (catalog / "environments" / "dev" / "o.yaml").write_text(patch)
+    merged = load_environment(catalog, "dev")
+    assert merged.diagnostics == []
+    assert check(merged) == expected
+    assert check(load_catalog(catalog)) != expected
+
+
 def test_environment_names() -> None:
     assert find_environments(EXAMPLE).names == ["production", "staging"]
 
@@ -139,6 +191,36 @@ def test_removing_a_required_field_is_reported_at_the_patch(tmp_path: Path) -> N
     dev = load_environment(catalog, "dev")
     shown = [(d.path.rsplit("/", 1)[-1], d.line, d.environment) for d in dev.diagnostics]
     assert shown == [("o.yaml", 1, "dev")], dev.diagnostics
+
+
+def test_an_overlay_links_a_sops_file_kept_beside_it(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    dev = catalog / "environments" / "dev"
+    dev.mkdir(parents=True)
+    (catalog / "c.yaml").write_text(
+        "kind: ProviderCredential\nname: team\nprovider: openai\napi_key: {env: K}\n"
+    )
+    # sops leaves the keys in plain text: the rules check the key without decrypting
+    (dev / "keys.enc.yaml").write_text(
+        "api_key: ENC[AES256_GCM,data:xx,type:str]\nsops:\n  version: 3.9.0\n"
+    )
+    (dev / "o.yaml").write_text(
+        "kind: ProviderCredential\nname: team\n"
+        "api_key: {sops: {file: environments/dev/keys.enc.yaml, key: api_key}}\n"
+    )
+    merged = load_environment(catalog, "dev")
+    assert merged.diagnostics == []
+    assert merged.sops_files == ["environments/dev/keys.enc.yaml"]
+    (dev / "o.yaml").write_text(
+        "kind: ProviderCredential\nname: team\n"
+        "api_key: {sops: {file: environments/dev/keys.enc.yaml, key: apikey}}\n"
+    )
+    [problem] = load_environment(catalog, "dev").diagnostics
+    assert (problem.code, problem.path, problem.line) == (
+        "sops-key-missing",
+        f"{catalog.as_posix()}/environments/dev/o.yaml",
+        3,
+    )
 
 
 @pytest.mark.parametrize("overlay", sorted((EXAMPLE / "environments").rglob("*.yaml")))

@@ -249,3 +249,22 @@ def test_fix_skips_a_suppressed_document_but_fixes_the_next(tmp_path: Path) -> N
         + mini.replace("2.5e-06", "1.5e-07").replace("1e-05", "6e-07")
     )
     assert "no lint findings, 1 suppressed (2 models, 0 credentials)\n" in output
+
+
+def test_an_environment_finding_points_at_the_overlay_and_names_it(tmp_path: Path) -> None:
+    root = catalog(tmp_path, gpt=CLEAN)
+    staging = root / "environments" / "staging"
+    staging.mkdir(parents=True)
+    (staging / "gpt.yaml").write_text("kind: Model\nslug: gpt-4o\ncontext_window: 300000\n")
+    code, output = invoke("--catalog", str(root), "--environment", "staging", "--format", "json")
+    assert code == 0, output
+    [item] = json.loads(output)
+    assert (item["path"], item["line"], item["code"], item["environment"]) == (
+        f"{root}/environments/staging/gpt.yaml",
+        3,
+        "context-window-too-large",
+        "staging",
+    )
+    # the base alone has no finding, and names no environment
+    code, output = invoke("--catalog", str(root), "--format", "json")
+    assert json.loads(output) == []

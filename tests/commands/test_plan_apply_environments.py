@@ -43,12 +43,32 @@ def test_plan_names_its_environment_in_every_format(db: str, catalog: Path) -> N
     assert "environment" not in json.loads(cli([*base, "--format", "json"]).output)
 
 
-def test_unknown_environment_is_exit_1_listing_those_that_exist(db: str, catalog: Path) -> None:
-    result = cli(["plan", "--catalog", str(catalog), "--db", db, "--environment", "prod"])
-    assert result.exit_code == 1
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plan", "--db"],
+        ["apply", "--auto-approve", "--db"],
+        ["drift", "--db"],
+        ["models", "--db"],
+        ["export", "--out", "{tmp}/out", "--db"],
+        ["lint"],
+        ["validate"],
+        ["test-connection"],
+        ["litellm-config"],
+    ],
+)
+def test_unknown_environment_is_exit_1_listing_those_that_exist(
+    db: str, catalog: Path, tmp_path: Path, command: list[str]
+) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    if args[-1] == "--db":
+        args.append(db)
+    result = cli([*args, "--catalog", str(catalog), "--environment", "prod"])
+    assert result.exit_code == 1, result.output
     assert "unknown environment 'prod'; the catalog's environments: production, staging" in (
         result.output
     )
+    assert not (tmp_path / "out").exists()
 
 
 def test_apply_uses_the_environment_catalog(db: str, catalog: Path) -> None:
@@ -149,3 +169,7 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     exported = cli(["export", "--db", db, "--out", out, "--environment", "staging"])
     assert exported.exit_code == 1
     assert "bound to environment 'production'" in exported.output
+    mine = ["export", "--db", db, "--catalog", str(catalog), "--environment", "production"]
+    exported = cli([*mine, "--out", out])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "exported").is_dir()

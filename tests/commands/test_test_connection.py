@@ -127,6 +127,22 @@ def test_named_slugs_only_and_exit_zero(tmp_path: Path, server: Loopback) -> Non
     assert [r.body["model"] for r in server.behaviour.requests] == ["local-alpha"]
 
 
+def test_an_environment_calls_with_its_own_credentials(tmp_path: Path, server: Loopback) -> None:
+    root = make_catalog(tmp_path, server)
+    staging = root / "environments" / "staging"
+    staging.mkdir(parents=True)
+    # staging links its own key to the credential the base gives a wrong one
+    (staging / "keys.yaml").write_text(
+        "kind: ProviderCredential\nname: bad\napi_key: {env: E2E_GOOD_KEY}\n"
+    )
+    code, output = invoke("beta", "--catalog", str(root))
+    assert code == 1
+    assert row(output, "beta").split()[2] == "failed"
+    code, output = invoke("beta", "--catalog", str(root), "--environment", "staging")
+    assert code == 0, output
+    assert row(output, "beta").split()[:3] == ["beta", "openai_compatible", "ok"]
+
+
 def test_unknown_slug_is_an_error(tmp_path: Path, server: Loopback) -> None:
     root = make_catalog(tmp_path, server)
     code, output = invoke("nope", "--catalog", str(root))

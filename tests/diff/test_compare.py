@@ -45,7 +45,7 @@ def test_cli_text_and_json() -> None:
     data = json.loads(
         cli(["compare", "staging", "base", "--catalog", str(EXAMPLE), "--format", "json"]).output
     )
-    assert data["compared"] == {"from": "staging", "to": "base"}
+    assert (data["from"], data["to"]) == ("staging", "base")
     unknown = cli(["compare", "staging", "qa", "--catalog", str(EXAMPLE)])
     assert unknown.exit_code == 1
     assert "unknown environment 'qa'" in unknown.output

@@ -158,6 +158,20 @@ def test_the_workflows_use_the_action_at_the_ref_and_zizmor_is_clean_with_a_sha(
     assert summary(zizmor(*_workflows(root))) == []
 
 
+@pytest.mark.parametrize(("name", "job"), [("apply.yml", "apply"), ("drift.yml", "drift")])
+def test_apply_and_drift_run_per_catalog_environment(repo: Scaffolded, name: str, job: str) -> None:
+    """As this repository's own workflows do: one job per catalog/environments/<name>/, the
+    base alone when there are none (review: catalog-review.yml decides)."""
+    jobs = yaml.safe_load((repo.root / ".github/workflows" / name).read_text("utf-8"))["jobs"]
+    assert jobs[job]["needs"] == "environments"
+    assert jobs[job]["strategy"]["matrix"]["environment"] == (
+        "${{ fromJSON(needs.environments.outputs.names) }}"
+    )
+    [action] = [s for s in jobs[job]["steps"] if s.get("with", {}).get("command") == job]
+    assert action["with"]["environment"] == "${{ matrix.environment }}"
+    assert "find catalog/environments" in jobs["environments"]["steps"][1]["run"]
+
+
 @pytest.mark.parametrize(
     ("present", "named"),
     [
