@@ -127,3 +127,25 @@ def test_a_refused_secrets_destination_writes_no_config(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert not config.exists()
     assert not (tmp_path / "elsewhere.env").exists()
+
+
+def test_an_environments_kubernetes_secret_is_named_after_it(tmp_path: Path) -> None:
+    import yaml
+    from engine_helpers import EXAMPLE_SECRETS
+
+    env = EXAMPLE_SECRETS | {"STAGING_OPENAI_API_KEY": "sk-CANARY-staging-0000000004"}
+    secret = tmp_path / "secret.yaml"
+    args = ["litellm-config", "--catalog", str(REPO / "catalog"), "--environment", "staging"]
+    result = cli([*args, "--out", str(tmp_path / "config.yaml"), "--secrets-out", str(secret)], env)
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(secret.read_text())
+    assert manifest["metadata"] == {"name": "litellm-credentials-staging"}
+    assert "STAGING_OPENAI_API_KEY" in manifest["data"]
+    named = cli([*args, "--secrets-out", str(secret), "--secret-name", "litellm-keys"], env)
+    assert named.exit_code == 0, named.output
+    assert yaml.safe_load(secret.read_text())["metadata"] == {"name": "litellm-keys"}
+    assert "sk-CANARY" not in result.output + named.output
+    bad = cli([*args, "--secrets-out", str(secret), "--secret-name", "Bad_Name"], env)
+    assert bad.exit_code == 1
+    assert "'Bad_Name' is not a Kubernetes object name" in bad.stderr
+    assert "Traceback" not in bad.output
