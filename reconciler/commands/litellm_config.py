@@ -85,13 +85,13 @@ def litellm_config(
                     current.splitlines(keepends=True),
                     text.splitlines(keepends=True),
                     fromfile=f"{out_file} (current)",
-                    tofile=f"{out_file} (rendered from {catalog_dir})",
+                    tofile=f"{out_file} (rendered from {_source(catalog_dir, environment)})",
                 )
             )
-            err.write(
-                f"{out_file} is stale: render it again with "
-                f"'reconciler litellm-config --catalog {catalog_dir} --out {out_file}'\n"
-            )
+            again = f"reconciler litellm-config --catalog {catalog_dir}"
+            if environment is not None:
+                again += f" --environment {environment}"
+            err.write(f"{out_file} is stale: render it again with '{again} --out {out_file}'\n")
             code = 2
     elif out_file is not None:
         _write(Path(out_file), text)
@@ -113,6 +113,10 @@ def litellm_config(
         named = "" if manifest_name is None else f" as the Secret {manifest_name}"
         err.write(f"wrote {plural(written, 'secret value')} to {secrets_out}{named} (mode 0600)\n")
     return code
+
+
+def _source(catalog_dir: str, environment: str | None) -> str:
+    return catalog_dir if environment is None else f"{catalog_dir}, environment {environment}"
 
 
 def _manifest_name(fmt: str, environment: str | None, name: str | None) -> str | None:

@@ -149,3 +149,22 @@ def test_an_environments_kubernetes_secret_is_named_after_it(tmp_path: Path) -> 
     assert bad.exit_code == 1
     assert "'Bad_Name' is not a Kubernetes object name" in bad.stderr
     assert "Traceback" not in bad.output
+
+
+def test_check_of_an_environments_file_names_the_environment(tmp_path: Path) -> None:
+    rendered = tmp_path / "production.yaml"
+    args = ["litellm-config", "--catalog", str(REPO / "catalog"), "--out", str(rendered)]
+    assert cli([*args, "--environment", "staging"]).exit_code == 0  # the wrong environment
+    stale = cli([*args, "--environment", "production", "--check"])
+    assert stale.exit_code == 2
+    assert f"+++ {rendered} (rendered from {REPO / 'catalog'}, environment production)" in (
+        stale.stdout
+    )
+    assert "-- model_name: gpt-4-1-mini\n" in stale.stdout
+    assert f"--environment production --out {rendered}'" in stale.stderr
+    assert cli([*args, "--environment", "production"]).exit_code == 0
+    assert cli([*args, "--environment", "production", "--check"]).exit_code == 0
+    # RECONCILER_ENVIRONMENT is --environment (the apply workflow's way); "" is the base
+    from_env = cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": "production"})
+    assert from_env.exit_code == 0, from_env.output
+    assert cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": ""}).exit_code == 2

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from plans import check_golden
 
+from reconciler.catalog.environments import find_environments
 from reconciler.errors import CatalogError
 from reconciler.render.litellm_config import render_litellm_config, secret_variable
 from reconciler.state.desired import DesiredState, load_desired
@@ -24,10 +25,23 @@ def test_example_catalog_golden() -> None:
     check_golden("litellm-config.yaml", render_litellm_config(load_desired(EXAMPLE)).text())
 
 
+@pytest.mark.parametrize("environment", find_environments(EXAMPLE).names)
+def test_example_environment_goldens(environment: str) -> None:
+    text = render_litellm_config(load_desired(EXAMPLE, environment)).text()
+    check_golden(f"litellm-config-{environment}.yaml", text)
+
+
 def test_rendering_is_deterministic_and_parses() -> None:
     desired = load_desired(EXAMPLE)
     first = render_litellm_config(desired).text()
     assert render_litellm_config(load_desired(EXAMPLE)).text() == first
+    # the order the catalog's files were read in does not show
+    shuffled = dataclasses.replace(
+        desired,
+        models=dict(reversed(desired.models.items())),
+        credentials=dict(reversed(desired.credentials.items())),
+    )
+    assert render_litellm_config(shuffled).text() == first
     doc = yaml.safe_load(first)
     assert list(doc) == ["model_list", "credential_list", "router_settings", "general_settings"]
     names = [m["model_name"] for m in doc["model_list"]]
