@@ -471,6 +471,8 @@ def check_served(proxy: Proxy, call: set[str] | None = None) -> None:
     keys and aliases. ``call``: the models to send a completion (default: every one)."""
     where = proxy.environment or "base"
     enabled = _enabled(proxy.desired)
+    leaked = [k for k, v in proxy.keys.items() if v in proxy.config_text]
+    assert leaked == [], f"{where}: the config holds the values of {leaked}"
 
     # /v1/models: exactly the enabled models by slug (no disabled model, no alias)
     status, models = proxy.call("GET", "/v1/models")

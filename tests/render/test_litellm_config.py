@@ -219,6 +219,17 @@ def test_a_model_named_default_clashes_with_the_default_alias() -> None:
         render_litellm_config(desired)
 
 
+def test_a_previous_slug_default_clashes_with_the_default_alias() -> None:
+    models = [model("m", "a"), model("n", "a", previous=("default",))]
+    with pytest.raises(CatalogError, match="model n: its previous slug 'default' clashes"):
+        render_litellm_config(state(cred("a"), models=models, default_model="m"))
+    # without a default model, the old name is an alias like any other
+    doc = render_litellm_config(state(cred("a"), models=models)).document
+    assert doc["router_settings"]["model_group_alias"] == {
+        "default": {"model": "n", "hidden": True}
+    }
+
+
 def test_the_readme_example_is_what_the_example_catalog_renders() -> None:
     readme = (EXAMPLE.parent / "README.md").read_text()
     section = readme.split("## LiteLLM proxy", 1)[1]
