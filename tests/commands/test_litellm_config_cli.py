@@ -141,6 +141,7 @@ def test_an_environments_kubernetes_secret_is_named_after_it(tmp_path: Path) -> 
     manifest = yaml.safe_load(secret.read_text())
     assert manifest["metadata"] == {"name": "litellm-credentials-staging"}
     assert "STAGING_OPENAI_API_KEY" in manifest["data"]
+    assert "OPENAI_API_KEY" not in manifest["data"]  # the base's key: staging links its own
     named = cli([*args, "--secrets-out", str(secret), "--secret-name", "litellm-keys"], env)
     assert named.exit_code == 0, named.output
     assert yaml.safe_load(secret.read_text())["metadata"] == {"name": "litellm-keys"}
