@@ -273,9 +273,11 @@ class Proxy:
             return response.status_code, response.text
 
 
-def _render(catalog: Path, environment: str, work: Path, keys: Mapping[str, str]) -> Path:
+def _render(
+    catalog: Path, environment: str, work: Path, keys: Mapping[str, str]
+) -> tuple[Path, Path]:
     """``litellm-config --out --secrets-out`` for one environment, in the deploy job's
-    environment; returns the secrets file."""
+    environment; returns the config and the secrets file."""
     name = environment or "base"
     config_file, env_file = work / f"{name}.config.yaml", work / f"{name}.env"
     saved = {k: os.environ.get(k) for k in keys}
@@ -295,7 +297,7 @@ def _render(catalog: Path, environment: str, work: Path, keys: Mapping[str, str]
             else:
                 os.environ[k] = v
     assert code == 0, environment
-    return env_file
+    return config_file, env_file
 
 
 def _start(
@@ -383,8 +385,7 @@ def proxies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Prox
         started: dict[str, Proxy] = {}
         try:
             for env in ENVIRONMENTS:
-                env_file = _render(catalog, env, work, keys)
-                config_file = work / f"{env or 'base'}.config.yaml"
+                config_file, env_file = _render(catalog, env, work, keys)
                 process, url, master_key, log = _start(config_file, env_file, work)
                 started[env] = Proxy(
                     env,
