@@ -678,6 +678,12 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
     default=None,
     help="Format of --secrets-out.  [default: kubernetes for *.yaml/*.yml, else dotenv]",
 )
+@click.option(
+    "--secret-name",
+    default=None,
+    help="Name of the Kubernetes Secret --secrets-out writes.  [default: litellm-credentials, "
+    "litellm-credentials-ENVIRONMENT with --environment]",
+)
 def litellm_config(
     catalog_dir: str,
     environment: str | None,
@@ -685,6 +691,7 @@ def litellm_config(
     check: bool,
     secrets_out: str | None,
     secrets_format: str | None,
+    secret_name: str | None,
 ) -> None:
     """Render the catalog as a LiteLLM proxy config.yaml (secrets as os.environ/ references)."""
     from reconciler.commands.litellm_config import litellm_config as run
@@ -697,5 +704,6 @@ def litellm_config(
             check=check,
             secrets_out=secrets_out,
             secrets_format=secrets_format,
+            secret_name=secret_name,
         )
     )

@@ -45,6 +45,7 @@ case "$cmd" in
   plan) code=${STUB_PLAN_EXIT:-0} ;;
   drift) code=${STUB_DRIFT_EXIT:-0} ;;
   apply) code=${STUB_APPLY_EXIT:-0} ;;
+  litellm-config) code=${STUB_LITELLM_EXIT:-0} ;;
   *) code=0 ;;
 esac
 format=text
@@ -1064,16 +1065,36 @@ def test_pr_checks_the_rendered_litellm_config_only_when_the_variable_names_it(
     assert run.calls == ["litellm-config --check --out deploy/litellm config.yaml"]
 
 
+@pytest.mark.parametrize("code", [0, 1, 2])
+def test_pr_checks_every_environments_rendered_litellm_config(tmp_path: Path, code: int) -> None:
+    """One line per file: FILE for the base, ENVIRONMENT=FILE; every file is checked."""
+    step = _step("pr.yml", "litellm-config")
+    lines = "deploy/base.yaml\r\n\nproduction=deploy/prod.yaml\n  \nstaging=deploy/a=b.yaml"
+    run = _run(tmp_path, "pr.yml", step, {"LITELLM_CONFIG": lines, "STUB_LITELLM_EXIT": str(code)})
+    assert run.code == code, run.log
+    assert run.calls == [
+        "litellm-config --check --out deploy/base.yaml",
+        "litellm-config --check --out deploy/prod.yaml --environment production",
+        "litellm-config --check --out deploy/a=b.yaml --environment staging",
+    ]
+
+
 def test_apply_publishes_the_litellm_config_of_what_it_applied(tmp_path: Path) -> None:
     job = _load("apply.yml")["jobs"]["litellm-config"]
-    assert job["needs"] == "apply"
+    assert job["needs"] == ["environments", "apply"]
+    # one per environment applied, as the apply job's matrix
+    assert job["strategy"]["matrix"] == _load("apply.yml")["jobs"]["apply"]["strategy"]["matrix"]
     assert "secrets." not in json.dumps(job)
-    run = _run(tmp_path, "apply.yml", _step("apply.yml", "litellm-config"))
+    step = _step("apply.yml", "litellm-config")
+    assert step["env"] == {"RECONCILER_ENVIRONMENT": "${{ matrix.environment }}"}
+    run = _run(tmp_path, "apply.yml", step)
     assert run.code == 0, run.log
     assert run.calls == ["litellm-config --out litellm/config.yaml"]
     assert (run.cwd / "litellm").is_dir()
-    [upload] = [s for s in job["steps"] if s.get("with", {}).get("name") == "litellm-config"]
-    assert upload["uses"].startswith("actions/upload-artifact@")
+    [upload] = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["name"] == (
+        "litellm-config${{ matrix.environment && format('-{0}', matrix.environment) || '' }}"
+    )
     assert upload["with"]["path"] == "litellm/config.yaml"
 
 

@@ -2,7 +2,8 @@
 
 Without ``--out`` the config goes to stdout. ``--check --out FILE`` compares FILE with the
 rendering: exit 0 when equal, 2 (with a unified diff) when stale. ``--secrets-out FILE`` writes
-the values of the secrets the config references (a dotenv file or a Kubernetes Secret).
+the values of the secrets the config references (a dotenv file or a Kubernetes Secret, named
+by ``--secret-name``; by default ``litellm-credentials[-<environment>]``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def litellm_config(
     out: TextIO | None = None,
     err: TextIO | None = None,
     environment: str | None = None,
+    secret_name: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -56,11 +58,19 @@ def litellm_config(
             "--check only compares; --secrets-out belongs to the deployment that renders",
             hint="run them as two commands",
         )
+    manifest_name = None
     if secrets_out is not None:
-        from reconciler.secrets.handoff import check_destination
+        from reconciler.secrets.handoff import check_destination, format_for
 
         # before the config is written or printed: a refused destination leaves nothing done
         check_destination(Path(secrets_out))
+        secrets_format = format_for(secrets_out, secrets_format)
+        manifest_name = _manifest_name(secrets_format, environment, secret_name)
+    elif secret_name is not None:
+        raise ReconcilerError(
+            "--secret-name names the Kubernetes Secret that --secrets-out writes",
+            hint="add --secrets-out FILE.yaml, or leave --secret-name out",
+        )
     loaded = load(catalog_dir, environment)
     config = render_litellm_config(loaded.desired)
     text = config.text()
@@ -74,28 +84,49 @@ def litellm_config(
                     current.splitlines(keepends=True),
                     text.splitlines(keepends=True),
                     fromfile=f"{out_file} (current)",
-                    tofile=f"{out_file} (rendered from {catalog_dir})",
+                    tofile=f"{out_file} (rendered from {_source(catalog_dir, environment)})",
                 )
             )
-            err.write(
-                f"{out_file} is stale: render it again with "
-                f"'reconciler litellm-config --catalog {catalog_dir} --out {out_file}'\n"
-            )
+            again = f"reconciler litellm-config --catalog {catalog_dir}"
+            if environment is not None:
+                again += f" --environment {environment}"
+            err.write(f"{out_file} is stale: render it again with '{again} --out {out_file}'\n")
             code = 2
     elif out_file is not None:
         _write(Path(out_file), text)
     else:
         out.write(text)
     if secrets_out is not None:
-        from reconciler.secrets.handoff import format_for, write_secrets
+        from reconciler.secrets.handoff import write_secrets
 
+        assert secrets_format is not None
         bindings: dict[str, SecretRefDict] = {b.variable: b.ref for b in config.bindings}
         written = write_secrets(
             Path(secrets_out),
-            format_for(secrets_out, secrets_format),
+            secrets_format,
             bindings,
             loaded.root,
             secret_labels(loaded.desired, loaded.root),
+            name=manifest_name,
         )
-        err.write(f"wrote {plural(written, 'secret value')} to {secrets_out} (mode 0600)\n")
+        named = "" if manifest_name is None else f" as the Secret {manifest_name}"
+        err.write(f"wrote {plural(written, 'secret value')} to {secrets_out}{named} (mode 0600)\n")
     return code
+
+
+def _source(catalog_dir: str, environment: str | None) -> str:
+    return catalog_dir if environment is None else f"{catalog_dir}, environment {environment}"
+
+
+def _manifest_name(fmt: str, environment: str | None, name: str | None) -> str | None:
+    """The Kubernetes Secret's name (None for a dotenv file, which has none)."""
+    from reconciler.secrets.handoff import secret_name
+
+    if fmt == "kubernetes":
+        return secret_name(environment, name)
+    if name is not None:
+        raise ReconcilerError(
+            "--secret-name names a Kubernetes Secret, but --secrets-out writes a dotenv file",
+            hint="write the Secret to a *.yaml file (or pass --secrets-format kubernetes)",
+        )
+    return None

@@ -177,6 +177,12 @@ def _aliases(desired: DesiredState, enabled: Mapping[str, ModelState]) -> dict[s
         aliases[DEFAULT_ALIAS] = {"model": default, "hidden": True}
     for slug, model in enabled.items():
         for old in model.previous_slugs:
+            if old == DEFAULT_ALIAS and DEFAULT_ALIAS in aliases:
+                raise CatalogError(
+                    f"model {slug}: its previous slug '{DEFAULT_ALIAS}' clashes with the LiteLLM "
+                    f"alias '{DEFAULT_ALIAS}' for the default model",
+                    hint=f"remove '{DEFAULT_ALIAS}' from its previous_slugs",
+                )
             if old not in enabled:  # a slug taken again by a live model is that model's name
                 aliases[old] = {"model": slug, "hidden": True}
     return dict(sorted(aliases.items(), key=lambda item: (item[0] != DEFAULT_ALIAS, item[0])))

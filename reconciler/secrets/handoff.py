@@ -1,9 +1,11 @@
 """Hand the LiteLLM proxy the secret values its rendered config references, without printing them.
 
 ``write_secrets`` resolves every binding (env, SOPS, AWS) and writes a dotenv file (``VAR=value``
-lines, as ``docker run --env-file`` reads them) or a Kubernetes ``Secret`` manifest. The file
-is created with mode 0600; a terminal, stdout or any other non-regular file is refused, and so is
-a file git tracks (a secret must never be committed by accident).
+lines, as ``docker run --env-file`` reads them) or a Kubernetes ``Secret`` manifest (named
+``litellm-credentials``, ``litellm-credentials-<environment>`` for an environment, or as
+``--secret-name`` says). The file is created with mode 0600; a terminal, stdout or any other
+non-regular file is refused, and so is a file git tracks (a secret must never be committed by
+accident).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -26,6 +29,9 @@ from reconciler.state.records import SecretRefDict, ref_key
 
 FORMATS = ("dotenv", "kubernetes")
 SECRET_NAME = "litellm-credentials"  # noqa: S105 (the manifest's name, not a secret)
+# a Kubernetes object name (RFC 1123 subdomain): what `kubectl apply` accepts for a Secret
+_K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_K8S_NAME_MAX = 253
 
 
 class UnsafeDestinationError(ReconcilerError):
@@ -37,6 +43,24 @@ def format_for(path: str, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
     return "kubernetes" if path.endswith((".yaml", ".yml")) else "dotenv"
+
+
+def secret_name(environment: str | None, name: str | None = None) -> str:
+    """The Kubernetes Secret's name: ``name`` when given (checked), else ``litellm-credentials``
+    for the base and ``litellm-credentials-<environment>`` for an environment (lowercased,
+    ``_`` made ``-``), so two environments in one namespace do not overwrite each other."""
+    if name is not None:
+        if len(name) > _K8S_NAME_MAX or not _K8S_NAME.fullmatch(name):
+            raise ReconcilerError(
+                f"--secret-name {name!r} is not a Kubernetes object name",
+                hint="use lowercase letters, digits, '-' and '.', starting and ending with a "
+                f"letter or digit, at most {_K8S_NAME_MAX} characters",
+            )
+        return name
+    if environment is None:
+        return SECRET_NAME
+    suffix = re.sub(r"[^a-z0-9]+", "-", environment.lower()).strip("-")
+    return f"{SECRET_NAME}-{suffix}" if suffix else SECRET_NAME
 
 
 def _git_tracked(path: Path) -> bool:
@@ -154,10 +178,14 @@ def write_secrets(
     bindings: Mapping[str, SecretRefDict],
     catalog_root: Path,
     labels: Mapping[str, str],
+    name: str | None = None,
 ) -> int:
-    """Resolve and write the values; returns how many variables were written."""
+    """Resolve and write the values; returns how many variables were written. ``name``: the
+    Kubernetes Secret's (unused in a dotenv file)."""
     check_destination(path)
     values = {k: v.reveal() for k, v in resolve_bindings(bindings, catalog_root, labels).items()}
-    text = kubernetes_text(values) if fmt == "kubernetes" else dotenv_text(values)
+    text = (
+        kubernetes_text(values, name or SECRET_NAME) if fmt == "kubernetes" else dotenv_text(values)
+    )
     write_private(path, text)
     return len(values)

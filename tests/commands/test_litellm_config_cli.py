@@ -127,3 +127,45 @@ def test_a_refused_secrets_destination_writes_no_config(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert not config.exists()
     assert not (tmp_path / "elsewhere.env").exists()
+
+
+def test_an_environments_kubernetes_secret_is_named_after_it(tmp_path: Path) -> None:
+    import yaml
+    from engine_helpers import EXAMPLE_SECRETS
+
+    env = EXAMPLE_SECRETS | {"STAGING_OPENAI_API_KEY": "sk-CANARY-staging-0000000004"}
+    secret = tmp_path / "secret.yaml"
+    args = ["litellm-config", "--catalog", str(REPO / "catalog"), "--environment", "staging"]
+    result = cli([*args, "--out", str(tmp_path / "config.yaml"), "--secrets-out", str(secret)], env)
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(secret.read_text())
+    assert manifest["metadata"] == {"name": "litellm-credentials-staging"}
+    assert "STAGING_OPENAI_API_KEY" in manifest["data"]
+    assert "OPENAI_API_KEY" not in manifest["data"]  # the base's key: staging links its own
+    named = cli([*args, "--secrets-out", str(secret), "--secret-name", "litellm-keys"], env)
+    assert named.exit_code == 0, named.output
+    assert yaml.safe_load(secret.read_text())["metadata"] == {"name": "litellm-keys"}
+    assert "sk-CANARY" not in result.output + named.output
+    bad = cli([*args, "--secrets-out", str(secret), "--secret-name", "Bad_Name"], env)
+    assert bad.exit_code == 1
+    assert "'Bad_Name' is not a Kubernetes object name" in bad.stderr
+    assert "Traceback" not in bad.output
+
+
+def test_check_of_an_environments_file_names_the_environment(tmp_path: Path) -> None:
+    rendered = tmp_path / "production.yaml"
+    args = ["litellm-config", "--catalog", str(REPO / "catalog"), "--out", str(rendered)]
+    assert cli([*args, "--environment", "staging"]).exit_code == 0  # the wrong environment
+    stale = cli([*args, "--environment", "production", "--check"])
+    assert stale.exit_code == 2
+    assert f"+++ {rendered} (rendered from {REPO / 'catalog'}, environment production)" in (
+        stale.stdout
+    )
+    assert "-- model_name: gpt-4-1-mini\n" in stale.stdout
+    assert f"--environment production --out {rendered}'" in stale.stderr
+    assert cli([*args, "--environment", "production"]).exit_code == 0
+    assert cli([*args, "--environment", "production", "--check"]).exit_code == 0
+    # RECONCILER_ENVIRONMENT is --environment (the apply workflow's way); "" is the base
+    from_env = cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": "production"})
+    assert from_env.exit_code == 0, from_env.output
+    assert cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": ""}).exit_code == 2

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from plans import check_golden
 
+from reconciler.catalog.environments import find_environments
 from reconciler.errors import CatalogError
 from reconciler.render.litellm_config import render_litellm_config, secret_variable
 from reconciler.state.desired import DesiredState, load_desired
@@ -24,10 +25,23 @@ def test_example_catalog_golden() -> None:
     check_golden("litellm-config.yaml", render_litellm_config(load_desired(EXAMPLE)).text())
 
 
+@pytest.mark.parametrize("environment", find_environments(EXAMPLE).names)
+def test_example_environment_goldens(environment: str) -> None:
+    text = render_litellm_config(load_desired(EXAMPLE, environment)).text()
+    check_golden(f"litellm-config-{environment}.yaml", text)
+
+
 def test_rendering_is_deterministic_and_parses() -> None:
     desired = load_desired(EXAMPLE)
     first = render_litellm_config(desired).text()
     assert render_litellm_config(load_desired(EXAMPLE)).text() == first
+    # the order the catalog's files were read in does not show
+    shuffled = dataclasses.replace(
+        desired,
+        models=dict(reversed(desired.models.items())),
+        credentials=dict(reversed(desired.credentials.items())),
+    )
+    assert render_litellm_config(shuffled).text() == first
     doc = yaml.safe_load(first)
     assert list(doc) == ["model_list", "credential_list", "router_settings", "general_settings"]
     names = [m["model_name"] for m in doc["model_list"]]
@@ -203,6 +217,17 @@ def test_a_model_named_default_clashes_with_the_default_alias() -> None:
     desired = state(cred("a"), models=[model("default", "a"), model("m", "a")], default_model="m")
     with pytest.raises(CatalogError, match="clashes with the LiteLLM alias 'default'"):
         render_litellm_config(desired)
+
+
+def test_a_previous_slug_default_clashes_with_the_default_alias() -> None:
+    models = [model("m", "a"), model("n", "a", previous=("default",))]
+    with pytest.raises(CatalogError, match="model n: its previous slug 'default' clashes"):
+        render_litellm_config(state(cred("a"), models=models, default_model="m"))
+    # without a default model, the old name is an alias like any other
+    doc = render_litellm_config(state(cred("a"), models=models)).document
+    assert doc["router_settings"]["model_group_alias"] == {
+        "default": {"model": "n", "hidden": True}
+    }
 
 
 def test_the_readme_example_is_what_the_example_catalog_renders() -> None:

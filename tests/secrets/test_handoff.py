@@ -20,7 +20,12 @@ from secretkit import SopsCatalog
 
 from reconciler.commands.litellm_config import litellm_config
 from reconciler.errors import ReconcilerError, SecretError
-from reconciler.secrets.handoff import UnsafeDestinationError, dotenv_text, format_for
+from reconciler.secrets.handoff import (
+    UnsafeDestinationError,
+    dotenv_text,
+    format_for,
+    secret_name,
+)
 
 SOPS_CANARY = "CANARY-sops-sk-0123456789abcdef"
 AWS_CANARY = "CANARY-aws/secret+key=0123456789"
@@ -60,7 +65,9 @@ def catalog(sops_catalog: SopsCatalog, aws_endpoint: str, monkeypatch: pytest.Mo
     return sops_catalog.root
 
 
-def run(catalog: Path, secrets_out: Path | str, fmt: str | None = None) -> tuple[int, str, str]:
+def run(
+    catalog: Path, secrets_out: Path | str, fmt: str | None = None, name: str | None = None
+) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = litellm_config(
         catalog_dir=str(catalog),
@@ -70,6 +77,7 @@ def run(catalog: Path, secrets_out: Path | str, fmt: str | None = None) -> tuple
         secrets_format=fmt,
         out=out,
         err=err,
+        secret_name=name,
     )
     return code, out.getvalue(), err.getvalue()
 
@@ -115,6 +123,53 @@ def test_kubernetes_secret_by_extension(catalog: Path, tmp_path: Path) -> None:
         "LITELLM_CRED_PROD_OPENAI_API_KEY": SOPS_CANARY,
         "PROXY_AWS_KEY_ID": ENV_CANARY,
     }
+    assert manifest["metadata"] == {"name": "litellm-credentials"}  # the base's default
+    assert "as the Secret litellm-credentials" in err
+
+
+def test_secret_name_names_the_manifest(catalog: Path, tmp_path: Path) -> None:
+    target = tmp_path / "secret.yaml"
+    code, _, err = run(catalog, target, name="gateway-eu.keys")
+    assert code == 0
+    assert yaml.safe_load(target.read_text())["metadata"] == {"name": "gateway-eu.keys"}
+    assert "as the Secret gateway-eu.keys" in err
+
+
+@pytest.mark.parametrize(
+    ("environment", "name", "expected"),
+    [
+        (None, None, "litellm-credentials"),
+        ("staging", None, "litellm-credentials-staging"),
+        ("EU_prod-", None, "litellm-credentials-eu-prod"),  # a valid environment folder name
+        ("production", "litellm", "litellm"),
+        (None, "a.b-c", "a.b-c"),
+    ],
+)
+def test_secret_name(environment: str | None, name: str | None, expected: str) -> None:
+    assert secret_name(environment, name) == expected
+
+
+@pytest.mark.parametrize("name", ["", "Litellm", "lite_llm", "-x", "x-", "x..y", "a" * 254])
+def test_a_secret_name_kubernetes_refuses_is_an_error_before_anything_is_written(
+    catalog: Path, tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / "secret.yaml"
+    with pytest.raises(ReconcilerError, match="not a Kubernetes object name"):
+        run(catalog, target, name=name)
+    assert not target.exists()
+
+
+def test_secret_name_needs_a_kubernetes_secret(catalog: Path, tmp_path: Path) -> None:
+    target = tmp_path / "litellm.env"
+    with pytest.raises(ReconcilerError, match="writes a dotenv file"):
+        run(catalog, target, name="litellm")
+    assert not target.exists()
+    out = io.StringIO()
+    with pytest.raises(ReconcilerError, match="names the Kubernetes Secret that --secrets-out"):
+        litellm_config(
+            catalog_dir=str(catalog), out_file=None, check=False, out=out, secret_name="x"
+        )
+    assert out.getvalue() == ""
 
 
 def test_refuses_stdout_and_a_terminal(catalog: Path, tmp_path: Path) -> None:
