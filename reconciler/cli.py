@@ -208,6 +208,14 @@ def db_upgrade(db_url: str) -> None:
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
 @environment_option
+@click.option(
+    "--commit",
+    envvar="RECONCILER_COMMIT",
+    default=None,
+    callback=lambda _ctx, _param, value: value or None,
+    help="The catalog commit the plan names (env RECONCILER_COMMIT). Default: the CI's "
+    "commit (GITHUB_SHA, CI_COMMIT_SHA, ...), else the catalog's git HEAD, else none.",
+)
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -218,6 +226,7 @@ def plan(
     adopt: bool,
     no_prune: bool,
     environment: str | None,
+    commit: str | None,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -239,6 +248,7 @@ def plan(
             color=sys.stdout.isatty(),
             db_in_hint=db_typed,
             environment=environment,
+            commit=commit,
         )
     )
 

@@ -208,6 +208,12 @@ class Guard(Alert):
     def flag(self) -> str:
         return self.FLAG
 
+    @property
+    def label(self) -> str:
+        """The pull-request label that approves the guard in CI: ``--allow-breaking`` ->
+        ``reconciler:allow-breaking`` (action.yml maps flags to labels the same way)."""
+        return "reconciler:" + self.FLAG.removeprefix("--")
+
 
 @dataclass(frozen=True)
 class MassRemoval(Guard):
