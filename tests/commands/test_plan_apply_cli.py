@@ -99,7 +99,8 @@ def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
     before = dump(db)
     result = cli(["apply", "--catalog", str(root), "--db", db])
     assert result.exit_code == 1
-    assert "apply will refuse unless --allow-mass-removal is given" in result.output
+    assert "Apply will refuse unless --allow-mass-removal is given." in result.output
+    assert "if the removal is intended, apply with --allow-mass-removal" in result.output
     assert dump(db) == before
     # given the flag, the preview shows the guard as allowed, not as refusing
     allowed = cli(
@@ -107,7 +108,7 @@ def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
     )
     assert allowed.exit_code == 0, allowed.output
     assert "allowed by --allow-mass-removal" in allowed.output
-    assert "apply will refuse unless" not in allowed.output
+    assert "refuse unless" not in allowed.output
 
 
 def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Path) -> None:
