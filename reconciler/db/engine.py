@@ -59,7 +59,7 @@ def describe_database(url: str) -> Location | None:
     URL does not parse."""
     try:
         parsed = sa.make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return None
     backend = parsed.get_backend_name()
     backend = "postgresql" if backend in _PSYCOPG_ALIASES else backend

@@ -210,9 +210,13 @@ class Guard(Alert):
 
     @property
     def label(self) -> str:
-        """The pull-request label that approves the guard in CI: ``--allow-breaking`` ->
-        ``reconciler:allow-breaking`` (action.yml maps flags to labels the same way)."""
-        return "reconciler:" + self.FLAG.removeprefix("--")
+        return guard_label(self.FLAG)
+
+
+def guard_label(flag: str) -> str:
+    """The pull-request label that approves a guard in CI: ``--allow-breaking`` ->
+    ``reconciler:allow-breaking`` (action.yml maps flags to labels the same way)."""
+    return "reconciler:" + flag.removeprefix("--")
 
 
 @dataclass(frozen=True)
