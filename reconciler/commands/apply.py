@@ -18,6 +18,7 @@ from reconciler.apply.apply import (
 )
 from reconciler.catalog.load import load_catalog
 from reconciler.catalog.validate import validate_catalog
+from reconciler.commands.target import plan_target
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
@@ -131,6 +132,8 @@ def apply(
         check_key_ids(live, keyring_from_env(required=False), db_url)
         stamped = stamp_for_apply(desired, root)
         preview = diff(stamped.desired, live, diff_options)
+        # the registry it writes to, and the commit and version, before the question
+        preview.target = plan_target(str(root), db_url, None)
         out.write(render_plan(preview, "text", color=color, allowed=allowed))
         problem = refusal(preview, allowed)
         if problem is not None:

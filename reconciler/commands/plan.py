@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import re
 import sys
-from pathlib import Path
 from typing import TextIO
 
-from reconciler import __version__, pipeline
-from reconciler.apply.audit import COMMIT_ENV, git_commit
-from reconciler.db.engine import describe_database, safe_url, url_has_secret
+from reconciler import pipeline
+from reconciler.commands.target import plan_target
+from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
-from reconciler.errors import ReconcilerError
-from reconciler.plan.model import Database, Target
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
@@ -66,35 +62,3 @@ def plan(
     if planned.plan.errors:
         return 1
     return 2 if detailed_exitcode and planned.plan.has_changes else 0
-
-
-_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-
-
-def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
-    """What the plan is for: the registry database (never its credentials), the catalog
-    commit and this reconciler's version. The commit is ``commit`` (--commit or
-    RECONCILER_COMMIT) when given, else the CI's commit variable (GITHUB_SHA, ...), else the
-    catalog directory's git HEAD (marked when the checkout has uncommitted changes), else
-    unknown: git is not required."""
-    if commit is not None:
-        if not _SHA.fullmatch(commit):
-            raise ReconcilerError(
-                f"--commit (or {COMMIT_ENV}) is not a commit id: {commit[:80]!r}",
-                hint="pass the full or abbreviated hexadecimal SHA, e.g. "
-                '--commit "$(git rev-parse HEAD)"',
-            )
-        sha: str | None = commit.lower()
-        dirty = False
-    else:
-        # git_commit marks a checkout with uncommitted changes "<sha>-dirty"
-        found = git_commit(Path(catalog_dir))
-        dirty = found is not None and found.endswith("-dirty")
-        sha = found.removesuffix("-dirty") if found is not None else None
-    where = describe_database(db_url)
-    return Target(
-        database=None if where is None else Database(*where),
-        commit=sha,
-        uncommitted=dirty,
-        version=__version__,
-    )

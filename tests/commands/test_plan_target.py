@@ -135,3 +135,17 @@ def test_a_commit_that_is_not_a_sha_is_refused(tmp_path: Path, catalog: Path) ->
     assert result.exit_code == 1
     assert "--commit (or RECONCILER_COMMIT) is not a commit id: 'main; rm -rf /'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_applys_preview_names_the_registry_it_writes(tmp_path: Path, catalog: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    _upgrade(db)
+    result = cli(
+        ["apply", "--catalog", str(catalog), "--db", db, "--auto-approve"],
+        env={"GITHUB_SHA": SHA},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        f"Registry: SQLite {tmp_path / 'registry.db'}\nCommit: {SHA[:12]}\n"
+        f"Reconciler: {__version__}\n\n"
+    )

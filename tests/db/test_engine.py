@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from engine_helpers import cli, model_doc, write_catalog
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from engine_helpers import cli, model_doc, write_catalog
 
 from reconciler.db.engine import (
     Location,
