@@ -18,25 +18,15 @@ from reconciler.apply.apply import (
 )
 from reconciler.catalog.load import load_catalog
 from reconciler.catalog.validate import validate_catalog
-from reconciler.commands.target import plan_target
+from reconciler.commands.target import allowed_flags, plan_target
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import PlanError, ReconcilerError
-from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
 from reconciler.plan.planfile import SavedPlan, plan_signature, read_plan_file, secret_statuses
 from reconciler.render.plan import render_plan
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.state.desired import load_desired
 from reconciler.state.read import read_live_state
-
-
-def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
-    flags = set()
-    if allow_breaking:
-        flags.add(BREAKING_FLAG)
-    if allow_mass_removal:
-        flags.add(MASS_REMOVAL_FLAG)
-    return frozenset(flags)
 
 
 def check_saved_options(
@@ -94,7 +84,7 @@ def apply(
     """``catalog_dir`` None: the saved plan's catalog with a PLANFILE, else ./catalog.
     ``environment`` None: the saved plan's environment with a PLANFILE, else the base."""
     out = sys.stdout if out is None else out
-    allowed = _allowed(allow_breaking, allow_mass_removal)
+    allowed = allowed_flags(allow_breaking, allow_mass_removal)
     expected: Expected | None = None
     if planfile is not None:
         saved = read_plan_file(planfile)

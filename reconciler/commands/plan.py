@@ -4,7 +4,7 @@ import sys
 from typing import TextIO
 
 from reconciler import pipeline
-from reconciler.commands.target import plan_target
+from reconciler.commands.target import allowed_flags, plan_target
 from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.planfile import write_plan_file
@@ -27,15 +27,20 @@ def plan(
     db_in_hint: bool = False,
     environment: str | None = None,
     commit: str | None = None,
+    allow_breaking: bool = False,
+    allow_mass_removal: bool = False,
 ) -> int:
+    """``allow_*``: show those guards as approved (what apply given the flags would do); the
+    plan itself, and a saved plan, are the same either way."""
     out = sys.stdout if out is None else out
+    allowed = allowed_flags(allow_breaking, allow_mass_removal)
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     target = plan_target(catalog_dir, db_url, commit)
     planned = pipeline.plan(
         pipeline.load(catalog_dir, environment), db_url, options=options, no_secrets=no_secrets
     )
     planned.plan.target = target
-    out.write(render_plan(planned.plan, fmt, color=color))
+    out.write(render_plan(planned.plan, fmt, color=color, allowed=allowed))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:

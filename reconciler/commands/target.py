@@ -9,6 +9,7 @@ from reconciler import __version__
 from reconciler.apply.audit import COMMIT_ENV, git_commit
 from reconciler.db.engine import describe_database
 from reconciler.errors import ReconcilerError
+from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
 from reconciler.plan.model import Database, Target
 
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
@@ -41,3 +42,13 @@ def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
         uncommitted=dirty,
         version=__version__,
     )
+
+
+def allowed_flags(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
+    """The guard flags given (plan and apply take the same ones)."""
+    flags = set()
+    if allow_breaking:
+        flags.add(BREAKING_FLAG)
+    if allow_mass_removal:
+        flags.add(MASS_REMOVAL_FLAG)
+    return frozenset(flags)

@@ -103,6 +103,14 @@ class StatusRow:
     todo: str
 
 
+def _approved(guard: Guard, approve: Approve, code: Code) -> str:
+    """A guard whose flag was given: in a pull request by its label, which approves the
+    review but not apply."""
+    if approve == "label":
+        return f"approved by the label {code(guard.label)}; apply needs {code(guard.flag)}"
+    return f"allowed by {code(guard.flag)}"
+
+
 def _approval(guard: Guard, approve: Approve, code: Code) -> str:
     if approve == "label":
         return f"add the label {code(guard.label)}"
@@ -130,7 +138,7 @@ def _breaking_row(change: Change, check: Check, approve: Approve, code: Code) ->
     result = f"model {_name(change, code)} {_verb(change)}{users}"
     assert check.guard is not None  # a breaking check with changes has tripped its guard
     if check.allowed:
-        approval = f"allowed by {code(check.guard.flag)}"
+        approval = _approved(check.guard, approve, code)
     else:
         approval = _approval(check.guard, approve, code) + " to break them on purpose"
     fixes = [fix_text(f, code) for f in change.fixes]
@@ -151,7 +159,7 @@ def _breaking(check: Check, approve: Approve, code: Code) -> list[StatusRow]:
     if rest > 0:
         assert check.guard is not None
         approval = (
-            f"allowed by {code(check.guard.flag)}"
+            _approved(check.guard, approve, code)
             if check.allowed
             else _approval(check.guard, approve, code)
         )
@@ -164,7 +172,7 @@ def _mass_removal(check: Check, approve: Approve, code: Code) -> StatusRow:
     if check.guard is None:
         return StatusRow(check.kind, check.level, "no mass removal", "")
     if check.allowed:
-        todo = f"allowed by {code(check.guard.flag)}"
+        todo = _approved(check.guard, approve, code)
     else:
         todo = (
             "make sure the catalog checkout is complete; if the removal is intended, "

@@ -284,3 +284,30 @@ def test_edited_display_name_plan_warns_that_the_old_slug_breaks(db: str, tmp_pa
     markdown = cli(["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]).output
     assert "API clients that call 'old-name' break" in markdown
     assert "`previous_slugs: [old-name]`" in markdown  # a code span, shown literally
+
+
+def test_plan_shows_an_approved_guard_and_saves_the_same_plan(db: str, tmp_path: Path) -> None:
+    """plan --allow-breaking (a pull request's label) shows the guard approved; the plan and
+    what apply needs do not change."""
+    root = write_catalog(tmp_path / "c", [model_doc("m1"), model_doc("m2")])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    insert_workflows(db, [("wf", "m2")])
+    write_catalog(root, [model_doc("m1")])
+    base = ["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]
+    refused = cli(base)
+    assert "| ❌ | breaking | model `m2` deactivated while 1 active workflow uses it |" in (
+        refused.output
+    )
+    approved = cli([*base, "--allow-breaking"])
+    assert approved.exit_code == 0, approved.output
+    assert (
+        "| ⚠️ | breaking | model `m2` deactivated while 1 active workflow uses it | "
+        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |"
+    ) in approved.output
+    data = json.loads(cli([*base[:-2], "--format", "json", "--allow-breaking"]).output)
+    assert data["guards"][0]["allowed"] is True
+    assert data["checks"][0]["status"] == "warn"
+    planfile = tmp_path / "p.json"
+    saved = cli([*base[:-2], "--allow-breaking", "--out", str(planfile)])
+    assert "reconciler apply" in saved.output
+    assert "--allow-breaking" in saved.output.split("apply it with:", 1)[1]  # still needed

@@ -398,16 +398,13 @@ def test_no_text_splits_a_table_cell_or_leaks_markup(text: str) -> None:
 
 def test_allowed_guards_read_as_allowed() -> None:
     out = render_markdown(full_plan(), allowed=frozenset({"--allow-breaking"}))
+    # approved (in a pull request: by its label): nothing left to do here but know it
     assert (
         "| ⚠️ | breaking | model `gpt-4` deactivated while 3 active workflows use it | "
-        "move those workflows to another model first, or allowed by `--allow-breaking` |\n"
-    ) not in out  # allowed: nothing left to do but know it
-    assert (
-        "| ⚠️ | breaking | model `gpt-4` deactivated while 3 active workflows use it | "
-        "allowed by `--allow-breaking` |\n"
+        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |\n"
     ) in out
     assert "❌" not in out
-    assert "reconciler:allow-breaking" not in out
+    assert "add the label" not in out
     assert render_markdown(full_plan(), allowed=frozenset()) == render_markdown(full_plan())
 
 
