@@ -311,3 +311,29 @@ def test_plan_shows_an_approved_guard_and_saves_the_same_plan(db: str, tmp_path:
     saved = cli([*base[:-2], "--allow-breaking", "--out", str(planfile)])
     assert "reconciler apply" in saved.output
     assert "--allow-breaking" in saved.output.split("apply it with:", 1)[1]  # still needed
+
+
+def test_a_breaking_removal_names_its_replacement_in_every_format(db: str, tmp_path: Path) -> None:
+    """m2 leaves the catalog while a workflow uses it, and m2-2025 is the same model under a
+    new slug: every format suggests previous_slugs, and following it makes a rename."""
+    root = write_catalog(tmp_path / "c", [model_doc("m1"), model_doc("m2")])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    insert_workflows(db, [("wf", "m2")])
+    write_catalog(root, [model_doc("m1"), model_doc("m2-2025", model_id="id-m2")])
+    base = ["plan", "--catalog", str(root), "--db", db]
+    fix = "previous_slugs: [m2]` to model `m2-2025` (same provider and model\\_id)"
+    assert f"add `{fix}" in cli([*base, "--format", "markdown"]).output
+    text = cli(base).output
+    assert "to do: add previous_slugs: [m2] to model m2-2025 (same provider and model_id)" in text
+    data = json.loads(cli([*base, "--format", "json"]).output)
+    [removal] = [c for c in data["changes"] if c["key"] == "m2"]
+    assert [f["data"] for f in removal["fixes"]] == [
+        {"model": "m2-2025", "previous_slug": "m2", "basis": "same-model-id"}
+    ]
+    # the fix taken: a rename that repoints the workflow, nothing breaks
+    write_catalog(
+        root, [model_doc("m1"), model_doc("m2-2025", model_id="id-m2", previous_slugs=["m2"])]
+    )
+    fixed = json.loads(cli([*base, "--format", "json"]).output)
+    assert [c["action"] for c in fixed["changes"]] == ["rename"]
+    assert fixed["guards"] == []
