@@ -1,10 +1,14 @@
 """A plan as a GitHub pull-request comment.
 
-Layout: a hidden marker (so CI can find and update its previous comment), the summary line,
-alert blocks for errors, tripped guards, workflow impact, other warnings and notes, a table of
-counts by kind and action, then one section per kind: a table of its changes in plan order and
-a collapsible field table for every change that lists fields (a create lists every value it
-sets). No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
+Layout, action first: a hidden marker (so CI can find and update its previous comment), one
+line naming the target (environment, registry database, catalog commit, reconciler version),
+the summary line (actions with a count only), the status table (one row per check, a breaking
+change a row of its own, each with what to do: its fix, the label that approves it), the
+errors and the notes it points at, a table of counts by kind and action (again only the
+actions the plan has), then one section per kind: a table of its changes in plan order, whose
+rows carry each change's warnings, and a collapsible field table for every change that lists
+fields (a create lists every value it sets). Notes that hold on every CI plan are one sentence
+in the footer. No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
 shown, only their references; values are escaped so no catalog text can break the tables or
 inject markup.
 
