@@ -657,3 +657,17 @@ def test_tables_are_intact_on_github(name: str) -> None:
     assert len(page.tables) == tables
     assert all(len(set(rows)) == 1 for rows in page.tables)  # every row has the header's cells
     assert page.tags["script"] == 0
+
+
+def test_many_breaking_changes_share_one_row_past_the_first_few() -> None:
+    changes = [
+        Change(Action.DEACTIVATE, Kind.MODEL, f"m{n:02d}", breaking=True) for n in range(12)
+    ]
+    plan = Plan(changes=changes, guards=[Breaking("", tuple(c.key for c in changes))])
+    rows = [line for line in render_markdown(plan).split("\n") if line.startswith("| ❌ |")]
+    assert len(rows) == 6
+    assert rows[4].startswith("| ❌ | breaking | model `m04` deactivated |")
+    assert rows[5] == (
+        "| ❌ | breaking | …and 7 more breaking changes (see the changes below) | "
+        "add the label `reconciler:allow-breaking` |"
+    )
