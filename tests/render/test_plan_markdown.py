@@ -660,9 +660,7 @@ def test_tables_are_intact_on_github(name: str) -> None:
 
 
 def test_many_breaking_changes_share_one_row_past_the_first_few() -> None:
-    changes = [
-        Change(Action.DEACTIVATE, Kind.MODEL, f"m{n:02d}", breaking=True) for n in range(12)
-    ]
+    changes = [Change(Action.DEACTIVATE, Kind.MODEL, f"m{n:02d}", breaking=True) for n in range(12)]
     plan = Plan(changes=changes, guards=[Breaking("", tuple(c.key for c in changes))])
     rows = [line for line in render_markdown(plan).split("\n") if line.startswith("| ❌ |")]
     assert len(rows) == 6
