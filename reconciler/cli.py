@@ -208,6 +208,26 @@ def db_upgrade(db_url: str) -> None:
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
 @environment_option
+@click.option(
+    "--commit",
+    envvar="RECONCILER_COMMIT",
+    default=None,
+    callback=lambda _ctx, _param, value: value or None,
+    help="The catalog commit the plan names (env RECONCILER_COMMIT). Default: the CI's "
+    "commit (GITHUB_SHA, CI_COMMIT_SHA, ...), else the catalog's git HEAD, else none.",
+)
+@click.option(
+    "--allow-breaking",
+    is_flag=True,
+    help="Show the breaking guard as approved, as apply --allow-breaking would take it (a "
+    "pull request's label reconciler:allow-breaking); apply still needs the flag.",
+)
+@click.option(
+    "--allow-mass-removal",
+    is_flag=True,
+    help="Show the mass-removal guard as approved (label reconciler:allow-mass-removal); "
+    "apply still needs the flag.",
+)
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -218,6 +238,9 @@ def plan(
     adopt: bool,
     no_prune: bool,
     environment: str | None,
+    commit: str | None,
+    allow_breaking: bool,
+    allow_mass_removal: bool,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -239,6 +262,9 @@ def plan(
             color=sys.stdout.isatty(),
             db_in_hint=db_typed,
             environment=environment,
+            commit=commit,
+            allow_breaking=allow_breaking,
+            allow_mass_removal=allow_mass_removal,
         )
     )
 

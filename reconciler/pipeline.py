@@ -10,18 +10,22 @@ puts them in order.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reconciler import __version__
+from reconciler.apply.audit import COMMIT_ENV, git_commit
+from reconciler.db.engine import describe_database
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Database, Plan, Target
 from reconciler.providers.targets import (
     Targets,
     not_tested,
@@ -87,10 +91,52 @@ def read_live(db_url: str, environment: str | None = None) -> LiveState:
     return live
 
 
-def plan(loaded: Loaded, db_url: str, *, options: DiffOptions, no_secrets: bool = False) -> Planned:
-    """Stamp the desired state's secrets, read the registry, diff."""
-    return make_plan(
+def plan(
+    loaded: Loaded,
+    db_url: str,
+    *,
+    options: DiffOptions,
+    no_secrets: bool = False,
+    target: Target | None = None,
+) -> Planned:
+    """Stamp the desired state's secrets, read the registry, diff. ``target``: what the plan
+    names as its target (``plan_target``)."""
+    planned = make_plan(
         str(loaded.root), db_url, options=options, no_secrets=no_secrets, desired=loaded.desired
+    )
+    planned.plan.target = target
+    return planned
+
+
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
+    """What the plan is for: the registry database (never its credentials), the catalog
+    commit and this reconciler's version. The commit is ``commit`` (--commit or
+    RECONCILER_COMMIT) when given, else the CI's commit variable (GITHUB_SHA, ...), else the
+    catalog directory's git HEAD (marked when the checkout has uncommitted changes), else
+    unknown: git is not required."""
+    if commit is not None:
+        if not _SHA.fullmatch(commit):
+            raise ReconcilerError(
+                f"--commit (or {COMMIT_ENV}) is not a commit id: {commit[:80]!r}",
+                hint="pass the full or abbreviated hexadecimal SHA, e.g. "
+                '--commit "$(git rev-parse HEAD)"',
+            )
+        sha: str | None = commit.lower()
+        dirty = False
+    else:
+        # git_commit marks a checkout with uncommitted changes "<sha>-dirty"
+        found = git_commit(Path(catalog_dir))
+        dirty = found is not None and found.endswith("-dirty")
+        sha = found.removesuffix("-dirty") if found is not None else None
+    where = describe_database(db_url)
+    return Target(
+        database=None if where is None else Database(*where),
+        commit=sha,
+        uncommitted=dirty,
+        version=__version__,
     )
 
 
@@ -311,6 +357,8 @@ def catalog_apply(
     _check_keys(live, db_url)
     stamped = _stamp_for_apply(loaded.desired, loaded.root)
     preview = diff(stamped.desired, live, options)
+    # the registry it writes to, and the commit and version, before the question
+    preview.target = plan_target(str(loaded.root), db_url, None)
     expected = Expected(
         preview.revision,
         plan_signature(preview),

@@ -822,6 +822,31 @@ def test_pr_guard_labels(tmp_path: Path, labels: list[str], missing: str) -> Non
     assert "exit 1" in guards["run"]
 
 
+@pytest.mark.parametrize(
+    ("labels", "flags"),
+    [
+        ([], []),
+        (["reconciler:allow-breaking"], ["--allow-breaking"]),
+        (
+            ["reconciler:allow-mass-removal", "reconciler:allow-breaking"],
+            ["--allow-breaking", "--allow-mass-removal"],
+        ),
+        (["reconciler:allow-breaking-not"], []),  # exact names only
+    ],
+)
+def test_approving_labels_show_their_guard_approved(
+    tmp_path: Path, labels: list[str], flags: list[str]
+) -> None:
+    """The comment's status table shows a labelled guard as approved, not as "add the
+    label"; the Guards step still reads the plan's guards."""
+    env = {"STUB_GUARDS": GUARD, "PR_LABELS": json.dumps(labels)}
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), env)
+    assert run.code == 0, run.log
+    assert len(run.calls) == 3
+    for call in run.calls:
+        assert [a for a in call.split() if a.startswith("--allow-")] == flags
+
+
 # --- the action's apply step -----------------------------------------------------------------
 
 

@@ -8,7 +8,10 @@ import subprocess
 from pathlib import Path
 
 _ACTOR_VARS = ("RECONCILER_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR")
-_COMMIT_VARS = ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT", "GIT_COMMIT")
+# RECONCILER_COMMIT (plan --commit) first: in a pull request GITHUB_SHA is the merge commit,
+# and the action passes the head commit the reviewer knows
+COMMIT_ENV = "RECONCILER_COMMIT"
+_COMMIT_VARS = (COMMIT_ENV, "GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT", "GIT_COMMIT")
 
 
 def actor() -> str:

@@ -10,19 +10,10 @@ from typing import TextIO
 
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
-from reconciler.plan.guards import BREAKING_FLAG, MASS_REMOVAL_FLAG
+from reconciler.plan.guards import allowed_flags
 from reconciler.plan.refusals import NeedsConfirmation
 from reconciler.render.apply import CANCELLED, applied, refusal, refused
 from reconciler.render.plan import render_plan
-
-
-def _allowed(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
-    flags = set()
-    if allow_breaking:
-        flags.add(BREAKING_FLAG)
-    if allow_mass_removal:
-        flags.add(MASS_REMOVAL_FLAG)
-    return frozenset(flags)
 
 
 def apply(
@@ -45,7 +36,7 @@ def apply(
     """``catalog_dir`` None: the saved plan's catalog with a PLANFILE, else ./catalog.
     ``environment`` None: the saved plan's environment with a PLANFILE, else the base."""
     out = sys.stdout if out is None else out
-    allowed = _allowed(allow_breaking, allow_mass_removal)
+    allowed = allowed_flags(allow_breaking, allow_mass_removal)
     if planfile is not None:
         to_apply = pipeline.saved_apply(
             planfile,

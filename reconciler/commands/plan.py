@@ -6,6 +6,7 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import CatalogInvalidError
+from reconciler.plan.guards import allowed_flags
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import not_saved, render_plan, saved
 from reconciler.render.plan_json import plan_to_dict, render_invalid_catalog_json
@@ -24,17 +25,26 @@ def plan(
     out: TextIO | None = None,
     db_in_hint: bool = False,
     environment: str | None = None,
+    commit: str | None = None,
+    allow_breaking: bool = False,
+    allow_mass_removal: bool = False,
 ) -> int:
+    """``allow_*``: show those guards as approved (what apply given the flags would do); the
+    plan itself, and a saved plan, are the same either way."""
     out = sys.stdout if out is None else out
+    allowed = allowed_flags(allow_breaking, allow_mass_removal)
     options = DiffOptions(adopt=adopt, prune=not no_prune)
+    target = pipeline.plan_target(catalog_dir, db_url, commit)
     try:
         loaded = pipeline.load(catalog_dir, environment)
     except CatalogInvalidError as err:
         if fmt == "json":  # a machine reader gets its JSON; the message still goes to stderr
             out.write(render_invalid_catalog_json(err.diagnostics))
         raise
-    planned = pipeline.plan(loaded, db_url, options=options, no_secrets=no_secrets)
-    out.write(render_plan(planned.plan, fmt, color=color))
+    planned = pipeline.plan(
+        loaded, db_url, options=options, no_secrets=no_secrets, target=target
+    )
+    out.write(render_plan(planned.plan, fmt, color=color, allowed=allowed))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:

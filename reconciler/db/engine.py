@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -42,6 +42,32 @@ def safe_url(url: str) -> str:
     hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
     shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
     return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
+
+
+class Location(NamedTuple):
+    """Where a database is (reconciler.plan.model.Database has the same fields)."""
+
+    backend: str
+    host: str | None = None
+    port: int | None = None
+    name: str | None = None
+
+
+def describe_database(url: str) -> Location | None:
+    """Where the registry is, for a plan's header: backend, host, port and database name,
+    never the user, the password or the query string (which may hold either). None when the
+    URL does not parse."""
+    try:
+        parsed = sa.make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return None
+    backend = parsed.get_backend_name()
+    backend = "postgresql" if backend in _PSYCOPG_ALIASES else backend
+    if backend == "sqlite":
+        return Location("sqlite", name=parsed.database or ":memory:")
+    # '@' is never part of a host name: before it is a password with an unescaped '@'
+    host = None if parsed.host is None else parsed.host.rpartition("@")[2]
+    return Location(backend, host, parsed.port, parsed.database)
 
 
 def driver_reason(err: BaseException) -> str:

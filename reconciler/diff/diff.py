@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.catalog.slug import derive_slug
+from reconciler.diff.fixes import with_fixes
 from reconciler.diff.order import order_changes
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import (
@@ -177,6 +178,7 @@ class _Differ:
         if self.unknown_secrets:
             self.plan.notes.append(SecretNotCompared("", tuple(sorted(self.unknown_secrets))))
         self._rename_hints()
+        self.changes = with_fixes(self.changes, self.desired, self.live)
         self.plan.changes = order_changes(self.changes)
         self.plan.guards = evaluate_guards(self.plan.changes, self.live)
         return self.plan

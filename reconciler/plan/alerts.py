@@ -233,6 +233,16 @@ class Guard(Alert):
     def flag(self) -> str:
         return self.FLAG
 
+    @property
+    def label(self) -> str:
+        return guard_label(self.FLAG)
+
+
+def guard_label(flag: str) -> str:
+    """The pull-request label that approves a guard in CI: ``--allow-breaking`` ->
+    ``reconciler:allow-breaking`` (action.yml maps flags to labels the same way)."""
+    return "reconciler:" + flag.removeprefix("--")
+
 
 @dataclass(frozen=True)
 class MassRemoval(Guard):

@@ -17,6 +17,16 @@ BREAKING_FLAG = Breaking.FLAG
 MASS_REMOVAL_FLAG = MassRemoval.FLAG
 
 
+def allowed_flags(allow_breaking: bool, allow_mass_removal: bool) -> frozenset[str]:
+    """The guard flags given (plan and apply take the same ones)."""
+    flags = set()
+    if allow_breaking:
+        flags.add(BREAKING_FLAG)
+    if allow_mass_removal:
+        flags.add(MASS_REMOVAL_FLAG)
+    return frozenset(flags)
+
+
 def disables(change: Change) -> bool:
     """Whether a change of an active model turns ``enabled`` from true to false."""
     if change.kind is not Kind.MODEL or change.action not in (Action.UPDATE, Action.RENAME):

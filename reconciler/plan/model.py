@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from reconciler.plan.alerts import Alert, Guard
+from reconciler.plan.fixes import Fix
 from reconciler.state.records import NONE_MEANS, ModelState
 
 
@@ -123,6 +124,31 @@ class Change:
     previous_key: str | None = None  # the old slug of a rename
     adopt: bool = False  # takes over a row the reconciler did not create
     breaking: bool = False  # deactivates/disables a model that active workflows use
+    fixes: tuple[Fix, ...] = ()  # how the catalog could avoid a breaking change, when inferred
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the registry is, as a reviewer may see it: never the user, password or query
+    options of its URL (``backend`` ``postgresql`` or ``sqlite``; ``name`` the database, or
+    the file of a SQLite registry)."""
+
+    backend: str
+    host: str | None = None
+    port: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a plan was made for, beyond its environment: the registry database, the catalog
+    commit (None when unknown; ``uncommitted`` when the catalog differs from it) and the
+    reconciler version that planned."""
+
+    database: Database | None = None
+    commit: str | None = None
+    uncommitted: bool = False
+    version: str = ""
 
 
 @dataclass
@@ -140,6 +166,7 @@ class Plan:
     # What the plan knew about each secret's value ("credential.field" -> status), whether or
     # not it changes; secrets it could not tell about are absent. Never values.
     secrets: dict[str, SecretStatus] = field(default_factory=dict)
+    target: Target | None = None  # set by the command that planned (the diff cannot know it)
 
     def summary(self) -> dict[str, int]:
         counts = Counter(c.action.value for c in self.changes)

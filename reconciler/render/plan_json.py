@@ -6,9 +6,22 @@ Shape (``format_version`` "2")::
      "summary": {"create": n, "update": n, "rename": n, "reactivate": n, "deactivate": n,
                  "delete": n},
      "changes": [{"action", "kind", "key", "previous_key", "adopt", "breaking",
-                  "fields": {path: {"before", "after"}}, "warnings": [ALERT]}],
+                  "fields": {path: {"before", "after"}}, "warnings": [ALERT],
+                  "fixes": [{"kind": "previous-slugs", "message",
+                             "data": {"model", "previous_slug", "basis"}}]}],
      "errors": [ALERT], "guards": [ALERT + {"flag", "allowed"}], "notes": [ALERT],
-     "catalog_digest": "...", "registry_revision": n}
+     "checks": [{"check": "breaking" | "mass-removal" | "reverts" | "secrets" | "validation",
+                 "status": "ok" | "warn" | "fail", "changes": [key], "secrets": [name],
+                 "unreadable": [reference], "errors": n, "flag", "label", "allowed"}],
+     "catalog_digest": "...", "registry_revision": n,
+     "environment": "...",  # when an environment was planned
+     "target": {"database": {"backend", "host", "port", "name"} | null, "commit": sha | null,
+                "uncommitted_changes": bool, "reconciler_version": "..."}}  # from plan only
+
+A fix (``basis`` ``same-model-id`` or ``similar-name``) is how the catalog could avoid a
+breaking change; a check is the verdict the PR comment's status table shows, and ``label``
+the pull-request label that approves its guard. The target's database never carries a user,
+password or URL options.
 
     ALERT = {"kind": "workflow-impact", "subject": "model gpt-4",
              "message": "referenced by 2 active workflows: a, b",
@@ -45,9 +58,11 @@ from typing import Any
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.plan.alerts import Alert
-from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
+from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus, Target
+from reconciler.plan.status import Check, status_checks
 from reconciler.render.alerts import alert_text
 from reconciler.render.diagnostics import diagnostics_to_json
+from reconciler.render.status import fix_text
 from reconciler.render.values import field_value, plain
 from reconciler.render.view import value_status
 
@@ -103,6 +118,36 @@ def _change(change: Change) -> dict[str, Any]:
         "breaking": change.breaking,
         "fields": {path: _field(path, fc) for path, fc in change.fields.items()},
         "warnings": [alert_to_json(w) for w in change.warnings],
+        "fixes": [
+            {"kind": f.kind.value, "message": fix_text(f), "data": f.data()} for f in change.fixes
+        ],
+    }
+
+
+def _target(target: Target) -> dict[str, Any]:
+    db = target.database
+    return {
+        "database": None
+        if db is None
+        else {"backend": db.backend, "host": db.host, "port": db.port, "name": db.name},
+        "commit": target.commit,
+        "uncommitted_changes": target.uncommitted,
+        "reconciler_version": target.version,
+    }
+
+
+def _check(check: Check) -> dict[str, Any]:
+    guard = check.guard
+    return {
+        "check": check.kind.value,
+        "status": check.level.value,
+        "changes": [c.key for c in check.changes],
+        "secrets": list(check.secrets),
+        "unreadable": list(check.unreadable),
+        "errors": check.errors,
+        "flag": None if guard is None else guard.flag,
+        "label": None if guard is None else guard.label,
+        "allowed": check.allowed,
     }
 
 
@@ -118,10 +163,13 @@ def plan_to_dict(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> dict[s
             {**alert_to_json(g), "flag": g.flag, "allowed": g.flag in allowed} for g in plan.guards
         ],
         "notes": [alert_to_json(n) for n in plan.notes],
+        "checks": [_check(c) for c in status_checks(plan, allowed)],
         "catalog_digest": plan.catalog_digest,
         "registry_revision": plan.revision,
         # present when an environment's catalog was planned
         **({"environment": plan.environment} if plan.environment else {}),
+        # present when the command that planned knew it (not for compare)
+        **({"target": _target(plan.target)} if plan.target is not None else {}),
         **(
             {"compared": {"from": plan.compared[0] or "base", "to": plan.compared[1] or "base"}}
             if plan.compared

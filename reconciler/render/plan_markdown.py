@@ -1,10 +1,14 @@
 """A plan as a GitHub pull-request comment.
 
-Layout: a hidden marker (so CI can find and update its previous comment), the summary line,
-alert blocks for errors, tripped guards, workflow impact, other warnings and notes, a table of
-counts by kind and action, then one section per kind: a table of its changes in plan order and
-a collapsible field table for every change that lists fields (a create lists every value it
-sets). No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
+Layout, action first: a hidden marker (so CI can find and update its previous comment), one
+line naming the target (environment, registry database, catalog commit, reconciler version),
+the summary line (actions with a count only), the status table (one row per check, a breaking
+change a row of its own, each with what to do: its fix, the label that approves it), the
+errors and the notes it points at, a table of counts by kind and action (again only the
+actions the plan has), then one section per kind: a table of its changes in plan order, whose
+rows carry each change's warnings, and a collapsible field table for every change that lists
+fields (a create lists every value it sets). Notes that hold on every CI plan are one sentence
+in the footer. No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
 shown, only their references; values are escaped so no catalog text can break the tables or
 inject markup.
 
@@ -23,7 +27,15 @@ from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
+from reconciler.plan.status import Level
 from reconciler.render.alerts import alert_text
+from reconciler.render.status import (
+    footer_note,
+    header_items,
+    is_footer_note,
+    shown_notes,
+    status_rows,
+)
 from reconciler.render.values import (
     escape_control,
     field_value,
@@ -34,15 +46,10 @@ from reconciler.render.values import (
 from reconciler.render.view import (
     NO_CHANGES,
     SECRET_TEXT,
-    AlertItem,
-    PlanView,
     change_detail,
-    change_flags,
     change_name,
-    change_title,
     created_fields,
     created_secrets,
-    join_words,
     plan_view,
     ref_before_text,
     ref_text,
@@ -227,19 +234,26 @@ def _more_items(count: int, noun: str) -> str:
     )
 
 
-def _guard_heading(view: PlanView) -> str:
-    sentences = []
-    if refused := [md_code(f) for f in view.refused]:
-        verb = "is" if len(refused) == 1 else "are"
-        sentences.append(f"Apply will refuse unless {join_words(refused)} {verb} given.")
-    if given := [md_code(f) for f in view.given]:
-        sentences.append(f"Safety guards allowed by {join_words(given)}.")
-    return " ".join(sentences)
+_ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
+
+
+def _status_table(plan: Plan, allowed: frozenset[str]) -> list[str]:
+    """The status checks, one row each (a breaking change a row of its own), with what to
+    do: the fix when one is inferred, the label that approves a guard."""
+    lines = ["| | check | result | to do |", "|:-:|:--|:--|:--|"]
+    for row in status_rows(plan, allowed, approve="label", code=md_inert):
+        lines.append(
+            f"| {_ICONS[row.level]} | {row.check.value.replace('-', ' ')} | "
+            f"{md_text(row.result)} | "
+            f"{md_text(row.todo)} |"
+        )
+    return lines
 
 
 def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[list[str]], int]:
-    """The alert blocks (errors, guards, workflow impact, other warnings, notes), each at most
-    ``ALERT_BUDGET`` characters and all within ``room``; also the room left."""
+    """The status table, then the errors and notes it points at, each alert at most
+    ``ALERT_BUDGET`` characters and all within ``room``; also the room left. Warnings on a
+    change are said once, on its row below; notes every CI plan carries are the footer's."""
     view = plan_view(plan, allowed, untrusted=md_inert)
     blocks: list[list[str]] = []
 
@@ -249,40 +263,17 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
         room -= _cost(block)
         blocks.append(block)
 
+    if plan.changes or plan.errors:
+        table = _status_table(plan, allowed)
+        room -= _cost(table)
+        blocks.append(table)
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         add("CAUTION", heading, [_prose(e.text) for e in view.errors], "error")
-    if view.guards:
-        items = [
-            f"**{_prose(g.guard.kind)}**: {_prose(g.text)} "
-            f"({'allowed by ' if g.allowed else ''}{md_code(g.guard.flag)})"
-            for g in view.guards
-        ]
-        add("WARNING", _guard_heading(view), items, "guard")
-    if view.workflow_impact:
-        heading = "Workflow impact"
-        if view.breaking:
-            heading += f": {plural(view.breaking, 'breaking change')}"
-        add("WARNING", heading, _warning_items(view.workflow_impact), "warning")
-    if view.other_warnings:
-        heading = "Other warnings" if view.workflow_impact else "Warnings"
-        add("WARNING", heading, _warning_items(view.other_warnings), "warning")
-    if view.notes:
-        add("NOTE", "", [_prose(n.text) for n in view.notes], "note")
+    shown = shown_notes(plan)
+    if notes := [n for n in view.notes if n.alert in shown]:
+        add("NOTE", "", [_prose(n.text) for n in notes], "note")
     return blocks, room
-
-
-def _warning_items(items: list[AlertItem]) -> list[str]:
-    """``**model gpt-4** (deactivate, breaking): referenced by ...`` per warning."""
-    out = []
-    for item in items:
-        change = item.change
-        assert change is not None  # warnings are on a change
-        flags = ", ".join(change_flags(change))
-        out.append(
-            f"**{_prose(change_title(change, ARROW))}** ({_prose(flags)}): {_prose(item.text)}"
-        )
-    return out
 
 
 def _prose(text: str) -> str:
@@ -291,17 +282,19 @@ def _prose(text: str) -> str:
 
 
 def _counts_table(plan: Plan) -> list[str]:
+    """Counts by kind and action, only the actions the plan has."""
     kinds = [k for k in Kind if any(c.kind is k for c in plan.changes)]
+    totals = plan.summary()
+    actions = [a for a in ACTIONS if totals[a.value]]
     lines = [
-        "| | " + " | ".join(a.value for a in ACTIONS) + " |",
-        "|:--|" + "--:|" * len(ACTIONS),
+        "| | " + " | ".join(a.value for a in actions) + " |",
+        "|:--|" + "--:|" * len(actions),
     ]
     for kind in kinds:
-        counts = [sum(c.kind is kind and c.action is a for c in plan.changes) for a in ACTIONS]
+        counts = [sum(c.kind is kind and c.action is a for c in plan.changes) for a in actions]
         lines.append(f"| {_KIND_HEADINGS[kind].lower()} | " + " | ".join(map(str, counts)) + " |")
     if len(kinds) > 1:
-        totals = plan.summary()
-        cells = " | ".join(f"**{totals[a.value]}**" for a in ACTIONS)
+        cells = " | ".join(f"**{totals[a.value]}**" for a in actions)
         lines.append(f"| **total** | {cells} |")
     return lines
 
@@ -443,24 +436,19 @@ def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str
     At most ``COMMENT_BUDGET`` characters: past it, lists are cut short and say what they
     left out; the summary line and the table of counts always give the true totals."""
     head: list[list[str]] = [[marker(plan.environment), HEADING]]
-    if plan.environment:
-        head.append([f"Environment: **{_h(plan.environment)}**"])
+    if target := _target_line(plan):
+        head.append([target])
     if plan.compared:
         before, after = (_h(name or "base") for name in plan.compared)
         head.append([f"Comparing **{before}** → **{after}**"])
     if plan.changes:
-        head.append([f"**{summary_line(plan)}**"])
+        head.append([f"**{summary_line(plan, zeros=False)}**"])
     elif plan.errors:
         head.append(["**No changes planned**, but the plan has errors."])
     else:
         head.append([f"**{NO_CHANGES}**"])
     counts = [_counts_table(plan)] if plan.changes else []
-    footer = []
-    if plan.catalog_digest:
-        footer.append(f"catalog <code>{_h(plan.catalog_digest)}</code>")
-    if plan.revision:
-        footer.append(f"registry revision {plan.revision}")
-    tail = [[f"<sub>Planned from {' against '.join(footer)}.</sub>"]] if footer else []
+    tail = [[footer]] if (footer := _footer(plan)) else []
     total = len(plan.changes)
     # room for the note on what was left out, at its longest (every row and table)
     reserved = len(_left_out(total, total)) + 2 if total else 0
@@ -473,6 +461,32 @@ def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str
         if rows_out or tables_out:
             blocks.append([_left_out(rows_out, tables_out)])
     return _joined(blocks + tail)
+
+
+def _target_line(plan: Plan) -> str:
+    """``Environment **production** · Registry `PostgreSQL db:5432/registry` · Commit
+    `0123abcd4567` · Reconciler `0.1.0```: what the plan is for, first."""
+    items = []
+    for label, value in header_items(plan):
+        shown = f"**{_h(value)}**" if label == "environment" else md_inert(value)
+        items.append(f"{label.capitalize()} {shown}")
+    return " · ".join(items)
+
+
+def _footer(plan: Plan) -> str:
+    """What the plan was made from, and (once, briefly) what holds on every CI plan."""
+    sentences = []
+    made = []
+    if plan.catalog_digest:
+        made.append(f"catalog <code>{_h(plan.catalog_digest)}</code>")
+    if plan.revision:
+        made.append(f"registry revision {plan.revision}")
+    if made:
+        sentences.append(f"Planned from {' against '.join(made)}.")
+    note = footer_note([n for n in plan.notes if is_footer_note(n)], code=md_inert)
+    if note:
+        sentences.append(_prose(note[0].upper() + note[1:] + "."))
+    return f"<sub>{' '.join(sentences)}</sub>" if sentences else ""
 
 
 def _left_out(rows: int, tables: int) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
+from reconciler.plan.status import CheckKind, Level
 from reconciler.render.alerts import alert_text
+from reconciler.render.status import header_items, is_footer_note, shown_notes, status_rows
 from reconciler.render.values import cost_note, escape_control, field_value, format_value
 from reconciler.render.view import (
     NO_CHANGES,
@@ -20,7 +22,6 @@ from reconciler.render.view import (
     change_detail,
     change_flags,
     created_secrets,
-    guard_verdict,
     join_words,
     plan_view,
     ref_before_text,
@@ -145,29 +146,56 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     paint = _Painter(color)
     view = plan_view(plan, allowed)
     blocks: list[list[str]] = []
-    if plan.environment:
-        blocks.append([paint(f"Environment: {escape_control(plan.environment)}", _BOLD)])
+    if header := _header(plan):
+        blocks.append([paint(line, _BOLD) for line in header])
     if plan.compared:
         before, after = (name or "base" for name in plan.compared)
         blocks.append([paint(f"Comparing {before} -> {after}", _BOLD)])
+    if checks := _checks(plan, allowed, paint):
+        blocks.append(checks)
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         block = [paint(heading, _BOLD, _RED)]
         block.extend(paint(line, _RED) for line in _items(view.errors, "  x ", "    "))
         blocks.append(block)
-    if view.guards:
-        block = [paint("Safety guards tripped:", _BOLD, _YELLOW)]
-        for item in view.guards:
-            text = f"{item.guard.kind}: {item.text}"
-            block.extend(paint(line, _YELLOW) for line in _indented(text, "  ! ", "    "))
-            block.append(f"    {escape_control(guard_verdict(item.guard.flag, item.allowed))}")
-        blocks.append(block)
     if view.notes:
-        blocks.append(_items(view.notes, "Note: ", "  "))
+        # the brief footer note of the markdown says the same; a terminal has room for it
+        shown = shown_notes(plan) + [n for n in plan.notes if is_footer_note(n)]
+        blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: ", "  "))
     if plan.changes:
         blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
     blocks.append(_footer(view, paint))
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _header(plan: Plan) -> list[str]:
+    """``Environment: production``, ``Registry: PostgreSQL db:5432/registry``, ``Commit: ...``,
+    ``Reconciler: 0.1.0``: what the plan is for."""
+    return [f"{label.capitalize()}: {ref_text(value)}" for label, value in header_items(plan)]
+
+
+_LEVEL_MARK = {Level.WARN: ("  ! ", _YELLOW), Level.FAIL: ("  x ", _RED)}
+
+
+def _checks(plan: Plan, allowed: frozenset[str], paint: _Painter) -> list[str]:
+    """The status checks that are not ok (guards, reverts, secrets), each with what to do:
+    the rows of the markdown's status table that need the reader."""
+    rows = [
+        r
+        for r in status_rows(plan, allowed)
+        # errors have their own block, which says the plan cannot be applied
+        if r.level is not Level.OK and r.check is not CheckKind.VALIDATION
+    ]
+    if not rows:
+        return []
+    lines = [paint("Checks:", _BOLD)]
+    for row in rows:
+        mark, color = _LEVEL_MARK[row.level]
+        text = f"{row.check.value.replace('-', ' ')}: {row.result}"
+        lines.extend(paint(line, color) for line in _indented(text, mark, "    "))
+        if row.todo:
+            lines.extend(_indented(f"to do: {row.todo}", "      ", "        "))
+    return lines
 
 
 def _footer(view: PlanView, paint: _Painter) -> list[str]:

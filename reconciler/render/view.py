@@ -198,9 +198,10 @@ def shows_fields(change: Change) -> bool:
     return change.action is not Action.CREATE and bool(change.fields)
 
 
-def summary_line(plan: Plan) -> str:
+def summary_line(plan: Plan, *, zeros: bool = True) -> str:
+    """``Plan: 1 to create, 0 to update, ...``; without ``zeros`` only the actions it has."""
     counts = plan.summary()
-    body = ", ".join(f"{counts[a.value]} to {a.value}" for a in ACTIONS)
+    body = ", ".join(f"{counts[a.value]} to {a.value}" for a in ACTIONS if zeros or counts[a.value])
     return f"Plan: {body}."
 
 

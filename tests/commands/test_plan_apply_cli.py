@@ -116,7 +116,8 @@ def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
     before = dump(db)
     result = cli(["apply", "--catalog", str(root), "--db", db])
     assert result.exit_code == 1
-    assert "apply will refuse unless --allow-mass-removal is given" in result.output
+    assert "Apply will refuse unless --allow-mass-removal is given." in result.output
+    assert "if the removal is intended, apply with --allow-mass-removal" in result.output
     assert dump(db) == before
     # given the flag, the preview shows the guard as allowed, not as refusing
     allowed = cli(
@@ -124,7 +125,7 @@ def test_apply_refuses_guards_before_asking(db: str, tmp_path: Path) -> None:
     )
     assert allowed.exit_code == 0, allowed.output
     assert "allowed by --allow-mass-removal" in allowed.output
-    assert "apply will refuse unless" not in allowed.output
+    assert "refuse unless" not in allowed.output
 
 
 def test_apply_plan_file_needs_no_approval(db: str, catalog: Path, tmp_path: Path) -> None:
@@ -300,3 +301,56 @@ def test_edited_display_name_plan_warns_that_the_old_slug_breaks(db: str, tmp_pa
     markdown = cli(["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]).output
     assert "API clients that call 'old-name' break" in markdown
     assert "`previous_slugs: [old-name]`" in markdown  # a code span, shown literally
+
+
+def test_plan_shows_an_approved_guard_and_saves_the_same_plan(db: str, tmp_path: Path) -> None:
+    """plan --allow-breaking (a pull request's label) shows the guard approved; the plan and
+    what apply needs do not change."""
+    root = write_catalog(tmp_path / "c", [model_doc("m1"), model_doc("m2")])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    insert_workflows(db, [("wf", "m2")])
+    write_catalog(root, [model_doc("m1")])
+    base = ["plan", "--catalog", str(root), "--db", db, "--format", "markdown"]
+    refused = cli(base)
+    assert "| ❌ | breaking | model `m2` deactivated while 1 active workflow uses it |" in (
+        refused.output
+    )
+    approved = cli([*base, "--allow-breaking"])
+    assert approved.exit_code == 0, approved.output
+    assert (
+        "| ⚠️ | breaking | model `m2` deactivated while 1 active workflow uses it | "
+        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |"
+    ) in approved.output
+    data = json.loads(cli([*base[:-2], "--format", "json", "--allow-breaking"]).output)
+    assert data["guards"][0]["allowed"] is True
+    assert data["checks"][0]["status"] == "warn"
+    planfile = tmp_path / "p.json"
+    saved = cli([*base[:-2], "--allow-breaking", "--out", str(planfile)])
+    assert "reconciler apply" in saved.output
+    assert "--allow-breaking" in saved.output.split("apply it with:", 1)[1]  # still needed
+
+
+def test_a_breaking_removal_names_its_replacement_in_every_format(db: str, tmp_path: Path) -> None:
+    """m2 leaves the catalog while a workflow uses it, and m2-2025 is the same model under a
+    new slug: every format suggests previous_slugs, and following it makes a rename."""
+    root = write_catalog(tmp_path / "c", [model_doc("m1"), model_doc("m2")])
+    assert cli(["apply", "--catalog", str(root), "--db", db, "--auto-approve"]).exit_code == 0
+    insert_workflows(db, [("wf", "m2")])
+    write_catalog(root, [model_doc("m1"), model_doc("m2-2025", model_id="id-m2")])
+    base = ["plan", "--catalog", str(root), "--db", db]
+    fix = "previous_slugs: [m2]` to model `m2-2025` (same provider and model\\_id)"
+    assert f"add `{fix}" in cli([*base, "--format", "markdown"]).output
+    text = cli(base).output
+    assert "to do: add previous_slugs: [m2] to model m2-2025 (same provider and model_id)" in text
+    data = json.loads(cli([*base, "--format", "json"]).output)
+    [removal] = [c for c in data["changes"] if c["key"] == "m2"]
+    assert [f["data"] for f in removal["fixes"]] == [
+        {"model": "m2-2025", "previous_slug": "m2", "basis": "same-model-id"}
+    ]
+    # the fix taken: a rename that repoints the workflow, nothing breaks
+    write_catalog(
+        root, [model_doc("m1"), model_doc("m2-2025", model_id="id-m2", previous_slugs=["m2"])]
+    )
+    fixed = json.loads(cli([*base, "--format", "json"]).output)
+    assert [c["action"] for c in fixed["changes"]] == ["rename"]
+    assert fixed["guards"] == []

@@ -37,7 +37,7 @@ def test_plan_names_its_environment_in_every_format(db: str, catalog: Path) -> N
     assert not cli(base).output.startswith("Environment:")
     markdown = cli([*base, "--format", "markdown"], env={"RECONCILER_ENVIRONMENT": "staging"})
     assert markdown.output.startswith("<!-- reconciler-plan environment=staging -->\n")
-    assert "Environment: **staging**" in markdown.output
+    assert "\nEnvironment **staging** · Registry `" in markdown.output
     data = json.loads(cli([*base, "--format", "json", "--environment", "production"]).output)
     assert data["environment"] == "production"
     assert "environment" not in json.loads(cli([*base, "--format", "json"]).output)

@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from engine_helpers import cli, model_doc, write_catalog
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from reconciler.db.engine import make_engine, require_database, safe_url, url_has_secret
+from reconciler.db.engine import (
+    Location,
+    describe_database,
+    make_engine,
+    require_database,
+    safe_url,
+    url_has_secret,
+)
 from reconciler.errors import DatabaseError
 
 
@@ -247,3 +256,40 @@ def test_a_role_without_grants_gets_a_message_not_an_internal_error(
             conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
             conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        (
+            "postgresql+psycopg://app:s3cret@db.internal:6543/registry?sslmode=require",
+            Location("postgresql", "db.internal", 6543, "registry"),
+        ),
+        ("postgres://app@db/registry", Location("postgresql", "db", None, "registry")),
+        # a password with an unescaped '@': SQLAlchemy leaves part of it in the host
+        ("postgresql://app:p@ss@db/registry", Location("postgresql", "db", None, "registry")),
+        ("postgresql:///registry?host=/run/pg", Location("postgresql", None, None, "registry")),
+        ("sqlite:///registry.db", Location("sqlite", name="registry.db")),
+        ("sqlite://", Location("sqlite", name=":memory:")),
+        ("postgresql://db:port/x", None),  # does not parse
+    ],
+)
+def test_describe_database_says_where_never_who(url: str, where: Location | None) -> None:
+    assert describe_database(url) == where
+
+
+_ANY = st.characters(blacklist_categories=("Cs",))
+
+
+@settings(max_examples=300)
+@given(password=st.text(_ANY, max_size=16), host=st.text(_ANY, max_size=8))
+def test_describe_database_never_holds_the_password(password: str, host: str) -> None:
+    """Whatever the password holds, written into the URL unescaped as people do (or in its
+    query), nothing of the plan's header comes from it."""
+    assume("CANARY" not in host)
+    secret = "CANARY" + password
+    for url in (
+        f"postgresql+psycopg://user:{secret}@db{host}:5432/registry",
+        f"postgresql+psycopg://user@db{host}/registry?password={secret}",
+    ):
+        assert "CANARY" not in repr(describe_database(url)), url

@@ -13,21 +13,26 @@ from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
     CredentialLinkedByApplication,
+    LikelyRename,
     MassRemoval,
     NotManaged,
     RevertsApplicationEdit,
+    SecretNotCompared,
     SecretsByVersion,
     UnlinksInactiveModels,
     WorkflowImpact,
 )
+from reconciler.plan.fixes import PreviousSlugs
 from reconciler.plan.model import (
     Action,
     Change,
+    Database,
     FieldChange,
     Kind,
     Plan,
     RefChange,
     SecretStatus,
+    Target,
 )
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -370,12 +375,66 @@ def hostile_plan() -> Plan:
     )
 
 
+COMMIT = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a0c2e4b6d8f0a"
+
+
+def production_plan() -> Plan:
+    """A CI plan for an environment: its target in the header, a breaking deactivation whose
+    replacement the plan creates (the fix: previous_slugs), a breaking disable without one,
+    and the notes every CI plan carries (said once, in the footer)."""
+    created = _created(
+        display_name="GPT-4 Turbo (2024)",
+        provider="openai",
+        model_id="gpt-4-turbo",
+        category="premium",
+    )
+    return Plan(
+        changes=[
+            Change(Action.CREATE, Kind.MODEL, "gpt-4-turbo-2024", created),
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "mixtral-8x7b",
+                {"enabled": FieldChange(True, False)},
+                warnings=(
+                    WorkflowImpact("model mixtral-8x7b", ("nightly-digest",), 1, disabling=True),
+                ),
+                breaking=True,
+            ),
+            Change(
+                Action.DEACTIVATE,
+                Kind.MODEL,
+                "gpt-4-turbo",
+                warnings=(WorkflowImpact("model gpt-4-turbo", ("support-bot", "triage"), 2),),
+                breaking=True,
+                fixes=(PreviousSlugs("gpt-4-turbo-2024", "gpt-4-turbo", "same-model-id"),),
+            ),
+        ],
+        guards=[Breaking("", ("mixtral-8x7b", "gpt-4-turbo"))],
+        notes=[
+            SecretsByVersion("", "no-secrets"),
+            SecretNotCompared("", ("prod-openai.api_key",)),
+            # said by the fix already: not repeated as a note
+            LikelyRename("model gpt-4-turbo-2024", "gpt-4-turbo", "gpt-4-turbo-2024"),
+        ],
+        catalog_digest="sha256:2c4e6a8b0d1f",
+        environment="production",
+        revision=118,
+        target=Target(
+            Database("postgresql", "registry.internal", 5432, "llm_registry"),
+            COMMIT,
+            version="1.4.0",
+        ),
+    )
+
+
 PLANS = {
     "hostile": hostile_plan,
     "empty": empty_plan,
     "full": full_plan,
     "blocked": blocked_plan,
     "attribution": attribution_plan,
+    "production": production_plan,
 }
 
 

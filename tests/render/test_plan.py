@@ -21,14 +21,16 @@ def test_each_format_goes_to_its_renderer() -> None:
     assert render_plan(plan, "text", color=True) == render_text(plan, color=True)
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_allowed_flags_reach_the_renderer(fmt: str) -> None:
-    """What apply --allow-breaking prints before applying: no threat to refuse."""
+@pytest.mark.parametrize(
+    ("fmt", "needed"), [("text", "apply with --allow-breaking"), ("markdown", "add the label")]
+)
+def test_allowed_flags_reach_the_renderer(fmt: str, needed: str) -> None:
+    """What apply --allow-breaking prints before applying: nothing left to approve."""
     default = render_plan(full_plan(), fmt)
     allowed = render_plan(full_plan(), fmt, allowed=ALLOWED)
-    assert "refuse unless" in default
-    assert "refuse unless" not in allowed
-    assert "allowed by" in allowed
+    assert needed in default
+    assert needed not in allowed
+    assert ("approved by" if fmt == "markdown" else "allowed by") in allowed
 
 
 def test_allowed_flags_reach_json() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plans import CANARY, PLANS, blocked_plan, canary_plan, check_golden, full_plan
+from plans import CANARY, COMMIT, PLANS, blocked_plan, canary_plan, check_golden, full_plan
 
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.render.alerts import alert_text
@@ -25,6 +25,7 @@ def test_shape_and_key_order() -> None:
         "errors",
         "guards",
         "notes",
+        "checks",
         "catalog_digest",
         "registry_revision",
     ]
@@ -48,6 +49,7 @@ def test_shape_and_key_order() -> None:
             "breaking",
             "fields",
             "warnings",
+            "fixes",
         ]
     rename = next(c for c in data["changes"] if c["action"] == "rename")
     assert rename["previous_key"] == "claude-3-5-sonnet"
@@ -224,3 +226,61 @@ def test_non_json_values_become_plain_data() -> None:
         "before": {"a": [1, 2], "b": 2},
         "after": "nan",
     }
+
+
+def test_the_target_is_data_and_never_carries_credentials() -> None:
+    data = plan_to_dict(PLANS["production"]())
+    assert data["environment"] == "production"
+    assert data["target"] == {
+        "database": {
+            "backend": "postgresql",
+            "host": "registry.internal",
+            "port": 5432,
+            "name": "llm_registry",
+        },
+        "commit": COMMIT,  # whole: text and markdown shorten it
+        "uncommitted_changes": False,
+        "reconciler_version": "1.4.0",
+    }
+    assert "target" not in plan_to_dict(full_plan())  # compare and tests: no target
+
+
+def test_fixes_are_data_on_the_change_they_avoid() -> None:
+    data = plan_to_dict(PLANS["production"]())
+    removal = next(c for c in data["changes"] if c["key"] == "gpt-4-turbo")
+    [fix] = removal["fixes"]
+    assert fix["kind"] == "previous-slugs"
+    assert fix["data"] == {
+        "model": "gpt-4-turbo-2024",
+        "previous_slug": "gpt-4-turbo",
+        "basis": "same-model-id",
+    }
+    assert fix["message"].startswith("add previous_slugs: [gpt-4-turbo] to model gpt-4-turbo-2024")
+    assert all(c["fixes"] == [] for c in data["changes"] if c["key"] != "gpt-4-turbo")
+
+
+def test_checks_say_the_status_table_as_data() -> None:
+    data = plan_to_dict(PLANS["production"](), allowed=frozenset())
+    checks = {c["check"]: c for c in data["checks"]}
+    assert list(checks) == ["breaking", "mass-removal", "reverts", "secrets", "validation"]
+    assert checks["breaking"] == {
+        "check": "breaking",
+        "status": "fail",
+        "changes": ["mixtral-8x7b", "gpt-4-turbo"],
+        "secrets": [],
+        "unreadable": [],
+        "errors": 0,
+        "flag": "--allow-breaking",
+        "label": "reconciler:allow-breaking",
+        "allowed": False,
+    }
+    assert {k: c["status"] for k, c in checks.items()} == {
+        "breaking": "fail",
+        "mass-removal": "ok",
+        "reverts": "ok",
+        "secrets": "ok",
+        "validation": "ok",
+    }
+    allowed = plan_to_dict(PLANS["production"](), allowed=frozenset({"--allow-breaking"}))
+    assert allowed["checks"][0]["status"] == "warn"
+    assert allowed["checks"][0]["allowed"] is True

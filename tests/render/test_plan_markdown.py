@@ -54,11 +54,75 @@ def test_starts_with_the_marker_and_is_stable() -> None:
 
 def test_problems_come_before_the_tables() -> None:
     out = render_markdown(PLANS["blocked"]())
-    first_table = out.index("| | create |")
-    assert out.index("> [!CAUTION]") < first_table
-    assert out.index("`--allow-mass-removal`") < first_table
+    first_table = out.index("| | update |")
+    assert out.index("| | check | result | to do |") < out.index("> [!CAUTION]") < first_table
+    assert out.index("`reconciler:allow-mass-removal`") < first_table
     breaking = render_markdown(full_plan())
-    assert breaking.index("referenced by 3 active workflows") < breaking.index("| | create |")
+    row = "model `gpt-4` deactivated while 3 active workflows use it"
+    assert breaking.index(row) < breaking.index("| | create |")
+
+
+def test_the_header_names_the_target_first() -> None:
+    """Environment, registry (never its user or password), commit and version come before
+    anything else, then the summary, then the status table."""
+    out = render_markdown(PLANS["production"]())
+    lines = out.split("\n")
+    assert lines[:4] == [
+        "<!-- reconciler-plan environment=production -->",
+        "## Reconciler plan",
+        "",
+        "Environment **production** · Registry `PostgreSQL registry.internal:5432/llm_registry`"
+        " · Commit `3f2a9c1e5b7d` · Reconciler `1.4.0`",
+    ]
+    assert out.index("**Plan: ") < out.index("| | check | result | to do |")
+
+
+def test_status_table_has_a_row_per_check_and_per_breaking_change() -> None:
+    rows = [
+        line.split(" | ")[:2]
+        for line in render_markdown(PLANS["production"]()).split("\n")
+        if line.startswith(("| ✅", "| ⚠️", "| ❌"))
+    ]
+    assert rows == [
+        ["| ❌", "breaking"],
+        ["| ❌", "breaking"],
+        ["| ✅", "mass removal"],
+        ["| ✅", "reverts"],
+        ["| ✅", "secrets"],
+        ["| ✅", "validation"],
+    ]
+
+
+def test_a_breaking_change_says_its_fix_and_the_label_that_approves_it() -> None:
+    out = render_markdown(PLANS["production"]())
+    row = next(line for line in out.split("\n") if "`gpt-4-turbo` deactivated" in line)
+    assert "add `previous_slugs: [gpt-4-turbo]` to model `gpt-4-turbo-2024`" in row
+    assert "(same provider and model\\_id)" in row
+    assert "or add the label `reconciler:allow-breaking` to break them on purpose" in row
+    # the fix is said once: the likely-rename note that says the same is left out
+    assert out.count("previous_slugs: [gpt-4-turbo]") == 1
+    assert "looks like a rename" not in out
+
+
+def test_notes_every_ci_plan_carries_are_said_once_in_the_footer() -> None:
+    out = render_markdown(PLANS["production"]())
+    assert "[!NOTE]" not in out
+    footer = out.rstrip("\n").split("\n")[-1]
+    assert footer.startswith("<sub>Planned from catalog")
+    assert "Secrets compared by source version, values not read (`--no-secrets`)" in footer
+    assert "`prod-openai.api_key`" in footer
+    assert out.count("prod-openai.api_key") == 1
+
+
+def test_status_rows_come_from_typed_alerts_not_words() -> None:
+    """A revert's row counts the alert's fields; the wording of the alert plays no part."""
+    plan = PLANS["attribution"]()
+    out = render_markdown(plan)
+    row = next(line for line in out.split("\n") if line.startswith("| ⚠️ | reverts |"))
+    assert "reverts 1 field the application changed" in row
+    assert "1 conflict (changed by both)" in row
+    assert "1 older row edited (fields not recorded)" in row
+    assert "model `gpt-4o`, model `legacy-row`" in row
 
 
 def test_counts_table_by_kind_and_action() -> None:
@@ -67,6 +131,13 @@ def test_counts_table_by_kind_and_action() -> None:
     assert "| credentials | 2 | 4 | 0 | 0 | 0 | 1 |\n" in out
     assert "| models | 2 | 3 | 1 | 1 | 2 | 0 |\n" in out
     assert "| **total** | **4** | **8** | **1** | **1** | **2** | **1** |\n" in out
+
+
+def test_zero_count_actions_are_left_out() -> None:
+    out = render_markdown(PLANS["blocked"]())
+    assert "**Plan: 2 to update, 6 to deactivate.**" in out
+    assert "| | update | deactivate |\n|:--|--:|--:|\n| models | 1 | 6 |\n" in out
+    assert "0 to " not in out
 
 
 def test_every_table_row_has_four_or_three_cells() -> None:
@@ -217,26 +288,26 @@ def test_deactivations_say_the_row_is_kept() -> None:
     ) in out
 
 
-def test_workflow_impact_and_other_warnings_have_their_own_alerts() -> None:
+def test_each_breaking_change_is_said_once_above_the_tables() -> None:
+    """Its row in the status table; its details (the workflows) on its row in the table
+    below. No alert repeats them, and a rename that repoints workflows is no breaking row."""
     out = render_markdown(full_plan())
-    impact = out.index("> **Workflow impact: 2 breaking changes**")
-    other = out.index("> **Other warnings**")
-    assert impact < other < out.index("> [!NOTE]")
-    impact_block = out[impact:other]
-    assert "edited in the registry" not in impact_block
-    assert "unlinks" not in impact_block
-    # each in plan order
-    other_block = out[other : out.index("> [!NOTE]")]
-    assert other_block.index("**model gpt-4o**") < other_block.index("**credential old-together**")
-    assert impact_block.index("mixtral-8x7b") < impact_block.index("**model gpt-4**")
+    tables = out.index("| | create |")
+    above = out[:tables]
+    assert above.count("`gpt-4`") == 1
+    assert above.count("`mixtral-8x7b`") == 1
+    assert "claude-sonnet-3-5" not in above
+    assert "Workflow impact" not in out
+    assert "[!WARNING]" not in out
+    assert "`summarizer`" in out[tables:]
 
 
-def test_other_warnings_alone_are_just_warnings() -> None:
+def test_warnings_on_a_change_are_on_its_row() -> None:
     unlinks = UnlinksInactiveModels("credential c", ("m",))
     change = Change(Action.DELETE, Kind.CREDENTIAL, "c", warnings=(unlinks,))
     out = render_markdown(Plan(changes=[change]))
-    assert "> **Warnings**\n>\n> - **credential c** (delete): unlinks 1 inactive model: m\n" in out
-    assert "Workflow impact" not in out
+    assert "| `-` | delete | `c` | ⚠️ unlinks 1 inactive model: m |\n" in out
+    assert out.count("unlinks") == 1
 
 
 def test_created_model_fields_in_column_order() -> None:
@@ -303,10 +374,6 @@ def test_code_spans_with_pipes_cannot_split_a_table_cell() -> None:
     assert "<code>previous_slugs: [a|b]</code>" in row
     assert "<code>slug: a|b</code>" in row
     assert "'x | y'" in row
-    # in the alert, outside any table, the same spans need no pipe escapes
-    alert = page[: page.index("<table>")]
-    assert "<code>previous_slugs: [a|b]</code>" in alert
-    assert "\\|" not in alert
 
 
 def test_md_text_keeps_code_spans_and_escapes_the_rest() -> None:
@@ -342,9 +409,13 @@ def test_no_text_splits_a_table_cell_or_leaks_markup(text: str) -> None:
 
 def test_allowed_guards_read_as_allowed() -> None:
     out = render_markdown(full_plan(), allowed=frozenset({"--allow-breaking"}))
-    assert "> **Safety guards allowed by `--allow-breaking`.**\n" in out
-    assert "mixtral-8x7b, gpt-4 (allowed by `--allow-breaking`)\n" in out
-    assert "refuse" not in out
+    # approved (in a pull request: by its label): nothing left to do here but know it
+    assert (
+        "| ⚠️ | breaking | model `gpt-4` deactivated while 3 active workflows use it | "
+        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |\n"
+    ) in out
+    assert "❌" not in out
+    assert "add the label" not in out
     assert render_markdown(full_plan(), allowed=frozenset()) == render_markdown(full_plan())
 
 
@@ -353,13 +424,11 @@ def test_mixed_guards_say_which_flag_is_still_needed() -> None:
     plan.guards.append(MassRemoval("", 9, 0, 10))
     out = render_markdown(plan, allowed=frozenset({"--allow-breaking"}))
     assert (
-        "> **Apply will refuse unless `--allow-mass-removal` is given. "
-        "Safety guards allowed by `--allow-breaking`.**\n"
+        "| ❌ | mass removal | the plan deactivates 9 of 10 managed models (90%); "
+        "is the catalog checkout complete? | make sure the catalog checkout is complete; "
+        "if the removal is intended, add the label `reconciler:allow-mass-removal` |\n"
     ) in out
-    assert (
-        "> - **mass-removal**: the plan deactivates 9 of 10 managed models (90%); "
-        "is the catalog checkout complete? (`--allow-mass-removal`)\n"
-    ) in out
+    assert out.count("| ⚠️ | breaking |") == 2
 
 
 def big_plan(count: int) -> Plan:
@@ -486,10 +555,12 @@ def test_huge_plans_stay_under_githubs_limit_and_tell_the_true_totals(
     assert out == render_markdown(plan)  # still deterministic
     # the true totals, in the summary line and the counts table
     totals = plan.summary()
-    assert f"**{summary_line(plan)}**" in out
-    models = [sum(c.kind is Kind.MODEL and c.action is a for c in plan.changes) for a in ACTIONS]
+    assert f"**{summary_line(plan, zeros=False)}**" in out
+    actions = [a for a in ACTIONS if totals[a.value]]  # zero-count actions are left out
+    models = [sum(c.kind is Kind.MODEL and c.action is a for c in plan.changes) for a in actions]
     assert "| models | " + " | ".join(map(str, models)) + " |\n" in out
-    assert "| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in ACTIONS) in out
+    if len({c.kind for c in plan.changes}) > 1:
+        assert "| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in actions) in out
     # every change is either listed or counted in its section's note, by action
     listed_total = 0
     for kind in Kind:
@@ -584,7 +655,8 @@ def test_names_from_the_registry_are_inert_on_github() -> None:
         assert hostile not in live, hostile  # only inside code spans
     assert not [href for href in page.links if "evil" in href]  # no autolink
     assert page.tags["b"] == 0  # the name's <b> is shown, not rendered
-    assert page.tables == [[7, 7], [4, 4]]  # counts, models: the pipe in a name split no cell
+    # status, counts, models: the pipe in a name split no cell
+    assert page.tables == [[4] * 6, [2, 2], [4, 4]]
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -596,3 +668,15 @@ def test_tables_are_intact_on_github(name: str) -> None:
     assert len(page.tables) == tables
     assert all(len(set(rows)) == 1 for rows in page.tables)  # every row has the header's cells
     assert page.tags["script"] == 0
+
+
+def test_many_breaking_changes_share_one_row_past_the_first_few() -> None:
+    changes = [Change(Action.DEACTIVATE, Kind.MODEL, f"m{n:02d}", breaking=True) for n in range(12)]
+    plan = Plan(changes=changes, guards=[Breaking("", tuple(c.key for c in changes))])
+    rows = [line for line in render_markdown(plan).split("\n") if line.startswith("| ❌ |")]
+    assert len(rows) == 6
+    assert rows[4].startswith("| ❌ | breaking | model `m04` deactivated |")
+    assert rows[5] == (
+        "| ❌ | breaking | …and 7 more breaking changes (see the changes below) | "
+        "add the label `reconciler:allow-breaking` |"
+    )

@@ -54,7 +54,30 @@ def test_errors_without_changes_do_not_claim_the_registry_matches() -> None:
 def test_errors_and_guards_come_before_changes() -> None:
     out = render_text(PLANS["blocked"]())
     assert out.index("errors: the plan cannot be applied") < out.index("~ settings")
-    assert out.index("apply will refuse unless --allow-mass-removal") < out.index("~ settings")
+    assert out.index("  x mass removal: the plan deactivates 6") < out.index("~ settings")
+    assert out.index("apply with --allow-mass-removal") < out.index("~ settings")
+
+
+def test_the_header_names_the_target() -> None:
+    out = render_text(PLANS["production"]())
+    assert out.startswith(
+        "Environment: production\n"
+        "Registry: PostgreSQL registry.internal:5432/llm_registry\n"
+        "Commit: 3f2a9c1e5b7d\n"
+        "Reconciler: 1.4.0\n\n"
+        "Checks:\n"
+    )
+
+
+def test_a_breaking_change_says_its_fix() -> None:
+    out = render_text(PLANS["production"]())
+    assert (
+        "  x breaking: model gpt-4-turbo deactivated while 2 active workflows use it\n"
+        "      to do: add previous_slugs: [gpt-4-turbo] to model gpt-4-turbo-2024 (same provider "
+        "and model_id): its row is then renamed, and the workflows follow; or apply with "
+        "--allow-breaking to break them on purpose\n"
+    ) in out
+    assert "looks like a rename" not in out  # the fix says it
 
 
 def test_summary_line_counts_every_action() -> None:
@@ -201,21 +224,18 @@ def two_guard_plan() -> Plan:
 
 def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
     out = render_text(full_plan(), allowed=frozenset({BREAKING}))
-    assert "    allowed by --allow-breaking\n" in out
+    assert "      to do: allowed by --allow-breaking\n" in out
     assert "refuse" not in out
     assert out.endswith("1 to delete.\nSafety guards allowed by --allow-breaking.\n")
     # the guard itself is still shown: the reader should know what they are allowing
-    assert "  ! breaking: 2 changes deactivate or disable models" in out
+    assert "  ! breaking: model gpt-4 deactivated while 3 active workflows use it\n" in out
 
 
 def test_only_the_allowed_guard_reads_as_allowed() -> None:
     out = render_text(two_guard_plan(), allowed=frozenset({BREAKING}))
-    assert (
-        "  ! breaking: 1 change deactivates or disables models that active workflows use: m\n"
-        in out
-    )
-    assert "    allowed by --allow-breaking\n" in out
-    assert "    apply will refuse unless --allow-mass-removal is given\n" in out
+    assert "  ! breaking: model m deactivated\n      to do: allowed by --allow-breaking\n" in out
+    assert "  x mass removal: the plan deactivates 1 of 1 managed model (all)" in out
+    assert "if the removal is intended, apply with --allow-mass-removal\n" in out
     assert out.endswith(
         "Apply will refuse unless --allow-mass-removal is given.\n"
         "Safety guards allowed by --allow-breaking.\n"

@@ -1,0 +1,101 @@
+"""The plan's status checks, Atlas style: one verdict per concern a reviewer approves a
+change on (breaking changes, mass removal, reverts of application edits, secrets,
+validation), computed from the plan's typed changes and alerts, never from words.
+
+Each check says ``ok``, ``warn`` or ``fail`` and what it is about; renderers
+(reconciler.render.status) say what to do, including the label that approves a guard.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from reconciler.plan.alerts import (
+    AlertKind,
+    Guard,
+    RevertsApplicationEdit,
+    SecretsUnreadable,
+)
+from reconciler.plan.model import Action, Change, Plan, SecretStatus
+
+
+class CheckKind(enum.StrEnum):
+    BREAKING = "breaking"
+    MASS_REMOVAL = "mass-removal"
+    REVERTS = "reverts"
+    SECRETS = "secrets"
+    VALIDATION = "validation"
+
+
+class Level(enum.StrEnum):
+    OK = "ok"
+    WARN = "warn"  # a reviewer should look; apply does not refuse
+    FAIL = "fail"  # apply refuses: errors, or a guard whose flag was not given
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check. ``changes``: the changes it is about (breaking ones, ones that revert an
+    application edit), in plan order; ``secrets``: ``credential.field`` names whose value
+    may have changed unseen; ``unreadable``: references that could not be read; ``guard``:
+    the tripped guard (its flag, and label, approve it) and ``allowed`` whether its flag was
+    given; ``errors``: how many errors block the plan."""
+
+    kind: CheckKind
+    level: Level
+    changes: tuple[Change, ...] = ()
+    secrets: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()
+    guard: Guard | None = None
+    allowed: bool = False
+    errors: int = 0
+
+
+def _guarded(plan: Plan, kind: CheckKind, alert: AlertKind, allowed: frozenset[str]) -> Check:
+    guard = next((g for g in plan.guards if g.kind is alert), None)
+    if guard is None:
+        return Check(kind, Level.OK)
+    given = guard.flag in allowed
+    changes = tuple(c for c in plan.changes if c.breaking) if kind is CheckKind.BREAKING else ()
+    return Check(kind, Level.WARN if given else Level.FAIL, changes, guard=guard, allowed=given)
+
+
+def _reverts(plan: Plan) -> Check:
+    changes = tuple(
+        c for c in plan.changes if any(isinstance(w, RevertsApplicationEdit) for w in c.warnings)
+    )
+    return Check(CheckKind.REVERTS, Level.WARN if changes else Level.OK, changes)
+
+
+def _secrets(plan: Plan) -> Check:
+    """Warn about what the reviewer cannot see and apply may trip on: a secret whose value
+    may have changed although its reference did not (``unknown``), and secrets that could not
+    be read here. Secrets never read at all (every CI plan) are the plan's footer note."""
+    unknown = [
+        f"{c.key}.{path}"
+        for c in plan.changes
+        if c.action is not Action.CREATE
+        for path, fc in c.fields.items()
+        if fc.secret is SecretStatus.UNKNOWN and fc.ref is None
+    ]
+    unreadable = tuple(
+        ref for n in plan.notes if isinstance(n, SecretsUnreadable) for ref, _ in n.secrets
+    )
+    level = Level.WARN if unknown or unreadable else Level.OK
+    return Check(CheckKind.SECRETS, level, secrets=tuple(unknown), unreadable=unreadable)
+
+
+def status_checks(plan: Plan, allowed: frozenset[str] = frozenset()) -> list[Check]:
+    """The checks in the order a reviewer reads them: what breaks first, validation last."""
+    return [
+        _guarded(plan, CheckKind.BREAKING, AlertKind.BREAKING, allowed),
+        _guarded(plan, CheckKind.MASS_REMOVAL, AlertKind.MASS_REMOVAL, allowed),
+        _reverts(plan),
+        _secrets(plan),
+        Check(
+            CheckKind.VALIDATION,
+            Level.FAIL if plan.errors else Level.OK,
+            errors=len(plan.errors),
+        ),
+    ]

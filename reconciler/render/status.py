@@ -1,0 +1,309 @@
+"""The words for the plan's header and status checks, shared by text and markdown: what the
+plan was made for (environment, registry, commit, version), one row per check with what to do,
+the fix suggested for a breaking change, and the brief footer note every CI plan carries.
+
+Names are passed through ``code`` (markdown: a code span; text: as is). What approves a
+guard differs by where the plan is read: a pull request approves it with a label
+(``approve="label"``), a terminal with apply's flag.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from reconciler.plan.alerts import (
+    Alert,
+    Guard,
+    LikelyRename,
+    RevertsApplicationEdit,
+    SecretNotCompared,
+    SecretsByVersion,
+    WorkflowImpact,
+)
+from reconciler.plan.fixes import Fix
+from reconciler.plan.model import Action, Change, Database, Plan, SecretStatus, Target
+from reconciler.plan.status import Check, CheckKind, Level, status_checks
+from reconciler.render.alerts import alert_text, listed
+from reconciler.words import plural
+
+Code = Callable[[str], str]
+Approve = Literal["label", "flag"]
+SHORT_SHA = 12  # characters of a commit shown (JSON gives it whole)
+ROWS = 5  # breaking changes given a row each; the rest share one
+
+_BACKENDS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+_BASIS = {
+    "same-model-id": "same provider and model_id",
+    "similar-name": "a similar name: check it is the same model",
+}
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+# --- header ----------------------------------------------------------------------------------
+
+
+def database_text(db: Database) -> str:
+    """``PostgreSQL db.internal:5432/registry``, ``SQLite registry.db``: where, never who."""
+    backend = _BACKENDS.get(db.backend, db.backend)
+    if db.host is None:
+        return f"{backend} {db.name or '(default)'}"
+    where = db.host if db.port is None else f"{db.host}:{db.port}"
+    return f"{backend} {where}/{db.name or ''}"
+
+
+def commit_text(target: Target) -> str | None:
+    if target.commit is None:
+        return None
+    short = target.commit[:SHORT_SHA]
+    return f"{short} (with uncommitted changes)" if target.uncommitted else short
+
+
+def header_items(plan: Plan) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs naming what the plan is for, in reading order: environment,
+    registry database, catalog commit, reconciler version (those known)."""
+    items: list[tuple[str, str]] = []
+    if plan.environment:
+        items.append(("environment", plan.environment))
+    target = plan.target
+    if target is None:
+        return items
+    if target.database is not None:
+        items.append(("registry", database_text(target.database)))
+    if (commit := commit_text(target)) is not None:
+        items.append(("commit", commit))
+    if target.version:
+        items.append(("reconciler", target.version))
+    return items
+
+
+# --- fixes -----------------------------------------------------------------------------------
+
+
+def fix_text(fix: Fix, code: Code = _plain) -> str:
+    return (
+        f"add {code(f'previous_slugs: [{fix.previous_slug}]')} to model {code(fix.model)} "
+        f"({_BASIS[fix.basis]}): its row is then renamed, and the workflows follow"
+    )
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    check: CheckKind
+    level: Level
+    result: str
+    todo: str
+
+
+def _approved(guard: Guard, approve: Approve, code: Code) -> str:
+    """A guard whose flag was given: in a pull request by its label, which approves the
+    review but not apply."""
+    if approve == "label":
+        return f"approved by the label {code(guard.label)}; apply needs {code(guard.flag)}"
+    return f"allowed by {code(guard.flag)}"
+
+
+def _approval(guard: Guard, approve: Approve, code: Code) -> str:
+    if approve == "label":
+        return f"add the label {code(guard.label)}"
+    return f"apply with {code(guard.flag)}"
+
+
+def _verb(change: Change) -> str:
+    if change.action is Action.DEACTIVATE:
+        return "deactivated"
+    return "renamed and disabled" if change.action is Action.RENAME else "disabled"
+
+
+def _name(change: Change, code: Code) -> str:
+    if change.action is Action.RENAME and change.previous_key:
+        return f"{code(change.previous_key)} → {code(change.key)}"
+    return code(change.key)
+
+
+def _breaking_row(change: Change, check: Check, approve: Approve, code: Code) -> StatusRow:
+    impact = next((w for w in change.warnings if isinstance(w, WorkflowImpact)), None)
+    users = ""
+    if impact is not None:
+        verb = "uses" if impact.count == 1 else "use"
+        users = f" while {plural(impact.count, 'active workflow')} {verb} it"
+    result = f"model {_name(change, code)} {_verb(change)}{users}"
+    assert check.guard is not None  # a breaking check with changes has tripped its guard
+    if check.allowed:
+        approval = _approved(check.guard, approve, code)
+    else:
+        approval = _approval(check.guard, approve, code) + " to break them on purpose"
+    fixes = [fix_text(f, code) for f in change.fixes]
+    if fixes:
+        todo = "; ".join(fixes) + f"; or {approval}"
+    elif check.allowed:
+        todo = approval
+    else:
+        todo = f"move those workflows to another model first, or {approval}"
+    return StatusRow(check.kind, check.level, result, todo)
+
+
+def _breaking(check: Check, approve: Approve, code: Code) -> list[StatusRow]:
+    if check.level is Level.OK:
+        return [StatusRow(check.kind, check.level, "no model is taken from active workflows", "")]
+    rows = [_breaking_row(c, check, approve, code) for c in check.changes[:ROWS]]
+    rest = len(check.changes) - len(rows)
+    if rest > 0:
+        assert check.guard is not None
+        approval = (
+            _approved(check.guard, approve, code)
+            if check.allowed
+            else _approval(check.guard, approve, code)
+        )
+        result = f"…and {plural(rest, 'more breaking change')} (see the changes below)"
+        rows.append(StatusRow(check.kind, check.level, result, approval))
+    return rows
+
+
+def _mass_removal(check: Check, approve: Approve, code: Code) -> StatusRow:
+    if check.guard is None:
+        return StatusRow(check.kind, check.level, "no mass removal", "")
+    if check.allowed:
+        todo = _approved(check.guard, approve, code)
+    else:
+        todo = (
+            "make sure the catalog checkout is complete; if the removal is intended, "
+            + _approval(check.guard, approve, code)
+        )
+    return StatusRow(check.kind, check.level, alert_text(check.guard), todo)
+
+
+def _reverts(check: Check, code: Code) -> StatusRow:
+    if not check.changes:
+        return StatusRow(check.kind, check.level, "no edit made in the application is undone", "")
+    alerts = [w for c in check.changes for w in c.warnings if isinstance(w, RevertsApplicationEdit)]
+    reverted = sum(len(a.fields) for a in alerts if not a.whole_row)
+    conflicts = sum(len(a.conflicts) for a in alerts)
+    older = sum(a.whole_row for a in alerts)
+    names = listed([f"{c.kind.value} {code(c.key)}" for c in check.changes])
+    parts = []
+    if reverted:
+        parts.append(f"reverts {plural(reverted, 'field')} the application changed")
+    if conflicts:
+        parts.append(f"{plural(conflicts, 'conflict')} (changed by both)")
+    if older:
+        parts.append(f"{plural(older, 'older row')} edited (fields not recorded)")
+    result = f"{'; '.join(parts)}: {names}"
+    todo = (
+        "to keep an application edit, put its value in the catalog; approve only if undoing "
+        "it is intended (each row below names its fields)"
+    )
+    return StatusRow(check.kind, check.level, result, todo)
+
+
+def _secret_counts(plan: Plan) -> str:
+    counts: Counter[SecretStatus] = Counter(
+        fc.secret
+        for c in plan.changes
+        for fc in c.fields.values()
+        if fc.secret is not None and fc.secret is not SecretStatus.UNCHANGED
+    )
+    # unknown values are listed by name (the check warns about them)
+    order = (SecretStatus.ADDED, SecretStatus.CHANGED, SecretStatus.REMOVED)
+    parts = [f"{counts[s]} {s.value}" for s in order if counts[s]]
+    if not parts:
+        return "no secret changes"
+    return ", ".join(parts) + " (values are never shown)"
+
+
+def _secrets(check: Check, plan: Plan, code: Code) -> StatusRow:
+    not_compared = sum(len(n.secrets) for n in plan.notes if isinstance(n, SecretNotCompared))
+    parts = [_secret_counts(plan)]
+    if not_compared:
+        parts.append(f"{not_compared} not compared (apply reads them)")
+    if check.secrets:
+        names = listed([code(s) for s in check.secrets])
+        parts.append(f"{plural(len(check.secrets), 'value')} may have changed unseen: {names}")
+    if check.unreadable:
+        names = listed([code(s) for s in check.unreadable])
+        parts.append(f"{plural(len(check.unreadable), 'secret')} could not be read here: {names}")
+    todo = ""
+    if check.unreadable:
+        todo = "apply must read every secret: make these readable where apply runs"
+    elif check.secrets:
+        todo = "check that the new values are intended: apply writes what their sources hold"
+    return StatusRow(check.kind, check.level, "; ".join(parts), todo)
+
+
+def _validation(check: Check) -> StatusRow:
+    if check.level is Level.OK:
+        return StatusRow(check.kind, check.level, "catalog valid; the plan has no errors", "")
+    result = f"{plural(check.errors, 'error')}: the plan cannot be applied"
+    return StatusRow(check.kind, check.level, result, "fix the errors listed below")
+
+
+def status_rows(
+    plan: Plan,
+    allowed: frozenset[str] = frozenset(),
+    *,
+    approve: Approve = "flag",
+    code: Code = _plain,
+) -> list[StatusRow]:
+    """The status table's rows: every check, a breaking change a row of its own."""
+    rows: list[StatusRow] = []
+    for check in status_checks(plan, allowed):
+        match check.kind:
+            case CheckKind.BREAKING:
+                rows.extend(_breaking(check, approve, code))
+            case CheckKind.MASS_REMOVAL:
+                rows.append(_mass_removal(check, approve, code))
+            case CheckKind.REVERTS:
+                rows.append(_reverts(check, code))
+            case CheckKind.SECRETS:
+                rows.append(_secrets(check, plan, code))
+            case CheckKind.VALIDATION:
+                rows.append(_validation(check))
+    return rows
+
+
+# --- notes -----------------------------------------------------------------------------------
+
+
+def is_footer_note(note: Alert) -> bool:
+    """Notes that hold on every CI plan (secrets compared by source version, or not at all):
+    said once, briefly, in the footer rather than as an alert."""
+    return isinstance(note, SecretsByVersion | SecretNotCompared)
+
+
+def footer_note(notes: Sequence[Alert], code: Code = _plain) -> str:
+    """The footer's brief words for ``is_footer_note`` notes ('' when there are none)."""
+    parts = []
+    for note in notes:
+        if isinstance(note, SecretsByVersion):
+            how = {
+                "no-secrets": f"values not read ({code('--no-secrets')})",
+                "key-not-set": "no registry key set",
+                "key-mismatch": "the registry key does not match",
+            }[note.reason]
+            parts.append(f"secrets compared by source version, {how}")
+        elif isinstance(note, SecretNotCompared):
+            names = listed([code(s) for s in note.secrets])
+            parts.append(
+                f"secrets without a source version not compared (apply reads them): {names}"
+            )
+    return "; ".join(parts)
+
+
+def shown_notes(plan: Plan) -> list[Alert]:
+    """The notes an alert shows: not the footer's, nor a likely rename that a breaking
+    change's fix already suggests."""
+    fixed = {(f.previous_slug, f.model) for c in plan.changes for f in c.fixes}
+    return [
+        n
+        for n in plan.notes
+        if not is_footer_note(n)
+        and not (isinstance(n, LikelyRename) and (n.previous_slug, n.slug) in fixed)
+    ]
