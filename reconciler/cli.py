@@ -208,6 +208,12 @@ def db_upgrade(db_url: str) -> None:
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")
 @click.option("--no-prune", is_flag=True, help="Plan creates and updates only.")
 @environment_option
+@click.option(
+    "--split-dir",
+    type=click.Path(file_okay=False),
+    help="With --format markdown: also write the plan as pull request comments, "
+    "DIR/part-1.md and, when it does not fit one comment, part-2.md, ... (docs/ci.md).",
+)
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -218,6 +224,7 @@ def plan(
     adopt: bool,
     no_prune: bool,
     environment: str | None,
+    split_dir: str | None,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -239,6 +246,7 @@ def plan(
             color=sys.stdout.isatty(),
             db_in_hint=db_typed,
             environment=environment,
+            split_dir=split_dir,
         )
     )
 

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from reconciler import pipeline
 from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
+from reconciler.errors import ReconcilerError
+from reconciler.outfile import write_all
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
 from reconciler.render.plan_json import plan_to_dict
+from reconciler.render.plan_markdown import render_markdown_parts
 from reconciler.render.view import required_flags
 
 
@@ -25,13 +30,20 @@ def plan(
     out: TextIO | None = None,
     db_in_hint: bool = False,
     environment: str | None = None,
+    split_dir: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
+    if split_dir is not None and fmt != "markdown":
+        raise ReconcilerError(
+            "--split-dir writes the plan as pull request comments: it needs --format markdown"
+        )
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     planned = pipeline.plan(
         pipeline.load(catalog_dir, environment), db_url, options=options, no_secrets=no_secrets
     )
     out.write(render_plan(planned.plan, fmt, color=color))
+    if split_dir is not None:
+        write_parts(Path(split_dir), render_markdown_parts(planned.plan))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:
@@ -58,3 +70,17 @@ def plan(
     if planned.plan.errors:
         return 1
     return 2 if detailed_exitcode and planned.plan.has_changes else 0
+
+
+_PART = re.compile(r"part-([1-9][0-9]*)\.md")
+
+
+def write_parts(directory: Path, parts: list[str]) -> None:
+    """The comments as ``part-1.md``, ``part-2.md``, ... in ``directory`` (made if missing),
+    and the parts of an earlier, longer plan removed, so the directory holds this plan only."""
+    hint = "--split-dir names a directory the plan's comments can be written to"
+    write_all({directory / f"part-{n}.md": text for n, text in enumerate(parts, 1)}, hint=hint)
+    for path in directory.iterdir():
+        match = _PART.fullmatch(path.name)
+        if match and int(match[1]) > len(parts) and path.is_file():
+            path.unlink()
