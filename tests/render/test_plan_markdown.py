@@ -6,7 +6,15 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
-from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
+from plans import (
+    CANARY,
+    PLANS,
+    canary_plan,
+    check_golden,
+    full_plan,
+    many_creates_plan,
+    split_plan,
+)
 
 from reconciler.plan.alerts import (
     Alert,
@@ -636,3 +644,33 @@ def test_tables_are_intact_on_github(name: str) -> None:
     assert len(page.tables) == tables
     assert all(len(set(rows)) == 1 for rows in page.tables)  # every row has the header's cells
     assert page.tags["script"] == 0
+
+
+def test_1500_creates_keep_the_breaking_and_price_rows_with_their_values() -> None:
+    out = render_markdown(many_creates_plan())
+    check_golden("many-creates.md", out)
+    assert len(out) <= COMMENT_BUDGET
+    assert "not listed" not in out
+    rows = out[out.index("### Changes to existing rows") : out.index("### New rows")]
+    assert rows.index("`mixtral-8x7b`") < rows.index("`gpt-4o`")  # breaking first
+    assert "`enabled` `true` → `false`<br>**breaking**" in rows
+    assert "input $2.00 → $1.50 /1M (−25%)<br>output $8.00 → $6.00 /1M (−25%)<br>" in rows
+    assert "`context_window` `128000` → `200000`" in rows
+    assert "**1500 models to create**" in out
+    assert out.count("`m-") == 1500
+
+
+def test_a_plan_too_long_for_one_comment_splits_into_parts() -> None:
+    parts = render_markdown_parts(split_plan())
+    assert len(parts) == 2
+    for number, part in enumerate(parts, 1):
+        check_golden(f"split.part-{number}.md", part)
+        assert len(part) <= COMMENT_BUDGET < GITHUB_LIMIT
+        assert part.startswith(marker("prod", number) + "\n")
+        page = gfm_html(part)
+        assert all(len(set(rows)) == 1 for rows in page.tables)
+    assert "### Changes to existing rows (continued)\n\n| | action | name | details |" in parts[1]
+    assert sum(p.count("| `-` | deactivate |") for p in parts) == 900
+    # the single comment says what it could not list, and points at the full plan
+    single = render_markdown(split_plan())
+    assert "changes not listed (" in single
