@@ -318,8 +318,6 @@ TABLE_BUDGET = 16_000
 # A create's field table takes over 300 characters, so past this many creates their tables
 # cannot all fit, and the renderer does not build them.
 FULL_CREATES = COMMENT_BUDGET // 300
-# Room kept in every part for its heading and the note that says where the plan goes on.
-PART_HEAD = 300
 _COST_LABELS = {"cost.input_per_token": "input", "cost.output_per_token": "output"}
 _TABLE_HEAD = ("| | action | name | details |", "|:-:|:--|:--|:--|")
 _ROW_TOO_LONG = "| | | | _this row is too long for a comment: `reconciler plan` shows it_ |"
@@ -524,19 +522,19 @@ def _body(plan: Plan, level: Level) -> list[Section]:
     return sections
 
 
-def _pack_body(plan: Plan, room: int, split: bool) -> Packed:
+def _pack_body(plan: Plan, room: int, part_room: int, split: bool) -> Packed:
     """The body in the first level that fits one comment: creates with their field tables,
     then without, then (models) by name only. Failing that, split across comments when
     ``split`` (never dropping a row), else cut where the comment ends."""
     creates = sum(c.action is Action.CREATE for c in plan.changes)
     levels = [Level.ROWS, Level.COMPACT] if creates > FULL_CREATES else list(Level)
     for level in levels:
-        packed = pack(_body(plan, level), room, COMMENT_BUDGET - PART_HEAD, 1)
+        packed = pack(_body(plan, level), room, part_room, 1)
         if not packed.left_out:
             return packed
     if not split:
         return packed
-    return pack(_body(plan, Level.COMPACT), room, COMMENT_BUDGET - PART_HEAD, sys.maxsize)
+    return pack(_body(plan, Level.COMPACT), room, part_room, sys.maxsize)
 
 
 def marker(environment: str, part: int = 1) -> str:
@@ -587,13 +585,18 @@ def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
     # room for the note on what was left out (at its longest) or on where the plan goes on
     everything = [Item("", c.action) for c in plan.changes]
     everything += [Item("") for c in plan.changes if c.fields]
-    reserved = max(len(_left_out(everything)), PART_HEAD) + 2 if plan.changes else 0
+    reserved = max(len(_left_out(everything)), len(_continued(sys.maxsize, sys.maxsize)))
+    reserved = reserved + 2 if plan.changes else 0
     room = COMMENT_BUDGET - len(_joined(head + counts + tail)) - reserved
     alerts, room = _top_alerts(plan, allowed, room)
     blocks = head + alerts + counts
     if not plan.changes:
         return [_joined(blocks + tail)]
-    packed = _pack_body(plan, room, split)
+    # a follow-up part's room: what its heading and its note take at their longest
+    longest = sys.maxsize
+    part_room = COMMENT_BUDGET - len(_joined(_part_head(plan, longest, longest)))
+    part_room -= len(_continued(longest, longest)) + 2
+    packed = _pack_body(plan, room, part_room, split)
     total = len(packed.parts)
     first = blocks + packed.parts[0]
     if total > 1:
@@ -602,14 +605,18 @@ def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
         first.append([_left_out(packed.left_out)])
     out = [_joined(first + tail)]
     for number, body in enumerate(packed.parts[1:], start=2):
-        part = [[marker(plan.environment, number), f"{HEADING}, part {number} of {total}"]]
-        if plan.environment:
-            part.append([f"Environment: **{_h(plan.environment)}**"])
-        part += body
+        part = _part_head(plan, number, total) + body
         if number < total:
             part.append([_continued(number, total)])
         out.append(_joined(part))
     return out
+
+
+def _part_head(plan: Plan, number: int, total: int) -> list[list[str]]:
+    head = [[marker(plan.environment, number), f"{HEADING}, part {number} of {total}"]]
+    if plan.environment:
+        head.append([f"Environment: **{_h(plan.environment)}**"])
+    return head
 
 
 def _continued(number: int, total: int) -> str:

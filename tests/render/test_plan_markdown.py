@@ -41,6 +41,7 @@ from reconciler.plan.model import (
 from reconciler.render.plan_markdown import (
     ALERT_BUDGET,
     COMMENT_BUDGET,
+    inline_field,
     marker,
     md_code,
     md_text,
@@ -674,3 +675,46 @@ def test_a_plan_too_long_for_one_comment_splits_into_parts() -> None:
     # the single comment says what it could not list, and points at the full plan
     single = render_markdown(split_plan())
     assert "changes not listed (" in single
+
+
+@pytest.mark.parametrize(
+    ("path", "fc", "text"),
+    [
+        ("cost.input_per_token", FieldChange(2e-06, 1.5e-06), "input $2.00 → $1.50 /1M (−25%)"),
+        ("cost.output_per_token", FieldChange(1e-05, 1.2e-05), "output $10.00 → $12.00 /1M (+20%)"),
+        ("cost.input_per_token", FieldChange(None, 3e-06), "input _none_ → $3.00 /1M"),
+        ("cost.input_per_token", FieldChange(0, 1e-06), "input $0.00 → $1.00 /1M"),
+        ("cost.input_per_token", FieldChange(1e-06, 1.001e-06), "input $1.00 → $1.001 /1M (+0.1%)"),
+        ("context_window", FieldChange(128000, 200000), "`context_window` `128000` → `200000`"),
+        ("enabled", FieldChange(None, True), "`enabled` _none_ → `true`"),
+        ("description", FieldChange("a", "b" * 61), None),
+        ("description", FieldChange("a\nb", "c"), None),
+        (
+            "api_key",
+            FieldChange(None, None, SecretStatus.CHANGED),
+            "`api_key` _sensitive value changed_",
+        ),
+        (
+            "api_key",
+            FieldChange(
+                None, None, SecretStatus.CHANGED, RefChange("env A", "env B", SecretStatus.UNKNOWN)
+            ),
+            "`api_key` `env A` → `env B` _(value not compared)_",
+        ),
+        # a secret the plan forgot to mark: its values never show
+        ("api_key", FieldChange(CANARY, CANARY + "x"), "`api_key` _sensitive value changed_"),
+    ],
+)
+def test_inline_fields(path: str, fc: FieldChange, text: str | None) -> None:
+    assert inline_field(path, fc) == text
+
+
+def test_an_update_with_many_fields_shows_prices_first_and_the_rest_in_its_table() -> None:
+    fields = {f"capabilities.f{n}": FieldChange(False, True) for n in range(5)}
+    fields["cost.output_per_token"] = FieldChange(1e-05, 5e-06)
+    out = render_markdown(Plan(changes=[Change(Action.UPDATE, Kind.MODEL, "m", fields)]))
+    row = next(line for line in out.split("\n") if line.startswith("| `~` |"))
+    cell = row.split(" | ")[3]
+    assert cell.startswith("output $10.00 → $5.00 /1M (−50%)<br>`capabilities.f0`")
+    assert cell.endswith("<br>_and 2 more fields in the table below_ |")
+    assert "<summary><code>~</code> update model <b>m</b>: 6 fields changed</summary>" in out
