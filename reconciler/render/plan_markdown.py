@@ -2,17 +2,19 @@
 
 Layout: a hidden marker (so CI can find and update its previous comment), the summary line,
 alert blocks for errors, tripped guards, workflow impact, other warnings and notes, a table of
-counts by kind and action, then one section per kind: a table of its changes in plan order and
-a collapsible field table for every change that lists fields (a create lists every value it
-sets). No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
-shown, only their references; values are escaped so no catalog text can break the tables or
-inject markup.
+counts by kind and action, then the changes by risk: changes to existing rows (breaking first,
+then removals, reverts of application edits, updates), renames, and new rows. A short update
+shows its fields before → after in its row; a longer one, and every create, also gets a
+collapsible field table. No timestamps: rerunning an unchanged plan gives the same text.
+Secrets are never shown, only their references; values are escaped so no catalog text can
+break the tables or inject markup.
 
-GitHub refuses comments over 65,536 characters, so the comment keeps to ``COMMENT_BUDGET``:
-past it, alerts list their first items and count the rest, change tables list their first
-rows and count the rest by action, and field tables are left out, each saying so and pointing
-at the full plan (the JSON and text output). The summary line and the counts table always give
-the true totals.
+GitHub refuses comments over 65,536 characters, so a comment keeps to ``COMMENT_BUDGET``:
+alerts list their first items and count the rest; creates lose their field tables first,
+then model creates are named only. A plan that still does not fit is split into numbered
+follow-up comments (``render_markdown_parts``, ``plan --split-dir``); as one comment
+(``render_markdown``) it lists what fits, riskiest first, and counts the rest by action. The
+summary line and the counts table always give the true totals.
 """
 
 from __future__ import annotations
@@ -315,9 +317,9 @@ INLINE_VALUE = 60
 # A field table longer than this is left out (a comment could not hold it): the full plan
 # shows it.
 TABLE_BUDGET = 16_000
-# A create's field table takes over 300 characters, so past this many creates their tables
-# cannot all fit, and the renderer does not build them.
-FULL_CREATES = COMMENT_BUDGET // 300
+# Past this many creates their field tables (a model's takes a few hundred characters) do not
+# fit in a comment: the renderer does not build them to find out.
+FULL_CREATES = COMMENT_BUDGET // 200
 _COST_LABELS = {"cost.input_per_token": "input", "cost.output_per_token": "output"}
 _TABLE_HEAD = ("| | action | name | details |", "|:-:|:--|:--|:--|")
 _ROW_TOO_LONG = "| | | | _this row is too long for a comment: `reconciler plan` shows it_ |"
@@ -500,7 +502,7 @@ def _creates(changes: list[Change], level: Level) -> Section:
             f"**{plural(len(models), 'model')} to create**, by name to fit the comment "
             "(`reconciler plan` shows their fields):"
         )
-        names = tuple(Item(md_code(c.key), Action.CREATE) for c in models)
+        names = tuple(Item(md_inert(c.key), Action.CREATE) for c in models)
         pieces.append(Run((label,), names, "`…`", ", "))
     return Section("### New rows", tuple(pieces))
 
