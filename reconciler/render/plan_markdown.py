@@ -507,36 +507,33 @@ def _creates(changes: list[Change], level: Level) -> Section:
     return Section("### New rows", tuple(pieces))
 
 
-def _body(plan: Plan, level: Level) -> list[Section]:
-    """The changes by risk: breaking, removals, reverts and updates first, renames next,
-    creates last (``risk``; plan order within a rank)."""
+def _pack_body(plan: Plan, room: int, part_room: int, split: bool) -> Packed:
+    """The changes by risk (``risk``; plan order within a rank): changes to existing rows
+    (breaking, removals, reverts, updates), renames, then new rows in the first level that
+    fits one comment: with their field tables, without, then (models) by name only. Failing
+    that, split across comments when ``split`` (never dropping a row), else cut where the
+    comment ends."""
     ordered = sorted(plan.changes, key=risk)
     existing = [c for c in ordered if risk(c) < Risk.RENAME]
     renames = [c for c in ordered if risk(c) is Risk.RENAME]
     creates = [c for c in ordered if risk(c) is Risk.CREATE]
+    # built once: only the new rows differ between levels
     sections = []
     if existing:
         sections.append(Section("### Changes to existing rows", _rows_and_tables(existing, True)))
     if renames:
         sections.append(Section("### Renames", _rows_and_tables(renames, True)))
-    if creates:
-        sections.append(_creates(creates, level))
-    return sections
-
-
-def _pack_body(plan: Plan, room: int, part_room: int, split: bool) -> Packed:
-    """The body in the first level that fits one comment: creates with their field tables,
-    then without, then (models) by name only. Failing that, split across comments when
-    ``split`` (never dropping a row), else cut where the comment ends."""
-    creates = sum(c.action is Action.CREATE for c in plan.changes)
-    levels = [Level.ROWS, Level.COMPACT] if creates > FULL_CREATES else list(Level)
+    levels = [Level.ROWS, Level.COMPACT] if len(creates) > FULL_CREATES else list(Level)
+    if not creates or pack(sections, room, part_room, 1).left_out:
+        levels = [Level.COMPACT]  # nothing to shorten, or the riskier rows alone overflow
     for level in levels:
-        packed = pack(_body(plan, level), room, part_room, 1)
-        if not packed.left_out:
-            return packed
-    if not split:
-        return packed
-    return pack(_body(plan, Level.COMPACT), room, part_room, sys.maxsize)
+        body = sections + ([_creates(creates, level)] if creates else [])
+        packed = pack(body, room, part_room, 1)
+        if not packed.left_out or level is Level.COMPACT:
+            break
+    if packed.left_out and split:
+        return pack(body, room, part_room, sys.maxsize)
+    return packed
 
 
 def marker(environment: str, part: int = 1) -> str:
