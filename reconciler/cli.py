@@ -228,6 +228,12 @@ def db_upgrade(db_url: str) -> None:
     help="Show the mass-removal guard as approved (label reconciler:allow-mass-removal); "
     "apply still needs the flag.",
 )
+@click.option(
+    "--split-dir",
+    type=click.Path(file_okay=False),
+    help="With --format markdown: also write the plan as pull request comments, "
+    "DIR/part-1.md and, when it does not fit one comment, part-2.md, ... (docs/ci.md).",
+)
 def plan(
     catalog_dir: str,
     db_url: str,
@@ -241,6 +247,7 @@ def plan(
     commit: str | None,
     allow_breaking: bool,
     allow_mass_removal: bool,
+    split_dir: str | None,
 ) -> None:
     """Show what apply would change in the registry."""
     from reconciler.commands.plan import plan as run
@@ -265,6 +272,7 @@ def plan(
             commit=commit,
             allow_breaking=allow_breaking,
             allow_mass_removal=allow_mass_removal,
+            split_dir=split_dir,
         )
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -167,3 +168,18 @@ def _rmdir_quietly(path: Path) -> None:
     # not empty: it holds something this call did not write
     with contextlib.suppress(OSError):
         path.rmdir()
+
+
+_PART = re.compile(r"part-([1-9][0-9]*)\.md")
+
+
+def write_parts(directory: Path, parts: list[str]) -> None:
+    """Numbered parts (the plan's comments) as ``part-1.md``, ``part-2.md``, ... in
+    ``directory`` (made if missing), and the parts of an earlier, longer plan removed, so the
+    directory holds this plan only."""
+    hint = "--split-dir names a directory the plan's comments can be written to"
+    write_all({directory / f"part-{n}.md": text for n, text in enumerate(parts, 1)}, hint=hint)
+    for path in directory.iterdir():
+        match = _PART.fullmatch(path.name)
+        if match and int(match[1]) > len(parts) and path.is_file():
+            path.unlink()

@@ -25,6 +25,9 @@ import pytest
 import yaml
 from workflow_linters import actionlint, summary, zizmor
 
+from reconciler.plan.model import Action, Change, Kind, Plan
+from reconciler.render.plan_markdown import marker, render_markdown_parts
+
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 ACTION = "action.yml"  # at the repository root: `uses: <owner>/llm-registry-reconciler@<ref>`
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --format) format=$2; shift ;;
     --out) out=$2; shift ;;
+    --split-dir) split=$2; shift ;;
   esac
   shift
 done
@@ -64,6 +68,14 @@ case "$cmd:$format" in
   plan:markdown) printf '<!-- reconciler-plan -->\n## Reconciler plan\n\nstub plan\n' ;;
   *) printf 'stub %s output\n```\nnot a fence of ours\n```\nexit %s' "$cmd" "$code" ;;
 esac
+if [ -n "${split:-}" ] && [ "$cmd" = plan ]; then  # the comments, as many as STUB_PARTS
+  mkdir -p "$split"
+  for n in $(seq 1 "${STUB_PARTS:-1}"); do
+    marker='<!-- reconciler-plan -->'
+    if [ "$n" -gt 1 ]; then marker="<!-- reconciler-plan part=$n -->"; fi
+    printf '%s\n## Reconciler plan\n\nstub part %s\n' "$marker" "$n" > "$split/part-$n.md"
+  done
+fi
 echo "stub note on stderr" >&2
 if [ -n "$out" ] && [ "$cmd" = plan ] && { [ "$code" = 0 ] || [ "$code" = 2 ]; }; then
   echo "{\"kind\": \"reconciler-plan\", \"plan\": $plan}" > "$out"
@@ -764,13 +776,29 @@ def test_pr_plan_writes_markdown_json_and_text(tmp_path: Path) -> None:
     assert run.outputs["required_flags"] == run.outputs["missing_labels"] == ""
     assert run.outputs["adopts"] == "false"
     assert sorted(p.name for p in (run.cwd / "plan").iterdir()) == [
+        "comment",
         "plan.json",
         "plan.md",
         "plan.txt",
     ]
+    assert [p.name for p in (run.cwd / "plan" / "comment").iterdir()] == ["part-1.md"]
     for call in run.calls:
         assert call.startswith("plan --no-secrets --detailed-exitcode --catalog catalog --format ")
+    # only the Markdown plan writes the comments
+    assert [c.split(" --format ")[1] for c in run.calls] == [
+        "markdown --split-dir plan/comment",
+        "json",
+        "text",
+    ]
     assert "stub plan" in run.summary
+
+
+def test_pr_plan_writes_every_part_of_a_long_plan(tmp_path: Path) -> None:
+    run = _run(tmp_path, ACTION, _step(ACTION, "plan"), {"STUB_PLAN_EXIT": "2", "STUB_PARTS": "3"})
+    assert run.code == 0, run.log
+    comments = run.cwd / "plan" / "comment"
+    assert sorted(p.name for p in comments.iterdir()) == ["part-1.md", "part-2.md", "part-3.md"]
+    assert (comments / "part-3.md").read_text("utf-8").startswith("<!-- reconciler-plan part=3 -->")
 
 
 @pytest.mark.parametrize("code", [1, 70])
@@ -934,6 +962,7 @@ const github = {
     listComments: () => {},
     updateComment: async (args) => { calls.push(['update', args]); },
     createComment: async (args) => { calls.push(['create', args]); },
+    deleteComment: async (args) => { calls.push(['delete', args]); },
   }},
 };
 const context = {
@@ -948,12 +977,23 @@ MARKER = "<!-- reconciler-plan -->"
 BOT = {"login": "github-actions[bot]"}
 
 
-def _comment(tmp_path: Path, comments: list[dict[str, Any]], plan_md: str, **env: str) -> Any:
+def _comment(
+    tmp_path: Path,
+    comments: list[dict[str, Any]],
+    plan_md: str,
+    parts: list[str] | None = None,
+    **env: str,
+) -> Any:
+    """The calls the comment script makes; ``parts`` are the comments ``--split-dir`` wrote."""
     [step] = [s for s in _steps(ACTION) if "github-script" in s.get("uses", "")]
     (tmp_path / "script.js").write_text(step["with"]["script"], "utf-8")
     (tmp_path / "harness.js").write_text(HARNESS, "utf-8")
     (tmp_path / "plan").mkdir()
     (tmp_path / "plan" / "plan.md").write_text(plan_md, "utf-8")
+    if parts is not None:
+        (tmp_path / "plan" / "comment").mkdir()
+        for number, part in enumerate(parts, 1):
+            (tmp_path / "plan" / "comment" / f"part-{number}.md").write_text(part, "utf-8")
     full = {
         "PATH": os.environ.get("PATH", os.defpath),
         "COMMENTS": json.dumps(comments),
@@ -1073,6 +1113,95 @@ def test_a_huge_plan_is_cut_to_fit_a_comment(tmp_path: Path) -> None:
     assert "https://example.test/artifact" in body
     assert "`allow_breaking: true`" in body
     assert "`adopt: true`" in body
+
+
+def _part(number: int, environment: str = "") -> str:
+    """A follow-up comment as the renderer writes it (its marker from the renderer itself)."""
+    return f"{marker(environment, number)}\n## Reconciler plan, part {number}\n\nrows {number}\n"
+
+
+@needs_node
+def test_a_long_plan_is_posted_as_numbered_comments_in_order(tmp_path: Path) -> None:
+    parts = [f"{MARKER}\n## Reconciler plan\n\nrows 1\n", _part(2), _part(3)]
+    calls = _comment(tmp_path, [], "the single-comment form\n", parts, REQUIRED_FLAGS="--x")
+    assert [action for action, _ in calls] == ["create", "create", "create"]
+    bodies = [args["body"] for _, args in calls]
+    assert bodies[0].startswith(parts[0])  # the first part, not plan.md
+    # the notes go with the first part only
+    assert "workflow artifact" in bodies[0]
+    assert "`x: true`" in bodies[0]
+    assert bodies[1:] == parts[1:]
+
+
+@needs_node
+def test_follow_ups_are_updated_by_marker_and_stale_ones_deleted(tmp_path: Path) -> None:
+    comments = [
+        {"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"},
+        {"id": 4, "user": BOT, "body": _part(2)},
+        {"id": 5, "user": BOT, "body": _part(3)},
+        {"id": 6, "user": BOT, "body": _part(12)},
+        {"id": 7, "user": {"login": "alice"}, "body": f"quoting {_part(9)}"},  # a person's
+        {"id": 8, "user": BOT, "body": _part(4, "prod")},  # another environment's
+        {"id": 9, "user": BOT, "body": "<!-- reconciler-plan part=x -->"},  # not a number
+    ]
+    parts = [f"{MARKER}\nnew 1\n", _part(2)]
+    calls = _comment(tmp_path, comments, "", parts)
+    assert [(action, args.get("comment_id")) for action, args in calls] == [
+        ("update", 3),
+        ("update", 4),
+        ("delete", 5),
+        ("delete", 6),
+    ]
+
+
+@needs_node
+def test_an_environments_parts_have_their_own_markers(tmp_path: Path) -> None:
+    prod = "<!-- reconciler-plan environment=prod -->"
+    comments = [
+        {"id": 1, "user": BOT, "body": _part(2)},  # the base catalog's: not touched
+        {"id": 2, "user": BOT, "body": _part(2, "prod")},
+        {"id": 3, "user": BOT, "body": _part(3, "prod")},
+    ]
+    parts = [f"{prod}\nrows\n", _part(2, "prod")]
+    calls = _comment(tmp_path, comments, "", parts, ENVIRONMENT="prod")
+    assert [(action, args.get("comment_id")) for action, args in calls] == [
+        ("create", None),
+        ("update", 2),
+        ("delete", 3),
+    ]
+
+
+@needs_node
+def test_a_failure_deletes_the_follow_ups_of_the_old_plan(tmp_path: Path) -> None:
+    comments = [
+        {"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"},
+        {"id": 4, "user": BOT, "body": _part(2)},
+    ]
+    env = {"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "70"}
+    calls = _comment(tmp_path, comments, "", [f"{MARKER}\nx\n", _part(2)], **env)
+    assert [(action, args["comment_id"]) for action, args in calls] == [
+        ("update", 3),
+        ("delete", 4),
+    ]
+    assert "internal error" in calls[0][1]["body"]
+
+
+@needs_node
+def test_the_renderers_parts_post_as_they_are(tmp_path: Path) -> None:
+    """The real renderer's parts of a plan too long for one comment: the script finds each
+    by its marker and posts it within GitHub's limit."""
+    changes = [
+        Change(Action.DEACTIVATE, Kind.MODEL, f"retired-model-{n:05d}-" + "x" * 60)
+        for n in range(2500)
+    ]
+    parts = render_markdown_parts(Plan(changes=changes, environment="prod"))
+    assert len(parts) >= 3
+    comments = [{"id": 50, "user": BOT, "body": _part(len(parts) + 1, "prod")}]
+    calls = _comment(tmp_path, comments, "", parts, ENVIRONMENT="prod")
+    assert [action for action, _ in calls] == ["create"] * len(parts) + ["delete"]
+    for number, (_, args) in enumerate(calls[:-1], 1):
+        assert args["body"].startswith(marker("prod", number) + "\n")
+        assert len(args["body"]) <= 65_536
 
 
 # --- the LiteLLM proxy config ----------------------------------------------------------------

@@ -412,8 +412,10 @@ def _unknown_fields(
             hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(known)}"
             if meant:
                 hint += " (it is required)"
-            yield str(key), f"unknown field '{escape_bidi(str(key))}'{hint}", (
-                meant[0] if meant else None
+            yield (
+                str(key),
+                f"unknown field '{escape_bidi(str(key))}'{hint}",
+                (meant[0] if meant else None),
             )
 
 

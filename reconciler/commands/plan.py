@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
-from reconciler.errors import CatalogInvalidError
+from reconciler.errors import CatalogInvalidError, ReconcilerError
+from reconciler.files import write_parts
 from reconciler.plan.guards import allowed_flags
 from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import not_saved, render_plan, saved
 from reconciler.render.plan_json import plan_to_dict, render_invalid_catalog_json
+from reconciler.render.plan_markdown import render_markdown_parts
 
 
 def plan(
@@ -28,11 +31,16 @@ def plan(
     commit: str | None = None,
     allow_breaking: bool = False,
     allow_mass_removal: bool = False,
+    split_dir: str | None = None,
 ) -> int:
     """``allow_*``: show those guards as approved (what apply given the flags would do); the
     plan itself, and a saved plan, are the same either way."""
     out = sys.stdout if out is None else out
     allowed = allowed_flags(allow_breaking, allow_mass_removal)
+    if split_dir is not None and fmt != "markdown":
+        raise ReconcilerError(
+            "--split-dir writes the plan as pull request comments: it needs --format markdown"
+        )
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     target = pipeline.plan_target(catalog_dir, db_url, commit)
     try:
@@ -41,10 +49,10 @@ def plan(
         if fmt == "json":  # a machine reader gets its JSON; the message still goes to stderr
             out.write(render_invalid_catalog_json(err.diagnostics))
         raise
-    planned = pipeline.plan(
-        loaded, db_url, options=options, no_secrets=no_secrets, target=target
-    )
+    planned = pipeline.plan(loaded, db_url, options=options, no_secrets=no_secrets, target=target)
     out.write(render_plan(planned.plan, fmt, color=color, allowed=allowed))
+    if split_dir is not None:
+        write_parts(Path(split_dir), render_markdown_parts(planned.plan, allowed=allowed))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:

@@ -5,30 +5,36 @@ line naming the target (environment, registry database, catalog commit, reconcil
 the summary line (actions with a count only), the status table (one row per check, a breaking
 change a row of its own, each with what to do: its fix, the label that approves it), the
 errors and the notes it points at, a table of counts by kind and action (again only the
-actions the plan has), then one section per kind: a table of its changes in plan order, whose
-rows carry each change's warnings, and a collapsible field table for every change that lists
-fields (a create lists every value it sets). Notes that hold on every CI plan are one sentence
-in the footer. No timestamps: rerunning an unchanged plan gives the same text. Secrets are never
-shown, only their references; values are escaped so no catalog text can break the tables or
-inject markup.
+actions the plan has), then the changes by risk: changes to existing rows (breaking first,
+then removals, reverts of application edits, updates), renames, and new rows; each row
+carries its change's warnings. A short update shows its fields before → after in its row; a
+longer one, and every create, also gets a collapsible field table. Notes that hold on every
+CI plan are one sentence in the footer. No timestamps: rerunning an unchanged plan gives the
+same text. Secrets are never shown, only their references; values are escaped so no catalog
+text can break the tables or inject markup.
 
-GitHub refuses comments over 65,536 characters, so the comment keeps to ``COMMENT_BUDGET``:
-past it, alerts list their first items and count the rest, change tables list their first
-rows and count the rest by action, and field tables are left out, each saying so and pointing
-at the full plan (the JSON and text output). The summary line and the counts table always give
-the true totals.
+GitHub refuses comments over 65,536 characters, so a comment keeps to ``COMMENT_BUDGET``:
+alerts list their first items and count the rest; creates lose their field tables first,
+then model creates are named only. A plan that still does not fit is split into numbered
+follow-up comments (``render_markdown_parts``, ``plan --split-dir``); as one comment
+(``render_markdown``) it lists what fits, riskiest first, and counts the rest by action. The
+summary line and the counts table always give the true totals.
 """
 
 from __future__ import annotations
 
+import enum
 import html
+import math
 import re
+import sys
 from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
 from reconciler.plan.status import Level
 from reconciler.render.alerts import alert_text
+from reconciler.render.pages import Block, Item, Packed, Run, Section, pack
 from reconciler.render.status import (
     footer_note,
     header_items,
@@ -44,8 +50,10 @@ from reconciler.render.values import (
     per_million_pair,
 )
 from reconciler.render.view import (
+    ADOPT_LABEL,
     NO_CHANGES,
     SECRET_TEXT,
+    Risk,
     change_detail,
     change_name,
     created_fields,
@@ -54,6 +62,7 @@ from reconciler.render.view import (
     ref_before_text,
     ref_text,
     ref_value_text,
+    risk,
     sensitive_status,
     summary_line,
 )
@@ -299,12 +308,114 @@ def _counts_table(plan: Plan) -> list[str]:
     return lines
 
 
+# --- changes, riskiest first -----------------------------------------------------------------
+
+# An update shows up to this many fields inline in its row (before → after), each value at
+# most INLINE_VALUE characters; longer or more fields also get the collapsible field table.
+INLINE_FIELDS = 4
+INLINE_VALUE = 60
+# A field table longer than this is left out (a comment could not hold it): the full plan
+# shows it.
+TABLE_BUDGET = 16_000
+# Past this many creates their field tables (a model's takes a few hundred characters) do not
+# fit in a comment: the renderer does not build them to find out.
+FULL_CREATES = COMMENT_BUDGET // 200
+_COST_LABELS = {"cost.input_per_token": "input", "cost.output_per_token": "output"}
+_TABLE_HEAD = ("| | action | name | details |", "|:-:|:--|:--|:--|")
+_ROW_TOO_LONG = "| | | | _this row is too long for a comment: `reconciler plan` shows it_ |"
+_NO_CREATE_TABLES = (
+    "_The field tables of new rows are left out to fit the comment: `reconciler plan` shows "
+    "every value they set._"
+)
+_TABLE_TOO_LONG = "_A field table too long for a comment was left out: `reconciler plan` shows it._"
+
+
+class CreateDetail(enum.IntEnum):
+    """How creates are shown, from most to least room: rows with field tables, rows, or
+    (model creates) names only."""
+
+    FULL = 0
+    ROWS = 1
+    COMPACT = 2
+
+
+def _short_value(value: Any) -> str:
+    return "_none_" if value is None else md_code(format_value(value))
+
+
+def _percent(before: Any, after: Any) -> str:
+    """`` (-25%)`` (with a minus sign): how much a price moved, or nothing when it cannot be
+    said."""
+    numbers = [v for v in (before, after) if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) < 2 or not all(math.isfinite(v) for v in numbers) or before <= 0:
+        return ""
+    change = (after - before) / before * 100
+    text = f"{change:+.0f}" if abs(change) >= 1 else f"{change:+.1f}"
+    if float(text) == 0:
+        return ""
+    return f" ({text.replace('-', '−')}%)"
+
+
+def _too_long(value: Any) -> bool:
+    if value is None:
+        return False
+    text = value if isinstance(value, str) else format_value(value)
+    return "\n" in text or len(format_value(value)) > INLINE_VALUE
+
+
+def inline_field(path: str, change: FieldChange) -> str | None:
+    """One field's change for a table row, before → after: ``input $2.00 → $1.50 /1M (-25%)``
+    for a price, the values as code otherwise; for a secret only its source and what is known
+    of its value. None when a value is too long for a row."""
+    name = md_code(path)
+    status = sensitive_status(path, change)
+    if status is not None and change.ref is not None:
+        ref = change.ref
+        if _too_long(ref.before) or _too_long(ref.after):
+            return None
+        no_ref = ref_before_text(change)
+        before = md_code(ref_text(ref.before)) if no_ref is None else f"_{no_ref}_"
+        after = md_code(ref_text(ref.after))
+        return f"{name} {before} {ARROW} {after} _({ref_value_text(ref)})_"
+    if status is not None:
+        return f"{name} _{SECRET_TEXT[status]}_"
+    if path in COST_FIELDS:
+        dollars = per_million_pair(change.before, change.after)
+        if dollars != (None, None):
+            was, now = (d or "_none_" for d in dollars)
+            label = _COST_LABELS[path]
+            return f"{label} {was} {ARROW} {now} /1M{_percent(change.before, change.after)}"
+    if _too_long(change.before) or _too_long(change.after):
+        return None
+    before, after = field_value(path, change.before), field_value(path, change.after)
+    return f"{name} {_short_value(before)} {ARROW} {_short_value(after)}"
+
+
+def _inline_fields(change: Change) -> tuple[list[str], bool]:
+    """The fields a row shows inline, prices first, and whether that is all of them (no
+    field table then)."""
+    fields = sorted(change.fields.items(), key=lambda item: item[0] not in COST_FIELDS)
+    shown = [text for path, fc in fields if (text := inline_field(path, fc)) is not None]
+    return shown[:INLINE_FIELDS], len(shown) == len(change.fields) <= INLINE_FIELDS
+
+
+def _flags(change: Change) -> list[str]:
+    flags = []
+    if change.adopt:
+        flags.append(ADOPT_LABEL)
+    if change.breaking:
+        flags.append("**breaking**")
+    flags.extend(f"⚠️ {md_text(alert_text(w, md_inert))}" for w in change.warnings)
+    return flags
+
+
 def _details_cell(change: Change) -> str:
-    parts: list[str] = []
+    """What a change does: a create's description and secret sources; an update's fields
+    before → after (the rest in its field table); then its flags and warnings."""
+    lines: list[str] = []
     detail = change_detail(change)
     if change.action is Action.CREATE:
-        if detail:
-            parts.append(md_text(detail))
+        parts = [md_text(detail)] if detail else []
         # where each new secret comes from (a reference, never the value)
         sources = [
             f"{md_text(path)} from {md_code(ref_text(fc.ref.after))}"
@@ -313,50 +424,38 @@ def _details_cell(change: Change) -> str:
         ]
         if sources:
             parts.append(", ".join(sources))
+        lines.append("; ".join(parts))
     elif change.fields:
-        parts.append(plural(len(change.fields), "field") + " changed")
+        shown, whole = _inline_fields(change)
+        lines.extend(shown)
+        if not whole:
+            more = len(change.fields) - len(shown)
+            lead = "and " if shown else ""
+            noun = "more field" if shown else "field"
+            lines.append(f"_{lead}{plural(more, noun)} in the table below_")
     elif detail:
-        parts.append(md_text(detail))
-    if change.adopt:
-        parts.append("adopts an unmanaged row")
-    if change.breaking:
-        parts.append("**breaking**")
-    parts.extend(f"⚠️ {md_text(alert_text(w, md_inert))}" for w in change.warnings)
-    return "; ".join(parts)
+        lines.append(md_text(detail))
+    if flags := _flags(change):
+        lines.append("; ".join(flags))
+    return "<br>".join(line for line in lines if line)
 
 
 def _name_cell(change: Change) -> str:
+    if change.kind is Kind.SETTINGS:
+        return change.kind.value
     if change.previous_key and change.action is Action.RENAME:
-        return f"{md_code(change.previous_key)} → {md_code(change.key)}"
-    return md_code(change.key)
+        return f"{change.kind.value} {md_code(change.previous_key)} {ARROW} {md_code(change.key)}"
+    return f"{change.kind.value} {md_code(change.key)}"
 
 
-def _table_head(kind: Kind) -> list[str]:
-    return [
-        f"### {_KIND_HEADINGS[kind]}",
-        "",
-        f"| | action | {kind.value} | details |",
-        "|:-:|:--|:--|:--|",
-    ]
-
-
-def _change_row(change: Change) -> str:
+def _change_row(change: Change) -> Item:
     action, name, details = change.action, _name_cell(change), _details_cell(change)
-    return f"| `{action.symbol}` | {action.value} | {name} | {details} |"
+    return Item(f"| `{action.symbol}` | {action.value} | {name} | {details} |", action)
 
 
-def _unlisted(changes: list[Change], some_listed: bool) -> str:
-    """What a section's unlisted rows are: ``12 more changes not listed here: 10 to create,
-    2 to update.``"""
-    counts = Counter(c.action for c in changes)
-    actions = ", ".join(f"{counts[a]} to {a.value}" for a in ACTIONS if counts[a])
-    lead = plural(len(changes), "more change" if some_listed else "change")
-    return f"_{lead} not listed here: {actions}._"
-
-
-def _field_details(change: Change) -> str:
-    """The collapsible field table of a change with fields: every value a create sets, the
-    before and after of every field other changes touch."""
+def _field_details(change: Change) -> Item:
+    """The collapsible field table of a change: every value a create sets, the before and
+    after of every field other changes touch."""
     if change.action is Action.CREATE:
         count = plural(len(change.fields), "field")
         rows = ["| field | value |", "|:--|:--|"]
@@ -374,67 +473,100 @@ def _field_details(change: Change) -> str:
         f"<details><summary><code>{_h(change.action.symbol)}</code> {change.action.value} "
         f"{subject}: {count}</summary>"
     )
-    return "\n".join(["", summary, "", *rows, "", "</details>"])
+    text = "\n".join([summary, "", *rows, "", "</details>"])
+    return Item(text if len(text) <= TABLE_BUDGET else _TABLE_TOO_LONG)
 
 
-def _sections(plan: Plan, room: int) -> tuple[list[list[str]], int, int]:
-    """One section per kind: its change table, then the field tables, all within ``room``
-    characters; also how many rows and how many field tables were left out.
-
-    Rows come first: once one does not fit, the rest are left out too, and each section
-    counts its unlisted rows by action. Field tables fill what room the rows leave, in plan
-    order, and only when every row is listed. Either way the comment shows a prefix of the
-    plan, not a selection."""
-    kinds = [k for k in Kind if any(c.kind is k for c in plan.changes)]
-    by_kind = {k: [c for c in plan.changes if c.kind is k] for k in kinds}
-    # every section's heading and table head, and its note on unlisted rows at its longest
-    room -= sum(_cost(_table_head(k)) + len(_unlisted(by_kind[k], True)) + 2 for k in kinds)
-    rows: dict[Kind, list[str]] = {}
-    rows_out = 0
-    for kind in kinds:
-        rows[kind] = []
-        for change in by_kind[kind]:
-            # once one row does not fit, leave out the rest too (without building them)
-            row = "" if rows_out else _change_row(change)
-            if rows_out or len(row) + 1 > room:
-                rows_out += 1
-                continue
-            room -= len(row) + 1
-            rows[kind].append(row)
-    sections, tables_out = [], 0
-    for kind in kinds:
-        listed = rows[kind]
-        unlisted = by_kind[kind][len(listed) :]
-        if listed:
-            lines = [*_table_head(kind), *listed]
-            if unlisted:
-                lines += ["", _unlisted(unlisted, True)]
-        else:
-            lines = [_table_head(kind)[0], "", _unlisted(unlisted, False)]
-        for change in by_kind[kind]:
-            if not change.fields:
-                continue
-            # Once one table does not fit, leave out the rest too (without building them).
-            details = "" if rows_out or tables_out else _field_details(change)
-            if rows_out or tables_out or len(details) + 1 > room:
-                tables_out += 1
-                continue
-            room -= len(details) + 1
-            lines.append(details)
-        sections.append(lines)
-    return sections, rows_out, tables_out
+def _rows_and_tables(changes: list[Change], tables: bool) -> tuple[Run | Block, ...]:
+    """A table of ``changes``, then the field tables of those that need one."""
+    run = Run(_TABLE_HEAD, tuple(_change_row(c) for c in changes), _ROW_TOO_LONG)
+    blocks = [
+        Block(_field_details(c), _TABLE_TOO_LONG)
+        for c in changes
+        if c.fields and tables and (c.action is Action.CREATE or not _inline_fields(c)[1])
+    ]
+    return (run, *blocks)
 
 
-def marker(environment: str) -> str:
-    """The sticky comment's marker: one comment per environment, each found by its own."""
-    return MARKER if not environment else MARKER.replace("-->", f"environment={environment} -->")
+def _creates(changes: list[Change], level: CreateDetail) -> Section:
+    if level is CreateDetail.FULL:
+        return Section("### New rows", _rows_and_tables(changes, True))
+    if level is CreateDetail.ROWS:
+        note = Item(_NO_CREATE_TABLES)
+        return Section("### New rows", (*_rows_and_tables(changes, False), Block(note, "")))
+    # Names only for models; credentials (few, with their secret sources) keep their rows.
+    rows = [c for c in changes if c.kind is not Kind.MODEL]
+    models = [c for c in changes if c.kind is Kind.MODEL]
+    pieces: list[Run | Block] = list(_rows_and_tables(rows, False)) if rows else []
+    if models:
+        label = (
+            f"**{plural(len(models), 'model')} to create**, by name to fit the comment "
+            "(`reconciler plan` shows their fields):"
+        )
+        names = tuple(Item(md_inert(c.key), Action.CREATE) for c in models)
+        pieces.append(Run((label,), names, "`…`", ", "))
+    return Section("### New rows", tuple(pieces))
+
+
+def _pack_body(plan: Plan, room: int, part_room: int, split: bool) -> Packed:
+    """The changes by risk (``risk``; plan order within a rank): changes to existing rows
+    (breaking, removals, reverts, updates), renames, then new rows in the first level that
+    fits one comment: with their field tables, without, then (models) by name only. Failing
+    that, split across comments when ``split`` (never dropping a row), else cut where the
+    comment ends."""
+    ordered = sorted(plan.changes, key=risk)
+    existing = [c for c in ordered if risk(c) < Risk.RENAME]
+    renames = [c for c in ordered if risk(c) is Risk.RENAME]
+    creates = [c for c in ordered if risk(c) is Risk.CREATE]
+    # built once: only the new rows differ between levels
+    sections = []
+    if existing:
+        sections.append(Section("### Changes to existing rows", _rows_and_tables(existing, True)))
+    if renames:
+        sections.append(Section("### Renames", _rows_and_tables(renames, True)))
+    levels = (
+        [CreateDetail.ROWS, CreateDetail.COMPACT]
+        if len(creates) > FULL_CREATES
+        else list(CreateDetail)
+    )
+    if not creates or pack(sections, room, part_room, 1).left_out:
+        levels = [CreateDetail.COMPACT]  # nothing to shorten, or the riskier rows alone overflow
+    for level in levels:
+        body = sections + ([_creates(creates, level)] if creates else [])
+        packed = pack(body, room, part_room, 1)
+        if not packed.left_out or level is CreateDetail.COMPACT:
+            break
+    if packed.left_out and split:
+        return pack(body, room, part_room, sys.maxsize)
+    return packed
+
+
+def marker(environment: str, part: int = 1) -> str:
+    """The sticky comment's marker: one comment per environment, each found by its own; a
+    follow-up part of a long plan has its own (``<!-- reconciler-plan part=2 -->``)."""
+    fields = [f"environment={environment}"] if environment else []
+    if part > 1:
+        fields.append(f"part={part}")
+    return MARKER.replace("-->", "".join(f"{f} " for f in fields) + "-->")
 
 
 def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
-    """The plan as a PR comment, starting with the ``<!-- reconciler-plan -->`` marker.
+    """The plan as one PR comment, starting with the ``<!-- reconciler-plan -->`` marker.
     ``allowed`` holds the guard flags apply was given: those guards read as allowed.
     At most ``COMMENT_BUDGET`` characters: past it, lists are cut short and say what they
     left out; the summary line and the table of counts always give the true totals."""
+    return _render(plan, allowed, split=False)[0]
+
+
+def render_markdown_parts(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """The plan as PR comments, each within ``COMMENT_BUDGET``: the first as
+    ``render_markdown`` gives it when the whole plan fits, else the plan split across
+    numbered follow-up comments, each with its own marker (``marker(environment, n)``), so
+    that no change is left out."""
+    return _render(plan, allowed, split=True)
+
+
+def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
     head: list[list[str]] = [[marker(plan.environment), HEADING]]
     if target := _target_line(plan):
         head.append([target])
@@ -449,18 +581,34 @@ def render_markdown(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str
         head.append([f"**{NO_CHANGES}**"])
     counts = [_counts_table(plan)] if plan.changes else []
     tail = [[footer]] if (footer := _footer(plan)) else []
-    total = len(plan.changes)
-    # room for the note on what was left out, at its longest (every row and table)
-    reserved = len(_left_out(total, total)) + 2 if total else 0
+    # room for the note on what was left out (at its longest) or on where the plan goes on
+    everything = [Item("", c.action) for c in plan.changes]
+    everything += [Item("") for c in plan.changes if c.fields]
+    reserved = max(len(_left_out(everything)), len(_continued(sys.maxsize, sys.maxsize)))
+    reserved = reserved + 2 if plan.changes else 0
     room = COMMENT_BUDGET - len(_joined(head + counts + tail)) - reserved
     alerts, room = _top_alerts(plan, allowed, room)
     blocks = head + alerts + counts
-    if plan.changes:
-        sections, rows_out, tables_out = _sections(plan, room)
-        blocks.extend(sections)
-        if rows_out or tables_out:
-            blocks.append([_left_out(rows_out, tables_out)])
-    return _joined(blocks + tail)
+    if not plan.changes:
+        return [_joined(blocks + tail)]
+    # a follow-up part's room: what its heading and its note take at their longest
+    longest = sys.maxsize
+    part_room = COMMENT_BUDGET - len(_joined(_part_head(plan, longest, longest)))
+    part_room -= len(_continued(longest, longest)) + 2
+    packed = _pack_body(plan, room, part_room, split)
+    total = len(packed.parts)
+    first = blocks + packed.parts[0]
+    if total > 1:
+        first.append([_continued(1, total)])
+    if packed.left_out:
+        first.append([_left_out(packed.left_out)])
+    out = [_joined(first + tail)]
+    for number, body in enumerate(packed.parts[1:], start=2):
+        part = _part_head(plan, number, total) + body
+        if number < total:
+            part.append([_continued(number, total)])
+        out.append(_joined(part))
+    return out
 
 
 def _target_line(plan: Plan) -> str:
@@ -489,19 +637,35 @@ def _footer(plan: Plan) -> str:
     return f"<sub>{' '.join(sentences)}</sub>" if sentences else ""
 
 
-def _left_out(rows: int, tables: int) -> str:
-    if not rows:
-        return (
-            f"<sub>{plural(tables, 'field table')} left out to keep this comment under GitHub's "
-            "size limit; <code>reconciler plan</code> shows every field.</sub>"
-        )
-    what = f"{plural(rows, 'change')} not listed"
-    if tables:
-        what += f" and {plural(tables, 'field table')} left out"
+def _part_head(plan: Plan, number: int, total: int) -> list[list[str]]:
+    head = [[marker(plan.environment, number), f"{HEADING}, part {number} of {total}"]]
+    if target := _target_line(plan):
+        head.append([target])
+    return head
+
+
+def _continued(number: int, total: int) -> str:
     return (
-        f"<sub>{what} to keep this comment under GitHub's size limit; the full plan is in the "
-        "JSON and text output of <code>reconciler plan</code> (in CI, an artifact of the run)."
-        "</sub>"
+        f"<sub>This plan is too long for one comment: it goes on in part {number + 1} of "
+        f"{total}, the next comment of the reconciler.</sub>"
+    )
+
+
+def _left_out(items: list[Item]) -> str:
+    """``12 changes not listed (10 to create, 2 to update) and 3 field tables left out``."""
+    counts = Counter(i.action for i in items if i.action is not None)
+    tables = sum(i.action is None for i in items)
+    rows = sum(counts.values())
+    what = []
+    if rows:
+        actions = ", ".join(f"{counts[a]} to {a.value}" for a in ACTIONS if counts[a])
+        what.append(f"{plural(rows, 'change')} not listed ({actions})")
+    if tables:
+        what.append(f"{plural(tables, 'field table')} left out")
+    return (
+        f"<sub>{' and '.join(what)} to keep this comment under GitHub's size limit; the full "
+        "plan is in the JSON and text output of <code>reconciler plan</code> (in CI, an "
+        "artifact of the run).</sub>"
     )
 
 

@@ -5,6 +5,7 @@ alerts with their words (reconciler.render.alerts) grouped by kind. Formats only
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -306,3 +307,32 @@ def plan_view(
         refused=refused_flags(plan, allowed),
         given=allowed_flags(plan, allowed),
     )
+
+
+# --- risk ------------------------------------------------------------------------------------
+
+
+class Risk(enum.IntEnum):
+    """How much a reviewer needs to see a change, most first: a big plan's comment shows
+    these first and shortens creates before anything else."""
+
+    BREAKING = 0
+    REMOVAL = 1  # delete, deactivate
+    REVERT = 2  # rewrites a field the application edited
+    UPDATE = 3  # update, reactivate
+    RENAME = 4
+    CREATE = 5
+
+
+def risk(change: Change) -> Risk:
+    if change.breaking:
+        return Risk.BREAKING
+    if change.action in (Action.DELETE, Action.DEACTIVATE):
+        return Risk.REMOVAL
+    if any(w.kind is AlertKind.REVERTS_APPLICATION_EDIT for w in change.warnings):
+        return Risk.REVERT
+    if change.action is Action.RENAME:
+        return Risk.RENAME
+    if change.action is Action.CREATE:
+        return Risk.CREATE
+    return Risk.UPDATE

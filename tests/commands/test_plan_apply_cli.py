@@ -354,3 +354,31 @@ def test_a_breaking_removal_names_its_replacement_in_every_format(db: str, tmp_p
     fixed = json.loads(cli([*base, "--format", "json"]).output)
     assert [c["action"] for c in fixed["changes"]] == ["rename"]
     assert fixed["guards"] == []
+
+
+def test_split_dir_writes_the_comments_and_removes_stale_parts(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    parts = tmp_path / "out" / "comment"
+    parts.mkdir(parents=True)
+    for stale in ("part-2.md", "part-3.md"):  # an earlier, longer plan's
+        (parts / stale).write_text("old", "utf-8")
+    (parts / "notes.md").write_text("kept", "utf-8")
+    args = ["plan", "--catalog", str(catalog), "--db", db, "--format", "markdown"]
+    result = cli([*args, "--split-dir", str(parts)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in parts.iterdir()) == ["notes.md", "part-1.md"]
+    assert (parts / "part-1.md").read_text("utf-8") == result.stdout  # it fits one comment
+    fresh = tmp_path / "new-dir"
+    assert cli([*args, "--split-dir", str(fresh)]).exit_code == 0
+    assert (fresh / "part-1.md").read_text("utf-8").startswith("<!-- reconciler-plan -->\n")
+
+
+def test_split_dir_needs_markdown(db: str, catalog: Path, tmp_path: Path) -> None:
+    args = ["plan", "--catalog", str(catalog), "--db", db, "--split-dir", str(tmp_path / "c")]
+    result = cli(args)
+    assert result.exit_code == 1
+    assert "--split-dir writes the plan as pull request comments: it needs --format markdown" in (
+        result.output
+    )
+    assert not (tmp_path / "c").exists()

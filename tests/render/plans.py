@@ -448,3 +448,94 @@ def check_golden(name: str, actual: str) -> None:
     assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDENS=1"
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{name} differs from its golden file; UPDATE_GOLDENS=1 rewrites it"
+
+
+def many_creates_plan(creates: int = 1500) -> Plan:
+    """1,500 routine creates around a breaking disable, a price cut and a rename: the comment
+    keeps the risky rows with their values and names the creates."""
+    changes = [
+        Change(
+            Action.CREATE,
+            Kind.MODEL,
+            f"m-{n:04d}",
+            _created(
+                display_name=f"Model {n}",
+                deployment="platform",
+                provider="openrouter",
+                model_id=f"vendor/model-{n:04d}",
+                category="standard",
+                context_window=128000,
+                enabled=True,
+            ),
+        )
+        for n in range(creates)
+    ]
+    changes.insert(
+        700,
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "gpt-4o",
+            {
+                "cost.input_per_token": FieldChange(2e-06, 1.5e-06),
+                "cost.output_per_token": FieldChange(8e-06, 6e-06),
+                "context_window": FieldChange(128000, 200000),
+            },
+        ),
+    )
+    changes.append(
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "mixtral-8x7b",
+            {"enabled": FieldChange(True, False)},
+            warnings=(
+                WorkflowImpact("model mixtral-8x7b", ("nightly-digest",), 1, disabling=True),
+            ),
+            breaking=True,
+        )
+    )
+    return Plan(
+        changes=changes,
+        guards=[Breaking("", ("mixtral-8x7b",))],
+        catalog_digest="sha256:3c4d5e6f7a8b",
+        revision=12,
+    )
+
+
+def split_plan() -> Plan:
+    """A retirement too long for one comment even with creates by name: it splits into parts."""
+    changes = [
+        Change(
+            Action.DEACTIVATE,
+            Kind.MODEL,
+            f"retired-vendor-model-with-a-long-slug-{n:04d}",
+            warnings=(WorkflowImpact(f"model retired-{n}", (f"batch-{n}",), 1),)
+            if n % 100 == 0
+            else (),
+            breaking=n % 100 == 0,
+        )
+        for n in range(900)
+    ]
+    changes.insert(
+        0,
+        Change(
+            Action.UPDATE, Kind.MODEL, "gpt-4o", {"cost.input_per_token": FieldChange(2e-06, 3e-06)}
+        ),
+    )
+    changes += [
+        Change(
+            Action.CREATE,
+            Kind.MODEL,
+            f"new-{n:03d}",
+            _created(provider="openai", model_id=f"gpt-x-{n}"),
+        )
+        for n in range(40)
+    ]
+    return Plan(
+        changes=changes,
+        environment="prod",
+        guards=[Breaking("", tuple(c.key for c in changes if c.breaking))],
+        catalog_digest="sha256:8b9c0d1e2f3a",
+        revision=30,
+    )

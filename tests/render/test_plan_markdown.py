@@ -6,7 +6,15 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
-from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
+from plans import (
+    CANARY,
+    PLANS,
+    canary_plan,
+    check_golden,
+    full_plan,
+    many_creates_plan,
+    split_plan,
+)
 
 from reconciler.plan.alerts import (
     Alert,
@@ -33,11 +41,14 @@ from reconciler.plan.model import (
 from reconciler.render.plan_markdown import (
     ALERT_BUDGET,
     COMMENT_BUDGET,
+    inline_field,
+    marker,
     md_code,
     md_text,
     render_markdown,
+    render_markdown_parts,
 )
-from reconciler.render.view import summary_line
+from reconciler.render.view import risk, summary_line
 from reconciler.state.records import MODEL_FIELDS, ModelState
 
 
@@ -163,7 +174,7 @@ def test_secret_values_never_render() -> None:
     out = render_markdown(canary_plan())
     assert CANARY not in out
     assert "CANARY" not in out
-    assert "| `api_key` | _hidden_ | _sensitive value changed_ |" in out
+    assert "| credential `unmarked` | `api_key` _sensitive value changed_ |" in out
 
 
 def test_md_code_escapes_pipes_backticks_and_newlines() -> None:
@@ -182,8 +193,12 @@ def test_md_text_escapes_markup() -> None:
     assert md_text("a\nb") == "a<br>b"
 
 
+LONG = "x" * 100  # a value too long for a row: the change gets a field table
+
+
 def test_hostile_key_in_summary_is_html_escaped() -> None:
-    change = Change(Action.UPDATE, Kind.MODEL, "x</summary><b>", {"enabled": FieldChange(1, 2)})
+    fields = {"description": FieldChange(LONG, "y")}
+    change = Change(Action.UPDATE, Kind.MODEL, "x</summary><b>", fields)
     out = render_markdown(Plan(changes=[change]))
     assert "<b>x&lt;/summary&gt;&lt;b&gt;</b>: 1 field changed</summary>" in out
     # elsewhere it is only inside a code span, where Markdown shows HTML literally
@@ -192,8 +207,9 @@ def test_hostile_key_in_summary_is_html_escaped() -> None:
 
 def test_cost_cells_show_enough_digits_to_differ() -> None:
     fc = FieldChange(2.5e-06, 2.5000000001e-06)
-    change = Change(Action.UPDATE, Kind.MODEL, "m", {"cost.input_per_token": fc})
-    out = render_markdown(Plan(changes=[change]))
+    fields = {"cost.input_per_token": fc, "description": FieldChange(LONG, None)}
+    out = render_markdown(Plan(changes=[Change(Action.UPDATE, Kind.MODEL, "m", fields)]))
+    assert "| input $2.50 → $2.5000000001 /1M<br>_and 1 more field in the table below_ |" in out
     assert "($2.50 per 1M)" in out
     assert "($2.5000000001 per 1M)" in out
 
@@ -219,7 +235,7 @@ def test_creates_list_every_value_they_set() -> None:
     assert "| `cost.input_per_token` | `1.25e-06` ($1.25 per 1M) |\n" in block
     assert "| `cost.output_per_token` | `1e-05` ($10.00 per 1M) |\n" in block
     # a create's one-line summary stays in the change table
-    assert "| `+` | create | `gpt-5-5` | openai/gpt-5.5, platform, premium |\n" in out
+    assert "| `+` | create | model `gpt-5-5` | openai/gpt-5.5, platform, premium |\n" in out
 
 
 def test_reasoning_off_reads_false_when_created_and_updated() -> None:
@@ -229,7 +245,7 @@ def test_reasoning_off_reads_false_when_created_and_updated() -> None:
     turned_on = FieldChange(None, "effort")
     updated = Change(Action.UPDATE, Kind.MODEL, "m", {"capabilities.reasoning": turned_on})
     assert "| `capabilities.reasoning` | `false` |\n" in render_markdown(Plan([created]))
-    assert "| `capabilities.reasoning` | `false` | `effort` |\n" in render_markdown(Plan([updated]))
+    assert "`capabilities.reasoning` `false` → `effort` |\n" in render_markdown(Plan([updated]))
 
 
 def test_created_secrets_show_only_their_status() -> None:
@@ -249,7 +265,8 @@ def test_created_secrets_show_their_reference_never_a_value() -> None:
     ) in block
     # the change table says it too: field tables can be left out of a big comment
     assert (
-        "| `+` | create | `prod-anthropic` | anthropic; api\\_key from `env ANTHROPIC_API_KEY` |\n"
+        "| `+` | create | credential `prod-anthropic` | anthropic; api\\_key from "
+        "`env ANTHROPIC_API_KEY` |\n"
     ) in out
 
 
@@ -261,29 +278,29 @@ def test_created_secrets_show_their_reference_never_a_value() -> None:
             FieldChange(
                 None, None, SecretStatus.ADDED, RefChange("", "env NEW", SecretStatus.ADDED)
             ),
-            "| `api_key` | _none_ | `env NEW` _(sensitive value added)_ |",
+            "`api_key` _none_ → `env NEW` _(sensitive value added)_",
         ),
         # a value stored without a reference
         (
             FieldChange(
                 None, None, SecretStatus.CHANGED, RefChange("", "env K", SecretStatus.UNCHANGED)
             ),
-            "| `api_key` | _stored without a reference_ | `env K` _(value unchanged)_ |",
+            "`api_key` _stored without a reference_ → `env K` _(value unchanged)_",
         ),
     ],
 )
 def test_updated_secret_without_a_previous_reference(fc: FieldChange, row: str) -> None:
     change = Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": fc}, adopt=True)
     out = render_markdown(Plan(changes=[change]))
-    assert row + "\n" in out
+    assert f"| `~` | update | credential `c` | {row}<br>adopts an unmanaged row |\n" in out
     assert "_hidden_" not in out
 
 
 def test_deactivations_say_the_row_is_kept() -> None:
     out = render_markdown(full_plan())
-    assert "| `-` | deactivate | `text-davinci-003` | kept, marked inactive |\n" in out
+    assert "| `-` | deactivate | model `text-davinci-003` | kept, marked inactive |\n" in out
     assert (
-        "| `-` | deactivate | `gpt-4` | kept, marked inactive; **breaking**; "
+        "| `-` | deactivate | model `gpt-4` | kept, marked inactive<br>**breaking**; "
         "⚠️ referenced by 3 active workflows: `support-bot`, `triage`, `summarizer` |\n"
     ) in out
 
@@ -306,7 +323,7 @@ def test_warnings_on_a_change_are_on_its_row() -> None:
     unlinks = UnlinksInactiveModels("credential c", ("m",))
     change = Change(Action.DELETE, Kind.CREDENTIAL, "c", warnings=(unlinks,))
     out = render_markdown(Plan(changes=[change]))
-    assert "| `-` | delete | `c` | ⚠️ unlinks 1 inactive model: m |\n" in out
+    assert "| `-` | delete | credential `c` | ⚠️ unlinks 1 inactive model: m |\n" in out
     assert out.count("unlinks") == 1
 
 
@@ -345,10 +362,10 @@ def test_created_model_fields_in_column_order() -> None:
 
 def test_reactivations_list_their_field_changes_or_say_there_are_none() -> None:
     out = render_markdown(full_plan())
-    block = details_of(out, "<code>+</code> reactivate model <b>mistral-large</b>")
-    assert "| `cost.input_per_token` | _none_ | `2e-06` ($2.00 per 1M) |" in block
+    assert "| `+` | reactivate | model `mistral-large` | input _none_ → $2.00 /1M |" in out
     same = render_markdown(Plan(changes=[Change(Action.REACTIVATE, Kind.MODEL, "back")]))
-    assert "| `+` | reactivate | `back` | no field changes; the row comes back as it was |" in same
+    row = "| `+` | reactivate | model `back` | no field changes; the row comes back as it was |"
+    assert row in same
     assert "<details>" not in same
 
 
@@ -449,18 +466,15 @@ def big_plan(count: int) -> Plan:
     )
 
 
-def test_field_tables_stop_before_githubs_comment_limit() -> None:
+def test_creates_lose_their_field_tables_before_anything_else() -> None:
     out = render_markdown(big_plan(150))
     assert len(out) <= COMMENT_BUDGET < 65_536
-    shown = out.count("<details>")
-    assert 0 < shown < 150
-    # the first tables in plan order, then a note that says how many were left out
-    assert "<b>model-0000</b>" in out
-    assert f"<b>model-{shown - 1:04d}</b>" in out
-    assert f"<b>model-{shown:04d}</b>" not in out
-    assert f"<sub>{150 - shown} field tables left out to keep this comment under" in out
+    assert "<details>" not in out
     assert out.count("| `+` | create |") == 150  # every change is still listed
-    assert "left out" not in render_markdown(big_plan(20))
+    assert "The field tables of new rows are left out to fit the comment" in out
+    small = render_markdown(big_plan(20))
+    assert small.count("<details>") == 20
+    assert "left out" not in small
 
 
 GITHUB_LIMIT = 65_536
@@ -524,17 +538,25 @@ def huge_plan(creates: int, others: int, errors: int = 0, notes: int = 0) -> Pla
     )
 
 
-def _listed_and_unlisted(out: str, kind: Kind) -> tuple[int, dict[str, int]]:
-    """Rows a section lists, and the counts by action its note gives for the rest."""
-    start = out.index(f"### {kind.value.capitalize()}")
-    end = out.find("\n### ", start + 1)
-    section = out[start : end if end != -1 else len(out)]
-    listed = len(re.findall(r"^\| `[-+~>]` \|", section, re.MULTILINE))
-    note = re.search(r"^_\d+ (?:more )?changes? not listed here: (.*)\._$", section, re.MULTILINE)
-    unlisted = {}
-    if note:
-        unlisted = {a: int(n) for n, a in re.findall(r"(\d+) to (\w+)", note.group(1))}
-    return listed, unlisted
+def _listed(out: str) -> Counter[str]:
+    """The changes a comment lists, by action: table rows and names in the list of creates."""
+    listed = Counter(re.findall(r"^\| `[-+~>]` \| (\w+) \|", out, re.MULTILINE))
+    names = re.search(r"^\*\*\d+ models? to create\*\*.*\n(.*)$", out, re.MULTILINE)
+    if names:
+        listed["create"] += len(re.findall(r"`[^`]+`", names[1]))
+    return listed
+
+
+def _counted(out: str) -> Counter[str]:
+    """The changes the note at the end counts as not listed, by action."""
+    note = re.search(r"^<sub>\d+ changes? not listed \((.*?)\)", out, re.MULTILINE)
+    if not note:
+        return Counter()
+    return Counter({a: int(n) for n, a in re.findall(r"(\d+) to (\w+)", note[1])})
+
+
+def _risk_order(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=risk)
 
 
 @pytest.mark.parametrize(
@@ -561,18 +583,15 @@ def test_huge_plans_stay_under_githubs_limit_and_tell_the_true_totals(
     assert "| models | " + " | ".join(map(str, models)) + " |\n" in out
     if len({c.kind for c in plan.changes}) > 1:
         assert "| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in actions) in out
-    # every change is either listed or counted in its section's note, by action
-    listed_total = 0
-    for kind in Kind:
-        listed, unlisted = _listed_and_unlisted(out, kind)
-        of_kind = [c for c in plan.changes if c.kind is kind]
-        expected = Counter(c.action.value for c in of_kind[listed:])
-        assert unlisted == dict(expected), kind
-        listed_total += listed
-    assert 0 < listed_total < len(plan.changes)
-    unlisted_total = len(plan.changes) - listed_total
-    assert f"<sub>{unlisted_total} changes not listed and " in out
-    assert "the full plan is in the JSON and text output of <code>reconciler plan</code>" in out
+    # every change is listed or counted as not listed; what is left out is the least risky
+    listed, counted = _listed(out), _counted(out)
+    assert listed + counted == Counter({a: n for a, n in totals.items() if n})
+    shown = sum(listed.values())
+    assert [c.action.value for c in _risk_order(plan.changes)[:shown]] == sorted(
+        listed.elements(), key=[c.action.value for c in _risk_order(plan.changes)].index
+    )
+    if counted:
+        assert "the full plan is in the JSON and text output of <code>reconciler plan</code>" in out
     # long alerts list their first items and count the rest
     if errors:
         shown = out.count("exists in the registry but")
@@ -589,6 +608,47 @@ def test_huge_plans_stay_under_githubs_limit_and_tell_the_true_totals(
         rows = [line for line in block.split("\n") if line.startswith("|")]
         if rows:
             assert len({len(re.split(r"(?<!\\)\|", row)) for row in rows}) == 1, block
+
+
+def test_1200_creates_are_all_named_in_one_comment() -> None:
+    out = render_markdown(huge_plan(1200, 0))
+    assert "not listed" not in out
+    assert "**1200 models to create**, by name to fit the comment" in out
+    assert "`fireworks-model-01199`" in out
+    # credentials keep their rows, with where their secrets come from
+    assert "| `+` | create | credential `cred-39` | fireworks; api\\_key from " in out
+
+
+@pytest.mark.parametrize(("creates", "others"), [(3000, 2000), (0, 4000), (40, 30)])
+def test_split_parts_hold_every_change_once_each_within_the_limit(
+    creates: int, others: int
+) -> None:
+    plan = huge_plan(creates, others)
+    plan.environment = "prod"
+    parts = render_markdown_parts(plan)
+    assert (len(parts) > 1) == (others >= 100)
+    assert all(len(part) <= COMMENT_BUDGET for part in parts)
+    assert parts == render_markdown_parts(plan)
+    listed: Counter[str] = Counter()
+    for number, part in enumerate(parts, 1):
+        assert part.startswith(marker("prod", number) + "\n")
+        assert sum(part.count(marker("prod", n)) for n in range(1, len(parts) + 2)) == 1
+        if number > 1:
+            assert f"## Reconciler plan, part {number} of {len(parts)}\n" in part
+        goes_on = f"it goes on in part {number + 1} of {len(parts)}"
+        assert (goes_on in part) == (number < len(parts))
+        assert "not listed" not in part
+        listed += _listed(part)
+    assert listed == Counter({a: n for a, n in plan.summary().items() if n})
+    if len(parts) == 1:
+        assert parts == [render_markdown(plan)]
+
+
+def test_markers_of_parts() -> None:
+    assert marker("") == "<!-- reconciler-plan -->"
+    assert marker("", 2) == "<!-- reconciler-plan part=2 -->"
+    assert marker("prod") == "<!-- reconciler-plan environment=prod -->"
+    assert marker("prod", 3) == "<!-- reconciler-plan environment=prod part=3 -->"
 
 
 def test_plans_that_fit_are_listed_whole() -> None:
@@ -680,3 +740,76 @@ def test_many_breaking_changes_share_one_row_past_the_first_few() -> None:
         "| ❌ | breaking | …and 7 more breaking changes (see the changes below) | "
         "add the label `reconciler:allow-breaking` |"
     )
+
+
+def test_1500_creates_keep_the_breaking_and_price_rows_with_their_values() -> None:
+    out = render_markdown(many_creates_plan())
+    check_golden("many-creates.md", out)
+    assert len(out) <= COMMENT_BUDGET
+    assert "not listed" not in out
+    rows = out[out.index("### Changes to existing rows") : out.index("### New rows")]
+    assert rows.index("`mixtral-8x7b`") < rows.index("`gpt-4o`")  # breaking first
+    assert "`enabled` `true` → `false`<br>**breaking**" in rows
+    assert "input $2.00 → $1.50 /1M (−25%)<br>output $8.00 → $6.00 /1M (−25%)<br>" in rows
+    assert "`context_window` `128000` → `200000`" in rows
+    assert "**1500 models to create**" in out
+    assert out.count("`m-") == 1500
+
+
+def test_a_plan_too_long_for_one_comment_splits_into_parts() -> None:
+    parts = render_markdown_parts(split_plan())
+    assert len(parts) == 2
+    for number, part in enumerate(parts, 1):
+        check_golden(f"split.part-{number}.md", part)
+        assert len(part) <= COMMENT_BUDGET < GITHUB_LIMIT
+        assert part.startswith(marker("prod", number) + "\n")
+        page = gfm_html(part)
+        assert all(len(set(rows)) == 1 for rows in page.tables)
+    assert "### Changes to existing rows (continued)\n\n| | action | name | details |" in parts[1]
+    assert sum(p.count("| `-` | deactivate |") for p in parts) == 900
+    # the single comment says what it could not list, and points at the full plan
+    single = render_markdown(split_plan())
+    assert "changes not listed (" in single
+
+
+@pytest.mark.parametrize(
+    ("path", "fc", "text"),
+    [
+        ("cost.input_per_token", FieldChange(2e-06, 1.5e-06), "input $2.00 → $1.50 /1M (−25%)"),
+        ("cost.output_per_token", FieldChange(1e-05, 1.2e-05), "output $10.00 → $12.00 /1M (+20%)"),
+        ("cost.input_per_token", FieldChange(None, 3e-06), "input _none_ → $3.00 /1M"),
+        ("cost.input_per_token", FieldChange(0, 1e-06), "input $0.00 → $1.00 /1M"),
+        ("cost.input_per_token", FieldChange(1e-06, 1.001e-06), "input $1.00 → $1.001 /1M (+0.1%)"),
+        ("context_window", FieldChange(128000, 200000), "`context_window` `128000` → `200000`"),
+        ("enabled", FieldChange(None, True), "`enabled` _none_ → `true`"),
+        ("description", FieldChange("a", "b" * 61), None),
+        ("description", FieldChange("a\nb", "c"), None),
+        (
+            "api_key",
+            FieldChange(None, None, SecretStatus.CHANGED),
+            "`api_key` _sensitive value changed_",
+        ),
+        (
+            "api_key",
+            FieldChange(
+                None, None, SecretStatus.CHANGED, RefChange("env A", "env B", SecretStatus.UNKNOWN)
+            ),
+            "`api_key` `env A` → `env B` _(value not compared)_",
+        ),
+        # a secret the plan forgot to mark: its values never show
+        ("api_key", FieldChange(CANARY, CANARY + "x"), "`api_key` _sensitive value changed_"),
+    ],
+)
+def test_inline_fields(path: str, fc: FieldChange, text: str | None) -> None:
+    assert inline_field(path, fc) == text
+
+
+def test_an_update_with_many_fields_shows_prices_first_and_the_rest_in_its_table() -> None:
+    fields = {f"capabilities.f{n}": FieldChange(False, True) for n in range(5)}
+    fields["cost.output_per_token"] = FieldChange(1e-05, 5e-06)
+    out = render_markdown(Plan(changes=[Change(Action.UPDATE, Kind.MODEL, "m", fields)]))
+    row = next(line for line in out.split("\n") if line.startswith("| `~` |"))
+    cell = row.split(" | ")[3]
+    assert cell.startswith("output $10.00 → $5.00 /1M (−50%)<br>`capabilities.f0`")
+    assert cell.endswith("<br>_and 2 more fields in the table below_ |")
+    assert "<summary><code>~</code> update model <b>m</b>: 6 fields changed</summary>" in out
