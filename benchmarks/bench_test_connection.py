@@ -16,6 +16,7 @@ from loopback import Behaviour, loopback_server
 
 from reconciler.providers.connection import run_connection_tests
 from reconciler.providers.litellm_env import import_litellm
+from reconciler.render.connections import error_text
 from reconciler.runtime import ResolvedModel
 from reconciler.secrets.values import SecretValue
 
@@ -50,7 +51,7 @@ def main() -> None:
     print(f"sum of latencies:  {sum(latencies):.2f} s")
     print(f"speed-up vs serial: {sum(latencies) / wall:.1f}x")
     if failed:
-        print("first failure:", failed[0].error)
+        print("first failure:", error_text(failed[0]))
         sys.exit(1)
 
 

@@ -167,7 +167,7 @@ def test_calls_run_in_parallel() -> None:
         start = time.perf_counter()
         results = run_connection_tests(models, 5.0)
         elapsed = time.perf_counter() - start
-    assert all(r.ok for r in results), [r.error for r in results]
+    assert all(r.ok for r in results), [error_text(r) for r in results]
     total = sum(r.latency or 0 for r in results)
     assert total > 2.9  # each call took its 0.3 s...
     assert elapsed < total / 2  # ...but not one after the other
