@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
@@ -26,16 +27,14 @@ from reconciler.plan.build import (
     unknown_key_ids,
 )
 from reconciler.plan.model import Plan
-from reconciler.providers.targets import (
-    Targets,
-    not_tested,
-    resolve_catalog_models,
-    select_changed,
-    select_slugs,
-)
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
+
+if TYPE_CHECKING:
+    # imported by connection_targets when called: plan and apply never load the connection
+    # test's modules (ssl, the thread pool, failure classification)
+    from reconciler.providers.targets import Targets
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +100,8 @@ def connection_targets(
     their sources) unless only ``db_url`` is given, then from the live registry through the
     runtime client. ``changed_only`` keeps the catalog models the current plan creates or
     changes, or whose credential it does (it needs both the catalog and the registry)."""
+    from reconciler.providers.targets import resolve_catalog_models, select_changed, select_slugs
+
     if changed_only:
         loaded = load(catalog_dir or DEFAULT_CATALOG, environment)
         changed_models, changed_creds = changed(loaded, db_url or DEFAULT_DB)
@@ -118,6 +119,7 @@ def connection_targets(
 def registry_targets(db_url: str, slugs: Sequence[str]) -> Targets:
     """The named registry models (default: every enabled, active one), resolved through
     ``RegistryClient`` as the application resolves them."""
+    from reconciler.providers.targets import Targets, not_tested
     from reconciler.runtime import RegistryClient
 
     with RegistryClient(db_url) as client:

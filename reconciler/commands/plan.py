@@ -6,10 +6,7 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.db.engine import safe_url, url_has_secret
 from reconciler.diff.diff import DiffOptions
-from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import render_plan
-from reconciler.render.plan_json import plan_to_dict
-from reconciler.render.view import required_flags
 
 
 def plan(
@@ -38,6 +35,11 @@ def plan(
         # apply would refuse it: a file that looks ready to apply only invites the attempt
         notice.write(f"\nThe plan was not saved to {out_file}: it has errors (see above).\n")
     elif out_file is not None:
+        # imported only when saving: a plain plan does not load the plan file's writer
+        from reconciler.plan.planfile import write_plan_file
+        from reconciler.render.plan_json import plan_to_dict
+        from reconciler.render.view import required_flags
+
         write_plan_file(
             out_file,
             planned.plan,
