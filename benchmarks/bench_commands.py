@@ -403,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     script = Path(sys.executable).with_name("reconciler")
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]
     # PYTHONDONTWRITEBYTECODE would make an editable install compile every one of our
-    # modules again in every run (~0.09 s of plan's start-up); a user's install has them cached
+    # modules again in every run (56 on the plan path, ~0.035 s CPU); a user's install has
+    # them cached
     env = {
         k: v
         for k, v in os.environ.items()
