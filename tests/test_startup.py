@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.secrets.crypto import generate_key_text
+
 REPO = Path(__file__).resolve().parent.parent
 
 PROBE = """
@@ -57,8 +59,6 @@ PATHS = {
     "test-connection": (["test-connection", "--catalog", "catalog", "no-such-model"], NEVER | DB),
 }
 EXPECTED_EXIT = {"test-connection": 1}
-# the key plan-with-key runs with (a throwaway, like the quick start's)
-KEY = "vsYsqAfLgB-gSmZxFLxfIa41SuUe5YWyP5fi964e8Mg"
 
 
 def loaded(modules: set[str], forbidden: set[str]) -> list[str]:
@@ -102,7 +102,7 @@ def test_command_does_not_import_heavy_modules(name: str, tmp_path: Path) -> Non
         upgrade = [sys.executable, "-m", "reconciler", "db", "upgrade", "--db", db]
         subprocess.run(upgrade, cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
     if name == "plan-with-key":
-        env["REGISTRY_ENCRYPTION_KEY"] = KEY
+        env["REGISTRY_ENCRYPTION_KEY"] = generate_key_text()
     code, output, modules = _probe(args, env)
     assert code == EXPECTED_EXIT.get(name, 0), output
     assert loaded(modules, forbidden) == [], output
