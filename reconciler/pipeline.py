@@ -17,22 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from reconciler import __version__
-from reconciler.apply.audit import COMMIT_ENV, git_commit
-from reconciler.db.engine import describe_database
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion
 from reconciler.plan.model import Database, Plan, Target
-from reconciler.providers.targets import (
-    Targets,
-    not_tested,
-    resolve_catalog_models,
-    select_changed,
-    select_slugs,
-)
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.secrets.stamp import Stamped, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState, load_desired
@@ -40,6 +30,10 @@ from reconciler.state.live import LiveState
 
 if TYPE_CHECKING:
     from reconciler.apply.apply import ApplyResult, Expected
+
+    # imported by connection_targets when called: plan and apply never load the connection
+    # test's modules (ssl, the thread pool, failure classification)
+    from reconciler.providers.targets import Targets
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +111,10 @@ def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
     RECONCILER_COMMIT) when given, else the CI's commit variable (GITHUB_SHA, ...), else the
     catalog directory's git HEAD (marked when the checkout has uncommitted changes), else
     unknown: git is not required."""
+    from reconciler import __version__
+    from reconciler.apply.audit import COMMIT_ENV, git_commit
+    from reconciler.db.engine import describe_database
+
     if commit is not None:
         if not _SHA.fullmatch(commit):
             raise ReconcilerError(
@@ -160,6 +158,8 @@ def connection_targets(
     their sources) unless only ``db_url`` is given, then from the live registry through the
     runtime client. ``changed_only`` keeps the catalog models the current plan creates or
     changes, or whose credential it does (it needs both the catalog and the registry)."""
+    from reconciler.providers.targets import resolve_catalog_models, select_changed, select_slugs
+
     if changed_only:
         loaded = load(catalog_dir or DEFAULT_CATALOG, environment)
         changed_models, changed_creds = changed(loaded, db_url or DEFAULT_DB)
@@ -177,6 +177,7 @@ def connection_targets(
 def registry_targets(db_url: str, slugs: Sequence[str]) -> Targets:
     """The named registry models (default: every enabled, active one), resolved through
     ``RegistryClient`` as the application resolves them."""
+    from reconciler.providers.targets import Targets, not_tested
     from reconciler.runtime import RegistryClient
 
     with RegistryClient(db_url) as client:

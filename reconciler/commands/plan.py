@@ -7,12 +7,8 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import CatalogInvalidError, ReconcilerError
-from reconciler.files import write_parts
 from reconciler.plan.guards import allowed_flags
-from reconciler.plan.planfile import write_plan_file
 from reconciler.render.plan import not_saved, render_plan, saved
-from reconciler.render.plan_json import plan_to_dict, render_invalid_catalog_json
-from reconciler.render.plan_markdown import render_markdown_parts
 
 
 def plan(
@@ -47,17 +43,26 @@ def plan(
         loaded = pipeline.load(catalog_dir, environment)
     except CatalogInvalidError as err:
         if fmt == "json":  # a machine reader gets its JSON; the message still goes to stderr
+            from reconciler.render.plan_json import render_invalid_catalog_json
+
             out.write(render_invalid_catalog_json(err.diagnostics))
         raise
     planned = pipeline.plan(loaded, db_url, options=options, no_secrets=no_secrets, target=target)
     out.write(render_plan(planned.plan, fmt, color=color, allowed=allowed))
     if split_dir is not None:
+        from reconciler.files import write_parts
+        from reconciler.render.plan_markdown import render_markdown_parts
+
         write_parts(Path(split_dir), render_markdown_parts(planned.plan, allowed=allowed))
     # The notice goes with the plan in text; beside JSON or Markdown it would corrupt them.
     notice = out if fmt == "text" else sys.stderr
     if out_file is not None and planned.plan.errors:
         notice.write(not_saved(out_file))
     elif out_file is not None:
+        # imported only when saving: a plain plan does not load the plan file's writer
+        from reconciler.plan.planfile import write_plan_file
+        from reconciler.render.plan_json import plan_to_dict
+
         write_plan_file(
             out_file,
             planned.plan,

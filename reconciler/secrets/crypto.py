@@ -17,11 +17,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from reconciler.errors import SecretError
 from reconciler.secrets.values import SecretValue
 
@@ -30,7 +25,14 @@ OLD_KEYS_ENV = "REGISTRY_ENCRYPTION_KEYS_OLD"
 _FORMAT = "v1"
 
 
+# cryptography is imported where a key is used: plan without a key, validate and lint never
+# load it, and plan with one needs only the key derivation (fingerprints are HMAC).
+
+
 def _derive(master: bytes, purpose: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
 
@@ -58,11 +60,16 @@ class RegistryKey:
         return cls(key_id, _derive(raw, b"reconciler aes-256-gcm"), _derive(raw, b"fingerprint"))
 
     def encrypt(self, value: SecretValue, context: str) -> str:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         nonce = os.urandom(12)
         sealed = AESGCM(self._aead).encrypt(nonce, value.reveal().encode(), context.encode())
         return f"{_FORMAT}:" + base64.b64encode(nonce + sealed).decode("ascii")
 
     def decrypt(self, ciphertext: str, context: str) -> SecretValue:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         version, _, body = ciphertext.partition(":")
         try:
             if version != _FORMAT:
