@@ -112,8 +112,8 @@ def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
     catalog directory's git HEAD (marked when the checkout has uncommitted changes), else
     unknown: git is not required."""
     from reconciler import __version__
-    from reconciler.apply.audit import COMMIT_ENV, git_commit
     from reconciler.db.engine import describe_database
+    from reconciler.provenance import COMMIT_ENV, git_commit
 
     if commit is not None:
         if not _SHA.fullmatch(commit):

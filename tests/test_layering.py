@@ -83,6 +83,7 @@ RANKS: dict[str, int] = {
             "gcpause",
             "files",
             "logs",
+            "provenance",
             "words",
             "providers.table",
         ),

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from reconciler.apply.audit import actor, git_commit
 from reconciler.apply.lock import locked_transaction
 from reconciler.apply.write import Writer, write_plan
 from reconciler.db import tables as t
@@ -31,6 +30,7 @@ from reconciler.plan.refusals import (
     StaleRegistry,
     StaleSecrets,
 )
+from reconciler.provenance import actor, git_commit
 from reconciler.render.alerts import key_mismatch_hint, key_mismatch_message
 from reconciler.render.apply import missing_key, refusal, refused
 from reconciler.secrets.crypto import Keyring, keyring_from_env

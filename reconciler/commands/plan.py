@@ -8,7 +8,7 @@ from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import CatalogInvalidError, ReconcilerError
 from reconciler.plan.guards import allowed_flags
-from reconciler.render.plan import not_saved, render_plan, saved
+from reconciler.render.plan import SPLIT_NEEDS_MARKDOWN, not_saved, render_plan, saved
 
 
 def plan(
@@ -34,9 +34,7 @@ def plan(
     out = sys.stdout if out is None else out
     allowed = allowed_flags(allow_breaking, allow_mass_removal)
     if split_dir is not None and fmt != "markdown":
-        raise ReconcilerError(
-            "--split-dir writes the plan as pull request comments: it needs --format markdown"
-        )
+        raise ReconcilerError(SPLIT_NEEDS_MARKDOWN)
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     target = pipeline.plan_target(catalog_dir, db_url, commit)
     try:

@@ -25,6 +25,11 @@ def render_plan(
     return render_text(plan, color=color, allowed=allowed)
 
 
+SPLIT_NEEDS_MARKDOWN = (
+    "--split-dir writes the plan as pull request comments: it needs --format markdown"
+)
+
+
 def not_saved(out_file: str) -> str:
     """plan --out refused to save a plan with errors: apply would refuse it, and a file that
     looks ready to apply only invites the attempt."""

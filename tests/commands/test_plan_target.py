@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine_helpers import cli, model_doc, write_catalog
 
 from reconciler import __version__
-from reconciler.apply.audit import _COMMIT_VARS
+from reconciler.provenance import _COMMIT_VARS
 
 CANARY = "CANARY-db-password-9d1e"
 SHA = "0123456789abcdef0123456789abcdef01234567"

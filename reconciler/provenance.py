@@ -1,4 +1,5 @@
-"""Who applied: the CI's user and commit when there is one, else the local user and git HEAD."""
+"""Who and what a plan or an audit row names: the CI's user and commit when there is one, else
+the local user and git HEAD."""
 
 from __future__ import annotations
 

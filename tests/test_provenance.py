@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply.audit import git_commit
+from reconciler.provenance import git_commit
 
 
 def _git(repo: Path, *args: str) -> str:
