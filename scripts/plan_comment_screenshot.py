@@ -8,7 +8,8 @@ from the repository root after changing the renderer:
 
     .venv/bin/python scripts/plan_comment_screenshot.py [--out docs/plan-comment.png]
 
-Needs cmark-gfm (the [test] extra) and ``chromium`` (or ``CHROMIUM=/path/to/chrome``).
+Needs cmark-gfm (the [test] extra), ``chromium`` (or ``CHROMIUM=/path/to/chrome``) and a colour
+emoji font for the status icons (Debian: ``apt-get install chromium fonts-noto-color-emoji``).
 """
 
 from __future__ import annotations
@@ -25,13 +26,24 @@ from pathlib import Path
 import cmarkgfm  # type: ignore[import-untyped]
 from cmarkgfm.cmark import Options  # type: ignore[import-untyped]
 
+from reconciler import __version__
 from reconciler.plan.alerts import (
     Breaking,
     RevertsApplicationEdit,
     SecretsByVersion,
     WorkflowImpact,
 )
-from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
+from reconciler.plan.model import (
+    Action,
+    Change,
+    Database,
+    FieldChange,
+    Kind,
+    Plan,
+    RefChange,
+    SecretStatus,
+    Target,
+)
 from reconciler.render.plan_markdown import render_markdown
 
 WIDTH = 760  # GitHub's comment column, in CSS pixels
@@ -182,6 +194,11 @@ def sample_plan() -> Plan:
         catalog_digest="sha256:9c8b7a6f5e4d",
         environment="production",
         revision=42,
+        target=Target(
+            database=Database("postgresql", "registry.internal", 5432, "llm_registry"),
+            commit="3f2a9c1e5b7d",
+            version=__version__,
+        ),
     )
 
 

@@ -29,10 +29,10 @@ def test_the_page_is_the_comment_as_github_renders_it(script: ModuleType) -> Non
 
     page = script.comment_html(render_markdown(script.sample_plan()))
     assert "width: 760px" in page
-    # GitHub's alerts, not quoted "[!WARNING]" text
-    assert '<div class="markdown-alert markdown-alert-warning">' in page
-    assert "[!WARNING]" not in page
-    # counts, existing rows, renames, new rows, and the three new rows' field tables
-    assert page.count("<table>") == 7
+    # no alert left as quoted "[!NOTE]" text
+    assert "[!" not in page
+    # status, counts, existing rows, renames, new rows, and the three new rows' field tables
+    assert page.count("<table>") == 8
+    assert '<td align="center">❌</td>' in page  # the breaking row of the status table
     assert "input $2.00 → $1.50 /1M (−25%)" in page
     assert "<details>" in page
