@@ -1048,19 +1048,28 @@ def test_comment_is_created_when_the_bot_has_none(tmp_path: Path) -> None:
     [
         ({"VALIDATE_OUTCOME": "failure", "PLAN_OUTCOME": "skipped", "PLAN_RAN": ""}, "validate"),
         ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "70"}, "internal error"),
-        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1"}, "failed (exit 1)"),
+        # the plan's own errors: the plan is there, open, with them
+        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1"}, "the plan has errors"),
+        # exit 1 without a plan (a usage error, an unreachable registry): the log says why
+        (
+            {"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1", "NO_PLAN": "1"},
+            "failed (exit 1)",
+        ),
     ],
 )
 def test_a_failure_replaces_the_old_plan(tmp_path: Path, env: dict[str, str], says: str) -> None:
     comments = [{"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"}]
-    [[action, args]] = _comment(tmp_path, comments, f"{MARKER}\nPLAN-ERROR-LIST\n", **env)
+    plan = "" if env.get("NO_PLAN") else f"{MARKER}\nPLAN-ERROR-LIST\n"
+    [[action, args]] = _comment(tmp_path, comments, plan, **env)
     assert action == "update"
     body = args["body"]
     assert body.startswith(MARKER)
     assert "No current plan for abcdef1" in body
     assert says in body
     assert "https://github.com/acme/catalog/actions/runs/42" in body
-    assert ("PLAN-ERROR-LIST" in body) == (env.get("PLAN_EXIT") == "1")
+    shown = env.get("PLAN_EXIT") == "1" and not env.get("NO_PLAN")
+    assert ("PLAN-ERROR-LIST" in body) == shown
+    assert ("<details open><summary>The plan and its errors" in body) == shown
 
 
 @needs_node
