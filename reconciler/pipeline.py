@@ -21,7 +21,7 @@ from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
-from reconciler.plan.alerts import Alert, KeyMismatch, SecretsByVersion
+from reconciler.plan.alerts import Alert, KeyMismatch, RegistryBoundElsewhere, SecretsByVersion
 from reconciler.plan.model import Database, Plan, Target
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.secrets.stamp import Stamped, stamp_secrets, unknown_key_ids
@@ -267,6 +267,10 @@ def _make_plan(
     plan.notes[:0] = stamped.notes
     if wrong_key:
         plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), _throwaway_file(db_url)))
+    if live.environment is not None and live.environment != desired.environment:
+        # first: every other line of this plan is about a registry apply would refuse (most
+        # likely the wrong one, e.g. CI fell back to the repository's default URL)
+        plan.errors.insert(0, RegistryBoundElsewhere("", live.environment, desired.environment))
     log.info(
         "planned %d change(s) against registry revision %d (%d model(s), %d credential(s) live)",
         len(plan.changes),

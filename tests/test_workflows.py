@@ -1048,19 +1048,28 @@ def test_comment_is_created_when_the_bot_has_none(tmp_path: Path) -> None:
     [
         ({"VALIDATE_OUTCOME": "failure", "PLAN_OUTCOME": "skipped", "PLAN_RAN": ""}, "validate"),
         ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "70"}, "internal error"),
-        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1"}, "failed (exit 1)"),
+        # the plan's own errors: the plan is there, open, with them
+        ({"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1"}, "the plan has errors"),
+        # exit 1 without a plan (a usage error, an unreachable registry): the log says why
+        (
+            {"PLAN_OUTCOME": "failure", "PLAN_RAN": "", "PLAN_EXIT": "1", "NO_PLAN": "1"},
+            "failed (exit 1)",
+        ),
     ],
 )
 def test_a_failure_replaces_the_old_plan(tmp_path: Path, env: dict[str, str], says: str) -> None:
     comments = [{"id": 3, "user": BOT, "body": f"{MARKER}\nold plan"}]
-    [[action, args]] = _comment(tmp_path, comments, f"{MARKER}\nPLAN-ERROR-LIST\n", **env)
+    plan = "" if env.get("NO_PLAN") else f"{MARKER}\nPLAN-ERROR-LIST\n"
+    [[action, args]] = _comment(tmp_path, comments, plan, **env)
     assert action == "update"
     body = args["body"]
     assert body.startswith(MARKER)
     assert "No current plan for abcdef1" in body
     assert says in body
     assert "https://github.com/acme/catalog/actions/runs/42" in body
-    assert ("PLAN-ERROR-LIST" in body) == (env.get("PLAN_EXIT") == "1")
+    shown = env.get("PLAN_EXIT") == "1" and not env.get("NO_PLAN")
+    assert ("PLAN-ERROR-LIST" in body) == shown
+    assert ("<details open><summary>The plan and its errors" in body) == shown
 
 
 @needs_node
@@ -1202,6 +1211,107 @@ def test_the_renderers_parts_post_as_they_are(tmp_path: Path) -> None:
     for number, (_, args) in enumerate(calls[:-1], 1):
         assert args["body"].startswith(marker("prod", number) + "\n")
         assert len(args["body"]) <= 65_536
+
+
+def _outdated(tmp_path: Path, comments: list[dict[str, Any]], names: list[str]) -> Any:
+    """The calls catalog-review.yml's outdated-comments script makes when this run reviews
+    ``names`` (the environments job's output)."""
+    step = _step("catalog-review.yml", "outdated")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "script.js").write_text(step["with"]["script"], "utf-8")
+    (tmp_path / "harness.js").write_text(HARNESS, "utf-8")
+    full = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "COMMENTS": json.dumps(comments),
+        "NAMES": json.dumps(names),
+    }
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, "harness.js", "script.js"],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_outdated_comments_run_only_when_the_review_picks_the_environments() -> None:
+    job = _load("catalog-review.yml")["jobs"]["outdated-comments"]
+    assert job["needs"] == "environments"
+    # the environment input reviews one: the others may be a caller's other jobs'
+    assert "inputs.environment == ''" in job["if"]
+    assert "github.event_name == 'pull_request'" in job["if"]
+    # as the comment step: a fork's token cannot comment
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+    assert job["permissions"] == {"pull-requests": "write"}
+    step = _step("catalog-review.yml", "outdated")
+    assert step["env"] == {"NAMES": "${{ needs.environments.outputs.names }}"}
+
+
+@needs_node
+def test_comments_of_environments_no_longer_affected_say_so(tmp_path: Path) -> None:
+    staging = marker("staging")
+    comments = [
+        {"id": 1, "user": BOT, "body": f"{staging}\n## Reconciler plan\n\nOLD-STAGING-PLAN\n"},
+        {"id": 2, "user": BOT, "body": _part(2, "staging")},
+        {"id": 3, "user": BOT, "body": f"{marker('production')}\nproduction plan\n"},
+        {"id": 4, "user": BOT, "body": _part(2, "production")},
+        {"id": 5, "user": {"login": "alice"}, "body": f"{staging}\nquoted by a person"},
+        {"id": 6, "user": BOT, "body": f"{MARKER}\nthe base catalog's plan\n"},
+        {"id": 7, "user": BOT, "body": f"{marker('qa')}\nan environment since removed\n"},
+        {"id": 8, "user": BOT, "body": f"another bot comment quoting {staging}"},
+    ]
+    calls = _outdated(tmp_path, comments, ["production"])
+    assert [(action, args["comment_id"]) for action, args in calls] == [
+        ("update", 1),
+        ("delete", 2),
+        ("update", 6),
+        ("update", 7),
+    ]
+    body = calls[0][1]["body"]
+    assert body.splitlines()[:4] == [staging, "## Reconciler plan", "", "Environment: **staging**"]
+    assert (
+        "**Not affected by the latest commit abcdef1:** this pull request no longer changes "
+        "environment `staging`, so the plan this comment showed before no longer applies."
+    ) in body
+    assert "OLD-STAGING-PLAN" not in body
+    assert "https://github.com/acme/catalog/actions/runs/42" in body
+    assert calls[2][1]["body"].startswith(f"{MARKER}\n## Reconciler plan\n\n> [!NOTE]")
+    assert "no longer changes the base catalog" in calls[2][1]["body"]
+    assert "no longer changes environment `qa`" in calls[3][1]["body"]
+
+
+@needs_node
+def test_no_environment_affected_marks_every_plan_comment(tmp_path: Path) -> None:
+    comments = [
+        {"id": 1, "user": BOT, "body": f"{marker('staging')}\nplan\n"},
+        {"id": 2, "user": BOT, "body": f"{marker('production')}\nplan\n"},
+    ]
+    calls = _outdated(tmp_path, comments, [])
+    assert [(action, args["comment_id"]) for action, args in calls] == [
+        ("update", 1),
+        ("update", 2),
+    ]
+    # a rerun for the same commit finds the notes as they are: nothing to write
+    noted = [{**c, "body": args["body"]} for c, (_, args) in zip(comments, calls, strict=True)]
+    assert _outdated(tmp_path / "again", noted, []) == []
+    # every environment reviewed: nothing is outdated
+    assert _outdated(tmp_path / "all", comments, ["production", "staging"]) == []
+
+
+@needs_node
+def test_a_noted_comment_gets_the_plan_again_when_a_push_affects_it(tmp_path: Path) -> None:
+    staging = marker("staging")
+    comments = [{"id": 1, "user": BOT, "body": f"{staging}\nplan\n"}]
+    [[_, args]] = _outdated(tmp_path / "note", comments, ["production"])
+    noted = [{"id": 1, "user": BOT, "body": args["body"]}]
+    plan = f"{staging}\n## Reconciler plan\n\nEnvironment: **staging**\n\nnew plan\n"
+    [[action, args]] = _comment(tmp_path, noted, plan, ENVIRONMENT="staging")
+    assert (action, args["comment_id"]) == ("update", 1)
+    assert args["body"].startswith(plan)
 
 
 # --- the LiteLLM proxy config ----------------------------------------------------------------

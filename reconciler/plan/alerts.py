@@ -34,6 +34,7 @@ class AlertKind(enum.StrEnum):
     CATALOG_EMPTY = "catalog-empty"
     CREDENTIAL_LINKED_BY_APPLICATION = "credential-linked-by-application"
     KEY_MISMATCH = "key-mismatch"
+    REGISTRY_BOUND_ELSEWHERE = "registry-bound-elsewhere"
     # guards
     MASS_REMOVAL = "mass-removal"
     BREAKING = "breaking"
@@ -220,6 +221,17 @@ class KeyMismatch(Alert):
     sqlite_file: str | None = None  # a SQLite registry may be a throwaway one: deleting it is a fix
 
 
+@dataclass(frozen=True)
+class RegistryBoundElsewhere(Alert):
+    """An earlier apply bound the registry to environment ``bound``, and this plan is
+    ``environment``'s ("" the base catalog): apply refuses it unless re-bound on purpose, so
+    the plan most likely reads the wrong registry (a missing per-environment URL)."""
+
+    KIND = AlertKind.REGISTRY_BOUND_ELSEWHERE
+    bound: str
+    environment: str
+
+
 # --- guards ------------------------------------------------------------------------------------
 
 
@@ -281,6 +293,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         CatalogEmpty,
         CredentialLinkedByApplication,
         KeyMismatch,
+        RegistryBoundElsewhere,
         MassRemoval,
         Breaking,
     )

@@ -19,6 +19,7 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    RegistryBoundElsewhere,
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
@@ -57,6 +58,26 @@ def key_mismatch_hint(sqlite_file: str | None = None) -> str:
     return hint + (
         f"; or, if {sqlite_file} is a throwaway registry (such as the quick start's), delete it "
         "and run 'reconciler db upgrade' to start afresh"
+    )
+
+
+def environment_name(environment: str) -> str:
+    """``environment 'staging'``, or ``the base catalog`` for ""."""
+    return f"environment '{environment}'" if environment else "the base catalog"
+
+
+def _bound_elsewhere(alert: RegistryBoundElsewhere) -> str:
+    bound, mine = environment_name(alert.bound), environment_name(alert.environment)
+    registry = (
+        f"the registry of environment '{alert.environment}'"
+        if alert.environment
+        else "the base catalog's registry"
+    )
+    return (
+        f"this registry is bound to {bound}, but the plan is for {mine}: apply refuses it. "
+        f"Plan against {registry} (check --db / REGISTRY_DATABASE_URL; in CI, the URL secret "
+        f"the job reads); or, to move this registry to {mine} on purpose, apply with "
+        "--rebind-environment"
     )
 
 
@@ -230,6 +251,8 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
             return _linked(alert, untrusted)
         case KeyMismatch():
             return f"{key_mismatch_message(alert.key_ids)}: {key_mismatch_hint(alert.sqlite_file)}"
+        case RegistryBoundElsewhere():
+            return _bound_elsewhere(alert)
         case MassRemoval():
             return _mass_removal(alert)
         case Breaking():

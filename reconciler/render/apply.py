@@ -20,15 +20,12 @@ from reconciler.plan.refusals import (
     StaleRegistry,
     StaleSecrets,
 )
+from reconciler.render.alerts import environment_name
 from reconciler.render.plan_text import refusal_message
 from reconciler.secrets.crypto import KEY_ENV
 
 CANCELLED = "Apply cancelled; nothing was changed.\n"
 _PLAN_AGAIN = "run 'reconciler plan' again and review the new plan"
-
-
-def environment_name(environment: str) -> str:
-    return f"environment '{environment}'" if environment else "the base catalog"
 
 
 def refused(refusal: Refusal) -> ReconcilerError:

@@ -18,6 +18,7 @@ from reconciler.plan.alerts import (
     Alert,
     Guard,
     LikelyRename,
+    RegistryBoundElsewhere,
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
@@ -26,7 +27,7 @@ from reconciler.plan.alerts import (
 from reconciler.plan.fixes import Fix
 from reconciler.plan.model import Action, Change, Database, Plan, SecretStatus, Target
 from reconciler.plan.status import Check, CheckKind, Level, status_checks
-from reconciler.render.alerts import alert_text, listed
+from reconciler.render.alerts import alert_text, environment_name, listed
 from reconciler.words import plural
 
 Code = Callable[[str], str]
@@ -238,11 +239,25 @@ def _secrets(check: Check, plan: Plan, code: Code) -> StatusRow:
     return StatusRow(check.kind, check.level, "; ".join(parts), todo)
 
 
-def _validation(check: Check) -> StatusRow:
+def _validation(check: Check, plan: Plan, code: Code) -> StatusRow:
     if check.level is Level.OK:
         return StatusRow(check.kind, check.level, "catalog valid; the plan has no errors", "")
-    result = f"{plural(check.errors, 'error')}: the plan cannot be applied"
-    return StatusRow(check.kind, check.level, result, "fix the errors listed below")
+    bound = next((e for e in plan.errors if isinstance(e, RegistryBoundElsewhere)), None)
+    if bound is None:
+        result = f"{plural(check.errors, 'error')}: the plan cannot be applied"
+        return StatusRow(check.kind, check.level, result, "fix the errors listed below")
+    # the registry itself is the wrong one: said first, as that is what to fix first
+    mine = environment_name(bound.environment)
+    result = f"the registry is bound to {environment_name(bound.bound)}, not {mine}"
+    if check.errors > 1:
+        result += f", and {plural(check.errors - 1, 'more error')}"
+    todo = (
+        f"plan against the registry of {mine}, or apply with {code('--rebind-environment')} "
+        "to move this registry on purpose"
+    )
+    if check.errors > 1:
+        todo += "; fix the errors listed below"
+    return StatusRow(check.kind, check.level, result + ": the plan cannot be applied", todo)
 
 
 def status_rows(
@@ -265,7 +280,7 @@ def status_rows(
             case CheckKind.SECRETS:
                 rows.append(_secrets(check, plan, code))
             case CheckKind.VALIDATION:
-                rows.append(_validation(check))
+                rows.append(_validation(check, plan, code))
     return rows
 
 

@@ -77,9 +77,28 @@ def test_apply_uses_the_environment_catalog(db: str, catalog: Path) -> None:
     assert applied.exit_code == 0, applied.output
     drift = cli(["drift", "--catalog", str(catalog), "--db", db, "--environment", "production"])
     assert drift.exit_code == 0, drift.output
-    # the staging catalog differs from what production applied
+    # staging's catalog against production's registry: not drift but the wrong registry, an
+    # error (exit 1) that says so, never "drift" a scheduled job would report as such
     other = cli(["drift", "--catalog", str(catalog), "--db", db, "--environment", "staging"])
-    assert other.exit_code == 2, other.output
+    assert other.exit_code == 1, other.output
+    assert "Cannot check drift: the plan has 1 error." in other.output
+    assert _BOUND_TO_PRODUCTION.format(mine="environment 'staging'") in other.output
+    data = json.loads(
+        cli(
+            [
+                "drift",
+                "--catalog",
+                str(catalog),
+                "--db",
+                db,
+                "--environment",
+                "staging",
+                "--format",
+                "json",
+            ]
+        ).output
+    )
+    assert [e["kind"] for e in data["errors"]] == ["registry-bound-elsewhere"]
 
 
 def test_saved_plan_is_refused_for_another_environment(
@@ -147,9 +166,10 @@ def test_saved_plan_refused_by_a_registry_bound_elsewhere(
     db: str, catalog: Path, tmp_path: Path
 ) -> None:
     args = ["--catalog", str(catalog), "--db", db]
-    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    # planned while the registry was bound to nothing; production's apply bound it since
     planfile = str(tmp_path / "staging.plan")
     assert cli(["plan", *args, "--environment", "staging", "--out", planfile]).exit_code == 0
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
     refused = cli(["apply", planfile, "--db", db])
     assert refused.exit_code == 1
     assert "bound to environment 'production'" in refused.output
@@ -173,3 +193,50 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     exported = cli([*mine, "--out", out])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "exported").is_dir()
+
+
+_BOUND_TO_PRODUCTION = (
+    "this registry is bound to environment 'production', but the plan is for {mine}: apply "
+    "refuses it"
+)
+
+
+def test_plan_against_a_registry_bound_elsewhere_is_an_error(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    args = ["--catalog", str(catalog), "--db", db]
+    never = cli(["plan", *args, "--environment", "staging"])  # not bound yet: any plan is fine
+    assert never.exit_code == 0, never.output
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    mine = cli(["plan", *args, "--environment", "production", "--detailed-exitcode"])
+    assert mine.exit_code == 0, mine.output
+    planfile = tmp_path / "staging.plan"
+    text = cli(["plan", *args, "--environment", "staging", "--out", str(planfile)])
+    assert text.exit_code == 1, text.output
+    assert _BOUND_TO_PRODUCTION.format(mine="environment 'staging'") in text.output
+    assert "apply with --rebind-environment" in text.output
+    assert not planfile.exists()  # a plan with errors is not saved
+    markdown = cli(["plan", *args, "--environment", "staging", "--format", "markdown"])
+    assert markdown.exit_code == 1
+    [row] = [line for line in markdown.output.splitlines() if "| validation |" in line]
+    assert row.startswith(
+        "| ❌ | validation | the registry is bound to environment 'production', not environment "
+        "'staging': the plan cannot be applied | plan against the registry of environment "
+        "'staging', or apply with `--rebind-environment`"
+    )
+    data = json.loads(cli(["plan", *args, "--environment", "staging", "--format", "json"]).output)
+    [error] = data["errors"]
+    assert (error["kind"], error["data"]) == (
+        "registry-bound-elsewhere",
+        {"bound": "production", "environment": "staging"},
+    )
+    base = cli(["plan", *args])  # the base catalog is another environment too
+    assert base.exit_code == 1
+    assert _BOUND_TO_PRODUCTION.format(mine="the base catalog") in base.output
+    # re-binding on purpose is apply's: afterwards staging's plan is the one that is fine
+    rebound = cli(
+        ["apply", *args, "--environment", "staging", "--auto-approve", "--rebind-environment"]
+    )
+    assert rebound.exit_code == 0, rebound.output
+    assert cli(["plan", *args, "--environment", "staging"]).exit_code == 0
+    assert cli(["plan", *args, "--environment", "production"]).exit_code == 1

@@ -16,6 +16,7 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    RegistryBoundElsewhere,
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
@@ -428,6 +429,35 @@ def production_plan() -> Plan:
     )
 
 
+def bound_elsewhere_plan() -> Plan:
+    """Staging's catalog planned against production's registry (a PR review whose staging URL
+    is missing fell back to the default): the binding is the first error, and the status
+    table's validation row says what to do."""
+    return Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "gpt-4o",
+                {"context_window": FieldChange(128000, 2000)},
+            ),
+        ],
+        errors=[
+            RegistryBoundElsewhere("", "production", "staging"),
+            NotManaged("model phi-3", "model", "phi-3"),
+        ],
+        notes=[SecretsByVersion("", "no-secrets")],
+        catalog_digest="sha256:5e6f7a8b9c0d",
+        environment="staging",
+        revision=118,
+        target=Target(
+            Database("postgresql", "registry.internal", 5432, "llm_registry"),
+            COMMIT,
+            version="1.4.0",
+        ),
+    )
+
+
 PLANS = {
     "hostile": hostile_plan,
     "empty": empty_plan,
@@ -435,6 +465,7 @@ PLANS = {
     "blocked": blocked_plan,
     "attribution": attribution_plan,
     "production": production_plan,
+    "bound-elsewhere": bound_elsewhere_plan,
 }
 
 

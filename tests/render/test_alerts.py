@@ -17,6 +17,7 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    RegistryBoundElsewhere,
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
@@ -153,6 +154,27 @@ CASES: list[tuple[Alert, str]] = [
         "the registry's secrets are encrypted under key id(s) k1, k2, which "
         "REGISTRY_ENCRYPTION_KEY does not match: set the registry's key; to change keys use "
         "'reconciler rotate-key' with the old key in REGISTRY_ENCRYPTION_KEYS_OLD",
+    ),
+    (
+        RegistryBoundElsewhere("", "production", "staging"),
+        "this registry is bound to environment 'production', but the plan is for environment "
+        "'staging': apply refuses it. Plan against the registry of environment 'staging' (check "
+        "--db / REGISTRY_DATABASE_URL; in CI, the URL secret the job reads); or, to move this "
+        "registry to environment 'staging' on purpose, apply with --rebind-environment",
+    ),
+    (
+        RegistryBoundElsewhere("", "", "production"),
+        "this registry is bound to the base catalog, but the plan is for environment "
+        "'production': apply refuses it. Plan against the registry of environment 'production' "
+        "(check --db / REGISTRY_DATABASE_URL; in CI, the URL secret the job reads); or, to move "
+        "this registry to environment 'production' on purpose, apply with --rebind-environment",
+    ),
+    (
+        RegistryBoundElsewhere("", "staging", ""),
+        "this registry is bound to environment 'staging', but the plan is for the base catalog: "
+        "apply refuses it. Plan against the base catalog's registry (check --db / "
+        "REGISTRY_DATABASE_URL; in CI, the URL secret the job reads); or, to move this "
+        "registry to the base catalog on purpose, apply with --rebind-environment",
     ),
     (
         MassRemoval("", 6, 0, 20),
