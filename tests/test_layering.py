@@ -61,6 +61,7 @@ RANKS: dict[str, int] = {
             "drift",
             "export",
             "lint",
+            "litellm",
             "plan",
             "providers",
             "render",
@@ -218,7 +219,7 @@ DB_MODULES = {"sqlalchemy", "sqlite3", "psycopg", "alembic"}
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I | re.S
 )
-STILL_WORDED = frozenset({"litellm_config"})
+STILL_WORDED: frozenset[str] = frozenset()
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
