@@ -1,6 +1,7 @@
 """The pipeline the commands run, stage by stage: catalog -> validate -> desired state
 (``load``); registry -> live state (``read_live``); secret stamping and the diff (``plan``);
-and what a connection test calls (``connection_targets``).
+what a connection test calls (``connection_targets``); and apply's connection gate
+(``gate_on_connections``) before it writes (``apply``).
 
 Each command reads and validates the catalog once, here, and hands the result on. The stages
 live in their packages (catalog, state, secrets, diff, plan, providers); this module only
@@ -15,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from reconciler.defaults import DEFAULT_CATALOG, DEFAULT_DB
 from reconciler.diff.diff import DiffOptions, diff
@@ -31,8 +32,9 @@ from reconciler.state.live import LiveState
 if TYPE_CHECKING:
     from reconciler.apply.apply import ApplyResult, Expected
 
-    # imported by connection_targets when called: plan and apply never load the connection
-    # test's modules (ssl, the thread pool, failure classification)
+    # imported by connection_targets and gate_on_connections when called: plan and apply never
+    # load the connection test's modules (ssl, the thread pool, failure classification)
+    from reconciler.providers.connection import ConnectionGate
     from reconciler.providers.targets import Targets
 
 log = logging.getLogger(__name__)
@@ -373,6 +375,14 @@ def catalog_apply(
     return preview, ToApply(loaded.root, stamped, options, expected)
 
 
+def gate_on_connections(to_apply: ToApply, db_url: str) -> ConnectionGate:
+    """Live-test the models ``to_apply`` creates or changes (``apply --test-connections``),
+    before it is written; the caller refuses the apply when the gate did not pass."""
+    from reconciler.apply.connections import gate_on_connections as gate
+
+    return gate(to_apply.stamped, to_apply.root, db_url, to_apply.options)
+
+
 def apply(
     to_apply: ToApply,
     db_url: str,
@@ -380,17 +390,10 @@ def apply(
     allowed: frozenset[str],
     lock_timeout: float,
     rebind_environment: bool,
-    test_connections: bool,
-    out: TextIO,
 ) -> ApplyResult:
-    """Write ``to_apply`` in one transaction, after live-testing the models it creates or
-    changes when ``test_connections`` (their results are written to ``out``)."""
+    """Write ``to_apply`` in one transaction."""
     from reconciler.apply.apply import ApplyOptions, apply_stamped
 
-    if test_connections:
-        from reconciler.apply.connections import gate_on_connections
-
-        gate_on_connections(to_apply.stamped, to_apply.root, db_url, to_apply.options, out=out)
     options = ApplyOptions(to_apply.options, allowed, lock_timeout, rebind_environment)
     return apply_stamped(db_url, to_apply.stamped, to_apply.root, options, to_apply.expected)
 

@@ -66,14 +66,20 @@ def apply(
                 out.write(CANCELLED)
                 return 1
         del preview  # apply re-reads and re-diffs: at 100k models a plan is MBs
+    if test_connections:
+        # imported only for the gate: a plain apply never loads the connection test's modules
+        from reconciler.render.connections import gate_refused, render_gate
+
+        gate = pipeline.gate_on_connections(to_apply, db_url)
+        out.write(render_gate(gate))
+        if not gate.passed:
+            raise gate_refused(gate.failed)  # nothing was written
     result = pipeline.apply(
         to_apply,
         db_url,
         allowed=allowed,
         lock_timeout=lock_timeout,
         rebind_environment=rebind_environment,
-        test_connections=test_connections,
-        out=out,
     )
     out.write(
         applied(result.plan.summary(), result.revision_before, result.revision_after, result.run_id)

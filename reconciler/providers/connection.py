@@ -45,6 +45,24 @@ class ConnectionResult:
     not_tested: NotTested | None = None
 
 
+@dataclass(frozen=True)
+class ConnectionGate:
+    """``apply --test-connections``' verdict: the results of the models the change creates or
+    changes, in the order tested (none: it creates or changes none). It passes when every
+    call succeeded; reconciler.render.connections words it."""
+
+    results: tuple[ConnectionResult, ...] = ()
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The slugs that failed (their call, or before it), in the order tested."""
+        return tuple(r.slug for r in self.results if not r.ok)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
 # Things that look like credentials whatever their source: bearer/basic tokens, key=value
 # pairs, well-known key prefixes, AWS access key ids and long random-looking strings.
 _KEY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

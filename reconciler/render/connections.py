@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from reconciler.errors import ProviderError
-from reconciler.providers.connection import ConnectionResult, shorten
+from reconciler.providers.connection import ConnectionGate, ConnectionResult, shorten
 from reconciler.providers.failures import CallFailure, FailureKind, NotTested, NotTestedKind
 from reconciler.words import plural
 
@@ -105,6 +105,12 @@ def summary(results: Sequence[ConnectionResult]) -> str:
 
 def unused_credential_note(name: str) -> str:
     return f"note: credential '{name}' changes but no enabled model uses it: not tested\n"
+
+
+def render_gate(gate: ConnectionGate) -> str:
+    """What ``apply --test-connections`` prints before it writes or refuses: the plain table,
+    or that the change creates or changes no model."""
+    return render_plain(gate.results) if gate.results else NO_CHANGED_MODELS
 
 
 def gate_refused(slugs: Sequence[str]) -> ProviderError:

@@ -56,6 +56,10 @@ class LiteLLMConfig:
             self.document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
         )
 
+    def secret_references(self) -> dict[str, SecretRefDict]:
+        """Each variable the config reads a secret from, and where its value lives."""
+        return {binding.variable: binding.ref for binding in self.bindings}
+
 
 def secret_variable(credential: str, field_name: str) -> str:
     """The variable a SOPS or AWS secret reaches the proxy through."""

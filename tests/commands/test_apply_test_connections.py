@@ -74,3 +74,20 @@ def test_failing_credential_blocks_apply(
     assert BAD not in result.output
     if code:
         assert "apply refused" in result.output
+
+
+def test_the_gate_prints_its_table_then_nothing_to_test_once_applied(
+    registry_url: str, tmp_path: Path, server: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEY", generate_key_text())
+    monkeypatch.setenv("GATE_GOOD", GOOD)
+    root = catalog(tmp_path, server, "GATE_GOOD")
+    args = ["apply", "--catalog", str(root), "--db", registry_url, "--auto-approve"]
+    first = CliRunner().invoke(main, [*args, "--test-connections"])
+    assert first.exit_code == 0, first.output
+    table = first.output.index("MODEL  PROVIDER           RESULT  LATENCY  ERROR\nlocal  ")
+    assert first.output.index("Apply complete") > table  # the gate runs before anything is written
+    again = CliRunner().invoke(main, [*args, "--test-connections"])
+    assert again.exit_code == 0, again.output
+    assert "No created or changed models to test.\n" in again.output
+    assert "MODEL  PROVIDER" not in again.output

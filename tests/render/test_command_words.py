@@ -8,8 +8,10 @@ from pathlib import Path
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import ProviderError
 from reconciler.lint.rules import CostFix
+from reconciler.providers.connection import ConnectionGate, ConnectionResult
+from reconciler.providers.failures import NotTested, NotTestedKind
 from reconciler.render.catalog import valid_line
-from reconciler.render.connections import gate_refused
+from reconciler.render.connections import NO_CHANGED_MODELS, gate_refused, render_gate
 from reconciler.render.db import upgraded
 from reconciler.render.keys import key_file_note
 from reconciler.render.lint import fix_lines, lint_summary
@@ -108,3 +110,26 @@ def test_the_connection_gate_names_the_failed_models() -> None:
         "apply refused: 2 models failed the connection test (a, b); nothing was written"
     )
     assert gate_refused(["a"]).message.startswith("apply refused: 1 model failed")
+
+
+_UNKNOWN = NotTested(NotTestedKind.UNKNOWN_CREDENTIAL, "openai_compatible", credential="gone")
+
+
+def test_the_connection_gate_prints_its_table_or_that_nothing_changes() -> None:
+    assert render_gate(ConnectionGate()) == "No created or changed models to test.\n"
+    assert render_gate(ConnectionGate()) == NO_CHANGED_MODELS
+    gate = ConnectionGate(
+        (
+            ConnectionResult("fast", "openai", "gpt-x", True, latency=0.25),
+            ConnectionResult("b", "openai_compatible", "m", False, not_tested=_UNKNOWN),
+        )
+    )
+    assert render_gate(gate) == (
+        "MODEL  PROVIDER           RESULT  LATENCY  ERROR\n"
+        "fast   openai             ok      0.25s\n"
+        "b      openai_compatible  failed  -        not tested: credential 'gone' is not in "
+        "the catalog\n"
+    )
+    assert gate.failed == ("b",)
+    assert not gate.passed
+    assert ConnectionGate(gate.results[:1]).passed
