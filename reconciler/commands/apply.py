@@ -75,7 +75,16 @@ def apply(
         test_connections=test_connections,
         out=out,
     )
+    rebind = None
+    if result.rebound_from is not None:
+        rebind = (result.rebound_from, result.plan.environment)
     out.write(
-        applied(result.plan.summary(), result.revision_before, result.revision_after, result.run_id)
+        applied(
+            result.plan.summary(),
+            result.revision_before,
+            result.revision_after,
+            result.run_id,
+            rebind,
+        )
     )
     return 0

@@ -198,6 +198,35 @@ def test_registry_is_bound_to_its_environment(db: str, catalog: Path) -> None:
     rebound = cli(["apply", *args, "--environment", "staging", "--rebind-environment"])
     assert rebound.exit_code == 0, rebound.output
     assert _bound(db) == "staging:production,staging"
+    # the result says the binding moved, and the audit row records where from
+    assert rebound.output.endswith(
+        "audit run #2.\nThe registry was re-bound from environment 'production' to environment "
+        "'staging': applying environment 'production' to it is refused from now on (unless "
+        "re-bound again).\n"
+    ), rebound.output
+    assert _rebound_from(db) == [None, "production"]
+    # re-binding a registry already bound to the environment moves nothing: nothing to say
+    again = cli(["apply", *args, "--environment", "staging", "--rebind-environment"])
+    assert again.exit_code == 0, again.output
+    assert "re-bound" not in again.output
+    assert _rebound_from(db) == [None, "production", None]
+
+
+def _rebound_from(url: str) -> list[str | None]:
+    import sqlalchemy as sa
+
+    from reconciler.db import tables as t
+    from reconciler.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(
+                sa.select(t.reconcile_runs.c.options).order_by(t.reconcile_runs.c.id)
+            )
+            return [options.get("rebound_from") for (options,) in runs]
+    finally:
+        engine.dispose()
 
 
 def test_saved_plan_refused_by_a_registry_bound_elsewhere(
