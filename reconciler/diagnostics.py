@@ -29,5 +29,15 @@ class Diagnostic:
         return (self.path, self.line, self.column, self.code)
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where the catalog defines an object (plan alerts about it point there); ``line`` and
+    ``column`` are 1-based, 0 unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)

@@ -71,6 +71,9 @@ class ApplyResult:
     run_id: int
     revision_before: int
     revision_after: int
+    # the environment the registry was bound to before --rebind-environment moved it to the
+    # plan's ('' the base catalog); None when the binding did not change or was first made
+    rebound_from: str | None = None
 
 
 def stamp_for_apply(desired: DesiredState, catalog_root: Path) -> Stamped:
@@ -169,6 +172,14 @@ def apply_stamped(
             write_plan(writer, plan)
             if live.environment != environment:
                 conn.execute(sa.update(t.registry_meta).values(environment=environment))
+            rebound = live.environment if live.environment not in (None, environment) else None
+            recorded: dict[str, object] = {
+                "adopt": options.diff.adopt,
+                "prune": options.diff.prune,
+                "allowed": sorted(options.allowed_flags),
+            }
+            if rebound is not None:
+                recorded["rebound_from"] = rebound  # the audit keeps who moved the registry
             after = read_revision(conn)
             log.info(
                 "wrote %d change(s); revision %d -> %d", len(plan.changes), live.revision, after
@@ -186,15 +197,11 @@ def apply_stamped(
                     revision_after=after,
                     counts=plan.summary(),
                     environment=environment,
-                    options={
-                        "adopt": options.diff.adopt,
-                        "prune": options.diff.prune,
-                        "allowed": sorted(options.allowed_flags),
-                    },
+                    options=recorded,
                 )
                 .returning(t.reconcile_runs.c.id)
             ).scalar_one()
-            return ApplyResult(plan, run_id, live.revision, after)
+            return ApplyResult(plan, run_id, live.revision, after, rebound)
     except ReconcilerError:
         raise
     except sa.exc.SQLAlchemyError as err:

@@ -110,8 +110,13 @@ def identity(data: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _base_objects(catalog: Catalog) -> dict[tuple[str, str], Entry[Any]]:
+def _base_objects(
+    catalog: Catalog,
+) -> tuple[dict[tuple[str, str], Entry[Any]], set[tuple[str, str]]]:
+    """The base objects by identity, and the identities two base objects share (the base
+    reports those as duplicates)."""
     found: dict[tuple[str, str], Entry[Any]] = {}
+    shared: set[tuple[str, str]] = set()
     entries: list[Entry[Any]] = [
         *catalog.models,
         *catalog.credentials,
@@ -120,9 +125,12 @@ def _base_objects(catalog: Catalog) -> dict[tuple[str, str], Entry[Any]]:
     ]
     for entry in entries:
         key = identity(entry.doc.data)
-        if key is not None:
-            found.setdefault(key, entry)
-    return found
+        if key is None:
+            continue
+        if key in found:
+            shared.add(key)
+        found.setdefault(key, entry)
+    return found, shared
 
 
 @dataclass
@@ -337,7 +345,7 @@ def _patched_doc(base: Entry[Any], doc: Document) -> MergedDocument:
 def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int]:
     """File each overlay document into ``merged``: patched, new, or a diagnostic. Returns
     the ids of the base documents patched (whatever became of the patch)."""
-    known = _base_objects(base)
+    known, shared = _base_objects(base)
     seen: dict[tuple[str, str], Document] = {}
     patches: list[tuple[Entry[Any], Document]] = []
     for doc in overlay.docs:
@@ -372,10 +380,19 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
             )
             continue
         seen[key] = doc
+        if key in shared or key in base.broken_objects:
+            # the base object failed validation (a duplicate, an invalid document): which
+            # object the patch applies to is unclear, and whatever it reported here would
+            # follow from the base's error, which the base run reports and is the one to fix
+            continue
         if key in known:
             patches.append((known[key], doc))
             continue
         missing = _missing(data)
+        if missing and base.incomplete:
+            # a base file that could not be read may define it: the file's error comes first
+            _mark_broken(merged, doc)
+            continue
         if missing:
             fields = ", ".join(f"'{m}'" for m in missing)
             merged.diagnostics.append(
@@ -436,6 +453,7 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
         sops_files=[*base.sops_files, *overlay.sops_files],
         broken_names=set(base.broken_names),
         broken_kinds=set(base.broken_kinds),
+        broken_objects=set(base.broken_objects),
         incomplete=base.incomplete or overlay.incomplete,
         environment=name,
     )

@@ -60,6 +60,8 @@ class Catalog:
     broken_names: set[str] = field(default_factory=set)
     # kinds of the documents that failed the schema and could not be repaired
     broken_kinds: set[str] = field(default_factory=set)
+    # (kind, name) of those documents, as an overlay names the object it patches
+    broken_objects: set[tuple[str, str]] = field(default_factory=set)
     # documents that have problems but whose identity is intact, checked without the invalid
     # top-level values: the semantic rules see them (so one problem does not hide another),
     # nothing else does
@@ -170,13 +172,19 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
     reported a second time as unknown."""
     if not isinstance(doc.data, dict):
         return
-    if isinstance(doc.data.get("kind"), str):
-        catalog.broken_kinds.add(doc.data["kind"])
+    kind = doc.data.get("kind")
+    names: list[str] = []
+    if isinstance(kind, str):
+        catalog.broken_kinds.add(kind)
     for key in ("name", "slug"):
         if isinstance(doc.data.get(key), str):
-            catalog.broken_names.add(doc.data[key])
+            names.append(doc.data[key])
     if isinstance(doc.data.get("display_name"), str):
-        catalog.broken_names.add(derive_slug(doc.data["display_name"]))
+        names.append(derive_slug(doc.data["display_name"]))
+    catalog.broken_names.update(names)
+    if isinstance(kind, str):
+        named = [""] if kind == "Settings" or not names else names
+        catalog.broken_objects.update((kind, n) for n in named)
 
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.

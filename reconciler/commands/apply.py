@@ -81,7 +81,16 @@ def apply(
         lock_timeout=lock_timeout,
         rebind_environment=rebind_environment,
     )
+    rebind = None
+    if result.rebound_from is not None:
+        rebind = (result.rebound_from, result.plan.environment)
     out.write(
-        applied(result.plan.summary(), result.revision_before, result.revision_after, result.run_id)
+        applied(
+            result.plan.summary(),
+            result.revision_before,
+            result.revision_after,
+            result.run_id,
+            rebind,
+        )
     )
     return 0

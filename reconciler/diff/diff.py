@@ -152,9 +152,9 @@ def _reverts_whole_row(
     return (RevertsApplicationEdit(subject, tuple(paths), whole_row=True),)
 
 
-def _not_managed(kind: Kind, key: str) -> NotManaged:
+def _not_managed(kind: Kind, key: str, desired: DesiredState) -> NotManaged:
     subject = "settings" if kind is Kind.SETTINGS else f"{kind} {key}"
-    return NotManaged(subject, kind.value, key)
+    return NotManaged(subject, kind.value, key, desired.source(kind.value, key))
 
 
 class _Differ:
@@ -239,7 +239,7 @@ class _Differ:
                 continue
             adopt = not have.managed
             if adopt and not self.options.adopt:
-                self.plan.errors.append(_not_managed(Kind.CREDENTIAL, name))
+                self.plan.errors.append(_not_managed(Kind.CREDENTIAL, name, self.desired))
                 continue
             fields = _field_changes(have.state.fields(), want.fields())
             fields.update(self._secret_fields(name, want.secrets, have.secrets))
@@ -423,7 +423,7 @@ class _Differ:
                 continue
             adopt = not have.managed
             if adopt and not self.options.adopt:
-                self.plan.errors.append(_not_managed(Kind.MODEL, slug))
+                self.plan.errors.append(_not_managed(Kind.MODEL, slug, self.desired))
                 continue
             fields = _field_changes(have.state.values, values)
             disabling = "enabled" in fields and not values["enabled"]
@@ -522,7 +522,7 @@ class _Differ:
             return
         adopt = not have.managed
         if adopt and not self.options.adopt:
-            self.plan.errors.append(_not_managed(Kind.SETTINGS, "settings"))
+            self.plan.errors.append(_not_managed(Kind.SETTINGS, "settings", self.desired))
             return
         fields = _field_changes(have.state.fields(), want.fields())
         if fields or adopt:

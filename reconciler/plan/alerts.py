@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from reconciler.diagnostics import Location
+
 
 class AlertKind(enum.StrEnum):
     # warnings on a change
@@ -66,6 +68,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, Location):
+        return {"path": value.path, "line": value.line, "column": value.column}
     return value
 
 
@@ -178,6 +182,8 @@ class NotManaged(Alert):
     KIND = AlertKind.NOT_MANAGED
     object_kind: str  # credential, model or settings
     key: str
+    # the catalog document that defines the object (None in a plan saved before it was kept)
+    source: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -309,11 +315,19 @@ def alert_from_dict(data: Mapping[str, Any]) -> Alert:
     """The inverse of ``alert_to_dict``; ValueError/KeyError/TypeError on anything else."""
     cls = ALERT_TYPES[AlertKind(data["kind"])]
     fields = {f.name for f in dataclasses.fields(cls)} - {"subject"}
+    # a field with a default may be missing: the record gained it after the plan was saved
+    required = {
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    } - {"subject"}
     values = dict(data["data"])
-    if set(values) != fields:
+    if not required <= set(values) <= fields:
         raise ValueError("alert fields")
-    return cls(str(data["subject"]), **{k: _tupled(v) for k, v in values.items()})
+    return cls(str(data["subject"]), **{k: _tupled(k, v) for k, v in values.items()})
 
 
-def _tupled(value: Any) -> Any:
-    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
+def _tupled(name: str, value: Any) -> Any:
+    if name == "source" and isinstance(value, dict):
+        return Location(str(value["path"]), int(value["line"]), int(value["column"]))
+    return tuple(_tupled("", v) for v in value) if isinstance(value, list) else value

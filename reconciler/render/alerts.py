@@ -7,7 +7,9 @@ Renderers (text, markdown, JSON ``message``, apply's refusal) say an alert only 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
+from reconciler.diagnostics import Location
 from reconciler.plan.alerts import (
     Alert,
     Breaking,
@@ -27,6 +29,7 @@ from reconciler.plan.alerts import (
     SlugChanged,
     UnlinksInactiveModels,
     WorkflowImpact,
+    guard_label,
 )
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV
 from reconciler.words import plural
@@ -129,15 +132,30 @@ def _breaking(alert: Breaking) -> str:
     )
 
 
-def _not_managed(alert: NotManaged) -> str:
+# How a plan's reader approves what apply refuses without a flag: in a pull request by a label
+# (action.yml maps each label to its flag), in a terminal by the flag itself.
+Approve = Literal["label", "flag"]
+ADOPT = "--adopt"
+
+
+def location(where: Location) -> str:
+    """``path:line:col`` as diagnostics print it (less when line or column is unknown)."""
+    if where.line <= 0:
+        return where.path
+    return f"{where.path}:{where.line}" + (f":{where.column}" if where.column > 0 else "")
+
+
+def _not_managed(alert: NotManaged, approve: Approve) -> str:
+    how = f"add the label `{guard_label(ADOPT)}`" if approve == "label" else f"pass {ADOPT}"
+    where = "" if alert.source is None else location(alert.source) + ": "
     if alert.object_kind == "settings":  # one object: there is no other name to move to
         return (
-            "the registry's settings were not set by the reconciler; pass --adopt to take them "
-            "over, or remove the Settings document from the catalog"
+            f"{where}the registry's settings were not set by the reconciler; {how} to take "
+            "them over, or remove the Settings document from the catalog"
         )
     return (
-        f"{alert.object_kind} '{alert.key}' exists in the registry but was not created by the "
-        "reconciler; pass --adopt to take it over, or rename it in the catalog"
+        f"{where}{alert.object_kind} '{alert.key}' exists in the registry but was not created "
+        f"by the reconciler; {how} to take it over, or rename it in the catalog"
     )
 
 
@@ -190,9 +208,10 @@ def _reverts(alert: RevertsApplicationEdit) -> str:
     return "; ".join(parts)
 
 
-def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
+def alert_text(alert: Alert, untrusted: Untrusted = _same, approve: Approve = "flag") -> str:
     """The sentence for ``alert`` (may hold newlines only where its data does). Names read
-    from the registry that the catalog does not hold pass through ``untrusted``."""
+    from the registry that the catalog does not hold pass through ``untrusted``; ``approve``
+    says how the reader allows what apply refuses (a pull request's label, or a flag)."""
     match alert:
         case WorkflowImpact():
             return _workflow_impact(alert, untrusted)
@@ -235,7 +254,7 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same) -> str:
                 + "; ".join(f"{ref} ({why})" for ref, why in alert.secrets)
             )
         case NotManaged():
-            return _not_managed(alert)
+            return _not_managed(alert, approve)
         case CredentialInUse():
             return _in_use(alert)
         case CatalogEmpty():

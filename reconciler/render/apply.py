@@ -95,12 +95,26 @@ def refused(refusal: Refusal) -> ReconcilerError:
             )
 
 
-def applied(summary: Mapping[str, int], before: int, after: int, run_id: int) -> str:
-    """The last line of a successful apply: what it did, the revisions and the audit run."""
+def applied(
+    summary: Mapping[str, int],
+    before: int,
+    after: int,
+    run_id: int,
+    rebind: tuple[str, str] | None = None,
+) -> str:
+    """The last line of a successful apply: what it did, the revisions and the audit run;
+    ``rebind`` (from, to): the registry's environment binding it moved."""
     done = ", ".join(f"{n} {action}d" for action, n in summary.items() if n)
+    moved = ""
+    if rebind is not None:
+        old, new = (environment_name(name) for name in rebind)
+        moved = (
+            f"The registry was re-bound from {old} to {new}: applying {old} to it is refused "
+            "from now on (unless re-bound again).\n"
+        )
     return (
         f"\nApply complete: {done or 'no changes'}. Registry revision "
-        f"{before} -> {after}, audit run #{run_id}.\n"
+        f"{before} -> {after}, audit run #{run_id}.\n{moved}"
     )
 
 

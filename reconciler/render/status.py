@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from reconciler.plan.alerts import (
     Alert,
@@ -27,11 +26,10 @@ from reconciler.plan.alerts import (
 from reconciler.plan.fixes import Fix
 from reconciler.plan.model import Action, Change, Database, Plan, SecretStatus, Target
 from reconciler.plan.status import Check, CheckKind, Level, status_checks
-from reconciler.render.alerts import alert_text, environment_name, listed
+from reconciler.render.alerts import Approve, alert_text, environment_name, listed
 from reconciler.words import plural
 
 Code = Callable[[str], str]
-Approve = Literal["label", "flag"]
 SHORT_SHA = 12  # characters of a commit shown (JSON gives it whole)
 ROWS = 5  # breaking changes given a row each; the rest share one
 

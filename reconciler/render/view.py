@@ -21,7 +21,7 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
-from reconciler.render.alerts import Untrusted
+from reconciler.render.alerts import Approve, Untrusted
 from reconciler.render.alerts import alert_text as words
 from reconciler.render.values import escape_control, format_value
 from reconciler.state.records import MODEL_FIELDS
@@ -283,13 +283,19 @@ class PlanView:
 
 
 def plan_view(
-    plan: Plan, allowed: frozenset[str] = frozenset(), untrusted: Untrusted | None = None
+    plan: Plan,
+    allowed: frozenset[str] = frozenset(),
+    untrusted: Untrusted | None = None,
+    approve: Approve = "flag",
 ) -> PlanView:
     """The plan's alerts with their words; ``untrusted`` formats names read from the registry
-    (a format that renders markup makes them inert)."""
+    (a format that renders markup makes them inert); ``approve``: a pull request's reader
+    approves with labels, a terminal's with flags."""
 
     def alert_text(alert: Alert) -> str:
-        return words(alert) if untrusted is None else words(alert, untrusted)
+        if untrusted is None:
+            return words(alert, approve=approve)
+        return words(alert, untrusted, approve)
 
     impact: list[AlertItem] = []
     other: list[AlertItem] = []

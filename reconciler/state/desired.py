@@ -9,7 +9,8 @@ from typing import Any
 from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, model_slug
 from reconciler.catalog.validate import validate_catalog
-from reconciler.diagnostics import Severity
+from reconciler.catalog.yamlio import Document
+from reconciler.diagnostics import Location, Severity
 from reconciler.errors import CatalogInvalidError
 from reconciler.gcpause import gc_paused
 from reconciler.render.diagnostics import render_text
@@ -29,6 +30,21 @@ class DesiredState:
     environment: str = ""
     # credential name -> the catalog file that defines it (for messages; not compared)
     credential_files: dict[str, str] = field(default_factory=dict, compare=False)
+    # (kind, key) -> the catalog document that defines the object, for messages that point at
+    # it (not compared; a saved plan's desired state has none)
+    documents: dict[tuple[str, str], Document] = field(default_factory=dict, compare=False)
+
+    def source(self, kind: str, key: str) -> Location | None:
+        """Where the catalog defines the object (``kind`` credential, model or settings): its
+        identity's line in the file that supplied it (an environment's overlay, or the base)."""
+        doc = self.documents.get((kind, key))
+        if doc is None:
+            return None
+        data = doc.data if isinstance(doc.data, dict) else {}
+        name = {"model": "slug" if "slug" in data else "display_name", "credential": "name"}
+        where = [name.get(kind, "kind")]
+        line, column = doc.locate(where, key=True)
+        return Location(doc.origin(where), line, column)
 
 
 def secret_ref_dict(ref: spec.EnvRef | spec.SopsRef | spec.AwsRef) -> dict[str, Any]:
@@ -96,12 +112,17 @@ def desired_state(catalog: Catalog) -> DesiredState:
     if catalog.settings:
         s = catalog.settings[0].spec
         settings = SettingsState(s.default_model, s.platform_credential)
+    documents = {("credential", c.spec.name): c.doc for c in catalog.credentials}
+    documents.update({("model", model_slug(e.spec)): e.doc for e in catalog.models})
+    if catalog.settings:
+        documents["settings", "settings"] = catalog.settings[0].doc
     return DesiredState(
         credentials={c.spec.name: credential_state(c.spec) for c in catalog.credentials},
         models={m.slug: m for m in (model_state(e.spec) for e in catalog.models)},
         settings=settings,
         catalog_digest=catalog.digest,
         credential_files={c.spec.name: str(c.doc.path) for c in catalog.credentials},
+        documents=documents,
     )
 
 

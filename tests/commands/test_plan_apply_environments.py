@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, model_doc, write_catalog
+import yaml
+from engine_helpers import cli, insert_app_model, model_doc, write_catalog
 
 
 @pytest.fixture
@@ -123,6 +124,43 @@ def test_saved_plan_is_refused_for_another_environment(
     assert applied.exit_code == 0, applied.output
 
 
+def test_not_managed_error_points_at_the_overlay_document(
+    db: str, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model the staging overlay adds names a row the application created: the plan's error
+    says where the catalog defines it, in every format; a PR comment asks for the label."""
+    monkeypatch.chdir(catalog.parent)  # paths as a CI checkout shows them
+    overlay = catalog / "environments" / "staging" / "added.yaml"
+    overlay.write_text(yaml.dump(model_doc("gpt-4-1-mini"), sort_keys=False))
+    insert_app_model(db, "gpt-4-1-mini")
+    args = ["plan", "--catalog", "cat", "--db", db, "--environment", "staging"]
+    shown = "cat/environments/staging/added.yaml"
+    where = f"{shown}:3:1"  # the slug (after kind and display_name)
+    text = cli(args)
+    assert text.exit_code == 1, text.output
+    assert f"  x {where}: model 'gpt-4-1-mini' exists in the registry but was not created by " in (
+        text.output
+    )
+    assert "pass --adopt to take it over" in text.output
+    markdown = cli([*args, "--format", "markdown"])
+    assert f"> - {where}: model 'gpt-4-1-mini' exists" in markdown.output
+    assert "add the label `reconciler:adopt` to take it over" in markdown.output
+    assert "--adopt" not in markdown.output.split("CAUTION", 1)[1].split("\n\n", 1)[0]
+    data = json.loads(cli([*args, "--format", "json"]).output)
+    [error] = data["errors"]
+    assert error["data"]["source"] == {"path": shown, "line": 3, "column": 1}
+    assert error["message"].startswith(f"{where}: model 'gpt-4-1-mini'")
+    # a base model patched by the overlay: the overlay's document, where it names the model
+    insert_app_model(db, "b2")
+    patched = catalog / "environments" / "production" / "overlay.yaml"
+    write_catalog(catalog, [model_doc("a"), model_doc("b"), model_doc("b2")], default_model="a")
+    patched.write_text("kind: Model\nslug: b2\nenabled: false\n")
+    prod = cli(["plan", "--catalog", "cat", "--db", db, "--environment", "production"])
+    assert "  x cat/environments/production/overlay.yaml:2:1: model 'b2' exists" in prod.output
+    base = cli(["plan", "--catalog", "cat", "--db", db])
+    assert "  x cat/models.yaml:19:1: model 'b2' exists" in base.output, base.output
+
+
 def _bound(url: str) -> str | None:
     import sqlalchemy as sa
 
@@ -160,6 +198,35 @@ def test_registry_is_bound_to_its_environment(db: str, catalog: Path) -> None:
     rebound = cli(["apply", *args, "--environment", "staging", "--rebind-environment"])
     assert rebound.exit_code == 0, rebound.output
     assert _bound(db) == "staging:production,staging"
+    # the result says the binding moved, and the audit row records where from
+    assert rebound.output.endswith(
+        "audit run #2.\nThe registry was re-bound from environment 'production' to environment "
+        "'staging': applying environment 'production' to it is refused from now on (unless "
+        "re-bound again).\n"
+    ), rebound.output
+    assert _rebound_from(db) == [None, "production"]
+    # re-binding a registry already bound to the environment moves nothing: nothing to say
+    again = cli(["apply", *args, "--environment", "staging", "--rebind-environment"])
+    assert again.exit_code == 0, again.output
+    assert "re-bound" not in again.output
+    assert _rebound_from(db) == [None, "production", None]
+
+
+def _rebound_from(url: str) -> list[str | None]:
+    import sqlalchemy as sa
+
+    from reconciler.db import tables as t
+    from reconciler.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(
+                sa.select(t.reconcile_runs.c.options).order_by(t.reconcile_runs.c.id)
+            )
+            return [options.get("rebound_from") for (options,) in runs]
+    finally:
+        engine.dispose()
 
 
 def test_saved_plan_refused_by_a_registry_bound_elsewhere(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reconciler.diagnostics import Location
 from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
@@ -258,6 +259,13 @@ def blocked_plan() -> Plan:
             CredentialInUse("credential prod-groq", "prod-groq", ("fast-llama",)),
             # hostile text in a name: a newline and a table pipe
             NotManaged("model phi-3", "model", "phi-3\nrerun | or remove it"),
+            # an object from an environment's overlay: the error points at its document
+            NotManaged(
+                "model gpt-4-1-mini",
+                "model",
+                "gpt-4-1-mini",
+                Location("catalog/environments/staging/models.yaml", 12, 7),
+            ),
         ],
         guards=[MassRemoval("", 6, 0, 8)],
         catalog_digest="sha256:1a2b3c4d5e6f",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.diagnostics import Location
 from reconciler.plan.alerts import (
     ALERT_TYPES,
     Alert,
@@ -134,6 +135,11 @@ CASES: list[tuple[Alert, str]] = [
         "to take it over, or rename it in the catalog",
     ),
     (
+        NotManaged("model b", "model", "b", Location("catalog/environments/staging/m.yaml", 3, 7)),
+        "catalog/environments/staging/m.yaml:3:7: model 'b' exists in the registry but was not "
+        "created by the reconciler; pass --adopt to take it over, or rename it in the catalog",
+    ),
+    (
         NotManaged("settings", "settings", "settings"),
         "the registry's settings were not set by the reconciler; pass --adopt to take them "
         "over, or remove the Settings document from the catalog",
@@ -225,3 +231,25 @@ def test_a_record_with_other_fields_is_refused() -> None:
     data = alert_to_dict(Breaking("", ("a",)))
     with pytest.raises(ValueError, match="alert fields"):
         alert_from_dict({**data, "data": {"models": ["a"], "extra": 1}})
+
+
+def test_a_pull_request_adopts_by_its_label() -> None:
+    """A PR comment's reader adds a label; action.yml turns it into --adopt."""
+    alert = NotManaged("model b", "model", "b", Location("catalog/models/b.yaml", 2, 15))
+    assert alert_text(alert, approve="label") == (
+        "catalog/models/b.yaml:2:15: model 'b' exists in the registry but was not created by "
+        "the reconciler; add the label `reconciler:adopt` to take it over, or rename it in the "
+        "catalog"
+    )
+    settings = NotManaged("settings", "settings", "settings")
+    assert "add the label `reconciler:adopt` to take them over" in alert_text(
+        settings, approve="label"
+    )
+
+
+def test_a_plan_saved_before_sources_were_kept_loads() -> None:
+    data = alert_to_dict(NotManaged("model b", "model", "b"))
+    del data["data"]["source"]
+    assert alert_from_dict(data) == NotManaged("model b", "model", "b")
+    with pytest.raises(ValueError, match="alert fields"):
+        alert_from_dict({**data, "data": {"object_kind": "model"}})

@@ -97,11 +97,21 @@ def test_alerts_are_objects_with_kind_message_and_data() -> None:
         ("secrets-by-version", {"reason": "no-secrets"})
     ]
     blocked = plan_to_dict(blocked_plan())
-    assert [e["kind"] for e in blocked["errors"]] == ["credential-in-use", "not-managed"]
+    assert [e["kind"] for e in blocked["errors"]] == [
+        "credential-in-use",
+        "not-managed",
+        "not-managed",
+    ]
     assert blocked["errors"][0]["data"] == {
         "credential": "prod-groq",
         "models": ["fast-llama"],
         "settings": False,
+    }
+    # an object the catalog defines: where, as validate's diagnostics say it
+    assert blocked["errors"][2]["data"]["source"] == {
+        "path": "catalog/environments/staging/models.yaml",
+        "line": 12,
+        "column": 7,
     }
     assert blocked["guards"][0]["data"] == {"deactivated": 6, "disabled": 0, "managed": 8}
 
