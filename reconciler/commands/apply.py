@@ -12,7 +12,7 @@ from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.guards import allowed_flags
 from reconciler.plan.refusals import NeedsConfirmation
-from reconciler.render.apply import CANCELLED, applied, refusal, refused
+from reconciler.render.apply import CANCELLED, applied, applied_changes, refusal, refused
 from reconciler.render.plan import render_plan
 
 
@@ -75,6 +75,8 @@ def apply(
         test_connections=test_connections,
         out=out,
     )
+    if planfile is not None:  # a catalog apply showed its changes before the question
+        out.write(applied_changes(result.plan, color=color))
     out.write(
         applied(result.plan.summary(), result.revision_before, result.revision_after, result.run_id)
     )

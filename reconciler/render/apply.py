@@ -20,7 +20,7 @@ from reconciler.plan.refusals import (
     StaleRegistry,
     StaleSecrets,
 )
-from reconciler.render.plan_text import refusal_message
+from reconciler.render.plan_text import change_lines, refusal_message
 from reconciler.secrets.crypto import KEY_ENV
 
 CANCELLED = "Apply cancelled; nothing was changed.\n"
@@ -105,6 +105,14 @@ def applied(summary: Mapping[str, int], before: int, after: int, run_id: int) ->
         f"\nApply complete: {done or 'no changes'}. Registry revision "
         f"{before} -> {after}, audit run #{run_id}.\n"
     )
+
+
+def applied_changes(plan: Plan, *, color: bool = False) -> str:
+    """What applying a saved plan changed, as the text plan lists it: the plan was reviewed
+    before, but secrets it could not compare were read and may have been written."""
+    if not plan.changes:
+        return ""
+    return "Applied:\n" + "\n".join(change_lines(plan, color=color)) + "\n"
 
 
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:

@@ -32,7 +32,7 @@ from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
-from reconciler.plan.status import Level
+from reconciler.plan.status import Level, uncompared_secrets
 from reconciler.render.alerts import alert_text
 from reconciler.render.pages import Block, Item, Packed, Run, Section, pack
 from reconciler.render.status import (
@@ -51,13 +51,13 @@ from reconciler.render.values import (
 )
 from reconciler.render.view import (
     ADOPT_LABEL,
-    NO_CHANGES,
     SECRET_TEXT,
     Risk,
     change_detail,
     change_name,
     created_fields,
     created_secrets,
+    no_changes_text,
     plan_view,
     ref_before_text,
     ref_text,
@@ -272,7 +272,7 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
         room -= _cost(block)
         blocks.append(block)
 
-    if plan.changes or plan.errors:
+    if plan.changes or plan.errors or uncompared_secrets(plan):
         table = _status_table(plan, allowed)
         room -= _cost(table)
         blocks.append(table)
@@ -578,7 +578,7 @@ def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
     elif plan.errors:
         head.append(["**No changes planned**, but the plan has errors."])
     else:
-        head.append([f"**{NO_CHANGES}**"])
+        head.append([f"**{no_changes_text(plan)}**"])
     counts = [_counts_table(plan)] if plan.changes else []
     tail = [[footer]] if (footer := _footer(plan)) else []
     # room for the note on what was left out (at its longest) or on where the plan goes on

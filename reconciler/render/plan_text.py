@@ -15,7 +15,6 @@ from reconciler.render.alerts import alert_text
 from reconciler.render.status import header_items, is_footer_note, shown_notes, status_rows
 from reconciler.render.values import cost_note, field_value, format_value, one_line
 from reconciler.render.view import (
-    NO_CHANGES,
     SECRET_TEXT,
     AlertItem,
     PlanView,
@@ -23,6 +22,7 @@ from reconciler.render.view import (
     change_flags,
     created_secrets,
     join_words,
+    no_changes_text,
     plan_view,
     ref_before_text,
     ref_text,
@@ -108,6 +108,12 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
         text = alert_text(warning)
         lines.append(paint(_item(text, "    ! "), _YELLOW))
     return lines
+
+
+def change_lines(plan: Plan, *, color: bool = False) -> list[str]:
+    """The plan's changes as the text plan lists them (a line each, field lines under)."""
+    paint = _Painter(color)
+    return [line for change in plan.changes for line in _change_lines(change, paint)]
 
 
 def _items(items: Sequence[AlertItem], mark: str) -> list[str]:
@@ -200,7 +206,7 @@ def _footer(view: PlanView, paint: _Painter) -> list[str]:
     if not plan.changes:
         if plan.errors:
             return ["No changes planned, but the plan has errors (see above)."]
-        return [paint(NO_CHANGES, _BOLD)]
+        return [paint(no_changes_text(plan), _BOLD)]
     lines = [paint(summary_line(plan), _BOLD)]
     if plan.errors:
         lines.append(f"Apply is blocked by {plural(len(plan.errors), 'error')}.")
