@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from reconciler.errors import ReconcilerError
 from reconciler.render.values import one_line
+from reconciler.words import did_you_mean
 
 CATEGORIES = ("premium", "standard", "budget", None)
 
@@ -28,6 +30,15 @@ def _cell(value: Any) -> str:
     from rich.markup import escape
 
     return escape(one_line(str(value)))
+
+
+def unknown_provider(name: str, known: list[str]) -> ReconcilerError:
+    """``models --provider`` with a name no provider has: a typo, not an empty list."""
+    return ReconcilerError(
+        f"unknown provider '{one_line(name)}'; the providers: {', '.join(known)}"
+        + did_you_mean(name, known),
+        hint="'reconciler models' without --provider lists every model",
+    )
 
 
 def render_json(rows: list[dict[str, Any]], out: TextIO) -> None:
