@@ -140,7 +140,10 @@ def _run(call: Callable[[], int]) -> NoReturn:
         _silence_stdout()
         sys.exit(1)
     except ReconcilerError as err:
-        click.echo(f"error: {err}", err=True)
+        from reconciler.render.values import escape_control
+
+        # messages may quote names from the registry or a file: never raw control characters
+        click.echo(f"error: {escape_control(str(err))}", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
