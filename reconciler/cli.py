@@ -140,7 +140,10 @@ def _run(call: Callable[[], int]) -> NoReturn:
         _silence_stdout()
         sys.exit(1)
     except ReconcilerError as err:
-        click.echo(f"error: {err}", err=True)
+        from reconciler.render.values import escape_control
+
+        # messages may quote names from the registry or a file: never raw control characters
+        click.echo(f"error: {escape_control(str(err))}", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -202,7 +205,9 @@ def db_upgrade(db_url: str) -> None:
 @plan_format_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write a plan file.")
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (or secrets it could not compare), 0 when none.",
 )
 @click.option("--no-secrets", is_flag=True, help="Compare secret source versions, not values.")
 @click.option("--adopt", is_flag=True, help="Take over unmanaged rows the catalog names.")

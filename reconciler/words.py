@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``n`` and the noun, plural unless ``n`` is 1 (``nouns`` for irregular plurals)."""
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'staging'?`` for the closest of ``known``, '' when none is close."""
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def per_million(value: Any) -> str | None:

@@ -20,7 +20,8 @@ from reconciler.diagnostics import Diagnostic
 Problem = tuple[str | None, Diagnostic]
 
 # Query parameters that carry a credential (compared without case, '-' and '_'): api_key,
-# access_token, X-Amz-Signature, subscription-key, sig (Azure SAS), password, ...
+# access_token, X-Amz-Signature, subscription-key, sig (Azure SAS), code (Azure Functions),
+# password, ... The same names in a fragment (#access_token=..., OAuth implicit flow) count too.
 _SECRET_PARAM_ENDINGS = (
     "key",
     "token",
@@ -33,7 +34,7 @@ _SECRET_PARAM_ENDINGS = (
     "credential",
     "credentials",
 )
-_SECRET_PARAMS = frozenset({"auth", "authorization", "pass", "jwt", "bearer"})
+_SECRET_PARAMS = frozenset({"auth", "authorization", "pass", "jwt", "bearer", "code", "sas"})
 # A parameter name is shown only when it looks like one (not a pasted value).
 _SHOWABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,39}")
 _URL_FIELDS = tuple(f for f in PLAIN_CONFIG_FIELDS if f.endswith("_url"))
@@ -48,15 +49,19 @@ def url_credential(url: str) -> str | None:
     """What credential ``url`` holds, described without its value, or None."""
     try:
         parts = urlsplit(url)
-        params = parse_qsl(parts.query, keep_blank_values=True)
+        places = (
+            ("query parameter", parse_qsl(parts.query, keep_blank_values=True)),
+            ("fragment parameter", parse_qsl(parts.fragment, keep_blank_values=True)),
+        )
     except ValueError:
         return None  # not a URL the schema accepts: told there
     if "@" in parts.netloc:
         return "a user name or password before the host (user:password@host)"
-    for name, _ in params:
-        if _secret_param(name):
-            shown = f"'{name}'" if _SHOWABLE.fullmatch(name) else "(name not shown)"
-            return f"the query parameter {shown}, which carries a credential"
+    for where, params in places:
+        for name, _ in params:
+            if _secret_param(name):
+                shown = f"'{name}'" if _SHOWABLE.fullmatch(name) else "(name not shown)"
+                return f"the {where} {shown}, which carries a credential"
     return None
 
 

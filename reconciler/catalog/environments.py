@@ -39,6 +39,7 @@ from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import CatalogError
+from reconciler.words import did_you_mean
 
 BASE = "base"  # how the base catalog is named where an environment could be (compare)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
@@ -209,7 +210,8 @@ def require_environment(root: str | os.PathLike[str], name: str) -> None:
         return
     known = ", ".join(names) if names else "none"
     raise CatalogError(
-        f"unknown environment '{name}'; the catalog's environments: {known}",
+        f"unknown environment '{name}'; the catalog's environments: {known}"
+        + did_you_mean(name, names),
         hint=f"environments are the folders of {Path(root).as_posix()}/{ENVIRONMENTS_DIR}/",
     )
 

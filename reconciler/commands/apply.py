@@ -12,7 +12,7 @@ from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.plan.guards import allowed_flags
 from reconciler.plan.refusals import NeedsConfirmation
-from reconciler.render.apply import CANCELLED, applied, refusal, refused
+from reconciler.render.apply import CANCELLED, applied, applied_changes, refusal, refused
 from reconciler.render.plan import render_plan
 
 
@@ -81,6 +81,8 @@ def apply(
         lock_timeout=lock_timeout,
         rebind_environment=rebind_environment,
     )
+    if planfile is not None:  # a catalog apply showed its changes before the question
+        out.write(applied_changes(result.plan, color=color))
     rebind = None
     if result.rebound_from is not None:
         rebind = (result.rebound_from, result.plan.environment)

@@ -7,8 +7,8 @@ from typing import TextIO
 
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.pipeline import read_live
-from reconciler.render.models import render_json, render_tables
-from reconciler.state.listing import model_rows
+from reconciler.render.models import render_json, render_tables, unknown_provider
+from reconciler.state.listing import known_providers, model_rows
 
 
 def models(
@@ -25,7 +25,10 @@ def models(
         from reconciler.catalog.environments import require_known_environment
 
         require_known_environment(catalog_dir, environment)
-    rows = model_rows(read_live(db_url, environment), provider, category)
+    live = read_live(db_url, environment)
+    if provider is not None and provider not in (known := known_providers(live)):
+        raise unknown_provider(provider, known)
+    rows = model_rows(live, provider, category)
     if fmt == "json":
         render_json(rows, out)
     else:

@@ -8,6 +8,7 @@ from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import CatalogInvalidError, ReconcilerError
 from reconciler.plan.guards import allowed_flags
+from reconciler.plan.status import changes_possible
 from reconciler.render.plan import SPLIT_NEEDS_MARKDOWN, not_saved, render_plan, saved
 
 
@@ -73,4 +74,4 @@ def plan(
             out.write(saved(planned.plan, out_file, db_url, db_in_hint=db_in_hint))
     if planned.plan.errors:
         return 1
-    return 2 if detailed_exitcode and planned.plan.has_changes else 0
+    return 2 if detailed_exitcode and changes_possible(planned.plan) else 0

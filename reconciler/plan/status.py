@@ -15,6 +15,7 @@ from reconciler.plan.alerts import (
     AlertKind,
     Guard,
     RevertsApplicationEdit,
+    SecretNotCompared,
     SecretsUnreadable,
 )
 from reconciler.plan.model import Action, Change, Plan, SecretStatus
@@ -84,6 +85,20 @@ def _secrets(plan: Plan) -> Check:
     )
     level = Level.WARN if unknown or unreadable else Level.OK
     return Check(CheckKind.SECRETS, level, secrets=tuple(unknown), unreadable=unreadable)
+
+
+def uncompared_secrets(plan: Plan) -> int:
+    """How many secrets the plan could not compare (values not read or unreadable here, and
+    no source version to go by), else how many could not be read: apply reads them and may
+    write them although the plan shows no change for them."""
+    names = {s for n in plan.notes if isinstance(n, SecretNotCompared) for s in n.secrets}
+    return len(names) or len(_secrets(plan).unreadable)
+
+
+def changes_possible(plan: Plan) -> bool:
+    """Apply may change the registry: the plan has changes, or secrets it could not compare
+    (``plan --detailed-exitcode`` exits 2 for either)."""
+    return plan.has_changes or uncompared_secrets(plan) > 0
 
 
 def status_checks(plan: Plan, allowed: frozenset[str] = frozenset()) -> list[Check]:

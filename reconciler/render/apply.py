@@ -21,7 +21,7 @@ from reconciler.plan.refusals import (
     StaleSecrets,
 )
 from reconciler.render.alerts import environment_name
-from reconciler.render.plan_text import refusal_message
+from reconciler.render.plan_text import change_lines, refusal_message
 from reconciler.secrets.crypto import KEY_ENV
 
 CANCELLED = "Apply cancelled; nothing was changed.\n"
@@ -116,6 +116,14 @@ def applied(
         f"\nApply complete: {done or 'no changes'}. Registry revision "
         f"{before} -> {after}, audit run #{run_id}.\n{moved}"
     )
+
+
+def applied_changes(plan: Plan, *, color: bool = False) -> str:
+    """What applying a saved plan changed, as the text plan lists it: the plan was reviewed
+    before, but secrets it could not compare were read and may have been written."""
+    if not plan.changes:
+        return ""
+    return "Applied:\n" + "\n".join(change_lines(plan, color=color)) + "\n"
 
 
 def refusal(plan: Plan, allowed: frozenset[str]) -> PlanError | None:

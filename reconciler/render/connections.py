@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from reconciler.errors import ProviderError
 from reconciler.providers.connection import ConnectionGate, ConnectionResult, shorten
 from reconciler.providers.failures import CallFailure, FailureKind, NotTested, NotTestedKind
+from reconciler.render.values import one_line
 from reconciler.words import plural
 
 NO_MODELS = "no models to test\n"
@@ -71,11 +72,15 @@ def describe_not_tested(why: NotTested) -> str:
 
 def error_text(result: ConnectionResult) -> str | None:
     """What went wrong, on one line and shortened (None when the call succeeded)."""
-    if result.failure is not None:
-        return shorten(" ".join(describe_failure(result.failure).split()))
+    if result.failure is not None:  # a provider's message may hold anything
+        return shorten(one_line(" ".join(describe_failure(result.failure).split())))
     if result.not_tested is not None:
         return describe_not_tested(result.not_tested)
     return None
+
+
+def _result(result: ConnectionResult) -> str:
+    return "ok" if result.ok else "failed"
 
 
 def _latency(result: ConnectionResult) -> str:
@@ -86,7 +91,8 @@ def render_plain(results: Sequence[ConnectionResult]) -> str:
     """A fixed-width table for logs and CI (errors are never wrapped)."""
     header = ("MODEL", "PROVIDER", "RESULT", "LATENCY", "ERROR")
     rows = [
-        (r.slug, r.provider, "ok" if r.ok else "failed", _latency(r), error_text(r) or "")
+        # slugs may come from the registry, where the application may have written anything
+        (one_line(r.slug), one_line(r.provider), _result(r), _latency(r), error_text(r) or "")
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
@@ -117,7 +123,7 @@ def gate_refused(slugs: Sequence[str]) -> ProviderError:
     """apply --test-connections refuses: these models failed their live call."""
     return ProviderError(
         f"apply refused: {plural(len(slugs), 'model')} failed the connection test "
-        f"({', '.join(sorted(slugs))}); nothing was written",
+        f"({', '.join(one_line(s) for s in sorted(slugs))}); nothing was written",
         hint="fix the credentials or model IDs, or apply without --test-connections",
     )
 
@@ -135,8 +141,8 @@ def rich_table(results: Sequence[ConnectionResult]) -> Any:
     for r in results:
         # cells are Text, not markup: provider messages may hold brackets
         table.add_row(
-            Text(r.slug),
-            Text(r.provider),
+            Text(one_line(r.slug)),
+            Text(one_line(r.provider)),
             Text("ok", style="green") if r.ok else Text("failed", style="red"),
             Text(_latency(r)),
             Text(error_text(r) or ""),
@@ -176,7 +182,11 @@ def progress(total: int, err: TextIO) -> Iterator[Callable[[ConnectionResult], N
         task = bar.add_task("", total=total)
 
         def advance(result: ConnectionResult) -> None:
+            from rich.markup import escape
+
             mark = "ok" if result.ok else "failed"
-            bar.update(task, advance=1, description=f"{result.slug}: {mark}")
+            # the description is markup: a slug such as "[/]" must show, not be parsed
+            slug = escape(one_line(result.slug))
+            bar.update(task, advance=1, description=f"{slug}: {mark}")
 
         yield advance

@@ -17,7 +17,7 @@ from reconciler.drift.report import ComparedBy, DriftReport, Origin, SecretFindi
 from reconciler.plan.model import Change
 from reconciler.render.plan_json import plan_to_dict
 from reconciler.render.plan_text import error_lines, note_lines, render_text
-from reconciler.render.values import escape_control
+from reconciler.render.values import one_line
 from reconciler.render.view import change_title, shows_fields, title
 from reconciler.words import plural
 
@@ -77,7 +77,7 @@ def render_drift_json(report: DriftReport) -> str:
 def _differs(change: Change, paths: tuple[str, ...]) -> str:
     """What to say after a changed row's title: the fields that differ, else the action."""
     if shows_fields(change) and paths:
-        return ": " + ", ".join(escape_control(path) for path in paths)
+        return ": " + ", ".join(one_line(path) for path in paths)
     return f" ({change.action})"
 
 
@@ -87,7 +87,7 @@ def _secrets_lines(secrets: tuple[SecretFinding, ...]) -> list[str]:
         f"registry): {len(secrets)}"
     ]
     for s in secrets:
-        lines.append(f"  {title(s.change)}: {escape_control(s.field)} ({_HOW[s.compared_by]})")
+        lines.append(f"  {title(s.change)}: {one_line(s.field)} ({_HOW[s.compared_by]})")
     value = "value" if len(secrets) == 1 else "values"
     lines.append(f"  Apply to store the current {value} from the source.")
     return lines
@@ -99,7 +99,7 @@ def _unmanaged_lines(rows: tuple[UnmanagedRow, ...], ignored: bool) -> list[str]
     for row in rows:
         # settings are a single row: "? settings", not "? settings settings"
         name = row.kind.value if row.kind.value == row.key else f"{row.kind} {row.key}"
-        lines.append(f"  ? {escape_control(name)}")
+        lines.append(f"  ? {one_line(name)}")
     lines.append(
         "  Adopt them with 'reconciler export --out DIR', copy the files into the catalog, "
         "and 'reconciler apply --adopt'."

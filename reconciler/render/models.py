@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from reconciler.errors import ReconcilerError
+from reconciler.render.values import one_line
+from reconciler.words import did_you_mean
+
 CATEGORIES = ("premium", "standard", "budget", None)
 
 
@@ -20,6 +24,23 @@ def _credential_label(row: dict[str, Any]) -> str:
     return "-" if source is None else str(source).replace("_", " ")
 
 
+def _cell(value: Any) -> str:
+    """A registry value as a table cell: one line, control characters escaped, and rich
+    markup (``[red]``) shown as written. Rows the application wrote may hold anything."""
+    from rich.markup import escape
+
+    return escape(one_line(str(value)))
+
+
+def unknown_provider(name: str, known: list[str]) -> ReconcilerError:
+    """``models --provider`` with a name no provider has: a typo, not an empty list."""
+    return ReconcilerError(
+        f"unknown provider '{one_line(name)}'; the providers: {', '.join(known)}"
+        + did_you_mean(name, known),
+        hint="'reconciler models' without --provider lists every model",
+    )
+
+
 def render_json(rows: list[dict[str, Any]], out: TextIO) -> None:
     out.write(json.dumps(rows, indent=2) + "\n")
 
@@ -28,7 +49,8 @@ def render_tables(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, width=max(120, Console(file=out).width))
+    # emoji=False: a name such as ":fire:" shows as written
+    console = Console(file=out, width=max(120, Console(file=out).width), emoji=False)
     if not rows:
         console.print("No models match.")
         return
@@ -43,25 +65,24 @@ def render_tables(rows: list[dict[str, Any]], out: TextIO) -> None:
                 column, justify="right" if column in ("Context", "Max output") else "left"
             )
         for r in group:
-            credential = _credential_label(r)
             status = r["status"] + (" (no key!)" if r["key_missing"] else "")
             table.add_row(
-                str(r["slug"]),
-                f"{r['display_name']}\n[dim]{r['model_id']}[/dim]",
-                str(r["provider"]),
+                _cell(r["slug"]),
+                f"{_cell(r['display_name'])}\n[dim]{_cell(r['model_id'])}[/dim]",
+                _cell(r["provider"]),
                 f"{r['context_window']:,}",
                 f"{r['max_output_tokens']:,}" if r["max_output_tokens"] else "-",
-                str(credential),
-                status,
+                _cell(_credential_label(r)),
+                _cell(status),
             )
         console.print(table)
-    missing = [r["slug"] for r in rows if r["key_missing"]]
+    missing = [_cell(r["slug"]) for r in rows if r["key_missing"]]
     if missing:
         console.print(
             f"[yellow]warning:[/yellow] {len(missing)} enabled model(s) have no credential and "
             f"their provider reads no API key variable: {', '.join(missing)}"
         )
-    from_env = [r["slug"] for r in rows if r["fallback_env"]]
+    from_env = [_cell(r["slug"]) for r in rows if r["fallback_env"]]
     if from_env:
         console.print(
             f"note: {len(from_env)} enabled model(s) have no credential in the registry; the "

@@ -32,7 +32,7 @@ from collections import Counter
 from typing import Any
 
 from reconciler.plan.model import ACTIONS, Action, Change, FieldChange, Kind, Plan
-from reconciler.plan.status import Level
+from reconciler.plan.status import Level, uncompared_secrets
 from reconciler.render.alerts import alert_text
 from reconciler.render.pages import Block, Item, Packed, Run, Section, pack
 from reconciler.render.status import (
@@ -51,13 +51,13 @@ from reconciler.render.values import (
 )
 from reconciler.render.view import (
     ADOPT_LABEL,
-    NO_CHANGES,
     SECRET_TEXT,
     Risk,
     change_detail,
     change_name,
     created_fields,
     created_secrets,
+    no_changes_text,
     plan_view,
     ref_before_text,
     ref_text,
@@ -272,7 +272,7 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
         room -= _cost(block)
         blocks.append(block)
 
-    if plan.changes or plan.errors:
+    if plan.changes or plan.errors or uncompared_secrets(plan):
         table = _status_table(plan, allowed)
         room -= _cost(table)
         blocks.append(table)
@@ -432,12 +432,52 @@ def _details_cell(change: Change) -> str:
             more = len(change.fields) - len(shown)
             lead = "and " if shown else ""
             noun = "more field" if shown else "field"
-            lines.append(f"_{lead}{plural(more, noun)} in the table below_")
+            lines.append(f"_{lead}{plural(more, noun)}{_pointer(change)}")
     elif detail:
         lines.append(md_text(detail))
     if flags := _flags(change):
         lines.append("; ".join(flags))
     return "<br>".join(line for line in lines if line)
+
+
+# A row whose fields do not all fit says where the rest are, and that depends on where its
+# field table lands once the comment is packed: the row holds a stand-in (control characters,
+# which rendered text never holds: they are escaped), and the table a tag, both resolved after
+# packing. The stand-in is as long as the longest pointer, so packing never underestimates.
+_POINTER_RE = re.compile(r"\x00(\d+)\x00+")
+_TABLE_TAG_RE = re.compile(r"\x01(\d+)\x01")
+_POINTER_LEN = len(" in the table in part 9999_")
+
+
+def _pointer(change: Change) -> str:
+    return f"\x00{id(change)}\x00".ljust(_POINTER_LEN, "\x00")
+
+
+def _pointer_text(table_part: int | None, row_part: int) -> str:
+    """The end of ``_and 1 more field``: where its field table is, if in any comment."""
+    if table_part is None:
+        return "_ (full plan only)"
+    if table_part == row_part:
+        return " in the table below_"
+    return f" in the table in part {table_part + 1}_"
+
+
+def _resolve_pointers(parts: list[list[list[str]]]) -> list[list[list[str]]]:
+    """``parts`` with each row's pointer saying where its field table is, tags removed."""
+    table_part: dict[str, int] = {}
+    for number, blocks in enumerate(parts):
+        for line in (line for block in blocks for line in block):
+            for tag in _TABLE_TAG_RE.findall(line):
+                table_part[tag] = number
+
+    def fix(line: str, number: int) -> str:
+        line = _TABLE_TAG_RE.sub("", line)
+        return _POINTER_RE.sub(lambda m: _pointer_text(table_part.get(m[1]), number), line)
+
+    return [
+        [[fix(line, number) for line in block] for block in blocks]
+        for number, blocks in enumerate(parts)
+    ]
 
 
 def _name_cell(change: Change) -> str:
@@ -474,7 +514,9 @@ def _field_details(change: Change) -> Item:
         f"{subject}: {count}</summary>"
     )
     text = "\n".join([summary, "", *rows, "", "</details>"])
-    return Item(text if len(text) <= TABLE_BUDGET else _TABLE_TOO_LONG)
+    if len(text) > TABLE_BUDGET:
+        return Item(_TABLE_TOO_LONG)
+    return Item(f"\x01{id(change)}\x01{text}")  # the tag: where rows find their table
 
 
 def _rows_and_tables(changes: list[Change], tables: bool) -> tuple[Run | Block, ...]:
@@ -578,7 +620,7 @@ def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
     elif plan.errors:
         head.append(["**No changes planned**, but the plan has errors."])
     else:
-        head.append([f"**{NO_CHANGES}**"])
+        head.append([f"**{no_changes_text(plan)}**"])
     counts = [_counts_table(plan)] if plan.changes else []
     tail = [[footer]] if (footer := _footer(plan)) else []
     # room for the note on what was left out (at its longest) or on where the plan goes on
@@ -596,6 +638,7 @@ def _render(plan: Plan, allowed: frozenset[str], split: bool) -> list[str]:
     part_room = COMMENT_BUDGET - len(_joined(_part_head(plan, longest, longest)))
     part_room -= len(_continued(longest, longest)) + 2
     packed = _pack_body(plan, room, part_room, split)
+    packed.parts = _resolve_pointers(packed.parts)
     total = len(packed.parts)
     first = blocks + packed.parts[0]
     if total > 1:

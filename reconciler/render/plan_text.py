@@ -13,9 +13,8 @@ from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatu
 from reconciler.plan.status import CheckKind, Level
 from reconciler.render.alerts import alert_text
 from reconciler.render.status import header_items, is_footer_note, shown_notes, status_rows
-from reconciler.render.values import cost_note, escape_control, field_value, format_value
+from reconciler.render.values import cost_note, field_value, format_value, one_line
 from reconciler.render.view import (
-    NO_CHANGES,
     SECRET_TEXT,
     AlertItem,
     PlanView,
@@ -23,6 +22,7 @@ from reconciler.render.view import (
     change_flags,
     created_secrets,
     join_words,
+    no_changes_text,
     plan_view,
     ref_before_text,
     ref_text,
@@ -62,9 +62,10 @@ class _Painter:
         return "".join(styles) + text + _RESET
 
 
-def _indented(text: str, first: str, rest: str) -> list[str]:
-    lines = escape_control(text).split("\n")
-    return [first + lines[0]] + [rest + line for line in lines[1:]]
+def _item(text: str, mark: str) -> str:
+    """``text`` after ``mark`` on one line: an alert's line breaks come only from its data
+    (a workflow name from the registry), which must not start lines of its own."""
+    return mark + one_line(text)
 
 
 def field_line(path: str, change: FieldChange) -> str:
@@ -105,22 +106,28 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
         lines.extend(f"    {field_line(path, fc)}" for path, fc in change.fields.items())
     for warning in change.warnings:
         text = alert_text(warning)
-        lines.extend(paint(line, _YELLOW) for line in _indented(text, "    ! ", "      "))
+        lines.append(paint(_item(text, "    ! "), _YELLOW))
     return lines
 
 
-def _items(items: Sequence[AlertItem], first: str, rest: str) -> list[str]:
-    return [line for item in items for line in _indented(item.text, first, rest)]
+def change_lines(plan: Plan, *, color: bool = False) -> list[str]:
+    """The plan's changes as the text plan lists them (a line each, field lines under)."""
+    paint = _Painter(color)
+    return [line for change in plan.changes for line in _change_lines(change, paint)]
+
+
+def _items(items: Sequence[AlertItem], mark: str) -> list[str]:
+    return [_item(item.text, mark) for item in items]
 
 
 def error_lines(plan: Plan) -> list[str]:
     """The plan's errors as text items (``  x ...``): plan, drift and apply all show them so."""
-    return _items(plan_view(plan).errors, "  x ", "    ")
+    return _items(plan_view(plan).errors, "  x ")
 
 
 def note_lines(plan: Plan) -> list[str]:
     """The plan's notes as text (``Note: ...``), as plan and drift show them."""
-    return _items(plan_view(plan).notes, "Note: ", "  ")
+    return _items(plan_view(plan).notes, "Note: ")
 
 
 def refusal_message(plan: Plan, allowed: frozenset[str]) -> str | None:
@@ -131,11 +138,7 @@ def refusal_message(plan: Plan, allowed: frozenset[str]) -> str | None:
     refused = plan.refused_by(set(allowed))
     if not refused:
         return None
-    lines = [
-        line
-        for g in refused
-        for line in _indented(f"{g.kind}: {alert_text(g)} (needs {g.flag})", "  ! ", "    ")
-    ]
+    lines = [_item(f"{g.kind}: {alert_text(g)} (needs {g.flag})", "  ! ") for g in refused]
     return "apply refused by safety guards:\n" + "\n".join(lines)
 
 
@@ -156,12 +159,12 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         block = [paint(heading, _BOLD, _RED)]
-        block.extend(paint(line, _RED) for line in _items(view.errors, "  x ", "    "))
+        block.extend(paint(line, _RED) for line in _items(view.errors, "  x "))
         blocks.append(block)
     if view.notes:
         # the brief footer note of the markdown says the same; a terminal has room for it
         shown = shown_notes(plan) + [n for n in plan.notes if is_footer_note(n)]
-        blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: ", "  "))
+        blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: "))
     if plan.changes:
         blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
     blocks.append(_footer(view, paint))
@@ -192,9 +195,9 @@ def _checks(plan: Plan, allowed: frozenset[str], paint: _Painter) -> list[str]:
     for row in rows:
         mark, color = _LEVEL_MARK[row.level]
         text = f"{row.check.value.replace('-', ' ')}: {row.result}"
-        lines.extend(paint(line, color) for line in _indented(text, mark, "    "))
+        lines.append(paint(_item(text, mark), color))
         if row.todo:
-            lines.extend(_indented(f"to do: {row.todo}", "      ", "        "))
+            lines.append(_item(f"to do: {row.todo}", "      "))
     return lines
 
 
@@ -203,7 +206,7 @@ def _footer(view: PlanView, paint: _Painter) -> list[str]:
     if not plan.changes:
         if plan.errors:
             return ["No changes planned, but the plan has errors (see above)."]
-        return [paint(NO_CHANGES, _BOLD)]
+        return [paint(no_changes_text(plan), _BOLD)]
     lines = [paint(summary_line(plan), _BOLD)]
     if plan.errors:
         lines.append(f"Apply is blocked by {plural(len(plan.errors), 'error')}.")

@@ -25,6 +25,12 @@ def escape_control(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == "\n" else _escape_char(ch) for ch in text)
 
 
+def one_line(text: str) -> str:
+    """``escape_control`` with line breaks escaped too: text read from the registry (names,
+    workflows) cannot start a line of its own and forge output such as "Apply complete"."""
+    return escape_control(text).replace("\n", "\\n")
+
+
 def _escape_char(ch: str) -> str:
     code = ord(ch)
     if ch == "\t":

@@ -21,10 +21,12 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
+from reconciler.plan.status import uncompared_secrets
 from reconciler.render.alerts import Approve, Untrusted
 from reconciler.render.alerts import alert_text as words
 from reconciler.render.values import escape_control, format_value
 from reconciler.state.records import MODEL_FIELDS
+from reconciler.words import plural
 
 NO_CHANGES = "No changes. The registry matches the catalog."
 DEACTIVATED = "kept, marked inactive"
@@ -197,6 +199,20 @@ def created_fields(change: Change) -> list[tuple[str, FieldChange]]:
 def shows_fields(change: Change) -> bool:
     """In text, creates are one line; every other action lists its field changes."""
     return change.action is not Action.CREATE and bool(change.fields)
+
+
+def no_changes_text(plan: Plan) -> str:
+    """The headline of a plan without changes: ``NO_CHANGES`` only when every secret was
+    compared; else apply may still write secrets, and the plan must not say the registry
+    matches."""
+    count = uncompared_secrets(plan)
+    if not count:
+        return NO_CHANGES
+    it = "it" if count == 1 else "them"
+    return (
+        f"No changes found; {plural(count, 'secret')} could not be compared: apply reads "
+        f"{it} and may update the registry."
+    )
 
 
 def summary_line(plan: Plan, *, zeros: bool = True) -> str:

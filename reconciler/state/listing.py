@@ -42,6 +42,15 @@ def _credential_source(model: LiveModel) -> str | None:
     return "platform" if v.get("deployment") == "platform" else "env_fallback"
 
 
+def known_providers(live: LiveState) -> list[str]:
+    """The providers ``models --provider`` can name: the provider table's, and any other
+    that a registry row holds (the application may write one the table does not know)."""
+    from reconciler.providers.table import PROVIDERS
+
+    held = {m.state.values.get("provider") for m in live.models.values()}
+    return sorted(set(PROVIDERS) | {str(p) for p in held if p is not None})
+
+
 def model_rows(live: LiveState, provider: str | None, category: str | None) -> list[dict[str, Any]]:
     rows = []
     for slug, model in sorted(live.models.items()):

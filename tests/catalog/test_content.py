@@ -37,7 +37,17 @@ FAST = settings(max_examples=150, deadline=None)
         ("https://gw.example.com/?auth=abc", "'auth'"),
         ("https://gw.example.com/?key=", "'key'"),  # empty still says where a key goes
         ("https://gw.example.com/?%6Bey=abc", "'key'"),  # percent-encoded name
+        ("https://gw.example.com/v1?code=CANARY-SECRET-1234", "query parameter 'code'"),
+        ("https://gw.example.com/v1?Code=abc&region=eu", "'Code'"),
+        ("https://gw.example.com/v1?sas=abc", "'sas'"),
+        ("https://gw.example.com/v1?signature=abc", "'signature'"),
+        ("https://gw.example.com/#access_token=abc", "fragment parameter 'access_token'"),
+        ("https://gw.example.com/v1#state=x&token=abc", "fragment parameter 'token'"),
+        ("https://gw.example.com/v1?region=eu#code=abc", "fragment parameter 'code'"),
+        ("https://gw.example.com/v1#%6Bey=abc", "fragment parameter 'key'"),
         ("https://gw.example.com/v1", None),
+        ("https://gw.example.com/v1#section-2", None),
+        ("https://gw.example.com/v1?zipcode=1&codec=opus#region=eu", None),
         ("https://gw.example.com/api/v1/@team?region=eu&format=json", None),
         ("https://gw.example.com/v1?keyboard=1&tokens_max=5", None),
         ("https://[::1", None),  # not a URL: the schema reports it
@@ -54,7 +64,20 @@ def test_url_credential(url: str, found: str | None) -> None:
 
 
 _SECRET_NAMES = st.sampled_from(
-    ["key", "api_key", "apiKey", "API-KEY", "token", "access_token", "secret", "sig", "pwd"]
+    [
+        "key",
+        "api_key",
+        "apiKey",
+        "API-KEY",
+        "token",
+        "access_token",
+        "secret",
+        "sig",
+        "signature",
+        "pwd",
+        "code",
+        "auth",
+    ]
 )
 _PLAIN_NAMES = st.sampled_from(["region", "format", "version", "model", "deployment", "q"])
 _VALUES = st.text(min_size=6, max_size=40).map(lambda s: "CANARY" + s)
@@ -73,6 +96,19 @@ def test_secret_query_parameter_is_found_and_never_echoed(
 
 
 @FAST
+@given(_SECRET_NAMES, _VALUES, st.lists(st.tuples(_PLAIN_NAMES, st.text(max_size=8))))
+def test_secret_fragment_parameter_is_found_and_never_echoed(
+    name: str, value: str, others: list[tuple[str, str]]
+) -> None:
+    params = [f"{n}={quote(v)}" for n, v in others] + [f"{name}={quote(value)}"]
+    result = url_credential("https://gw.example.com/v1?region=eu#" + "&".join(params))
+    assert result is not None
+    assert "fragment" in result
+    assert "CANARY" not in result
+    assert quote(value) not in result
+
+
+@FAST
 @given(_VALUES, st.text(max_size=20))
 def test_user_info_is_found_and_never_echoed(secret: str, user: str) -> None:
     url = f"https://{quote(user, safe='')}:{quote(secret, safe='')}@gw.example.com/v1"
@@ -86,6 +122,7 @@ def test_user_info_is_found_and_never_echoed(secret: str, user: str) -> None:
 def test_ordinary_query_strings_pass(params: list[tuple[str, str]]) -> None:
     query = "&".join(f"{n}={quote(v)}" for n, v in params)
     assert url_credential("https://gw.example.com/v1" + ("?" + query if query else "")) is None
+    assert url_credential("https://gw.example.com/v1" + ("#" + query if query else "")) is None
 
 
 # --- NUL ------------------------------------------------------------------------------------

@@ -172,6 +172,25 @@ def test_unknown_environment_lists_those_that_exist() -> None:
     assert "production, staging" in err.value.message
 
 
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [("stagign", "; did you mean 'staging'?"), ("prodution", "; did you mean 'production'?")],
+)
+def test_unknown_environment_suggests_the_closest(name: str, suggestion: str) -> None:
+    with pytest.raises(CatalogError) as err:
+        require_environment(EXAMPLE, name)
+    assert err.value.message == (
+        f"unknown environment '{name}'; the catalog's environments: production, staging"
+        + suggestion
+    )
+
+
+def test_unknown_environment_suggests_nothing_far_off() -> None:
+    with pytest.raises(CatalogError) as err:
+        require_environment(EXAMPLE, "qa")
+    assert "did you mean" not in err.value.message
+
+
 def test_environments_folder_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "environments").write_text("x")
     found = find_environments(tmp_path)

@@ -161,3 +161,15 @@ def test_a_broken_pipe_elsewhere_is_not_silenced(monkeypatch: pytest.MonkeyPatch
     result = cli(["keygen"])
     assert result.exit_code == 70
     assert "internal error (BrokenPipeError)" in result.output
+
+
+def test_error_messages_never_print_raw_control_characters(tmp_path: Path) -> None:
+    """Whatever a message quotes (a name from the registry, an option value), the terminal
+    gets its control characters escaped."""
+    root = write_catalog(tmp_path / "catalog", [model_doc("m")])
+    (root / "environments" / "staging").mkdir(parents=True)
+    result = cli(["validate", "--catalog", str(root), "--environment", "st\x1b[2J\u202ex"])
+    assert result.exit_code == 1, result.output
+    assert "unknown environment 'st\\u001b[2J\\u202ex'" in result.output
+    assert "\x1b" not in result.output
+    assert "\u202e" not in result.output

@@ -253,3 +253,23 @@ def test_json_rows(registry_url: str) -> None:
         "own": "team-key",
         "plat": "env OPENROUTER_API_KEY",
     }
+
+
+def test_unknown_provider_is_an_error_with_the_closest(registry_url: str) -> None:
+    insert_app_model(registry_url, "team-gpt")
+    result = cli(["models", "--db", registry_url, "--provider", "opneai"])
+    assert result.exit_code == 1, result.output
+    providers = ", ".join(sorted(PROVIDERS))
+    assert result.output == (
+        f"error: unknown provider 'opneai'; the providers: {providers}; did you mean 'openai'?\n"
+        "  hint: 'reconciler models' without --provider lists every model\n"
+    )
+
+
+def test_provider_only_the_registry_holds_filters_without_error(registry_url: str) -> None:
+    """The application may write a provider the table does not know: it still filters."""
+    insert_app_model(registry_url, "in-house", provider="in-house-gateway")
+    insert_app_model(registry_url, "team-gpt")
+    assert table_slugs(table(registry_url, "--provider", "in-house-gateway")) == ["in-house"]
+    # a known provider without rows is an empty list, not an error
+    assert "No models match." in table(registry_url, "--provider", "anthropic")

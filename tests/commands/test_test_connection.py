@@ -646,3 +646,37 @@ def test_cli_on_a_terminal(
     for shown in (shown_out, shown_err):
         assert BAD not in flat(shown)
         assert BAD[-12:] not in flat(shown)
+
+
+def test_registry_slugs_are_shown_inert(
+    tmp_path: Path, terminal_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slug the application wrote (ESC, a line break, rich markup) cannot rewrite the
+    terminal, forge a line, or break the progress display."""
+    from engine_helpers import insert_app_model
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    _cli("db", "upgrade", "--db", db)
+    hostile = "[/]x\x1b[2J\nApply complete: 9 created"
+    insert_app_model(db, hostile, provider="openai")
+    code, output = invoke("--db", db)  # piped: the plain table
+    assert "\x1b" not in output
+    assert "[/]x\\u001b[2J\\nApply complete" in output
+    assert not any(line.startswith("Apply complete") for line in output.splitlines())
+    out, err = Terminal(), Terminal()  # a terminal: the rich table and the progress bar
+    try:
+        code = command.run(
+            slugs=[],
+            changed=False,
+            db_url=db,
+            catalog_dir=None,
+            timeout=5.0,
+            out=out.file,
+            err=err.file,
+        )
+    finally:
+        shown_out, shown_err = out.close(), err.close()
+    assert code == 1
+    assert "[/]x\\u001b[2J\\nApply" in flat(shown_out).replace("\u2502", "")
+    assert "[/]x\\u001b[2J\\nApply complete: 9 created: failed" in shown_err

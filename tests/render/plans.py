@@ -562,6 +562,24 @@ def split_plan() -> Plan:
             Action.UPDATE, Kind.MODEL, "gpt-4o", {"cost.input_per_token": FieldChange(2e-06, 3e-06)}
         ),
     )
+    # first by risk, its row in part 1; its field table after every row, in part 2
+    changes.insert(
+        0,
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            "mixtral-8x7b",
+            {
+                "enabled": FieldChange(True, False),
+                "context_window": FieldChange(32768, 65536),
+                "max_output_tokens": FieldChange(4096, 8192),
+                "category": FieldChange("standard", "budget"),
+                "display_name": FieldChange("Mixtral 8x7B", "Mixtral 8x7B (legacy)"),
+            },
+            warnings=(WorkflowImpact("model mixtral-8x7b", ("chat",), 1, disabling=True),),
+            breaking=True,
+        ),
+    )
     changes += [
         Change(
             Action.CREATE,

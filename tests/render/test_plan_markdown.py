@@ -813,3 +813,86 @@ def test_an_update_with_many_fields_shows_prices_first_and_the_rest_in_its_table
     assert cell.startswith("output $10.00 → $5.00 /1M (−50%)<br>`capabilities.f0`")
     assert cell.endswith("<br>_and 2 more fields in the table below_ |")
     assert "<summary><code>~</code> update model <b>m</b>: 6 fields changed</summary>" in out
+
+
+def pointer_plan(updates: int = 389, breaking: int = 11) -> Plan:
+    """The reported plan: updates with one field more than a row shows (each points to its
+    field table), behind breaking deactivations."""
+    changes = [
+        Change(
+            Action.DEACTIVATE,
+            Kind.MODEL,
+            f"retired-{n:02d}",
+            warnings=(WorkflowImpact(f"model retired-{n:02d}", (f"flow-{n}",), 1),),
+            breaking=True,
+        )
+        for n in range(breaking)
+    ]
+    changes += [
+        Change(
+            Action.UPDATE,
+            Kind.MODEL,
+            f"updated-model-with-a-longer-slug-{n:04d}",
+            {
+                "context_window": FieldChange(128000, 200000),
+                "max_output_tokens": FieldChange(4096, 8192),
+                "category": FieldChange("budget", "standard"),
+                "display_name": FieldChange(f"Model {n}", f"Model {n} (2026)"),
+                "model_id": FieldChange(f"vendor/model-{n}", f"vendor/model-{n}-v2"),
+            },
+        )
+        for n in range(updates)
+    ]
+    guards = [Breaking("", tuple(c.key for c in changes if c.breaking))]
+    return Plan(changes=changes, guards=guards, catalog_digest="sha256:abc", revision=3)
+
+
+_POINTER_ROW = re.compile(
+    r"^\| `~` \| update \| model `([^`]+)` \| .*<br>_and 1 more field(?P<where>.*?) \|$",
+    re.MULTILINE,
+)
+
+
+def _table_in(part: str, slug: str) -> bool:
+    return f"update model <b>{slug}</b>: 5 fields changed</summary>" in part
+
+
+def _check_pointers(parts: list[str]) -> Counter[str]:
+    """Every row's pointer to its field table is true; how many point where."""
+    seen: Counter[str] = Counter()
+    for number, part in enumerate(parts, start=1):
+        assert "\x00" not in part  # stand-ins resolved
+        assert "\x01" not in part  # tags removed
+        for row in _POINTER_ROW.finditer(part):
+            slug, where = row[1], row["where"]
+            if where == " in the table below_":
+                assert _table_in(part, slug), (number, slug)
+                seen["below"] += 1
+            elif m := re.fullmatch(r" in the table in part (\d+)_", where):
+                assert int(m[1]) != number
+                assert _table_in(parts[int(m[1]) - 1], slug), (number, slug, where)
+                seen["elsewhere"] += 1
+            else:
+                assert where == "_ (full plan only)", where
+                assert not any(_table_in(p, slug) for p in parts), slug
+                seen["left out"] += 1
+    return seen
+
+
+def test_row_pointers_to_field_tables_are_true_in_one_comment() -> None:
+    plan = pointer_plan()
+    out = render_markdown(plan)
+    seen = _check_pointers([out])
+    assert seen["left out"] > 0  # the reported case: the tables did not fit
+    assert sum(seen.values()) + _counted(out)["update"] == 389
+
+
+def test_row_pointers_to_field_tables_are_true_across_split_comments() -> None:
+    parts = render_markdown_parts(pointer_plan())
+    assert len(parts) > 1
+    seen = _check_pointers(parts)
+    assert seen["elsewhere"] > 0  # rows in part 1, their tables in a later part
+    assert sum(seen.values()) == 389
+    assert "left out" not in seen
+    small = _check_pointers([render_markdown(pointer_plan(updates=3, breaking=1))])
+    assert small == Counter({"below": 3})

@@ -1,0 +1,65 @@
+"""A plan that could not compare a secret (its source unreadable here, or not read at all)
+does not claim the registry matches: apply reads the secret and may write it. The markdown
+keeps its status table, --detailed-exitcode says changes may be pending, and applying the
+saved plan names the rows it changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_helpers import cli, credential_doc, model_doc, secret_env, write_catalog
+
+from reconciler.render.view import NO_CHANGES
+
+
+@pytest.fixture
+def applied(registry_url: str, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    root = write_catalog(
+        tmp_path / "catalog", [model_doc("m", credential="team")], [credential_doc("team")]
+    )
+    env = secret_env()
+    result = cli(["apply", "--catalog", str(root), "--db", registry_url, "--auto-approve"], env)
+    assert result.exit_code == 0, result.output
+    return root, env
+
+
+def plan(url: str, root: Path, env: dict[str, Any], *extra: str) -> Any:
+    return cli(["plan", "--catalog", str(root), "--db", url, *extra], env)
+
+
+def test_unreadable_secret_is_not_no_changes(
+    registry_url: str, applied: tuple[Path, dict[str, Any]]
+) -> None:
+    root, env = applied
+    unset = {**env, "CANARY_KEY": None}
+    markdown = plan(registry_url, root, unset, "--format", "markdown", "--detailed-exitcode")
+    assert markdown.exit_code == 2, markdown.output
+    assert NO_CHANGES not in markdown.output
+    assert "**No changes found; 1 secret could not be compared" in markdown.output
+    assert "| ⚠️ | secrets |" in markdown.output
+    text = plan(registry_url, root, unset, "--detailed-exitcode")
+    assert text.exit_code == 2, text.output
+    assert NO_CHANGES not in text.output
+    assert "No changes found; 1 secret could not be compared" in text.output
+    # with every secret read and equal, the plan says so and exits 0
+    clean = plan(registry_url, root, env, "--format", "markdown", "--detailed-exitcode")
+    assert clean.exit_code == 0, clean.output
+    assert NO_CHANGES in clean.output
+
+
+def test_saved_plan_apply_names_what_it_changed(
+    registry_url: str, applied: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, env = applied
+    planfile = tmp_path / "plan.json"
+    made = plan(registry_url, root, {**env, "CANARY_KEY": None}, "--out", str(planfile))
+    assert made.exit_code == 0, made.output
+    rotated = {**env, "CANARY_KEY": "sk-CANARY-rotated-value-9876543210"}
+    done = cli(["apply", str(planfile), "--db", registry_url], rotated)
+    assert done.exit_code == 0, done.output
+    assert "~ credential team (update)" in done.output
+    assert "api_key: (sensitive value changed)" in done.output
+    assert "Apply complete: 1 updated" in done.output
+    assert "CANARY" not in done.output
