@@ -41,6 +41,18 @@ def test_regular_file_is_read_up_to_the_limit(tmp_path: Path) -> None:
     path.write_bytes(b"0123456789")
     assert read_regular(path) == (b"0123456789", 10)
     assert read_regular(path, 4) == (b"01234", 10)  # one byte over says "too large"
+    assert read_regular(path, 9) == (b"0123456789", 10)
+    assert read_regular(path, 10) == (b"0123456789", 10)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/version"), reason="needs Linux's /proc")
+def test_a_file_longer_than_its_size_is_read_up_to_the_limit() -> None:
+    # /proc files are regular files that report size 0, as a file that grew since its
+    # stat would report less than it holds
+    whole = Path("/proc/version").read_bytes()
+    assert len(whole) > 6
+    assert read_regular("/proc/version", 10 * 1024 * 1024) == (whole, 0)
+    assert read_regular("/proc/version", 4) == (whole[:5], 0)
 
 
 def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:

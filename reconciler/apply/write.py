@@ -23,6 +23,9 @@ _WRITE = (SecretStatus.ADDED, SecretStatus.CHANGED)
 # Model rows are built and sent this many at a time: all 100k rows of a large first apply at
 # once would hold about 200 MB of parameters (dicts and the driver's tuples) for no speed.
 BATCH_ROWS = 5000
+# MODEL_FIELDS split once: a model row is built from them 10,000 times in a large apply
+_PATHS = tuple(path for path, _column in MODEL_FIELDS)
+_COLUMNS = tuple(column for _path, column in MODEL_FIELDS)
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -188,7 +191,7 @@ class Writer:
 
     def _model_row(self, model: ModelState, **extra: Any) -> dict[str, Any]:
         values = model.values
-        row: dict[str, Any] = {column: values.get(path) for path, column in MODEL_FIELDS}
+        row: dict[str, Any] = dict(zip(_COLUMNS, map(values.get, _PATHS), strict=True))
         if row["credential_id"] is not None:
             row["credential_id"] = self.credential_ids[row["credential_id"]]
         row.update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -100,7 +100,7 @@ class CreatedFields(Mapping[str, FieldChange]):
         value = self.model.values[path]
         if value is None and path not in NONE_MEANS:
             raise KeyError(path)
-        return FieldChange(None, value)
+        return _created(value)
 
     def __iter__(self) -> Iterator[str]:
         # a null that is a value (reasoning off) is set too
@@ -112,6 +112,39 @@ class CreatedFields(Mapping[str, FieldChange]):
 
     def __repr__(self) -> str:
         return f"CreatedFields({dict(self)!r})"
+
+    # The renderers walk every field of 10,000 creates (description, secrets, counts): the
+    # views read the values once, not through __iter__ then __getitem__ per field.
+    def items(self) -> ItemsView[str, FieldChange]:
+        return _CreatedItems(self)
+
+    def values(self) -> ValuesView[FieldChange]:
+        return _CreatedValues(self)
+
+    def _pairs(self) -> Iterator[tuple[str, FieldChange]]:
+        for path, value in self.model.values.items():
+            if value is not None or path in NONE_MEANS:
+                yield path, _created(value)
+
+
+def _created(value: Any) -> FieldChange:
+    """``FieldChange(None, value)`` without the Python-level ``__new__`` of a NamedTuple
+    with defaults (called for every field of every created model a renderer reads)."""
+    return tuple.__new__(FieldChange, (None, value, None, None))
+
+
+class _CreatedItems(ItemsView[str, FieldChange]):
+    _mapping: CreatedFields
+
+    def __iter__(self) -> Iterator[tuple[str, FieldChange]]:
+        return self._mapping._pairs()
+
+
+class _CreatedValues(ValuesView[FieldChange]):
+    _mapping: CreatedFields
+
+    def __iter__(self) -> Iterator[FieldChange]:
+        return (change for _path, change in self._mapping._pairs())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,15 @@ from reconciler.plan.alerts import (
     WorkflowImpact,
 )
 from reconciler.plan.fixes import Fix
-from reconciler.plan.model import Action, Change, Database, Plan, SecretStatus, Target
+from reconciler.plan.model import (
+    Action,
+    Change,
+    CreatedFields,
+    Database,
+    Plan,
+    SecretStatus,
+    Target,
+)
 from reconciler.plan.status import Check, CheckKind, Level, status_checks
 from reconciler.render.alerts import Approve, alert_text, environment_name, listed
 from reconciler.words import plural
@@ -207,6 +215,8 @@ def _secret_counts(plan: Plan) -> str:
     counts: Counter[SecretStatus] = Counter(
         fc.secret
         for c in plan.changes
+        # a created model's changes are never secrets: not built just to be counted
+        if not isinstance(c.fields, CreatedFields)
         for fc in c.fields.values()
         if fc.secret is not None and fc.secret is not SecretStatus.UNCHANGED
     )

@@ -20,7 +20,7 @@ _LOOKS_TYPED = frozenset({"true", "false", "null", "none", "(none)", "yes", "no"
 def escape_control(text: str) -> str:
     """``text`` with control and other non-printable characters (ANSI escapes, bidi overrides)
     written as escapes, so values cannot rewrite a terminal or hide text. Newlines are kept."""
-    if all(ch.isprintable() or ch == "\n" for ch in text):
+    if text.isprintable() or all(ch.isprintable() or ch == "\n" for ch in text):
         return text
     return "".join(ch if ch.isprintable() or ch == "\n" else _escape_char(ch) for ch in text)
 

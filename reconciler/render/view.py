@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.catalog.spec import PLAIN_CONFIG_FIELDS, SECRET_FIELDS
 from reconciler.plan.alerts import Alert, AlertKind, Guard
@@ -15,6 +16,7 @@ from reconciler.plan.model import (
     ACTIONS,
     Action,
     Change,
+    CreatedFields,
     FieldChange,
     Kind,
     Plan,
@@ -65,9 +67,20 @@ def sensitive_status(path: str, change: FieldChange) -> SecretStatus | None:
     """
     if change.secret is not None:
         return change.secret
-    if path.rsplit(".", 1)[-1] in SECRET_FIELDS:
+    if _secret_name(path):
         return SecretStatus.CHANGED
     return None
+
+
+def _secret_name(path: str) -> bool:
+    return path not in _PLAIN_MODEL_PATHS and path.rsplit(".", 1)[-1] in SECRET_FIELDS
+
+
+# Paths known not to be secret names, looked up before splitting a path (10,000 creates
+# have 170,000 fields).
+_PLAIN_MODEL_PATHS = frozenset(
+    path for path, _column in MODEL_FIELDS if path.rsplit(".", 1)[-1] not in SECRET_FIELDS
+)
 
 
 def value_status(path: str, change: FieldChange) -> SecretStatus | None:
@@ -101,11 +114,10 @@ def ref_text(text: str) -> str:
 def describe_create(change: Change) -> str:
     """The one-line description of a created object (never the whole object):
     ``openai/gpt-5.5, platform, premium`` for a model, ``anthropic`` for a credential."""
-    values = {
-        path: fc.after for path, fc in change.fields.items() if sensitive_status(path, fc) is None
-    }
     parts: list[str] = []
     if change.kind is Kind.MODEL:
+        # only the fields the line names: a 10,000-create preview reads no others
+        values = _plain_values(change, _MODEL_DESCRIBED)
         provider, model_id = values.get("provider"), values.get("model_id")
         if model_id is not None:
             ident = str(model_id)
@@ -127,12 +139,28 @@ def describe_create(change: Change) -> str:
         if values.get("enabled") is False:
             parts.append("disabled")
         return ", ".join(escape_control(p).replace("\n", "\\n") for p in parts)
+    values = {
+        path: fc.after for path, fc in change.fields.items() if sensitive_status(path, fc) is None
+    }
     if change.kind is Kind.CREDENTIAL:
         if values.get("provider") is not None:
             parts.append(format_value(values["provider"]))
         parts.extend(format_value(values[name]) for name in PLAIN_CONFIG_FIELDS if name in values)
         return ", ".join(parts)
     return ", ".join(f"{path}: {format_value(value)}" for path, value in values.items())
+
+
+_MODEL_DESCRIBED = ("provider", "model_id", "deployment", "credential", "category", "enabled")
+
+
+def _plain_values(change: Change, paths: Sequence[str]) -> dict[str, Any]:
+    """The values of those of ``paths`` the change sets and that are not sensitive."""
+    values: dict[str, Any] = {}
+    for path in paths:
+        fc = change.fields.get(path)
+        if fc is not None and sensitive_status(path, fc) is None:
+            values[path] = fc.after
+    return values
 
 
 def change_flags(change: Change) -> list[str]:
@@ -254,6 +282,11 @@ def created_secrets(change: Change) -> list[tuple[str, FieldChange]]:
     """The secret fields a create sets, in plan order (other actions: none)."""
     if change.action is not Action.CREATE:
         return []
+    fields = change.fields
+    if isinstance(fields, CreatedFields):
+        # A created model's changes are never marked secret (a model holds none), so only
+        # a secret's name makes one sensitive: read the names, not every change.
+        return [(path, fields[path]) for path in fields if _secret_name(path)]
     return [
         (path, fc) for path, fc in change.fields.items() if sensitive_status(path, fc) is not None
     ]

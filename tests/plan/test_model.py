@@ -38,3 +38,18 @@ def test_a_null_or_missing_field_is_absent() -> None:
 
 def test_repr_shows_the_changes() -> None:
     assert "FieldChange(before=None, after='M'" in repr(_created())
+
+
+def test_items_and_values_are_those_of_the_mapping() -> None:
+    values = {"display_name": "M", "description": None, "capabilities.reasoning": None}
+    fields = CreatedFields(ModelState("m", values))
+    expected = [
+        ("display_name", FieldChange(None, "M")),
+        ("capabilities.reasoning", FieldChange(None, None)),  # a null that is a value
+    ]
+    assert list(fields.items()) == expected
+    assert list(fields.values()) == [fc for _path, fc in expected]
+    assert [(path, fields[path]) for path in fields] == expected
+    assert ("display_name", FieldChange(None, "M")) in fields.items()
+    assert ("description", FieldChange(None, None)) not in fields.items()
+    assert all(type(fc) is FieldChange and fc.secret is None for fc in fields.values())
