@@ -131,6 +131,7 @@ def sample_plan() -> Plan:
                 {"display_name": FieldChange("Claude 3.5 Sonnet", "Claude Sonnet 3.5")},
                 (WorkflowImpact("model claude-sonnet-3-5", workflows[:2], 2, repoints=True),),
                 previous_key="claude-3-5-sonnet",
+                litellm_alias=True,
             ),
             Change(
                 Action.UPDATE,

@@ -414,6 +414,8 @@ class _Differ:
                         warnings,
                         previous_key=source.state.slug,
                         breaking=breaking,
+                        # `litellm-config` aliases previous_slugs of enabled models only
+                        litellm_alias=bool(values["enabled"]),
                     )
                 )
                 continue

@@ -158,6 +158,9 @@ class Change:
     adopt: bool = False  # takes over a row the reconciler did not create
     breaking: bool = False  # deactivates/disables a model that active workflows use
     fixes: tuple[Fix, ...] = ()  # how the catalog could avoid a breaking change, when inferred
+    # a rename whose old slug the LiteLLM config keeps as an alias (the model stays enabled);
+    # the registry itself resolves only the new slug
+    litellm_alias: bool = False
 
 
 @dataclass(frozen=True)

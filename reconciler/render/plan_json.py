@@ -5,7 +5,7 @@ Shape (``format_version`` "2")::
     {"format_version": "2",
      "summary": {"create": n, "update": n, "rename": n, "reactivate": n, "deactivate": n,
                  "delete": n},
-     "changes": [{"action", "kind", "key", "previous_key", "adopt", "breaking",
+     "changes": [{"action", "kind", "key", "previous_key", "litellm_alias", "adopt", "breaking",
                   "fields": {path: {"before", "after"}}, "warnings": [ALERT],
                   "fixes": [{"kind": "previous-slugs", "message",
                              "data": {"model", "previous_slug", "basis"}}]}],
@@ -114,6 +114,8 @@ def _change(change: Change) -> dict[str, Any]:
         "kind": change.kind.value,
         "key": change.key,
         "previous_key": change.previous_key if change.action is Action.RENAME else None,
+        # a rename: whether `litellm-config` keeps previous_key as an alias (null otherwise)
+        "litellm_alias": change.litellm_alias if change.action is Action.RENAME else None,
         "adopt": change.adopt,
         "breaking": change.breaking,
         "fields": {path: _field(path, fc) for path, fc in change.fields.items()},

@@ -39,6 +39,7 @@ from reconciler.render.status import (
     footer_note,
     header_items,
     is_footer_note,
+    said_by_status,
     shown_notes,
     status_rows,
 )
@@ -64,6 +65,7 @@ from reconciler.render.view import (
     ref_value_text,
     risk,
     sensitive_status,
+    slug_change_text,
     summary_line,
 )
 from reconciler.state.records import COST_FIELDS
@@ -272,14 +274,15 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
         room -= _cost(block)
         blocks.append(block)
 
+    shown = shown_notes(plan)
     if plan.changes or plan.errors or uncompared_secrets(plan):
         table = _status_table(plan, allowed)
         room -= _cost(table)
         blocks.append(table)
+        shown = [n for n in shown if not said_by_status(n)]
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
         add("CAUTION", heading, [_prose(e.text) for e in view.errors], "error")
-    shown = shown_notes(plan)
     if notes := [n for n in view.notes if n.alert in shown]:
         add("NOTE", "", [_prose(n.text) for n in notes], "note")
     return blocks, room
@@ -413,6 +416,8 @@ def _details_cell(change: Change) -> str:
     """What a change does: a create's description and secret sources; an update's fields
     before → after (the rest in its field table); then its flags and warnings."""
     lines: list[str] = []
+    if (slug := slug_change_text(change, md_code)) is not None:
+        lines.append(slug)
     detail = change_detail(change)
     if change.action is Action.CREATE:
         parts = [md_text(detail)] if detail else []

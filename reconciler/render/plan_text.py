@@ -29,6 +29,7 @@ from reconciler.render.view import (
     ref_value_text,
     sensitive_status,
     shows_fields,
+    slug_change_text,
     summary_line,
     title,
 )
@@ -100,6 +101,8 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     if detail:
         head += f"  {detail}"
     lines = [paint(head, _ACTION_COLOR[change.action])]
+    if (slug := slug_change_text(change)) is not None:
+        lines.append(_item(slug, "    "))
     # a create is one line, but its secrets say where their values come from
     lines.extend(f"    {created_secret_line(path, fc)}" for path, fc in created_secrets(change))
     if shows_fields(change):

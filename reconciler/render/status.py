@@ -21,6 +21,7 @@ from reconciler.plan.alerts import (
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
+    SecretsUnreadable,
     WorkflowImpact,
 )
 from reconciler.plan.fixes import Fix
@@ -211,40 +212,75 @@ def _reverts(check: Check, code: Code) -> StatusRow:
     return StatusRow(check.kind, check.level, result, todo)
 
 
-def _secret_counts(plan: Plan) -> str:
-    counts: Counter[SecretStatus] = Counter(
-        fc.secret
-        for c in plan.changes
+def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], list[str]]:
+    """What is known of the secrets the plan writes, never their values: how many are added,
+    changed or removed, and of those whose reference changed, whether the value behind it
+    is the same, or was not read at all (CI plans), or could not be read here (its new
+    reference is in ``unreadable``: those references are returned, for the row to name)."""
+    counts: Counter[str] = Counter()
+    new_refs: list[str] = []
+    for change in plan.changes:
         # a created model's changes are never secrets: not built just to be counted
-        if not isinstance(c.fields, CreatedFields)
-        for fc in c.fields.values()
-        if fc.secret is not None and fc.secret is not SecretStatus.UNCHANGED
-    )
-    # unknown values are listed by name (the check warns about them)
+        if isinstance(change.fields, CreatedFields):
+            continue
+        for fc in change.fields.values():
+            if fc.secret is None or fc.secret is SecretStatus.UNCHANGED:
+                continue
+            if fc.secret is SecretStatus.CHANGED and fc.ref is not None:
+                value = fc.ref.value
+                if value is SecretStatus.UNKNOWN and fc.ref.after in unreadable:
+                    counts["unreadable"] += 1
+                    new_refs.append(fc.ref.after)
+                    continue
+                if value is SecretStatus.UNKNOWN:
+                    counts["not-read"] += 1
+                    continue
+                if value is SecretStatus.UNCHANGED:
+                    counts["same-value"] += 1
+                    continue
+            counts[fc.secret.value] += 1
+    # unknown values behind the same reference are listed by name (the check warns about them)
     order = (SecretStatus.ADDED, SecretStatus.CHANGED, SecretStatus.REMOVED)
-    parts = [f"{counts[s]} {s.value}" for s in order if counts[s]]
-    if not parts:
-        return "no secret changes"
-    return ", ".join(parts) + " (values are never shown)"
+    values = [f"{counts[s]} {s.value}" for s in order if counts[s]]
+    parts = [", ".join(values) + " (values are never shown)"] if values else []
+    if n := counts["same-value"]:
+        parts.append(f"{plural(n, 'reference')} changed, same value")
+    for key, why in (("not-read", "was not read"), ("unreadable", "could not be read here")):
+        if n := counts[key]:
+            its, it = ("its value", "it") if n == 1 else ("their values", "them")
+            parts.append(f"{plural(n, 'reference')} changed; {its} {why} (apply reads {it})")
+    return parts, new_refs
 
 
 def _secrets(check: Check, plan: Plan, code: Code) -> StatusRow:
+    """The secrets row. Unreadable secrets are named here with why (the note saying so is
+    not repeated below the table): a changed reference's after its count, others apart."""
+    why = {r: w for n in plan.notes if isinstance(n, SecretsUnreadable) for r, w in n.secrets}
+
+    def names(refs: Sequence[str]) -> str:
+        return listed([f"{code(r)} ({why[r]})" if why.get(r) else code(r) for r in refs])
+
+    parts, new_refs = _secret_counts(plan, frozenset(check.unreadable))
+    if new_refs:
+        parts[-1] += f": {names(new_refs)}"
     not_compared = sum(len(n.secrets) for n in plan.notes if isinstance(n, SecretNotCompared))
-    parts = [_secret_counts(plan)]
     if not_compared:
-        parts.append(f"{not_compared} not compared (apply reads them)")
+        it = "it" if not_compared == 1 else "them"
+        parts.append(f"{plural(not_compared, 'secret')} not compared (apply reads {it})")
     if check.secrets:
-        names = listed([code(s) for s in check.secrets])
-        parts.append(f"{plural(len(check.secrets), 'value')} may have changed unseen: {names}")
-    if check.unreadable:
-        names = listed([code(s) for s in check.unreadable])
-        parts.append(f"{plural(len(check.unreadable), 'secret')} could not be read here: {names}")
+        secrets = listed([code(s) for s in check.secrets])
+        parts.append(f"{plural(len(check.secrets), 'value')} may have changed unseen: {secrets}")
+    if others := [r for r in check.unreadable if r not in new_refs]:
+        more = "more " if new_refs else ""
+        parts.append(
+            f"{plural(len(others), more + 'secret')} could not be read here: {names(others)}"
+        )
     todo = ""
     if check.unreadable:
         todo = "apply must read every secret: make these readable where apply runs"
     elif check.secrets:
         todo = "check that the new values are intended: apply writes what their sources hold"
-    return StatusRow(check.kind, check.level, "; ".join(parts), todo)
+    return StatusRow(check.kind, check.level, "; ".join(parts or ["no secret changes"]), todo)
 
 
 def _validation(check: Check, plan: Plan, code: Code) -> StatusRow:
@@ -318,6 +354,12 @@ def footer_note(notes: Sequence[Alert], code: Code = _plain) -> str:
                 f"secrets without a source version not compared (apply reads them): {names}"
             )
     return "; ".join(parts)
+
+
+def said_by_status(note: Alert) -> bool:
+    """Notes the status table's secrets row already says in full (with each reason): a
+    format that shows the table leaves them out of its alerts (JSON keeps them as data)."""
+    return isinstance(note, SecretsUnreadable)
 
 
 def shown_notes(plan: Plan) -> list[Alert]:

@@ -194,6 +194,19 @@ def title(change: Change) -> str:
     return escape_control(change_title(change)).replace("\n", "\\n")
 
 
+def slug_change_text(change: Change, code: Untrusted = escape_control) -> str | None:
+    """What a rename does to API clients calling the old slug (None for any other change):
+    the LiteLLM config (``reconciler litellm-config``) aliases it while the model is enabled;
+    the registry (``RegistryClient.resolve``) knows only the new slug. ``code`` makes the
+    registry's old slug inert in the format."""
+    if change.action is not Action.RENAME or not change.previous_key:
+        return None
+    old = code(change.previous_key)
+    if change.litellm_alias:
+        return f"slug changes; LiteLLM keeps {old} as an alias, the registry does not"
+    return f"slug changes; no alias for {old} (the model is disabled)"
+
+
 def change_detail(change: Change) -> str:
     """What a change does beyond its fields, in every format: a create's one-line
     description, and for a change without fields what happens to the row."""

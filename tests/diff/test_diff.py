@@ -210,6 +210,7 @@ def test_rename_via_previous_slugs_repoints_workflows() -> None:
     assert change.fields == {"display_name": FieldChange("Old", "New")}
     assert change.warnings == (WorkflowImpact("model new", ("wf-a", "wf-b"), 2, repoints=True),)
     assert not change.breaking
+    assert change.litellm_alias  # enabled: `litellm-config` keeps "old" as an alias
 
 
 def test_rename_that_disables_a_used_model_is_breaking() -> None:
@@ -221,6 +222,7 @@ def test_rename_that_disables_a_used_model_is_breaking() -> None:
     assert (change.action, change.previous_key) == (Action.RENAME, "old")
     assert change.fields == {"enabled": FieldChange(True, False)}
     assert change.breaking
+    assert not change.litellm_alias  # a disabled model gets no alias
     assert change.warnings == (
         WorkflowImpact("model new", ("wf-a", "wf-b"), 2, repoints=True, disabling=True),
     )
@@ -1132,3 +1134,32 @@ def test_every_workflow_warning_is_a_workflow_impact() -> None:
         AlertKind.REVERTS_APPLICATION_EDIT,
         AlertKind.UNLINKS_INACTIVE_MODELS,
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_rename_alias_is_what_the_litellm_config_renders(enabled: bool) -> None:
+    """``litellm_alias`` (the rename row's "LiteLLM keeps old as an alias") holds exactly when
+    ``reconciler litellm-config`` maps the old slug to the new one."""
+    from reconciler.render.litellm_config import render_litellm_config
+
+    want = desired(
+        model("new", ("old",), enabled=enabled, provider="openai", deployment="direct"),
+        model("other", provider="openai", deployment="direct"),
+        creds=(cred("c"),),
+    )
+    want = DesiredState(
+        credentials=want.credentials,
+        models={
+            s: ModelState(s, m.values | {"credential": "c"}, m.previous_slugs)
+            for s, m in want.models.items()
+        },
+        settings=None,
+        catalog_digest="d",
+    )
+    plan = diff(want, live(live_model("old"), live_model("other")))
+    change = next(c for c in plan.changes if c.key == "new")
+    assert (change.action, change.previous_key) == (Action.RENAME, "old")
+    document = render_litellm_config(want).document
+    aliases = document.get("router_settings", {}).get("model_group_alias", {})
+    assert change.litellm_alias is enabled
+    assert ("old" in aliases) is change.litellm_alias

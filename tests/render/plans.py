@@ -202,6 +202,7 @@ def full_plan() -> Plan:
                 ),
             ),
             previous_key="claude-3-5-sonnet",
+            litellm_alias=True,
         ),
         Change(
             Action.REACTIVATE,
@@ -400,6 +401,24 @@ def production_plan() -> Plan:
     return Plan(
         changes=[
             Change(Action.CREATE, Kind.MODEL, "gpt-4-turbo-2024", created),
+            # a new reference whose value a CI plan does not read
+            Change(
+                Action.UPDATE,
+                Kind.CREDENTIAL,
+                "prod-anthropic",
+                {
+                    "api_key": FieldChange(
+                        None,
+                        None,
+                        SecretStatus.CHANGED,
+                        RefChange(
+                            "env ANTHROPIC_API_KEY",
+                            "env ANTHROPIC_API_KEY_V2",
+                            SecretStatus.UNKNOWN,
+                        ),
+                    )
+                },
+            ),
             Change(
                 Action.UPDATE,
                 Kind.MODEL,

@@ -45,6 +45,7 @@ def test_shape_and_key_order() -> None:
             "kind",
             "key",
             "previous_key",
+            "litellm_alias",
             "adopt",
             "breaking",
             "fields",
@@ -55,6 +56,9 @@ def test_shape_and_key_order() -> None:
     assert rename["previous_key"] == "claude-3-5-sonnet"
     assert rename["key"] == "claude-sonnet-3-5"
     assert all(c["previous_key"] is None for c in data["changes"] if c["action"] != "rename")
+    # the rename says whether `litellm-config` keeps the old slug as an alias
+    assert rename["litellm_alias"] is True
+    assert all(c["litellm_alias"] is None for c in data["changes"] if c["action"] != "rename")
     gpt4o = next(c for c in data["changes"] if c["key"] == "gpt-4o")
     assert gpt4o["fields"]["context_window"] == {"before": 128000, "after": 200000}
     assert data["guards"] == [

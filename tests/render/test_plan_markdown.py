@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from reconciler.plan.alerts import (
     MassRemoval,
     NotManaged,
     RevertsApplicationEdit,
+    SecretsUnreadable,
     SlugChanged,
     UnlinksInactiveModels,
     WorkflowImpact,
@@ -38,6 +40,7 @@ from reconciler.plan.model import (
     RefChange,
     SecretStatus,
 )
+from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import (
     ALERT_BUDGET,
     COMMENT_BUDGET,
@@ -48,6 +51,7 @@ from reconciler.render.plan_markdown import (
     render_markdown,
     render_markdown_parts,
 )
+from reconciler.render.plan_text import render_text
 from reconciler.render.view import risk, summary_line
 from reconciler.state.records import MODEL_FIELDS, ModelState
 
@@ -134,6 +138,66 @@ def test_status_rows_come_from_typed_alerts_not_words() -> None:
     assert "1 conflict (changed by both)" in row
     assert "1 older row edited (fields not recorded)" in row
     assert "model `gpt-4o`, model `legacy-row`" in row
+
+
+def _new_reference_plan(unreadable: bool) -> Plan:
+    """A credential's new reference whose value was not read: in a CI plan (values never
+    read), or because it could not be read here (a note says so)."""
+    ref = RefChange("env KEY_A", "env KEY_B", SecretStatus.UNKNOWN)
+    change = Change(
+        Action.UPDATE,
+        Kind.CREDENTIAL,
+        "prod",
+        {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)},
+    )
+    notes: list[Alert] = [SecretsUnreadable("", (("env KEY_B", "not set"),))] if unreadable else []
+    return Plan(changes=[change], notes=notes)
+
+
+@pytest.mark.parametrize(
+    ("unreadable", "result"),
+    [
+        (
+            True,
+            "1 reference changed; its value could not be read here (apply reads it): "
+            "`env KEY_B` (not set)",
+        ),
+        (False, "1 reference changed; its value was not read (apply reads it)"),
+    ],
+)
+def test_secrets_row_says_what_is_known_of_a_new_reference(unreadable: bool, result: str) -> None:
+    """Not "1 changed": the reference changed, and the value behind it is unknown. The note
+    that the secret could not be read is said by the row (with why), not again below it."""
+    plan = _new_reference_plan(unreadable)
+    out = render_markdown(plan)
+    row = next(line for line in out.split("\n") if "| secrets |" in line)
+    assert f"| {result} |" in row
+    assert "changed (values are never shown)" not in row
+    assert "[!NOTE]" not in out
+    # named by the row when it could not be read, and by the change
+    assert out.count("`env KEY_B`") == (2 if unreadable else 1)
+    # the text plan and the JSON keep the note as data
+    if unreadable:
+        assert "Note: some secrets could not be read here" in render_text(plan)
+        notes = json.loads(render_json(plan))["notes"]
+        assert [n["kind"] for n in notes] == ["secrets-unreadable"]
+
+
+def test_a_rename_says_what_becomes_of_its_old_slug() -> None:
+    """The old slug stays a LiteLLM alias while the model is enabled; the registry knows only
+    the new slug."""
+    renamed = Change(Action.RENAME, Kind.MODEL, "new", previous_key="old", litellm_alias=True)
+    lines = render_markdown(Plan([renamed])).split("\n")
+    row = next(line for line in lines if line.startswith("| `>` | rename |"))
+    assert "slug changes; LiteLLM keeps `old` as an alias, the registry does not" in row
+    disabled = Change(
+        Action.RENAME, Kind.MODEL, "new", {"enabled": FieldChange(True, False)}, previous_key="old"
+    )
+    out = render_markdown(Plan([disabled]))
+    assert "slug changes; no alias for `old` (the model is disabled)" in out
+    assert "    slug changes; no alias for old (the model is disabled)\n" in render_text(
+        Plan([disabled])
+    )
 
 
 def test_counts_table_by_kind_and_action() -> None:
