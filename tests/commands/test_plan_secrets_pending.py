@@ -63,3 +63,24 @@ def test_saved_plan_apply_names_what_it_changed(
     assert "api_key: (sensitive value changed)" in done.output
     assert "Apply complete: 1 updated" in done.output
     assert "CANARY" not in done.output
+
+
+def test_new_reference_that_cannot_be_read_is_said_once(
+    registry_url: str, applied: tuple[Path, dict[str, Any]]
+) -> None:
+    """A credential moved to a variable that is not set here: the status row says the
+    reference changed and its value could not be read (and why), not "1 changed", and no
+    note under the table says it again. The text plan keeps the note."""
+    root, env = applied
+    write_catalog(root, [model_doc("m", credential="team")], [credential_doc("team", "NEW_KEY")])
+    markdown = plan(registry_url, root, env, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.output
+    row = next(line for line in markdown.output.split("\n") if "| secrets |" in line)
+    assert (
+        "| 1 reference changed; its value could not be read here (apply reads it): "
+        "`env NEW_KEY` (environment variable NEW\\_KEY is not set) |"
+    ) in row
+    assert "[!NOTE]" not in markdown.output
+    assert markdown.output.count("is not set") == 1
+    text = plan(registry_url, root, env)
+    assert "Note: some secrets could not be read here" in text.output
