@@ -36,7 +36,7 @@ from reconciler.catalog.load import (
     shown_path,
 )
 from reconciler.catalog.slug import derive_slug
-from reconciler.catalog.yamlio import Document, load_text, read_text
+from reconciler.catalog.yamlio import Document, Pointer, load_text, read_text
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import CatalogError
 from reconciler.words import did_you_mean
@@ -75,6 +75,11 @@ class MergedDocument(Document):
         if self.base is None or self._from_overlay(where):
             return self.path
         return self.base.path
+
+    def pointer(self, where: tuple[str | int, ...]) -> Pointer:
+        if self.base is None or self._from_overlay(where):
+            return super().pointer(where)
+        return self.base.pointer(where)
 
 
 def merge(base: Any, patch: Any, *, whole: frozenset[str] = frozenset()) -> Any:

@@ -161,6 +161,25 @@ class Document:
         draws values from two files)."""
         return self.path
 
+    def pointer(self, where: tuple[str | int, ...]) -> Pointer:
+        """What is needed to locate the value at ``where`` later, without the parsed data."""
+        return Pointer(self.path, self.index, self.source, where)
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """A value's place in a document, kept for a message that may be needed long after
+    loading: the file's text (positions are still composed only when asked for), not the
+    document's parsed data, which is most of its memory at 100k objects."""
+
+    path: str
+    index: int
+    source: Source
+    where: tuple[str | int, ...]
+
+    def locate(self, *, key: bool = False) -> tuple[int, int]:
+        return Document(self.path, self.index, None, self.source).locate(self.where, key=key)
+
 
 @dataclass
 class LoadedFile:

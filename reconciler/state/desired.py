@@ -9,7 +9,7 @@ from typing import Any
 from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, model_slug
 from reconciler.catalog.validate import validate_catalog
-from reconciler.catalog.yamlio import Document
+from reconciler.catalog.yamlio import Document, Pointer
 from reconciler.diagnostics import Location, Severity
 from reconciler.errors import CatalogInvalidError
 from reconciler.gcpause import gc_paused
@@ -30,21 +30,31 @@ class DesiredState:
     environment: str = ""
     # credential name -> the catalog file that defines it (for messages; not compared)
     credential_files: dict[str, str] = field(default_factory=dict, compare=False)
-    # (kind, key) -> the catalog document that defines the object, for messages that point at
-    # it (not compared; a saved plan's desired state has none)
-    documents: dict[tuple[str, str], Document] = field(default_factory=dict, compare=False)
+    # (kind, key) -> where the catalog document that defines the object names it, for
+    # messages that point at it (not compared; a saved plan's desired state has none). A
+    # pointer, not the document: the parsed documents were ~1.8 KB a model of plan's peak
+    documents: dict[tuple[str, str], Pointer] = field(default_factory=dict, compare=False)
 
     def source(self, kind: str, key: str) -> Location | None:
         """Where the catalog defines the object (``kind`` credential, model or settings): its
         identity's line in the file that supplied it (an environment's overlay, or the base)."""
-        doc = self.documents.get((kind, key))
-        if doc is None:
+        pointer = self.documents.get((kind, key))
+        if pointer is None:
             return None
-        data = doc.data if isinstance(doc.data, dict) else {}
-        name = {"model": "slug" if "slug" in data else "display_name", "credential": "name"}
-        where = [name.get(kind, "kind")]
-        line, column = doc.locate(where, key=True)
-        return Location(doc.origin(where), line, column)
+        line, column = pointer.locate(key=True)
+        return Location(pointer.path, line, column)
+
+
+# the key that names an object in its document (shared tuples: one pointer per object)
+_SLUG: tuple[str | int, ...] = ("slug",)
+_DISPLAY_NAME: tuple[str | int, ...] = ("display_name",)
+_NAME: tuple[str | int, ...] = ("name",)
+_KIND: tuple[str | int, ...] = ("kind",)
+
+
+def _model_pointer(doc: Document) -> Pointer:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    return doc.pointer(_SLUG if "slug" in data else _DISPLAY_NAME)
 
 
 def secret_ref_dict(ref: spec.EnvRef | spec.SopsRef | spec.AwsRef) -> dict[str, Any]:
@@ -112,10 +122,10 @@ def desired_state(catalog: Catalog) -> DesiredState:
     if catalog.settings:
         s = catalog.settings[0].spec
         settings = SettingsState(s.default_model, s.platform_credential)
-    documents = {("credential", c.spec.name): c.doc for c in catalog.credentials}
-    documents.update({("model", model_slug(e.spec)): e.doc for e in catalog.models})
+    documents = {("credential", c.spec.name): c.doc.pointer(_NAME) for c in catalog.credentials}
+    documents.update({("model", model_slug(e.spec)): _model_pointer(e.doc) for e in catalog.models})
     if catalog.settings:
-        documents["settings", "settings"] = catalog.settings[0].doc
+        documents["settings", "settings"] = catalog.settings[0].doc.pointer(_KIND)
     return DesiredState(
         credentials={c.spec.name: credential_state(c.spec) for c in catalog.credentials},
         models={m.slug: m for m in (model_state(e.spec) for e in catalog.models)},
