@@ -9,6 +9,7 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.drift.report import drift_report
+from reconciler.errors import CatalogInvalidError
 from reconciler.render.drift import render_drift
 
 
@@ -26,7 +27,15 @@ def drift(
     Rows the catalog does not manage are drift unless ``ignore_unmanaged``: then they are
     listed for information only."""
     out = sys.stdout if out is None else out
-    planned = pipeline.plan(pipeline.load(catalog_dir, environment), db_url, options=DiffOptions())
+    try:
+        loaded = pipeline.load(catalog_dir, environment)
+    except CatalogInvalidError as err:
+        if fmt == "json":  # as plan: a machine reader gets its JSON; the message goes to stderr
+            from reconciler.render.plan_json import render_invalid_catalog_json
+
+            out.write(render_invalid_catalog_json(err.diagnostics))
+        raise
+    planned = pipeline.plan(loaded, db_url, options=DiffOptions())
     report = drift_report(
         planned.plan,
         planned.stamped.desired,

@@ -185,7 +185,10 @@ def render_json(plan: Plan, *, allowed: frozenset[str] = frozenset()) -> str:
     return json.dumps(plan_to_dict(plan, allowed=allowed), indent=2, allow_nan=False) + "\n"
 
 
-def render_invalid_catalog_json(diagnostics: Sequence[Diagnostic]) -> str:
-    """In place of a plan: the validation errors of the catalog, as data."""
-    document = {"format_version": FORMAT_VERSION, "diagnostics": diagnostics_to_json(diagnostics)}
+def render_invalid_catalog_json(
+    diagnostics: Sequence[Diagnostic], format_version: str = FORMAT_VERSION
+) -> str:
+    """In place of a plan (or a comparison, with its ``format_version``): the validation
+    errors of the catalog, as data."""
+    document = {"format_version": format_version, "diagnostics": diagnostics_to_json(diagnostics)}
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
