@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from reconciler.plan.model import Action, Change, FieldChange, Plan, SecretStatus
 from reconciler.plan.status import CheckKind, Level
 from reconciler.render.alerts import alert_text
-from reconciler.render.status import header_items, is_footer_note, shown_notes, status_rows
+from reconciler.render.status import (
+    StatusRow,
+    header_items,
+    is_footer_note,
+    said_by_status,
+    shown_notes,
+    status_rows,
+)
 from reconciler.render.values import cost_note, field_value, format_value, one_line
 from reconciler.render.view import (
     SECRET_TEXT,
@@ -157,7 +164,8 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     if plan.compared:
         before, after = (name or "base" for name in plan.compared)
         blocks.append([paint(f"Comparing {before} -> {after}", _BOLD)])
-    if checks := _checks(plan, allowed, paint):
+    rows = _check_rows(plan, allowed)
+    if checks := _checks(rows, paint):
         blocks.append(checks)
     if view.errors:
         heading = f"{plural(len(view.errors), 'error')}: the plan cannot be applied."
@@ -167,6 +175,8 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
     if view.notes:
         # the brief footer note of the markdown says the same; a terminal has room for it
         shown = shown_notes(plan) + [n for n in plan.notes if is_footer_note(n)]
+        if any(r.check is CheckKind.SECRETS for r in rows):  # that row says it, with why
+            shown = [n for n in shown if not said_by_status(n)]
         blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: "))
     if plan.changes:
         blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
@@ -183,15 +193,19 @@ def _header(plan: Plan) -> list[str]:
 _LEVEL_MARK = {Level.WARN: ("  ! ", _YELLOW), Level.FAIL: ("  x ", _RED)}
 
 
-def _checks(plan: Plan, allowed: frozenset[str], paint: _Painter) -> list[str]:
-    """The status checks that are not ok (guards, reverts, secrets), each with what to do:
-    the rows of the markdown's status table that need the reader."""
-    rows = [
+def _check_rows(plan: Plan, allowed: frozenset[str]) -> list[StatusRow]:
+    """The status checks that are not ok (guards, reverts, secrets): the rows of the
+    markdown's status table that need the reader."""
+    return [
         r
         for r in status_rows(plan, allowed)
         # errors have their own block, which says the plan cannot be applied
         if r.level is not Level.OK and r.check is not CheckKind.VALIDATION
     ]
+
+
+def _checks(rows: list[StatusRow], paint: _Painter) -> list[str]:
+    """The check rows, each with what to do."""
     if not rows:
         return []
     lines = [paint("Checks:", _BOLD)]

@@ -70,7 +70,7 @@ def test_new_reference_that_cannot_be_read_is_said_once(
 ) -> None:
     """A credential moved to a variable that is not set here: the status row says the
     reference changed and its value could not be read (and why), not "1 changed", and no
-    note under the table says it again. The text plan keeps the note."""
+    note under the table says it again; the text plan says it once too, in its checks."""
     root, env = applied
     write_catalog(root, [model_doc("m", credential="team")], [credential_doc("team", "NEW_KEY")])
     markdown = plan(registry_url, root, env, "--format", "markdown")
@@ -83,4 +83,6 @@ def test_new_reference_that_cannot_be_read_is_said_once(
     assert "[!NOTE]" not in markdown.output
     assert markdown.output.count("is not set") == 1
     text = plan(registry_url, root, env)
-    assert "Note: some secrets could not be read here" in text.output
+    assert "  ! secrets: " in text.output
+    assert "Note: some secrets could not be read here" not in text.output
+    assert text.output.count("is not set") == 1

@@ -5,7 +5,13 @@ import re
 import pytest
 from plans import CANARY, PLANS, canary_plan, check_golden, full_plan
 
-from reconciler.plan.alerts import Breaking, MassRemoval, NotManaged, RevertsApplicationEdit
+from reconciler.plan.alerts import (
+    Breaking,
+    MassRemoval,
+    NotManaged,
+    RevertsApplicationEdit,
+    SecretsUnreadable,
+)
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.guards import MASS_REMOVAL_FLAG as MASS
 from reconciler.plan.model import (
@@ -248,3 +254,19 @@ def test_only_the_allowed_guard_reads_as_allowed() -> None:
 def test_flags_that_trip_no_guard_change_nothing() -> None:
     assert render_text(full_plan(), allowed=frozenset({MASS})) == render_text(full_plan())
     assert render_text(Plan(), allowed=frozenset({BREAKING})) == render_text(Plan())
+
+
+def test_an_unreadable_secret_is_said_once_by_its_check_row() -> None:
+    """The secrets check row names the secret and why; no note below it repeats that."""
+    ref = RefChange("env KEY_A", "env KEY_B", SecretStatus.UNKNOWN)
+    change = Change(
+        Action.UPDATE,
+        Kind.CREDENTIAL,
+        "prod",
+        {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)},
+    )
+    unreadable = SecretsUnreadable("", (("env KEY_B", "not set"),))
+    out = render_text(Plan(changes=[change], notes=[unreadable]))
+    assert "  ! secrets: " in out
+    assert out.count("env KEY_B (not set)") == 1
+    assert "Note: " not in out
