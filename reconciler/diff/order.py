@@ -6,21 +6,31 @@
 4. models deactivated
 5. credentials deleted                 (nothing active links them any more)
 
-Within a step, changes are sorted by key so plans are stable across runs.
+Within a step, changes are sorted by key in natural order (digits compared as numbers:
+model-8 before model-79), then by the key's text, so plans are stable across runs.
 """
 
 from __future__ import annotations
 
-from reconciler.plan.model import Action, Change, Kind
+import re
 
-_REMOVALS = (Action.DEACTIVATE, Action.DELETE)
+from reconciler.plan.model import Change, apply_step
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def step(change: Change) -> int:
-    if change.action in _REMOVALS:
-        return 5 if change.kind is Kind.CREDENTIAL else 4
-    return {Kind.CREDENTIAL: 1, Kind.MODEL: 2, Kind.SETTINGS: 3}[change.kind]
+    return apply_step(change)
+
+
+def natural_key(key: str) -> tuple[list[str | int], str]:
+    """Text and digit runs alternate in the split, so the lists always compare like with
+    like; the key itself breaks ties (b-08 / b-8)."""
+    parts: list[str | int] = [
+        int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(key))
+    ]
+    return parts, key
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
-    return sorted(changes, key=lambda c: (step(c), c.key))
+    return sorted(changes, key=lambda c: (step(c), natural_key(c.key)))

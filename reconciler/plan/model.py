@@ -214,3 +214,14 @@ class Plan:
 
     def refused_by(self, allowed_flags: set[str]) -> list[Guard]:
         return [g for g in self.guards if g.flag not in allowed_flags]
+
+
+_REMOVALS = (Action.DEACTIVATE, Action.DELETE)
+
+
+def apply_step(change: Change) -> int:
+    """The change's step in apply order (reconciler.diff.order): 1 credentials created or
+    updated, 2 models, 3 settings, 4 models deactivated, 5 credentials deleted."""
+    if change.action in _REMOVALS:
+        return 5 if change.kind is Kind.CREDENTIAL else 4
+    return {Kind.CREDENTIAL: 1, Kind.MODEL: 2, Kind.SETTINGS: 3}[change.kind]

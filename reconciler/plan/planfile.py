@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.errors import PlanError
 from reconciler.files import read_regular, write_atomic
-from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus
+from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus, apply_step
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
@@ -29,7 +29,9 @@ def plan_signature(plan: Plan) -> str:
     """Digest of what the plan would write, leaving out secret-only statuses (those depend on
     whether secrets could be read when planning; apply always reads them)."""
     items: list[list[Any]] = []
-    for change in plan.changes:
+    # signed in the order plans had before keys sorted naturally (by step, then key as
+    # text): the display order may change without making saved plans stale
+    for change in sorted(plan.changes, key=lambda c: (apply_step(c), c.key)):
         fields = change.fields
         if isinstance(fields, CreatedFields):
             # a new model is exactly its values: sign their digest, which the writer stores

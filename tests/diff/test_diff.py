@@ -1163,3 +1163,20 @@ def test_rename_alias_is_what_the_litellm_config_renders(enabled: bool) -> None:
     aliases = document.get("router_settings", {}).get("model_group_alias", {})
     assert change.litellm_alias is enabled
     assert ("old" in aliases) is change.litellm_alias
+
+
+def test_order_changes_compares_digits_as_numbers() -> None:
+    """bulk-model-8 before bulk-model-79; ties (b-08 / b-8) still in one fixed order."""
+    keys = ["bulk-model-80", "bulk-model-8", "bulk-model-79", "b-8", "b-08", "B-9", "bulk-model"]
+    changes = [Change(Action.CREATE, Kind.MODEL, k) for k in keys]
+    expected = [
+        "B-9",
+        "b-08",
+        "b-8",
+        "bulk-model",
+        "bulk-model-8",
+        "bulk-model-79",
+        "bulk-model-80",
+    ]
+    assert [c.key for c in order_changes(changes)] == expected
+    assert [c.key for c in order_changes(list(reversed(changes)))] == expected

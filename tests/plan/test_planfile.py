@@ -291,3 +291,14 @@ def test_plan_file_with_bad_secret_statuses_is_refused(tmp_path: Path, secrets: 
     with pytest.raises(PlanError, match="cannot read plan file") as caught:
         read_plan_file(str(path))
     assert "sk-a-value" not in str(caught.value)
+
+
+def test_signature_does_not_depend_on_display_order() -> None:
+    """Plans list model-8 before model-79 now; a plan saved when they listed model-79 first
+    signs the same, so it is not stale after the upgrade."""
+    eight, seventynine = (
+        Change(Action.RENAME, Kind.MODEL, f"m-{n}", previous_key=f"o-{n}") for n in (8, 79)
+    )
+    natural = Plan(changes=[eight, seventynine])
+    text = Plan(changes=[seventynine, eight])
+    assert plan_signature(natural) == plan_signature(text)
