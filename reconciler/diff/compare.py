@@ -48,5 +48,6 @@ def compare(before: DesiredState, after: DesiredState) -> Plan:
     )
     plan = diff(target, as_live(before), DiffOptions())
     plan.environment = ""  # two catalogs, not one environment's
+    plan.base_of_environments = False
     plan.compared = (before.environment, after.environment)
     return plan

@@ -163,6 +163,7 @@ class _Differ:
         self.plan = Plan(
             catalog_digest=desired.catalog_digest,
             environment=desired.environment,
+            base_of_environments=desired.base_of_environments,
             revision=live.revision,
             registry_id=live.registry_id,
         )

@@ -195,6 +195,8 @@ class Plan:
     notes: list[Alert] = field(default_factory=list)  # e.g. secrets compared by source version
     catalog_digest: str = ""
     environment: str = ""  # whose catalog was planned ('' for the base catalog)
+    # the base catalog was planned and the catalog has environments (renderers name the base)
+    base_of_environments: bool = False
     # set by 'compare': the two environments compared ('' the base), from and to
     compared: tuple[str, str] | None = None
     revision: int = 0

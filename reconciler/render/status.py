@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from reconciler.catalog.environments import BASE
 from reconciler.plan.alerts import (
     Alert,
     Guard,
@@ -78,6 +79,8 @@ def header_items(plan: Plan) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if plan.environment:
         items.append(("environment", plan.environment))
+    elif plan.base_of_environments:
+        items.append(("environment", BASE))
     target = plan.target
     if target is None:
         return items

@@ -28,6 +28,8 @@ class DesiredState:
     catalog_digest: str = ""
     # the environment whose catalog this is ('' for the base catalog)
     environment: str = ""
+    # the base catalog of a catalog that has environments (a plan then names the base)
+    base_of_environments: bool = field(default=False, compare=False)
     # credential name -> the catalog file that defines it (for messages; not compared)
     credential_files: dict[str, str] = field(default_factory=dict, compare=False)
     # (kind, key) -> where the catalog document that defines the object names it, for
@@ -153,6 +155,11 @@ def load_desired(catalog_dir: str | Path, environment: str | None = None) -> Des
     with gc_paused():
         desired = desired_state(catalog)
     desired.environment = environment or ""
+    if environment is None:
+        from reconciler.catalog.environments import find_environments
+
+        # one listing of environments/: cheap beside validating the catalog
+        desired.base_of_environments = bool(find_environments(catalog_dir).names)
     return desired
 
 

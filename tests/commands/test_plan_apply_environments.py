@@ -35,7 +35,8 @@ def test_plan_names_its_environment_in_every_format(db: str, catalog: Path) -> N
     text = cli([*base, "--environment", "staging"])
     assert text.exit_code == 0, text.output
     assert text.output.startswith("Environment: staging\n")
-    assert not cli(base).output.startswith("Environment:")
+    # no environment chosen in a catalog that has them: the base catalog, and it says so
+    assert cli(base).output.startswith("Environment: base\n")
     markdown = cli([*base, "--format", "markdown"], env={"RECONCILER_ENVIRONMENT": "staging"})
     assert markdown.output.startswith("<!-- reconciler-plan environment=staging -->\n")
     assert "\nEnvironment **staging** · Registry `" in markdown.output

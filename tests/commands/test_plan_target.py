@@ -149,3 +149,20 @@ def test_applys_preview_names_the_registry_it_writes(tmp_path: Path, catalog: Pa
         f"Registry: SQLite {tmp_path / 'registry.db'}\nCommit: {SHA[:12]}\n"
         f"Reconciler: {__version__}\n\n"
     )
+
+
+def test_a_base_plan_of_a_catalog_with_environments_names_the_base(
+    tmp_path: Path, catalog: Path
+) -> None:
+    """Without --environment the base catalog is planned: where environments exist, the
+    target says so; without environments there is nothing to tell apart."""
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    _upgrade(db)
+    assert "Environment:" not in _plan(catalog, db)
+    (catalog / "environments" / "staging").mkdir(parents=True)
+    assert _plan(catalog, db).startswith("Environment: base\n")
+    assert "**base**" in _plan(catalog, db, "--format", "markdown")
+    document = json.loads(_plan(catalog, db, "--format", "json"))
+    assert "environment" not in document  # as before: the JSON names only a chosen environment
+    staging = _plan(catalog, db, "--environment", "staging")
+    assert staging.startswith("Environment: staging\n")
