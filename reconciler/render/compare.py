@@ -16,6 +16,8 @@ JSON shape (``format_version`` "1")::
 ``presence`` is ``both`` (the fields differ), ``only_in_from``, ``only_in_to`` or ``renamed``
 (``previous_key`` is A's name). A field is ``{"from": value, "to": value}``; a secret is
 ``{"sensitive": true, "from": "env A", "to": "env B"}`` (references, never values).
+A catalog that fails validation gives ``{"format_version": "1", "diagnostics": [...]}``
+instead (the diagnostics as in the JSON plan).
 """
 
 from __future__ import annotations
