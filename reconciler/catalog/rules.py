@@ -13,6 +13,7 @@ from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, Entry, model_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
+from reconciler.words import did_you_mean
 
 T = TypeVar("T")
 
@@ -48,11 +49,6 @@ def _credentials(catalog: Catalog) -> list[Entry[CredentialSpec]]:
 def _settings(catalog: Catalog) -> list[Entry[spec.SettingsSpec]]:
     repaired = [e for e in catalog.repaired if isinstance(e.spec, spec.SettingsSpec)]
     return _in_order(catalog.settings, repaired)
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
@@ -153,7 +149,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                             ["credential"],
                             "unknown-credential",
                             f"no ProviderCredential named '{m.credential}' in the catalog"
-                            + _did_you_mean(m.credential, creds),
+                            + did_you_mean(m.credential, creds),
                         )
                 elif cred.provider != m.provider:
                     yield _at(
@@ -268,7 +264,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 ["default_model"],
                 "default-model-unknown",
                 f"no model with slug '{s.default_model}' in the catalog"
-                + _did_you_mean(s.default_model, models),
+                + did_you_mean(s.default_model, models),
             )
     elif not models[s.default_model].enabled:
         yield _at(
@@ -297,7 +293,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     ["platform_credential"],
                     "unknown-credential",
                     f"no ProviderCredential named '{s.platform_credential}' in the catalog"
-                    + _did_you_mean(s.platform_credential, creds),
+                    + did_you_mean(s.platform_credential, creds),
                 )
         elif cred.provider != "openrouter":
             yield _at(
