@@ -65,9 +65,11 @@ def describe_database(url: str) -> Location | None:
     backend = "postgresql" if backend in _PSYCOPG_ALIASES else backend
     if backend == "sqlite":
         return Location("sqlite", name=parsed.database or ":memory:")
-    # '@' is never part of a host name: before it is a password with an unescaped '@'
-    host = None if parsed.host is None else parsed.host.rpartition("@")[2]
-    return Location(backend, host, parsed.port, parsed.database)
+    if url.split("://", 1)[-1].count("@") > 1:
+        # a password with an unescaped '@' (or '/', '?', ':' after it) parses into the host
+        # or database name: say only the backend rather than show a piece of the password
+        return Location(backend)
+    return Location(backend, parsed.host, parsed.port, parsed.database)
 
 
 def driver_reason(err: BaseException) -> str:

@@ -266,8 +266,11 @@ def test_a_role_without_grants_gets_a_message_not_an_internal_error(
             Location("postgresql", "db.internal", 6543, "registry"),
         ),
         ("postgres://app@db/registry", Location("postgresql", "db", None, "registry")),
-        # a password with an unescaped '@': SQLAlchemy leaves part of it in the host
-        ("postgresql://app:p@ss@db/registry", Location("postgresql", "db", None, "registry")),
+        # a password with an unescaped '@': SQLAlchemy leaves part of it in the host or the
+        # database name, so only the backend is said
+        ("postgresql://app:p@ss@db/registry", Location("postgresql")),
+        ("postgresql://u:p@ss/secret@host/db", Location("postgresql")),
+        ("postgresql://u:p@s?s@host/db", Location("postgresql")),
         ("postgresql:///registry?host=/run/pg", Location("postgresql", None, None, "registry")),
         ("sqlite:///registry.db", Location("sqlite", name="registry.db")),
         ("sqlite://", Location("sqlite", name=":memory:")),
@@ -287,7 +290,7 @@ def test_describe_database_never_holds_the_password(password: str, host: str) ->
     """Whatever the password holds, written into the URL unescaped as people do (or in its
     query), nothing of the plan's header comes from it."""
     assume("CANARY" not in host)
-    secret = "CANARY" + password
+    secret = "CANARY" + password + "CANARY"  # a fragment before or after an '@' still shows
     for url in (
         f"postgresql+psycopg://user:{secret}@db{host}:5432/registry",
         f"postgresql+psycopg://user@db{host}/registry?password={secret}",
