@@ -51,13 +51,18 @@ plan_format_option = click.option(
     default="text",
     show_default=True,
 )
+def _blank_is_unset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # an empty variable (a CI variable left blank) means the option was not given
+    return value or None
+
+
 environment_option = click.option(
     "--environment",
     "environment",
     envvar="RECONCILER_ENVIRONMENT",
     default=None,
     # an empty RECONCILER_ENVIRONMENT (a CI variable left blank) means the base catalog
-    callback=lambda _ctx, _param, value: value or None,
+    callback=_blank_is_unset,
     help="Use this environment's catalog: the base with catalog/environments/NAME/ merged in "
     "(env RECONCILER_ENVIRONMENT). Default: the base catalog.",
 )
@@ -217,7 +222,7 @@ def db_upgrade(db_url: str) -> None:
     "--commit",
     envvar="RECONCILER_COMMIT",
     default=None,
-    callback=lambda _ctx, _param, value: value or None,
+    callback=_blank_is_unset,
     help="The catalog commit the plan names (env RECONCILER_COMMIT). Default: the CI's "
     "commit (GITHUB_SHA, CI_COMMIT_SHA, ...), else the catalog's git HEAD, else none.",
 )

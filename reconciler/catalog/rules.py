@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -362,9 +361,8 @@ def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
     found, _ = lookup_key(tree, key)
     if found:
         return None
-    close = difflib.get_close_matches(key, sorted(_leaf_paths(tree)), n=1)
-    if close:
-        return f"key '{key}' is not in {file}; did you mean '{close[0]}'?"
+    if hint := did_you_mean(key, _leaf_paths(tree)):
+        return f"key '{key}' is not in {file}{hint}"
     keys = sorted(tree)
     shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
     return (

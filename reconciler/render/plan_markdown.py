@@ -47,6 +47,7 @@ from reconciler.render.values import (
     escape_control,
     field_value,
     format_value,
+    one_line,
     per_million,
     per_million_pair,
 )
@@ -135,7 +136,7 @@ def md_inert(text: str) -> str:
     application created) as one inline code span: GitHub makes no mention, issue link, emoji
     or autolink inside code, and shows HTML as written. Line breaks show as ``\\n`` so the
     span stays on one line."""
-    return _code_span(escape_control(text).replace("\n", "\\n") or " ")
+    return _code_span(one_line(text) or " ")
 
 
 def _code_span(line: str) -> str:
