@@ -51,6 +51,8 @@ plan_format_option = click.option(
     default="text",
     show_default=True,
 )
+
+
 def _blank_is_unset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     # an empty variable (a CI variable left blank) means the option was not given
     return value or None

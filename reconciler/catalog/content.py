@@ -41,7 +41,7 @@ _URL_FIELDS = tuple(f for f in PLAIN_CONFIG_FIELDS if f.endswith("_url"))
 
 
 def _secret_param(name: str) -> bool:
-    word = name.lower().replace("-", "").replace("_", "")
+    word = name.strip().lower().replace("-", "").replace("_", "")
     return word in _SECRET_PARAMS or word.endswith(_SECRET_PARAM_ENDINGS)
 
 
@@ -50,8 +50,12 @@ def url_credential(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         places = (
-            ("query parameter", parse_qsl(parts.query, keep_blank_values=True)),
-            ("fragment parameter", parse_qsl(parts.fragment, keep_blank_values=True)),
+            # ';' separates parameters too on many servers (parse_qsl splits on '&' only)
+            ("query parameter", parse_qsl(parts.query.replace(";", "&"), keep_blank_values=True)),
+            (
+                "fragment parameter",
+                parse_qsl(parts.fragment.replace(";", "&"), keep_blank_values=True),
+            ),
         )
     except ValueError:
         return None  # not a URL the schema accepts: told there

@@ -42,6 +42,8 @@ FAST = settings(max_examples=150, deadline=None)
         ("https://gw.example.com/v1?sas=abc", "'sas'"),
         ("https://gw.example.com/v1?signature=abc", "'signature'"),
         ("https://gw.example.com/#access_token=abc", "fragment parameter 'access_token'"),
+        ("https://h/v1?a=1;api_key=abc", "query parameter 'api_key'"),
+        ("https://h/v1?api_key%20=abc", "query parameter"),
         ("https://gw.example.com/v1#state=x&token=abc", "fragment parameter 'token'"),
         ("https://gw.example.com/v1?region=eu#code=abc", "fragment parameter 'code'"),
         ("https://gw.example.com/v1#%6Bey=abc", "fragment parameter 'key'"),
