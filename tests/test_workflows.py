@@ -685,9 +685,36 @@ def test_the_review_plans_each_environment_the_pull_request_affects(
     assert _affected(tmp_path, prepare) == names
 
 
-def test_a_catalog_without_environments_is_reviewed_as_the_base(tmp_path: Path) -> None:
-    prepare = _pull_request({"catalog/models/m.yaml": "changed\n"}, environments=())
-    assert _affected(tmp_path, prepare) == [""]
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        ({"catalog/models/m.yaml": "changed\n"}, [""]),
+        ({"schemas/model.schema.json": "{}\n"}, [""]),
+        # a push that no longer changes the catalog: no plan, and outdated-comments marks
+        # the base's comment of the earlier push
+        ({"README.md": "changed\n"}, []),
+        ({}, []),
+    ],
+)
+def test_a_catalog_without_environments_is_reviewed_as_the_base(
+    tmp_path: Path, changes: dict[str, str | None], names: list[str]
+) -> None:
+    prepare = _pull_request(changes, environments=())
+    assert _affected(tmp_path, prepare) == names
+    # outside a pull request (changes unknown) the base is reviewed
+    assert _affected(tmp_path, prepare, GITHUB_EVENT_NAME="push") == [""]
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "scaffold review.yml"])
+def test_the_review_runs_on_every_push_so_outdated_comments_are_marked(name: str) -> None:
+    # a paths filter would skip the run of a push that stops changing the catalog, and the
+    # plan comments of the earlier push would stay
+    if name == "pr.yml":
+        text = (WORKFLOWS / "pr.yml").read_text("utf-8")
+    else:
+        text = (REPO / "reconciler" / "scaffold" / "templates" / "review.yml").read_text("utf-8")
+    trigger = yaml.safe_load(text)[True]["pull_request"]
+    assert "paths" not in trigger and "paths-ignore" not in trigger
 
 
 def test_every_environment_when_the_changes_are_unknown(tmp_path: Path) -> None:
