@@ -76,3 +76,22 @@ def test_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "`test-connection` start-up (to its first call)",
         "`--help`",
     ]
+
+
+def test_the_readme_quotes_the_measured_table() -> None:
+    # the README's performance summary repeats figures of docs/benchmarks.md's whole-command
+    # table: a rerun that updates one and not the other fails here
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Performance") :]
+    section = section[: section.index("\n## ", 1)]
+    docs = (root / "docs" / "benchmarks.md").read_text("utf-8")
+    table = docs[docs.index("| figure | command:") :]
+    table = table[: table.index("\n\n")]
+    quoted = re.findall(r"\| (\d+\.\d+x|\d+ MiB(?: / \d+\.\d+x)?) \|", section)
+    assert len(quoted) >= 7, section
+    for figure in quoted:
+        for part in figure.split(" / "):
+            assert re.search(rf"\| {re.escape(part)}\b", table) or f" {part} " in table, part
