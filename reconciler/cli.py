@@ -546,6 +546,14 @@ def test_connection(
     """Make a minimal live call to each model; exit 1 if any fails."""
     from reconciler.commands.test_connection import run
 
+    # --catalog wins over a --db from REGISTRY_DATABASE_URL; one typed beside it would be
+    # silently ignored (both are read only with --changed)
+    source = click.get_current_context().get_parameter_source("db_url")
+    if catalog_dir is not None and not changed and source is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError(
+            "--catalog and --db each name the models to test: pass one of them (both are used "
+            "only with --changed, which tests what the catalog changes in that registry)"
+        )
     _run(
         lambda: run(
             slugs=list(slugs),

@@ -1,8 +1,9 @@
 """``reconciler test-connection``: a minimal live call to each model, in parallel.
 
 Models come from the catalog (``--catalog``; secrets resolved from their sources) or from the
-live registry (``--db``; through ``RegistryClient``). ``--catalog`` wins when both are given
-(``--db`` may come from REGISTRY_DATABASE_URL); with neither, ``./catalog`` is used.
+live registry (``--db``; through ``RegistryClient``). ``--catalog`` wins over a database URL
+from REGISTRY_DATABASE_URL (the CLI refuses a ``--db`` typed beside it); with neither,
+``./catalog`` is used.
 ``--changed`` tests only the catalog models the current plan creates or changes, or whose
 credential it creates or changes (it needs the catalog and the database).
 """

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from loopback import Behaviour, Loopback, loopback_server
 
-from reconciler.cli import main
+from reconciler.cli import USAGE_EXIT, main
 from reconciler.commands import test_connection as command
 
 GOOD = "sk-e2e-good-key-000111222333444"
@@ -680,3 +680,25 @@ def test_registry_slugs_are_shown_inert(
     assert code == 1
     assert "[/]x\\u001b[2J\\nApply" in flat(shown_out).replace("\u2502", "")
     assert "[/]x\\u001b[2J\\nApply complete: 9 created: failed" in shown_err
+
+
+def test_catalog_and_a_typed_db_are_refused_without_changed(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    code, output = invoke("--catalog", str(catalog), "--db", f"sqlite:///{tmp_path / 'r.db'}")
+    assert code == USAGE_EXIT
+    assert "--catalog and --db each name the models to test: pass one of them" in output
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_catalog_wins_over_the_environments_database_url(
+    tmp_path: Path, server: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # REGISTRY_DATABASE_URL is set in CI for other commands: --catalog still tests the catalog
+    root = make_catalog(tmp_path, server)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+    code, output = invoke("alpha", "--catalog", str(root))
+    assert code == 0, output
+    assert "1 ok, 0 failed (1 model)" in output
+    assert [r.body["model"] for r in server.behaviour.requests] == ["local-alpha"]
+    assert not (tmp_path / "absent.db").exists()
