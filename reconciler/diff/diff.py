@@ -21,6 +21,7 @@ from reconciler.plan.alerts import (
     CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    DropsCredential,
     FallsBackToEnvironment,
     LikelyRename,
     NotManaged,
@@ -42,7 +43,7 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.plan.model import DiffOptions as DiffOptions  # its home is the plan model
-from reconciler.providers.table import fallback_env, model_route
+from reconciler.providers.table import PLATFORM_PROVIDER, ModelRoute, fallback_env, model_route
 from reconciler.secrets.resolve import describe_ref
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import (
@@ -169,12 +170,14 @@ class _Differ:
         )
         self.changes: list[Change] = []
         self.unknown_secrets: list[str] = []
+        self._route_pairs: list[tuple[str, ModelRoute[str], ModelRoute[str]]] | None = None
 
     def run(self) -> Plan:
         self._credentials()
         self._models()
         self._settings()
         self._credential_removals()
+        self._dropped_credentials()
         self._empty_catalog()
         if self.unknown_secrets:
             self.plan.notes.append(SecretNotCompared("", tuple(sorted(self.unknown_secrets))))
@@ -295,6 +298,18 @@ class _Differ:
         """Catalog models whose call used credential ``name`` (their own, or the platform
         credential) and uses none once applied: (slug, provider called). The runtime then
         reads the provider's fallback environment variables."""
+        return [
+            (slug, after.provider)
+            for slug, before, after in self._routes()
+            if before.credential == name and after.credential is None
+        ]
+
+    def _routes(self) -> list[tuple[str, ModelRoute[str], ModelRoute[str]]]:
+        """Each catalog model with a live row (its own, or the one it is renamed from): the
+        provider and credential its calls use before and after the plan (slug, before,
+        after). Computed once per plan."""
+        if self._route_pairs is not None:
+            return self._route_pairs
         live_settings = self.live.settings.state if self.live.settings else None
         settings = self.desired.settings or live_settings
         platform_before = live_settings.platform_credential if live_settings else None
@@ -314,9 +329,51 @@ class _Differ:
             after = model_route(
                 want.get("deployment"), want.get("provider"), want.get("credential"), platform_after
             )
-            if before.credential == name and after.credential is None:
-                out.append((slug, after.provider))
+            out.append((slug, before, after))
+        self._route_pairs = out
         return out
+
+    def _dropped_credentials(self) -> None:
+        """Warn on the change that leaves models without the credential their calls used, when
+        the credential stays (its delete already says so for its models): the model's own
+        change, or the settings' for platform models whose platform_credential was dropped.
+        A platform model's own ``credential`` is never used, so only routes are compared."""
+        said = {
+            (change.key, slug)
+            for change in self.changes
+            if change.action is Action.DELETE
+            for w in change.warnings
+            if isinstance(w, FallsBackToEnvironment)
+            for slug in w.models
+        }
+        own: dict[str, Alert] = {}
+        platform: dict[str, list[str]] = {}
+        for slug, before, after in self._routes():
+            if before.credential is None or after.credential is not None:
+                continue
+            if (before.credential, slug) in said:
+                continue
+            if before.platform and after.platform:  # the settings dropped platform_credential
+                platform.setdefault(before.credential, []).append(slug)
+            else:
+                variables = fallback_env(after.provider)
+                own[slug] = DropsCredential(f"model {slug}", before.credential, (slug,), variables)
+        if not own and not platform:
+            return
+        settings_alerts = tuple(
+            DropsCredential(
+                "settings", name, tuple(sorted(slugs)), fallback_env(PLATFORM_PROVIDER), True
+            )
+            for name, slugs in sorted(platform.items())
+        )
+        for i, change in enumerate(self.changes):
+            if change.kind is Kind.MODEL and change.key in own:
+                alerts: tuple[Alert, ...] = (own[change.key],)
+            elif change.kind is Kind.SETTINGS and settings_alerts:
+                alerts = settings_alerts
+            else:
+                continue
+            self.changes[i] = replace(change, warnings=(*change.warnings, *alerts))
 
     def _gone_slugs(self) -> set[str]:
         """Live slugs that leave the catalog without moving: not desired, not renamed away."""

@@ -24,6 +24,7 @@ class AlertKind(enum.StrEnum):
     REVERTS_APPLICATION_EDIT = "reverts-application-edit"
     UNLINKS_INACTIVE_MODELS = "unlinks-inactive-models"
     FALLS_BACK_TO_ENVIRONMENT = "falls-back-to-environment"
+    DROPS_CREDENTIAL = "drops-credential"
     SLUG_CHANGED = "slug-changed"
     # notes
     LIKELY_RENAME = "likely-rename"
@@ -121,6 +122,22 @@ class FallsBackToEnvironment(Alert):
     KIND = AlertKind.FALLS_BACK_TO_ENVIRONMENT
     models: tuple[str, ...]
     variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DropsCredential(Alert):
+    """Models that used ``credential`` have none once applied, although the credential is not
+    deleted: on a model's change, its catalog entry no longer names it (its ``credential`` line
+    was dropped, or its deployment changed); on the settings' change (``platform``), the
+    platform models the dropped ``platform_credential`` served. As after a credential delete
+    (``FallsBackToEnvironment``), at runtime they read their provider's fallback ``variables``
+    from the application's environment, or have no key. Models and variables sorted."""
+
+    KIND = AlertKind.DROPS_CREDENTIAL
+    credential: str
+    models: tuple[str, ...]
+    variables: tuple[str, ...]
+    platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,6 +306,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         RevertsApplicationEdit,
         UnlinksInactiveModels,
         FallsBackToEnvironment,
+        DropsCredential,
         SlugChanged,
         LikelyRename,
         SecretNotCompared,

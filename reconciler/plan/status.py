@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from reconciler.plan.alerts import (
     AlertKind,
+    DropsCredential,
+    FallsBackToEnvironment,
     Guard,
     RevertsApplicationEdit,
     SecretNotCompared,
@@ -38,10 +40,11 @@ class Level(enum.StrEnum):
 @dataclass(frozen=True)
 class Check:
     """One check. ``changes``: the changes it is about (breaking ones, ones that revert an
-    application edit), in plan order; ``secrets``: ``credential.field`` names whose value
-    may have changed unseen; ``unreadable``: references that could not be read; ``guard``:
-    the tripped guard (its flag, and label, approve it) and ``allowed`` whether its flag was
-    given; ``errors``: how many errors block the plan."""
+    application edit, ones that leave models to the environment's key), in plan order;
+    ``secrets``: ``credential.field`` names whose value may have changed unseen;
+    ``unreadable``: references that could not be read; ``guard``: the tripped guard (its
+    flag, and label, approve it) and ``allowed`` whether its flag was given; ``errors``: how
+    many errors block the plan."""
 
     kind: CheckKind
     level: Level
@@ -72,7 +75,10 @@ def _reverts(plan: Plan) -> Check:
 def _secrets(plan: Plan) -> Check:
     """Warn about what the reviewer cannot see and apply may trip on: a secret whose value
     may have changed although its reference did not (``unknown``), and secrets that could not
-    be read here. Secrets never read at all (every CI plan) are the plan's footer note."""
+    be read here; and the changes that leave models without the credential their key came
+    from (a credential deleted or dropped): at runtime they read the application's environment.
+    Secrets never read at all (every CI plan) are the plan's footer note."""
+    fallbacks = tuple(c for c in plan.changes if _falls_back(c))
     unknown = [
         f"{c.key}.{path}"
         for c in plan.changes
@@ -83,8 +89,12 @@ def _secrets(plan: Plan) -> Check:
     unreadable = tuple(
         ref for n in plan.notes if isinstance(n, SecretsUnreadable) for ref, _ in n.secrets
     )
-    level = Level.WARN if unknown or unreadable else Level.OK
-    return Check(CheckKind.SECRETS, level, secrets=tuple(unknown), unreadable=unreadable)
+    level = Level.WARN if unknown or unreadable or fallbacks else Level.OK
+    return Check(CheckKind.SECRETS, level, fallbacks, tuple(unknown), unreadable)
+
+
+def _falls_back(change: Change) -> bool:
+    return any(isinstance(w, FallsBackToEnvironment | DropsCredential) for w in change.warnings)
 
 
 def uncompared_secrets(plan: Plan) -> int:

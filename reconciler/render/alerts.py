@@ -16,6 +16,7 @@ from reconciler.plan.alerts import (
     CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    DropsCredential,
     FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
@@ -208,6 +209,38 @@ def _reverts(alert: RevertsApplicationEdit) -> str:
     return "; ".join(parts)
 
 
+def _reads_environment(variables: Sequence[str], count: int) -> str:
+    """Where models left without a credential find their key at runtime (as
+    ``RegistryClient.resolve`` does): said alike for a deleted and a dropped credential."""
+    where = " or ".join(variables) or "no variable (this provider has none)"
+    if count == 1:
+        return (
+            "at runtime it reads the provider's key from the application's environment "
+            f"({where}), and has no key where it is not set"
+        )
+    return (
+        "at runtime they read the provider's key from the application's environment "
+        f"({where}), and have no key where it is not set"
+    )
+
+
+def _drops_credential(alert: DropsCredential, untrusted: Untrusted) -> str:
+    # the name comes from the registry's row, which the application may have written: a
+    # format makes it inert (a code span in markdown), so it is not quoted here
+    name = untrusted(alert.credential)
+    if alert.platform:
+        return (
+            f"platform_credential {name} is dropped: "
+            f"{plural(len(alert.models), 'platform model')} that used it will have no "
+            f"credential: {listed(alert.models)}; "
+            f"{_reads_environment(alert.variables, len(alert.models))}"
+        )
+    return (
+        f"no longer uses credential {name}: "
+        f"{_reads_environment(alert.variables, len(alert.models))}"
+    )
+
+
 def alert_text(alert: Alert, untrusted: Untrusted = _same, approve: Approve = "flag") -> str:
     """The sentence for ``alert`` (may hold newlines only where its data does). Names read
     from the registry that the catalog does not hold pass through ``untrusted``; ``approve``
@@ -221,12 +254,12 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same, approve: Approve = "f
             noun = "model" if len(alert.models) == 1 else "models"
             return f"unlinks {len(alert.models)} inactive {noun}: {listed(alert.models)}"
         case FallsBackToEnvironment():
-            where = " or ".join(alert.variables) or "no variable (this provider has none)"
             return (
                 f"{plural(len(alert.models), 'model')} that used it will have no credential: "
-                f"{listed(alert.models)}; at runtime they read the provider's key from the "
-                f"application's environment ({where}), and have no key where it is not set"
+                f"{listed(alert.models)}; {_reads_environment(alert.variables, len(alert.models))}"
             )
+        case DropsCredential():
+            return _drops_credential(alert, untrusted)
         case SlugChanged():
             return (
                 f"the slug changes to '{alert.slug}' (its display_name changed): API clients "

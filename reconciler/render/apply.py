@@ -119,8 +119,9 @@ def applied(
 
 
 def applied_changes(plan: Plan, *, color: bool = False) -> str:
-    """What applying a saved plan changed, as the text plan lists it: the plan was reviewed
-    before, but secrets it could not compare were read and may have been written."""
+    """What applying a saved plan changed, in the text plan's lines but in the order apply
+    wrote them: the plan was reviewed before, but secrets it could not compare were read
+    and may have been written."""
     if not plan.changes:
         return ""
     return "Applied:\n" + "\n".join(change_lines(plan, color=color)) + "\n"

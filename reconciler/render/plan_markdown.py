@@ -55,6 +55,7 @@ from reconciler.render.view import (
     ADOPT_LABEL,
     SECRET_TEXT,
     Risk,
+    by_risk,
     change_detail,
     change_name,
     created_fields,
@@ -562,7 +563,7 @@ def _pack_body(plan: Plan, room: int, part_room: int, split: bool) -> Packed:
     fits one comment: with their field tables, without, then (models) by name only. Failing
     that, split across comments when ``split`` (never dropping a row), else cut where the
     comment ends."""
-    ordered = sorted(plan.changes, key=risk)
+    ordered = by_risk(plan.changes)
     existing = [c for c in ordered if risk(c) < Risk.RENAME]
     renames = [c for c in ordered if risk(c) is Risk.RENAME]
     creates = [c for c in ordered if risk(c) is Risk.CREATE]

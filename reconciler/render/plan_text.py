@@ -1,5 +1,6 @@
 """A plan as terminal text, Terraform style: one line per change, field lines under updates
-(and, under a create, where each secret it sets comes from).
+(and, under a create, where each secret it sets comes from); changes riskiest first, in the
+PR comment's order (``view.by_risk``).
 
 What it says comes from the shared view (reconciler.render.view), so text, markdown and JSON
 say the same thing in the same words.
@@ -25,6 +26,7 @@ from reconciler.render.view import (
     SECRET_TEXT,
     AlertItem,
     PlanView,
+    by_risk,
     change_detail,
     change_flags,
     created_secrets,
@@ -121,7 +123,8 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
 
 
 def change_lines(plan: Plan, *, color: bool = False) -> list[str]:
-    """The plan's changes as the text plan lists them (a line each, field lines under)."""
+    """The plan's changes in the text plan's lines (a line each, field lines under), in
+    apply order: what apply reports it wrote."""
     paint = _Painter(color)
     return [line for change in plan.changes for line in _change_lines(change, paint)]
 
@@ -179,7 +182,9 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
             shown = [n for n in shown if not said_by_status(n)]
         blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: "))
     if plan.changes:
-        blocks.append([line for change in plan.changes for line in _change_lines(change, paint)])
+        # riskiest first, as the PR comment lists them; apply's report keeps apply order
+        changes = by_risk(plan.changes)
+        blocks.append([line for change in changes for line in _change_lines(change, paint)])
     blocks.append(_footer(view, paint))
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 

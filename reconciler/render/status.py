@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from reconciler.catalog.environments import BASE
 from reconciler.plan.alerts import (
     Alert,
+    DropsCredential,
+    FallsBackToEnvironment,
     Guard,
     LikelyRename,
     RegistryBoundElsewhere,
@@ -278,12 +280,36 @@ def _secrets(check: Check, plan: Plan, code: Code) -> StatusRow:
         parts.append(
             f"{plural(len(others), more + 'secret')} could not be read here: {names(others)}"
         )
-    todo = ""
+    todos = []
     if check.unreadable:
-        todo = "apply must read every secret: make these readable where apply runs"
+        todos.append("apply must read every secret: make these readable where apply runs")
     elif check.secrets:
-        todo = "check that the new values are intended: apply writes what their sources hold"
-    return StatusRow(check.kind, check.level, "; ".join(parts or ["no secret changes"]), todo)
+        todos.append("check that the new values are intended: apply writes what their sources hold")
+    if fallbacks := _fallback_models(check):
+        parts.append(
+            f"{plural(len(fallbacks), 'model')} will read "
+            f"{'its' if len(fallbacks) == 1 else 'their'} provider's key from the "
+            f"application's environment: {listed([code(m) for m in fallbacks])}"
+        )
+        todos.append(
+            "check that the application's environment sets those keys, or keep a credential "
+            "in the catalog (each row below names the variables)"
+        )
+    result = "; ".join(parts or ["no secret changes"])
+    return StatusRow(check.kind, check.level, result, "; ".join(todos))
+
+
+def _fallback_models(check: Check) -> list[str]:
+    """The models the check's changes leave without a credential (sorted, each once)."""
+    return sorted(
+        {
+            model
+            for change in check.changes
+            for w in change.warnings
+            if isinstance(w, FallsBackToEnvironment | DropsCredential)
+            for model in w.models
+        }
+    )
 
 
 def _validation(check: Check, plan: Plan, code: Code) -> StatusRow:

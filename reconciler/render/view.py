@@ -404,3 +404,10 @@ def risk(change: Change) -> Risk:
     if change.action is Action.CREATE:
         return Risk.CREATE
     return Risk.UPDATE
+
+
+def by_risk(changes: Sequence[Change]) -> list[Change]:
+    """The changes riskiest first (``risk``), in plan order within a rank: how the text plan
+    and the PR comment list them, so a reviewer reads the same order in both (JSON, apply's
+    report and the plan file keep apply order)."""
+    return sorted(changes, key=risk)

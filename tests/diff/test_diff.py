@@ -14,6 +14,7 @@ from reconciler.plan.alerts import (
     CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    DropsCredential,
     FallsBackToEnvironment,
     LikelyRename,
     MassRemoval,
@@ -476,6 +477,155 @@ def test_platform_credential_delete_says_platform_models_fall_back() -> None:
     delete = next(c for c in plan.changes if c.action is Action.DELETE)
     fallback = FallsBackToEnvironment("credential plat", ("p",), ("OPENROUTER_API_KEY",))
     assert delete.warnings == (fallback,)
+
+
+def test_model_dropping_a_credential_that_stays_says_it_falls_back() -> None:
+    plan = diff(
+        desired(model("a"), model("b", provider="google"), creds=(cred("c"),)),
+        live(
+            live_model("a", credential="c", id=1),
+            live_model("b", provider="google", credential="c", id=2),
+            creds=(live_cred("c"),),
+        ),
+    )
+    assert plan.errors == []
+    assert actions(plan) == [("update", "model", "a"), ("update", "model", "b")]
+    a, b = plan.changes
+    assert a.fields == {"credential": FieldChange("c", None)}
+    assert a.warnings == (DropsCredential("model a", "c", ("a",), ("OPENAI_API_KEY",)),)
+    # the variables of the provider it calls
+    google = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    assert b.warnings == (DropsCredential("model b", "c", ("b",), google),)
+
+
+def test_model_dropping_a_deleted_credential_is_said_once_by_the_delete() -> None:
+    plan = diff(desired(model("a")), live(live_model("a", credential="c"), creds=(live_cred("c"),)))
+    assert actions(plan) == [("update", "model", "a"), ("delete", "credential", "c")]
+    assert plan.changes[0].warnings == ()
+    fallback = FallsBackToEnvironment("credential c", ("a",), ("OPENAI_API_KEY",))
+    assert plan.changes[1].warnings == (fallback,)
+
+
+def test_model_dropping_a_credential_kept_by_no_prune_says_it_falls_back() -> None:
+    plan = diff(
+        desired(model("a")),
+        live(live_model("a", credential="c"), creds=(live_cred("c"),)),
+        DiffOptions(prune=False),
+    )
+    change = only(plan)
+    assert change.warnings == (DropsCredential("model a", "c", ("a",), ("OPENAI_API_KEY",)),)
+
+
+def test_renamed_model_dropping_its_credential_says_so_on_the_rename() -> None:
+    plan = diff(
+        desired(model("new", ("old",)), creds=(cred("c"),)),
+        live(live_model("old", credential="c"), creds=(live_cred("c"),)),
+    )
+    change = only(plan)
+    assert change.action is Action.RENAME
+    assert change.warnings == (DropsCredential("model new", "c", ("new",), ("OPENAI_API_KEY",)),)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (None, "c"),  # gains a credential: no longer read from the environment, not a risk
+        ("c", "d"),  # another credential: the field line says so
+        (None, None),
+    ],
+)
+def test_model_keeping_or_gaining_a_credential_has_no_fallback_warning(
+    before: str | None, after: str | None
+) -> None:
+    plan = diff(
+        desired(model("a", credential=after, context_window=5), creds=(cred("c"), cred("d"))),
+        live(
+            live_model("a", credential=before),
+            creds=(live_cred("c"), live_cred("d", id=2)),
+        ),
+    )
+    assert [c.warnings for c in plan.changes] == [()]
+
+
+def test_settings_dropping_the_platform_credential_says_platform_models_fall_back() -> None:
+    plan = diff(
+        desired(
+            model("p2", deployment="platform", provider="anthropic"),
+            model("p1", deployment="platform"),
+            model("own", credential="plat"),  # a custom model keeps its own credential
+            creds=(cred("plat"),),
+            settings=SettingsState(None, None),
+        ),
+        live(
+            live_model("p1", deployment="platform", id=1),
+            live_model("p2", deployment="platform", provider="anthropic", id=2),
+            live_model("own", credential="plat", id=3),
+            creds=(live_cred("plat"),),
+            settings=LiveSettings(SettingsState(None, "plat"), True),
+        ),
+    )
+    change = only(plan)
+    assert (change.kind, change.fields) == (
+        Kind.SETTINGS,
+        {"platform_credential": FieldChange("plat", None)},
+    )
+    fallback = DropsCredential("settings", "plat", ("p1", "p2"), ("OPENROUTER_API_KEY",), True)
+    assert change.warnings == (fallback,)
+
+
+def test_platform_model_dropping_its_own_credential_keeps_the_platform_key() -> None:
+    # a platform model calls OpenRouter with the platform credential whatever its row links
+    # (an adopted row of the application's): dropping that link changes no key
+    plan = diff(
+        desired(model("p", deployment="platform"), settings=SettingsState(None, "plat")),
+        live(
+            live_model("p", deployment="platform", credential="c", managed=False),
+            creds=(live_cred("c"), live_cred("plat", id=2)),
+            settings=LiveSettings(SettingsState(None, "plat"), True),
+        ),
+        DiffOptions(adopt=True, prune=False),
+    )
+    change = only(plan)
+    assert change.fields == {"credential": FieldChange("c", None)}
+    assert change.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("platform", "warnings"),
+    [
+        (None, (DropsCredential("model a", "c", ("a",), ("OPENROUTER_API_KEY",)),)),
+        ("plat", ()),  # served by the platform credential: a key, the field lines say which
+    ],
+)
+def test_model_moving_to_platform_falls_back_only_without_a_platform_credential(
+    platform: str | None, warnings: tuple[DropsCredential, ...]
+) -> None:
+    settings = SettingsState(None, platform)
+    plan = diff(
+        desired(model("a", deployment="platform"), creds=(cred("c"),), settings=settings),
+        live(
+            live_model("a", credential="c"),
+            creds=(live_cred("c"), live_cred("plat", id=2)),
+            settings=LiveSettings(settings, True),
+        ),
+        DiffOptions(prune=False),
+    )
+    change = only(plan)
+    assert change.warnings == warnings
+
+
+def test_model_moving_off_platform_without_a_credential_falls_back() -> None:
+    settings = SettingsState(None, "plat")
+    plan = diff(
+        desired(model("a"), creds=(cred("plat"),), settings=settings),
+        live(
+            live_model("a", deployment="platform"),
+            creds=(live_cred("plat"),),
+            settings=LiveSettings(settings, True),
+        ),
+    )
+    change = only(plan)
+    assert change.warnings == (DropsCredential("model a", "plat", ("a",), ("OPENAI_API_KEY",)),)
 
 
 def test_credential_delete_unlinking_many_models_lists_the_first_five() -> None:

@@ -10,6 +10,8 @@ import pytest
 from reconciler.plan.alerts import (
     ALERT_TYPES,
     Breaking,
+    DropsCredential,
+    FallsBackToEnvironment,
     Guard,
     MassRemoval,
     NotManaged,
@@ -59,6 +61,19 @@ UNKNOWN = Change(
     "c",
     {"api_key": FieldChange(None, None, SecretStatus.UNKNOWN)},
 )
+DROPS = Change(
+    Action.UPDATE,
+    Kind.MODEL,
+    "a",
+    {"credential": FieldChange("c", None)},
+    (DropsCredential("model a", "c", ("a",), ("OPENAI_API_KEY",)),),
+)
+DELETES = Change(
+    Action.DELETE,
+    Kind.CREDENTIAL,
+    "c",
+    warnings=(FallsBackToEnvironment("credential c", ("b",), ("OPENAI_API_KEY",)),),
+)
 
 
 def _levels(plan: Plan, allowed: frozenset[str] = frozenset()) -> dict[CheckKind, Level]:
@@ -82,6 +97,9 @@ OK = dict.fromkeys(ORDER, Level.OK)
         (Plan(guards=[MassRemoval("", 6, 0, 8)]), OK | {CheckKind.MASS_REMOVAL: Level.FAIL}),
         (Plan(changes=[REVERTS]), OK | {CheckKind.REVERTS: Level.WARN}),
         (Plan(changes=[UNKNOWN]), OK | {CheckKind.SECRETS: Level.WARN}),
+        # models left to the environment's key, by a dropped or a deleted credential
+        (Plan(changes=[DROPS]), OK | {CheckKind.SECRETS: Level.WARN}),
+        (Plan(changes=[DELETES]), OK | {CheckKind.SECRETS: Level.WARN}),
         (
             Plan(notes=[SecretsUnreadable("", (("env K", "not set"),))]),
             OK | {CheckKind.SECRETS: Level.WARN},
@@ -113,6 +131,12 @@ def test_the_breaking_check_lists_only_breaking_changes_in_plan_order() -> None:
     disabled = Change(Action.UPDATE, Kind.MODEL, "d", breaking=True)
     plan = Plan(changes=[disabled, other, BREAKING], guards=[Breaking("", ("d", "gpt-4"))])
     assert status_checks(plan)[0].changes == (disabled, BREAKING)
+
+
+def test_the_secrets_check_lists_the_changes_that_leave_models_to_the_environment() -> None:
+    other = Change(Action.UPDATE, Kind.MODEL, "m", {"enabled": FieldChange(True, False)})
+    secrets = status_checks(Plan(changes=[DROPS, other, DELETES]))[3]
+    assert (secrets.kind, secrets.changes) == (CheckKind.SECRETS, (DROPS, DELETES))
 
 
 GUARDS = [cls for cls in ALERT_TYPES.values() if issubclass(cls, Guard)]

@@ -14,6 +14,8 @@ from reconciler.plan.alerts import (
     Breaking,
     CredentialInUse,
     CredentialLinkedByApplication,
+    DropsCredential,
+    FallsBackToEnvironment,
     LikelyRename,
     MassRemoval,
     NotManaged,
@@ -485,6 +487,67 @@ def bound_elsewhere_plan() -> Plan:
     )
 
 
+def fallback_plan() -> Plan:
+    """Models left to their provider's key in the application's environment: a deleted
+    credential's model, a model whose catalog entry dropped its credential, and the platform
+    models of a dropped platform_credential (the secrets row counts them all)."""
+    return Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "claude-haiku",
+                {"credential": FieldChange("team-anthropic", None)},
+            ),
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "gpt-4o",
+                {"credential": FieldChange("prod-openai", None)},
+                warnings=(
+                    DropsCredential(
+                        "model gpt-4o", "prod-openai", ("gpt-4o",), ("OPENAI_API_KEY",)
+                    ),
+                ),
+            ),
+            Change(
+                Action.CREATE,
+                Kind.MODEL,
+                "mistral-small",
+                _created(display_name="Mistral Small", provider="mistralai", model_id="m/s"),
+            ),
+            Change(
+                Action.UPDATE,
+                Kind.SETTINGS,
+                "settings",
+                {"platform_credential": FieldChange("openrouter", None)},
+                warnings=(
+                    DropsCredential(
+                        "settings",
+                        "openrouter",
+                        ("claude-opus", "gpt-5-5"),
+                        ("OPENROUTER_API_KEY",),
+                        platform=True,
+                    ),
+                ),
+            ),
+            Change(
+                Action.DELETE,
+                Kind.CREDENTIAL,
+                "team-anthropic",
+                warnings=(
+                    FallsBackToEnvironment(
+                        "credential team-anthropic", ("claude-haiku",), ("ANTHROPIC_API_KEY",)
+                    ),
+                ),
+            ),
+        ],
+        notes=[SecretsByVersion("", "no-secrets")],
+        catalog_digest="sha256:3d4e5f6a7b8c",
+        revision=12,
+    )
+
+
 PLANS = {
     "hostile": hostile_plan,
     "empty": empty_plan,
@@ -493,6 +556,7 @@ PLANS = {
     "attribution": attribution_plan,
     "production": production_plan,
     "bound-elsewhere": bound_elsewhere_plan,
+    "fallback": fallback_plan,
 }
 
 

@@ -13,6 +13,7 @@ from reconciler.plan.alerts import (
     CatalogEmpty,
     CredentialInUse,
     CredentialLinkedByApplication,
+    DropsCredential,
     FallsBackToEnvironment,
     KeyMismatch,
     LikelyRename,
@@ -93,6 +94,29 @@ CASES: list[tuple[Alert, str]] = [
         "2 models that used it will have no credential: a, b; at runtime they read the "
         "provider's key from the application's environment (GEMINI_API_KEY or GOOGLE_API_KEY), "
         "and have no key where it is not set",
+    ),
+    (
+        FallsBackToEnvironment("credential c", ("a",), ("OPENAI_API_KEY",)),
+        "1 model that used it will have no credential: a; at runtime it reads the provider's "
+        "key from the application's environment (OPENAI_API_KEY), and has no key where it is "
+        "not set",
+    ),
+    (
+        DropsCredential("model a", "prod-openai", ("a",), ("OPENAI_API_KEY",)),
+        "no longer uses credential prod-openai: at runtime it reads the provider's key from "
+        "the application's environment (OPENAI_API_KEY), and has no key where it is not set",
+    ),
+    (
+        DropsCredential("model vllm", "local", ("vllm",), ()),
+        "no longer uses credential local: at runtime it reads the provider's key from the "
+        "application's environment (no variable (this provider has none)), and has no key "
+        "where it is not set",
+    ),
+    (
+        DropsCredential("settings", "openrouter", ("p1", "p2"), ("OPENROUTER_API_KEY",), True),
+        "platform_credential openrouter is dropped: 2 platform models that used it will have "
+        "no credential: p1, p2; at runtime they read the provider's key from the application's "
+        "environment (OPENROUTER_API_KEY), and have no key where it is not set",
     ),
     (
         SlugChanged("model gpt-4o", "gpt-4o", "gpt-4o-omni"),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from plans import CANARY, COMMIT, PLANS, blocked_plan, canary_plan, check_golden, full_plan
 
+from reconciler.plan.alerts import ALERT_TYPES
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.render.alerts import alert_text
 from reconciler.render.plan_json import plan_to_dict, render_json
@@ -298,3 +301,19 @@ def test_checks_say_the_status_table_as_data() -> None:
     allowed = plan_to_dict(PLANS["production"](), allowed=frozenset({"--allow-breaking"}))
     assert allowed["checks"][0]["status"] == "warn"
     assert allowed["checks"][0]["allowed"] is True
+
+
+def test_the_readme_documents_every_alert_kind_and_its_data() -> None:
+    """The JSON plan's contract (README, "The JSON plan"): a row per alert kind that names
+    every key of its ``data``, so a bot's author can rely on it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("`")[1]: line
+        for line in readme.splitlines()
+        if line.lstrip().startswith("| `") and line.count("|") == 4
+    }
+    for kind, cls in ALERT_TYPES.items():
+        assert kind.value in rows, f"README lacks the alert kind {kind.value}"
+        for field in dataclasses.fields(cls):
+            if field.name != "subject":
+                assert f"`{field.name}`" in rows[kind.value], (kind.value, field.name)

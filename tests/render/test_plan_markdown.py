@@ -20,6 +20,7 @@ from plans import (
 from reconciler.plan.alerts import (
     Alert,
     Breaking,
+    DropsCredential,
     LikelyRename,
     MassRemoval,
     NotManaged,
@@ -781,6 +782,22 @@ def test_names_from_the_registry_are_inert_on_github() -> None:
     assert page.tags["b"] == 0  # the name's <b> is shown, not rendered
     # status, counts, models: the pipe in a name split no cell
     assert page.tables == [[4] * 6, [2, 2], [4, 4]]
+
+
+def test_a_dropped_credential_named_in_the_registry_is_inert_on_github() -> None:
+    # the credential a model used comes from its registry row, which the application may write
+    hostile = "ping @octocat #12 | https://evil.example"
+    alert = DropsCredential("model a", hostile, ("a",), ("OPENAI_API_KEY",))
+    change = Change(
+        Action.UPDATE, Kind.MODEL, "a", {"description": FieldChange("x", "y")}, (alert,)
+    )
+    page = gfm_html(render_markdown(Plan(changes=[change])))
+    live = "".join(page.live_text)
+    assert "no longer uses credential" in live
+    for part in ("@octocat", "#12", "evil.example"):
+        assert part not in live, part
+    assert not page.links
+    assert all(len(set(rows)) == 1 for rows in page.tables)  # the pipe split no cell
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))

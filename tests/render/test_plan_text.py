@@ -24,6 +24,8 @@ from reconciler.plan.model import (
     SecretStatus,
 )
 from reconciler.render.alerts import alert_text
+from reconciler.render.apply import applied_changes
+from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -32,6 +34,44 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_text_matches_golden(name: str) -> None:
     check_golden(f"{name}.txt", render_text(PLANS[name]()))
+
+
+_TEXT_HEAD = re.compile(r"^([-+~>]) (.+?) \((\w+)", re.MULTILINE)
+_MARKDOWN_ROW = re.compile(r"^\| `([-+~>])` \| (\w+) \| (.+?) \|", re.MULTILINE)
+
+
+def _text_order(text: str) -> list[tuple[str, str, str]]:
+    return [(symbol, action, name) for symbol, name, action in _TEXT_HEAD.findall(text)]
+
+
+def _markdown_order(markdown: str) -> list[tuple[str, str, str]]:
+    return [
+        (symbol, action, name.replace("`", "").replace("→", "->"))
+        for symbol, action, name in _MARKDOWN_ROW.findall(markdown)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_text_lists_changes_in_the_pull_request_comments_order(name: str) -> None:
+    """Riskiest first (breaking, removals, reverts, updates; renames; new rows), as the
+    markdown does: a reviewer reads the same order in the terminal and the comment."""
+    plan = PLANS[name]()
+    order = _text_order(render_text(plan))
+    assert len(order) == len(plan.changes)
+    assert order == _markdown_order(render_markdown(plan))
+
+
+def test_the_text_plan_is_riskiest_first_but_apply_reports_apply_order() -> None:
+    plan = full_plan()
+    text = _text_order(render_text(plan))
+    assert [action for _, action, _ in text[:2]] == ["update", "deactivate"]  # breaking
+    assert text[-1][1] == "create"
+    # what apply did, in the order it did it: credentials created first
+    applied = _text_order(applied_changes(plan))
+    assert [(action, n) for _, action, n in applied[:2]] == [
+        ("create", "credential prod-anthropic"),
+        ("create", "credential bedrock-east"),
+    ]
 
 
 def test_color_adds_escape_codes_only_when_asked() -> None:
