@@ -24,10 +24,12 @@ from reconciler.catalog import rules, spec
 from reconciler.catalog.load import (
     _DOCUMENT,
     ENVIRONMENTS_DIR,
+    KINDS,
     Catalog,
     Entry,
     Read,
     _add,
+    _data_path,
     _mark_broken,
     catalog_path,
     load_catalog,
@@ -43,7 +45,6 @@ from reconciler.words import did_you_mean
 
 BASE = "base"  # how the base catalog is named where an environment could be (compare)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
-_KINDS = ("Model", "ProviderCredential", "Settings")
 # secret references are replaced whole: a patch never leaves two sources in one reference
 _WHOLE = frozenset(spec.SECRET_FIELDS)
 
@@ -284,10 +285,12 @@ def _missing(data: dict[str, Any]) -> list[str]:
     try:
         _DOCUMENT.validate_python(data)
     except ValidationError as err:
+        # a field missing deeper down (another form of a secret reference the document
+        # writes in one form) is the schema's to report, in its words
         return [
             str(item["loc"][-1])
             for item in err.errors(include_input=False, include_url=False)
-            if item["type"] == "missing"
+            if item["type"] == "missing" and not _data_path(data, item["loc"][:-1])
         ]
     return []
 
@@ -334,22 +337,14 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
             continue
         partial = read is Read.PARTIAL  # a duplicate key: checked, for the rules only
         data = doc.data
-        if not isinstance(data, dict) or data.get("kind") not in _KINDS:
+        if not isinstance(data, dict) or data.get("kind") not in KINDS:
             # the base loader's words for a document without a kind
             _add(merged, doc, partial=partial)
             continue
         key = identity(data)
         if key is None:
-            what = "slug or display_name" if data["kind"] == "Model" else "name"
-            merged.diagnostics.append(
-                _at(
-                    doc,
-                    [],
-                    "overlay-no-identity",
-                    f"an overlay {data['kind']} names the object it patches or adds by its "
-                    f"{what}; add it",
-                )
-            )
+            merged.diagnostics.append(_no_identity(doc))
+            _mark_broken(merged, doc)  # a name it has (name: 123) is not unknown elsewhere
             continue
         if key in seen:
             first = seen[key]
@@ -397,6 +392,30 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
     return {id(entry.doc) for entry, _, _ in patches}
 
 
+def _no_identity(doc: Document) -> Diagnostic:
+    kind = doc.data["kind"]
+    fields = ("slug", "display_name") if kind == "Model" else ("name",)
+    what = " or ".join(fields)
+    wrong = next((f for f in fields if f in doc.data and not isinstance(doc.data[f], str)), None)
+    if wrong is not None:  # name: 7, in the base's words
+        line, col = doc.locate([wrong])
+        scalar = isinstance(doc.data[wrong], int | float)  # bool is an int
+        return Diagnostic(
+            doc.path,
+            line,
+            col,
+            "wrong-type",
+            f"{wrong}: must be a string; an overlay {kind} names the object it patches or adds "
+            f"by its {what}" + ("; quote it" if scalar else ""),
+        )
+    return _at(
+        doc,
+        [],
+        "overlay-no-identity",
+        f"an overlay {kind} names the object it patches or adds by its {what}; add it",
+    )
+
+
 def _named(key: tuple[str, str]) -> str:
     kind, name = key
     return "the Settings" if kind == "Settings" else f"{kind} '{name}'"
@@ -436,7 +455,6 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
     merged = Catalog(
         root=base.root,
         sops_files=[*base.sops_files, *overlay.sops_files],
-        broken_names=set(base.broken_names),
         broken_kinds=set(base.broken_kinds),
         broken_objects=set(base.broken_objects),
         incomplete=base.incomplete or overlay.incomplete,

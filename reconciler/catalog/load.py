@@ -33,6 +33,7 @@ CredentialSpec = (
     | spec.OpenAICompatibleCredential
 )
 _DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+KINDS = ("Model", "ProviderCredential", "Settings")
 # the folder of the catalog root that holds one overlay folder per environment
 ENVIRONMENTS_DIR = "environments"
 # the one YAML problem that loses no names: the first of the duplicate keys is kept
@@ -58,11 +59,10 @@ class Catalog:
     sops_files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
-    # names and slugs of documents that failed the schema, so rules do not cascade on them
-    broken_names: set[str] = field(default_factory=set)
     # kinds of the documents that failed the schema and could not be repaired
     broken_kinds: set[str] = field(default_factory=set)
-    # (kind, name) of those documents, as an overlay names the object it patches
+    # (kind, name or slug) of those documents, so that references to them, and an overlay's
+    # patches of them, are not reported again: the document's own error is the one to fix
     broken_objects: set[tuple[str, str]] = field(default_factory=set)
     # documents that have problems but whose identity is intact, checked without the invalid
     # top-level values: the semantic rules see them (so one problem does not hide another),
@@ -169,24 +169,33 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
     return out
 
 
+def _readable(doc: Document, key: str) -> str | None:
+    """The document's top-level ``key`` as a reference would name it: a string, or a number or
+    boolean as written (``name: 123`` is referred to as ``"123"``)."""
+    value = doc.data.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):  # bool is an int
+        return doc.pointer((key,)).text()
+    return None
+
+
 def _mark_broken(catalog: Catalog, doc: Document) -> None:
     """Remember what a rejected document would have defined, so references to it are not
     reported a second time as unknown."""
     if not isinstance(doc.data, dict):
         return
     kind = doc.data.get("kind")
-    names: list[str] = []
-    if isinstance(kind, str):
-        catalog.broken_kinds.add(kind)
-    for key in ("name", "slug"):
-        if isinstance(doc.data.get(key), str):
-            names.append(doc.data[key])
-    if isinstance(doc.data.get("display_name"), str):
-        names.append(derive_slug(doc.data["display_name"]))
-    catalog.broken_names.update(names)
-    if isinstance(kind, str):
-        named = [""] if kind == "Settings" or not names else names
-        catalog.broken_objects.update((kind, n) for n in named)
+    # a document whose kind is missing or unknown may have been meant as any kind
+    kinds = [kind] if kind in KINDS else list(KINDS)
+    names = [n for n in (_readable(doc, "name"), _readable(doc, "slug")) if n is not None]
+    display = _readable(doc, "display_name")
+    if display is not None:
+        names.append(derive_slug(display))
+    for one in kinds:
+        catalog.broken_kinds.add(one)
+        named = [""] if one == "Settings" or not names else names
+        catalog.broken_objects.update((one, n) for n in named)
 
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.
