@@ -12,12 +12,18 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """``; did you mean 'staging'?`` for the closest of ``known``, '' when none is close."""
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` closest to ``name``, None when none is close."""
     import difflib  # only on the error path
 
     close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'staging'?`` for the closest of ``known``, '' when none is close."""
+    close = closest(name, known)
+    return f"; did you mean '{close}'?" if close is not None else ""
 
 
 def per_million(value: Any) -> str | None:

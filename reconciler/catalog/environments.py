@@ -24,26 +24,27 @@ from reconciler.catalog import rules, spec
 from reconciler.catalog.load import (
     _DOCUMENT,
     ENVIRONMENTS_DIR,
+    KINDS,
     Catalog,
     Entry,
+    Read,
     _add,
-    _catalog_entries,
+    _data_path,
     _mark_broken,
-    empty_file,
-    file_problem,
+    catalog_path,
     load_catalog,
     outside,
+    read_files,
     shown_path,
 )
 from reconciler.catalog.slug import derive_slug
-from reconciler.catalog.yamlio import Document, Pointer, load_text, read_text
+from reconciler.catalog.yamlio import Document, Pointer
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import CatalogError
 from reconciler.words import did_you_mean
 
 BASE = "base"  # how the base catalog is named where an environment could be (compare)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
-_KINDS = ("Model", "ProviderCredential", "Settings")
 # secret references are replaced whole: a patch never leaves two sources in one reference
 _WHOLE = frozenset(spec.SECRET_FIELDS)
 
@@ -148,14 +149,7 @@ class Environments:
 
 
 def _display(root: Path, *parts: str) -> str:
-    return shown_path(_joined(root, *parts))
-
-
-def _joined(root: Path, *parts: str) -> str:
-    """The path as the base loader names its files: the catalog directory, then ``parts``."""
-    top = root.as_posix()
-    rel = "/".join(parts)
-    return rel if top == "." else top.rstrip("/") + "/" + rel
+    return shown_path(catalog_path(root, "/".join(parts)))
 
 
 def find_environments(root: str | os.PathLike[str]) -> Environments:
@@ -231,7 +225,8 @@ def require_known_environment(root: str | os.PathLike[str], name: str | None) ->
 
 @dataclass
 class _Overlay:
-    docs: list[Document] = field(default_factory=list)
+    # the documents, and how much of each can be used (as in the base catalog)
+    docs: list[tuple[Document, Read]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
     incomplete: bool = False
@@ -240,13 +235,10 @@ class _Overlay:
 
 
 def _read_overlay(root: Path, name: str) -> _Overlay:
-    """The overlay's documents. Its files get the base catalog's checks: names that are not
-    UTF-8, symlinks out of the catalog, FIFOs and devices, empty files, SOPS files."""
+    """The overlay's documents. Its files are read as the base catalog's are."""
     overlay = _Overlay()
-    digest = hashlib.sha256()
     folder = root / ENVIRONMENTS_DIR / name
-    real_root = os.path.realpath(root)
-    if outside(real_root, str(folder)):
+    if outside(os.path.realpath(root), str(folder)):
         overlay.diagnostics.append(
             Diagnostic(
                 _display(root, ENVIRONMENTS_DIR, name) + "/",
@@ -260,32 +252,14 @@ def _read_overlay(root: Path, name: str) -> _Overlay:
         )
         overlay.incomplete = True
         return overlay
-    for rel, path in _catalog_entries(folder):
-        raw = _joined(root, ENVIRONMENTS_DIR, name, rel)
-        skipped = file_problem(rel, path, raw, real_root)
-        if skipped is not None:
-            overlay.diagnostics.append(skipped)
-            overlay.incomplete = True
-            continue
-        display = shown_path(raw)
-        text, problem = read_text(path, display)
-        if problem is not None or text is None:
-            overlay.diagnostics.extend([problem] if problem is not None else [])
-            overlay.incomplete = True
-            continue
-        digest.update(rel.encode() + b"\0" + text.encode("utf-8") + b"\0")
-        loaded = load_text(text, display)
-        overlay.diagnostics.extend(loaded.diagnostics)
-        if loaded.is_sops:  # a secret file an overlay's {sops: ...} reference may name
-            overlay.sops_files.append(f"{ENVIRONMENTS_DIR}/{name}/{rel}")
-            continue
-        if not loaded.documents and not loaded.diagnostics:
-            overlay.diagnostics.append(empty_file(display))
-        if loaded.diagnostics:
-            overlay.incomplete = True
-            continue
-        overlay.docs.extend(loaded.documents)
-    overlay.digest = digest.hexdigest()
+
+    def take(doc: Document, read: Read) -> None:
+        overlay.docs.append((doc, read))
+
+    files = read_files(root, f"{ENVIRONMENTS_DIR}/{name}/", overlay.diagnostics, take)
+    overlay.digest = files.digest
+    overlay.incomplete = files.incomplete
+    overlay.sops_files = files.sops_files
     if not overlay.docs and not overlay.diagnostics:
         overlay.diagnostics.append(
             Diagnostic(
@@ -311,10 +285,12 @@ def _missing(data: dict[str, Any]) -> list[str]:
     try:
         _DOCUMENT.validate_python(data)
     except ValidationError as err:
+        # a field missing deeper down (another form of a secret reference the document
+        # writes in one form) is the schema's to report, in its words
         return [
             str(item["loc"][-1])
             for item in err.errors(include_input=False, include_url=False)
-            if item["type"] == "missing"
+            if item["type"] == "missing" and not _data_path(data, item["loc"][:-1])
         ]
     return []
 
@@ -354,24 +330,21 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
     the ids of the base documents patched (whatever became of the patch)."""
     known, shared = _base_objects(base)
     seen: dict[tuple[str, str], Document] = {}
-    patches: list[tuple[Entry[Any], Document]] = []
-    for doc in overlay.docs:
+    patches: list[tuple[Entry[Any], Document, bool]] = []
+    for doc, read in overlay.docs:
+        if read is Read.LOST:
+            _mark_broken(merged, doc)  # as the base does: the file's YAML error comes first
+            continue
+        partial = read is Read.PARTIAL  # a duplicate key: checked, for the rules only
         data = doc.data
-        if not isinstance(data, dict) or data.get("kind") not in _KINDS:
-            _add(merged, doc)  # the base loader's words for a document without a kind
+        if not isinstance(data, dict) or data.get("kind") not in KINDS:
+            # the base loader's words for a document without a kind
+            _add(merged, doc, partial=partial)
             continue
         key = identity(data)
         if key is None:
-            what = "slug or display_name" if data["kind"] == "Model" else "name"
-            merged.diagnostics.append(
-                _at(
-                    doc,
-                    [],
-                    "overlay-no-identity",
-                    f"an overlay {data['kind']} names the object it patches or adds by its "
-                    f"{what}; add it",
-                )
-            )
+            merged.diagnostics.append(_no_identity(doc))
+            _mark_broken(merged, doc)  # a name it has (name: 123) is not unknown elsewhere
             continue
         if key in seen:
             first = seen[key]
@@ -393,7 +366,7 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
             # follow from the base's error, which the base run reports and is the one to fix
             continue
         if key in known:
-            patches.append((known[key], doc))
+            patches.append((known[key], doc, partial))
             continue
         missing = _missing(data)
         if missing and base.incomplete:
@@ -413,10 +386,34 @@ def _apply_overlay(base: Catalog, overlay: _Overlay, merged: Catalog) -> set[int
             )
             _mark_broken(merged, doc)
             continue
-        _add(merged, doc)
-    for entry, doc in patches:
-        _patch(merged, entry, doc)
-    return {id(entry.doc) for entry, _ in patches}
+        _add(merged, doc, partial=partial)
+    for entry, doc, partial in patches:
+        _patch(merged, entry, doc, partial=partial)
+    return {id(entry.doc) for entry, _, _ in patches}
+
+
+def _no_identity(doc: Document) -> Diagnostic:
+    kind = doc.data["kind"]
+    fields = ("slug", "display_name") if kind == "Model" else ("name",)
+    what = " or ".join(fields)
+    wrong = next((f for f in fields if f in doc.data and not isinstance(doc.data[f], str)), None)
+    if wrong is not None:  # name: 7, in the base's words
+        line, col = doc.locate([wrong])
+        scalar = isinstance(doc.data[wrong], int | float)  # bool is an int
+        return Diagnostic(
+            doc.path,
+            line,
+            col,
+            "wrong-type",
+            f"{wrong}: must be a string; an overlay {kind} names the object it patches or adds "
+            f"by its {what}" + ("; quote it" if scalar else ""),
+        )
+    return _at(
+        doc,
+        [],
+        "overlay-no-identity",
+        f"an overlay {kind} names the object it patches or adds by its {what}; add it",
+    )
 
 
 def _named(key: tuple[str, str]) -> str:
@@ -424,7 +421,7 @@ def _named(key: tuple[str, str]) -> str:
     return "the Settings" if kind == "Settings" else f"{kind} '{name}'"
 
 
-def _patch(merged: Catalog, entry: Entry[Any], doc: Document) -> None:
+def _patch(merged: Catalog, entry: Entry[Any], doc: Document, *, partial: bool) -> None:
     merged_doc = _patched_doc(entry, doc)
     kind, name = identity(entry.doc.data) or ("", "")
     after = identity(merged_doc.data)
@@ -446,7 +443,7 @@ def _patch(merged: Catalog, entry: Entry[Any], doc: Document) -> None:
         )
         _mark_broken(merged, merged_doc)
         return
-    _add(merged, merged_doc)
+    _add(merged, merged_doc, partial=partial)
 
 
 def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
@@ -458,7 +455,6 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
     merged = Catalog(
         root=base.root,
         sops_files=[*base.sops_files, *overlay.sops_files],
-        broken_names=set(base.broken_names),
         broken_kinds=set(base.broken_kinds),
         broken_objects=set(base.broken_objects),
         incomplete=base.incomplete or overlay.incomplete,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +33,7 @@ CredentialSpec = (
     | spec.OpenAICompatibleCredential
 )
 _DOCUMENT = TypeAdapter[Any](spec.CatalogDocument)
+KINDS = ("Model", "ProviderCredential", "Settings")
 # the folder of the catalog root that holds one overlay folder per environment
 ENVIRONMENTS_DIR = "environments"
 # the one YAML problem that loses no names: the first of the duplicate keys is kept
@@ -56,11 +59,10 @@ class Catalog:
     sops_files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
-    # names and slugs of documents that failed the schema, so rules do not cascade on them
-    broken_names: set[str] = field(default_factory=set)
     # kinds of the documents that failed the schema and could not be repaired
     broken_kinds: set[str] = field(default_factory=set)
-    # (kind, name) of those documents, as an overlay names the object it patches
+    # (kind, name or slug) of those documents, so that references to them, and an overlay's
+    # patches of them, are not reported again: the document's own error is the one to fix
     broken_objects: set[tuple[str, str]] = field(default_factory=set)
     # documents that have problems but whose identity is intact, checked without the invalid
     # top-level values: the semantic rules see them (so one problem does not hide another),
@@ -167,24 +169,33 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
     return out
 
 
+def _readable(doc: Document, key: str) -> str | None:
+    """The document's top-level ``key`` as a reference would name it: a string, or a number or
+    boolean as written (``name: 123`` is referred to as ``"123"``)."""
+    value = doc.data.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):  # bool is an int
+        return doc.pointer((key,)).text()
+    return None
+
+
 def _mark_broken(catalog: Catalog, doc: Document) -> None:
     """Remember what a rejected document would have defined, so references to it are not
     reported a second time as unknown."""
     if not isinstance(doc.data, dict):
         return
     kind = doc.data.get("kind")
-    names: list[str] = []
-    if isinstance(kind, str):
-        catalog.broken_kinds.add(kind)
-    for key in ("name", "slug"):
-        if isinstance(doc.data.get(key), str):
-            names.append(doc.data[key])
-    if isinstance(doc.data.get("display_name"), str):
-        names.append(derive_slug(doc.data["display_name"]))
-    catalog.broken_names.update(names)
-    if isinstance(kind, str):
-        named = [""] if kind == "Settings" or not names else names
-        catalog.broken_objects.update((kind, n) for n in named)
+    # a document whose kind is missing or unknown may have been meant as any kind
+    kinds = [kind] if kind in KINDS else list(KINDS)
+    names = [n for n in (_readable(doc, "name"), _readable(doc, "slug")) if n is not None]
+    display = _readable(doc, "display_name")
+    if display is not None:
+        names.append(derive_slug(display))
+    for one in kinds:
+        catalog.broken_kinds.add(one)
+        named = [""] if one == "Settings" or not names else names
+        catalog.broken_objects.update((one, n) for n in named)
 
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.
@@ -330,51 +341,103 @@ def file_problem(rel: str, path: str, display: str, real_root: str) -> Diagnosti
     return None
 
 
-def _load(base: Path) -> Catalog:
-    catalog = Catalog(root=base)
+class Read(Enum):
+    """How much of a catalog file's documents can be used."""
+
+    WHOLE = "whole"  # the file has no YAML problems
+    # its YAML problems lost nothing (a duplicate key: the first is kept): its documents are
+    # checked, for the rules only
+    PARTIAL = "partial"
+    # its YAML problems lost values: only the names its documents define are remembered
+    LOST = "lost"
+
+
+@dataclass
+class Files:
+    """What reading a folder of catalog files found besides diagnostics and documents."""
+
+    count: int = 0  # catalog files found, read or not
+    # SOPS files, by their path relative to the catalog root
+    sops_files: list[str] = field(default_factory=list)
+    digest: str = ""
+    # a file could not be read or parsed at all: names it defines are unknown
+    incomplete: bool = False
+
+
+def catalog_path(root: Path, rel: str) -> str:
+    """How diagnostics name the file ``rel`` of the catalog at ``root``."""
+    top = root.as_posix()
+    return rel if top == "." else top.rstrip("/") + "/" + rel
+
+
+def read_files(
+    root: Path,
+    under: str,
+    diagnostics: list[Diagnostic],
+    take: Callable[[Document, Read], None],
+) -> Files:
+    """Read the catalog files of the folder ``under`` of the catalog ``root`` ('' the base
+    itself, ``environments/<name>/`` an overlay), file by file: each file's problems into
+    ``diagnostics``, then its documents to ``take``, so diagnostics keep file order. The base
+    and every overlay read their files so: names that are not UTF-8, symlinks out of the
+    catalog, FIFOs and devices, empty files, SOPS files, YAML problems."""
+    found = Files()
     digest = hashlib.sha256()
-    top = base.as_posix()
-    real_root = os.path.realpath(top)
-    entries = _catalog_entries(base)
+    real_root = os.path.realpath(root.as_posix())
+    entries = _catalog_entries(root / under if under else root)
+    found.count = len(entries)
+    prefix = catalog_path(root, under)
     for rel, path in entries:
-        display = rel if top == "." else top.rstrip("/") + "/" + rel
-        skipped = file_problem(rel, path, display, real_root)
+        raw = prefix + rel
+        skipped = file_problem(rel, path, raw, real_root)
         if skipped is not None:
-            catalog.diagnostics.append(skipped)
-            catalog.incomplete = True
+            diagnostics.append(skipped)
+            found.incomplete = True
             continue
-        display = shown_path(display)
+        display = shown_path(raw)
         text, problem = read_text(path, display)
         if problem is not None or text is None:
             if problem is not None:
-                catalog.diagnostics.append(problem)
-            catalog.incomplete = True
+                diagnostics.append(problem)
+            found.incomplete = True
             continue
         digest.update(rel.encode() + b"\0")
         digest.update(text.encode("utf-8") + b"\0")
         loaded = load_text(text, display)
-        catalog.diagnostics.extend(loaded.diagnostics)
-        if loaded.is_sops:
-            catalog.sops_files.append(rel)
+        diagnostics.extend(loaded.diagnostics)
+        if loaded.is_sops:  # a secret file a {sops: ...} reference may name
+            found.sops_files.append(under + rel)
             continue
         if not loaded.documents and not loaded.diagnostics:
-            catalog.diagnostics.append(empty_file(display))
+            diagnostics.append(empty_file(display))
+        read = Read.WHOLE
         if loaded.diagnostics:
-            # a file with YAML problems contributes no objects; when the problems lost nothing
-            # (a duplicate key), its documents are still checked, for the rules only
             lossless = all(d.code in _LOSSLESS for d in loaded.diagnostics)
-            for doc in loaded.documents:
-                if lossless:
-                    _add(catalog, doc, partial=True)
-                else:
-                    _mark_broken(catalog, doc)
-            catalog.incomplete = catalog.incomplete or not lossless
-            continue
+            read = Read.PARTIAL if lossless else Read.LOST
+            found.incomplete = found.incomplete or not lossless
         for doc in loaded.documents:
-            _add(catalog, doc)
-    if len(entries) == len(catalog.sops_files):
-        catalog.diagnostics.append(_nothing_found(shown_path(top)))
-    catalog.digest = digest.hexdigest()
+            take(doc, read)
+    found.digest = digest.hexdigest()
+    return found
+
+
+def _load(base: Path) -> Catalog:
+    catalog = Catalog(root=base)
+
+    def take(doc: Document, read: Read) -> None:
+        # a file with YAML problems contributes no objects; when the problems lost nothing
+        # (a duplicate key), its documents are still checked, for the rules only
+        if read is Read.LOST:
+            _mark_broken(catalog, doc)
+        else:
+            _add(catalog, doc, partial=read is Read.PARTIAL)
+
+    files = read_files(base, "", catalog.diagnostics, take)
+    catalog.sops_files = files.sops_files
+    catalog.incomplete = files.incomplete
+    if files.count == len(files.sops_files):
+        catalog.diagnostics.append(_nothing_found(shown_path(base.as_posix())))
+    catalog.digest = files.digest
     return catalog
 
 

@@ -142,7 +142,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
             if m.credential is not None:
                 cred = creds.get(m.credential)
                 if cred is None:
-                    if m.credential not in catalog.broken_names and not catalog.incomplete:
+                    if not _may_be_broken(catalog, "ProviderCredential", m.credential):
                         yield _at(
                             doc,
                             ["credential"],
@@ -213,6 +213,14 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 )
 
 
+def _may_be_broken(catalog: Catalog, kind: str, name: str) -> bool:
+    """Whether the ``kind`` named ``name`` may be defined by a document that failed validation,
+    or by a file that could not be read: then a reference to it is not reported as unknown
+    (the document's own error is the one to fix). Only that kind: a broken model does not
+    hide an unknown credential of the same name."""
+    return catalog.incomplete or (kind, name) in catalog.broken_objects
+
+
 def _broken(catalog: Catalog, kind: str) -> bool:
     """Whether documents of ``kind`` may be there but unreadable (then reported where they are)."""
     return catalog.incomplete or kind in catalog.broken_kinds
@@ -257,7 +265,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
         )
     elif s.default_model not in models:
         # a model whose own document is broken is reported there, not again here
-        if s.default_model not in catalog.broken_names and not catalog.incomplete:
+        if not _may_be_broken(catalog, "Model", s.default_model):
             yield _at(
                 doc,
                 ["default_model"],
@@ -286,7 +294,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 f"{s.platform_credential}'",
             )
         elif cred is None:
-            if s.platform_credential not in catalog.broken_names and not catalog.incomplete:
+            if not _may_be_broken(catalog, "ProviderCredential", s.platform_credential):
                 yield _at(
                     doc,
                     ["platform_credential"],

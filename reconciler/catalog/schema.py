@@ -7,7 +7,6 @@ of four alternatives".
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -29,6 +28,7 @@ from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import CatalogError
+from reconciler.words import closest, did_you_mean
 
 if TYPE_CHECKING:
     # jsonschema (~40 ms to import) only runs on documents the compiled pre-check rejects,
@@ -328,12 +328,7 @@ def _describe(err: ValidationError) -> tuple[str, str]:
         return "wrong-type", f"must be {_type_text(expected)}"
     if v == "enum":
         allowed = [str(x) for x in expected]
-        close = (
-            difflib.get_close_matches(err.instance, allowed, n=1)
-            if isinstance(err.instance, str)
-            else []
-        )
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(err.instance, allowed) if isinstance(err.instance, str) else ""
         return "invalid-value", "must be one of: " + ", ".join(allowed) + hint
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
@@ -407,16 +402,13 @@ def _unknown_fields(
         if "\x00" in str(key):
             continue  # reported as a NUL character (content), never printed
         if key not in known:
-            meant = difflib.get_close_matches(str(key), list(missing), n=1)
-            close = meant or difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(known)}"
-            if meant:
-                hint += " (it is required)"
-            yield (
-                str(key),
-                f"unknown field '{escape_bidi(str(key))}'{hint}",
-                (meant[0] if meant else None),
-            )
+            # a missing required field is the likeliest meaning, before any other field
+            meant = closest(str(key), missing)
+            if meant is not None:
+                hint = did_you_mean(str(key), [meant]) + " (it is required)"
+            else:
+                hint = did_you_mean(str(key), known) or f"; allowed: {', '.join(known)}"
+            yield (str(key), f"unknown field '{escape_bidi(str(key))}'{hint}", meant)
 
 
 def _missing_fields(err: ValidationError) -> list[str]:

@@ -180,6 +180,16 @@ class Pointer:
     def locate(self, *, key: bool = False) -> tuple[int, int]:
         return Document(self.path, self.index, None, self.source).locate(self.where, key=key)
 
+    def text(self) -> str | None:
+        """The scalar at ``where`` as written (``123``, ``1e3``, ``true``: what a reference to
+        it would quote), None when there is no scalar there."""
+        node: Node | None = self.source.node(self.index)
+        for part in self.where:
+            if not isinstance(node, MappingNode):
+                return None
+            node = next((v for k, v in node.value if k.value == part), None)
+        return str(node.value) if isinstance(node, ScalarNode) else None
+
 
 @dataclass
 class LoadedFile:

@@ -26,7 +26,6 @@ one.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from reconciler.catalog.load import Catalog
 from reconciler.catalog.yamlio import read_text
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.lint.rules import CODES, LintResult
+from reconciler.words import did_you_mean
 
 UNKNOWN_CODE = "suppression-unknown-code"
 INVALID = "suppression-invalid"
@@ -173,8 +173,7 @@ def comments(text: str) -> list[Comment]:
 
 
 def _suggest(code: str) -> str:
-    close = difflib.get_close_matches(code, sorted(CODES), n=1)
-    return f"; did you mean '{close[0]}'?" if close else f"; lint rules: {', '.join(sorted(CODES))}"
+    return did_you_mean(code, CODES) or f"; lint rules: {', '.join(sorted(CODES))}"
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,10 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
     "generated-environment-files": _environment_files,
 }
 # Cases whose base catalog is valid, and only environments have errors: what validate says.
-BASE_VALID = {"generated-environment-files": ["catalog/ is valid: 1 model, 0 credentials"]}
+BASE_VALID = {
+    "generated-environment-files": ["catalog/ is valid: 1 model, 0 credentials"],
+    "environment-broken-credentials": ["catalog/ is valid: 1 model, 2 credentials"],
+}
 # Cases whose json and github output is golden too.
 MACHINE_CASES = [
     "format-escaping",

@@ -17,6 +17,7 @@ from reconciler.catalog.environments import (
     require_environment,
 )
 from reconciler.catalog.load import load_catalog, model_slug
+from reconciler.catalog.validate import validate_catalog
 from reconciler.errors import CatalogError
 
 EXAMPLE = Path(__file__).parents[2] / "catalog"
@@ -210,6 +211,55 @@ def test_removing_a_required_field_is_reported_at_the_patch(tmp_path: Path) -> N
     dev = load_environment(catalog, "dev")
     shown = [(d.path.rsplit("/", 1)[-1], d.line, d.environment) for d in dev.diagnostics]
     assert shown == [("o.yaml", 1, "dev")], dev.diagnostics
+
+
+_TEAM = "kind: ProviderCredential\nname: team\nprovider: openai\napi_key: {env: K}\n"
+_SETTINGS = "kind: Settings\ndefault_model: m\n"
+_M = "kind: Model\nslug: m\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"
+# a duplicate key loses nothing (the first is kept), so the document is still checked
+_DUPLICATE_KEY = "credential: teem\ncredential: team\ncontext_window: 1000\n"
+
+
+def _shown(catalog: Any) -> list[tuple[str, int, str]]:
+    return sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in catalog.diagnostics)
+
+
+def test_an_overlay_with_a_duplicate_key_is_checked_as_the_base_is(tmp_path: Path) -> None:
+    """The first of the duplicate keys names an unknown credential: reported beside the
+    duplicate key, in a base file and in an overlay alike (the overlay once dropped the
+    file and hid every other problem in it)."""
+    catalog = tmp_path / "catalog"
+    (catalog / "environments" / "dev").mkdir(parents=True)
+    (catalog / "c.yaml").write_text(_TEAM + "---\n" + _SETTINGS)
+    (catalog / "m.yaml").write_text(_M + _DUPLICATE_KEY)
+    assert _shown(validate_catalog(catalog)) == [
+        ("m.yaml", 7, "unknown-credential"),
+        ("m.yaml", 8, "duplicate-key"),
+    ]
+    (catalog / "m.yaml").write_text(_M + "credential: team\ncontext_window: 1000\n")
+    (catalog / "environments" / "dev" / "o.yaml").write_text(
+        "kind: Model\nslug: m\n" + _DUPLICATE_KEY
+    )
+    dev = load_environment(catalog, "dev")
+    assert _shown(dev) == [("o.yaml", 3, "unknown-credential"), ("o.yaml", 4, "duplicate-key")]
+    # the patched model is seen by the rules only, as a base file's would be
+    assert dev.models == []
+    assert [model_slug(e.spec) for e in dev.repaired] == ["m"]
+
+
+def test_an_overlay_with_a_syntax_error_hides_what_its_file_defines(tmp_path: Path) -> None:
+    """A YAML error that loses values: the file's error is the one to fix, and references
+    to what it might define are not reported as unknown."""
+    catalog = tmp_path / "catalog"
+    (catalog / "environments" / "dev").mkdir(parents=True)
+    (catalog / "m.yaml").write_text(_M + "context_window: 1000\n---\n" + _SETTINGS)
+    (catalog / "environments" / "dev" / "c.yaml").write_text(_TEAM + "description: [\n")
+    (catalog / "environments" / "dev" / "o.yaml").write_text(
+        "kind: Model\nslug: m\ncredential: team\n"
+    )
+    dev = load_environment(catalog, "dev")
+    assert [code for _, _, code in _shown(dev)] == ["yaml-syntax"]
+    assert dev.incomplete
 
 
 def test_an_overlay_links_a_sops_file_kept_beside_it(tmp_path: Path) -> None:

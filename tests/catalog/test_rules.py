@@ -100,6 +100,38 @@ def _codes(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
             [("c.yaml", "duplicate-key"), ("m.yaml", "unknown-credential")],
             id="duplicate key does not hide the references",
         ),
+        *(
+            pytest.param(
+                {
+                    "c.yaml": CRED.replace("prod-anthropic", written) + ENV_KEY,
+                    "m.yaml": MODEL + f'credential: "{written}"\n',
+                    "s.yaml": SETTINGS,
+                },
+                [("c.yaml", "wrong-type")],
+                id=f"credential named {written}, not text: its users are not told it is unknown",
+            )
+            for written in ("2024", "1e3", "0x1f", "true")
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL + "credential: team\n",
+                "t.yaml": MODEL.replace("Claude Sonnet 4", "Team").replace("200000", "lots")
+                + "slug: team\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "unknown-credential"), ("t.yaml", "wrong-type")],
+            id="a broken model does not hide an unknown credential of its name",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED.replace("ProviderCredential", "Credential") + ENV_KEY,
+                "m.yaml": MODEL + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS + "platform_credential: prod-anthropic\n",
+            },
+            [("c.yaml", "invalid-value")],
+            id="misspelled kind: what it names is not unknown, nor are there no credentials",
+        ),
     ],
 )
 def test_independent_problems_and_no_follow_on_errors(

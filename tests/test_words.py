@@ -1,0 +1,18 @@
+"""The shared words: the one did-you-mean every message uses."""
+
+from __future__ import annotations
+
+from reconciler.words import closest, did_you_mean
+
+
+def test_closest_and_did_you_mean() -> None:
+    known = {"staging", "production"}
+    assert closest("stagin", known) == "staging"
+    assert did_you_mean("stagin", known) == "; did you mean 'staging'?"
+    assert closest("qa", known) is None
+    assert did_you_mean("qa", known) == ""
+
+
+def test_a_tie_does_not_depend_on_the_order_given() -> None:
+    # equally close: the answer is the same whatever order the caller's names come in
+    assert closest("ab", ["aa", "bb"]) == closest("ab", ["bb", "aa"])
