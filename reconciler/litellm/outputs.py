@@ -151,10 +151,8 @@ def out_refusal(out_file: str, *, secrets_out: str | None, catalog_dir: str) -> 
         return OutRefused(out_file, OutProblem.SYMLINK)
     try:
         mode = path.stat().st_mode
-    except FileNotFoundError:
-        return None  # a new file
-    except OSError as err:
-        return OutRefused(out_file, OutProblem.UNREADABLE, detail=err.strerror or str(err))
+    except OSError:
+        return None  # a new file (a path that cannot be one: the write says why)
     kind = file_kind(mode)
     if kind is not None:
         return OutRefused(out_file, OutProblem.NOT_REGULAR, detail=kind)
