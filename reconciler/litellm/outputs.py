@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from reconciler.files import NotRegularFile, file_kind, read_regular
-from reconciler.litellm.recognize import Config, NotAConfig, Shown, recognize
+from reconciler.litellm.recognize import Config, NotAConfig, Shown, not_a_config, recognize
 from reconciler.secrets.resolve import secret_labels
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import SecretRefDict
@@ -162,8 +162,8 @@ def out_refusal(out_file: str, *, secrets_out: str | None, catalog_dir: str) -> 
         return OutRefused(out_file, OutProblem.NOT_REGULAR, detail=err.kind)
     except OSError as err:
         return OutRefused(out_file, OutProblem.UNREADABLE, detail=err.strerror or str(err))
-    found = recognize(data)
-    if isinstance(found, NotAConfig):
+    found = not_a_config(data)
+    if found is not None:
         return OutRefused(out_file, OutProblem.NOT_A_CONFIG, found=found)
     return None
 

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from engine_helpers import model_doc, write_catalog
 
+from reconciler.litellm import recognize as recognize_module
 from reconciler.litellm.recognize import (
     SECRET_KEYS,
     Config,
     Hidden,
     NotAConfig,
     Shape,
+    not_a_config,
     recognize,
 )
 from reconciler.pipeline import load
@@ -145,14 +148,20 @@ HAND_EDITS = [
     "    api_base: https://user:{c}@gw.example/v1\n",  # a credential in a URL
     "    api_base: https://gw.example/v1?key={c}\n",
     "    extra: &k {c}\n    api_key: *k\n",  # the anchor is hidden where it is defined
+    "    extra: &k [{{api_key: *k}}, {c}]\n",  # an alias to the node it is in
     "    model: openai/a # {c}\n",  # a trailing comment
     "# api_key: {c}\n",  # a full-line comment
     "    description: 'ok' #{c}\n",
 ]
 
 
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
 @pytest.mark.parametrize("edit", HAND_EDITS)
-def test_a_secret_in_a_hand_edited_config_is_hidden(edit: str) -> None:
+def test_a_secret_in_a_hand_edited_config_is_hidden(
+    edit: str, parser: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if parser == "python":  # as where PyYAML is built without libyaml
+        monkeypatch.setattr(recognize_module, "_LOADER", yaml.SafeLoader)
     text = CONFIG_HEAD + edit.format(c=CANARY) + "general_settings:\n  master_key: sk-x\n"
     found = recognize(text.encode(), text.replace(CANARY, "x"))
     shown = _text(found)
@@ -184,3 +193,14 @@ def test_a_hidden_block_keeps_the_lines_after_it() -> None:
 def test_a_document_that_refers_to_itself_is_walked_once() -> None:
     text = CONFIG_HEAD + "    x: &a [*a, {api_key: sk-1}]\n"
     assert _text(recognize(text.encode())) == text.replace("sk-1", "<secret>")
+
+
+def test_a_key_that_is_a_collection_names_no_secret_after_it() -> None:
+    text = CONFIG_HEAD + "    api_key: sk-1\n    ? [a, b]\n    : shown\n    rpm: 3\n"
+    assert _text(recognize(text.encode())) == text.replace("sk-1", "<secret>")
+
+
+def test_not_a_config_tells_the_shape_only() -> None:
+    assert not_a_config(b"A=1\n") == NotAConfig(Shape.DOTENV)
+    assert not_a_config(CONFIG_HEAD.encode()) is None
+    assert not_a_config(b"") is None
