@@ -30,7 +30,7 @@ HIDDEN_WORDS: dict[Hidden, str] = {
 SHAPES: dict[Shape, str] = {
     Shape.NOT_TEXT: "it is not UTF-8 text",
     Shape.DOTENV: "it holds NAME=value lines, like the dotenv file --secrets-out writes",
-    Shape.NOT_YAML: "it is not a YAML document",
+    Shape.NOT_YAML: "it does not read as one YAML document",
     Shape.NOT_MAPPING: "it is YAML, but not a mapping",
     Shape.SOPS: "it is a SOPS-encrypted file",
     Shape.KUBERNETES: (
