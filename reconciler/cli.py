@@ -713,12 +713,15 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
     "--out",
     "out_file",
     type=click.Path(dir_okay=False),
-    help="Write the config to FILE (default: stdout); with --check, the file to compare.",
+    help="Write the config to FILE (default: stdout; never the --secrets-out file, a file in the "
+    "catalog or an existing file that is not a LiteLLM config); with --check, the file to "
+    "compare.",
 )
 @click.option(
     "--check",
     is_flag=True,
-    help="Compare --out FILE with the rendering: exit 0 when current, 2 (with a diff) when stale.",
+    help="Compare --out FILE with the rendering: exit 0 when current, 2 (with a diff, secret "
+    "values hidden) when stale, 1 when FILE is not a LiteLLM config.",
 )
 @click.option(
     "--secrets-out",

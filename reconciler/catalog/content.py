@@ -40,7 +40,9 @@ _SHOWABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,39}")
 _URL_FIELDS = tuple(f for f in PLAIN_CONFIG_FIELDS if f.endswith("_url"))
 
 
-def _secret_param(name: str) -> bool:
+def names_a_credential(name: str) -> bool:
+    """Whether a parameter or key name says it carries a credential (api_key, access_token,
+    password, ...; compared without case, '-' and '_')."""
     word = name.strip().lower().replace("-", "").replace("_", "")
     return word in _SECRET_PARAMS or word.endswith(_SECRET_PARAM_ENDINGS)
 
@@ -63,7 +65,7 @@ def url_credential(url: str) -> str | None:
         return "a user name or password before the host (user:password@host)"
     for where, params in places:
         for name, _ in params:
-            if _secret_param(name):
+            if names_a_credential(name):
                 shown = f"'{name}'" if _SHOWABLE.fullmatch(name) else "(name not shown)"
                 return f"the {where} {shown}, which carries a credential"
     return None

@@ -1,16 +1,45 @@
 """The words of ``litellm-config`` around the config (reconciler.render.litellm_config renders
-the config itself): options refused, a stale ``--check`` file as a unified diff, the secret
-values written."""
+the config itself): options and ``--out`` files refused, a stale ``--check`` file as a unified
+diff (what could be a secret hidden), a file that is no LiteLLM config described by its shape
+only, the secret values written."""
 
 from __future__ import annotations
 
 import difflib
 
-from reconciler.errors import ReconcilerError
-from reconciler.litellm.outputs import Missing, Refusal, SecretsOut, Stale, Unreadable
+from reconciler.errors import OutputError, ReconcilerError
+from reconciler.litellm.outputs import (
+    Missing,
+    OutProblem,
+    OutRefused,
+    Refusal,
+    SecretsOut,
+    Stale,
+    Unreadable,
+    WrongFile,
+)
+from reconciler.litellm.recognize import Hidden, NotAConfig, Shape, Shown
 from reconciler.words import plural
 
 OUT_NOT_WRITABLE = "pass --out a file in a directory you can write"
+# what takes the place of a hidden value or comment in --check's diff
+HIDDEN_WORDS: dict[Hidden, str] = {
+    Hidden.SECRET: "<hidden: not an os.environ/ reference>",
+    Hidden.COMMENT: "# <comment hidden>",
+}
+SHAPES: dict[Shape, str] = {
+    Shape.NOT_TEXT: "it is not UTF-8 text",
+    Shape.DOTENV: "it holds NAME=value lines, like the dotenv file --secrets-out writes",
+    Shape.NOT_YAML: "it does not read as one YAML document",
+    Shape.NOT_MAPPING: "it is YAML, but not a mapping",
+    Shape.SOPS: "it is a SOPS-encrypted file",
+    Shape.KUBERNETES: (
+        "it is a Kubernetes manifest (apiVersion and kind), like the Secret --secrets-out writes"
+    ),
+    Shape.CATALOG: "it is a catalog document (a model, credential or settings file)",
+    Shape.NO_MODEL_LIST: "it is a YAML mapping without model_list, which every rendered config has",
+}
+_NOT_SHOWN = "its content is not shown, as it may hold secrets"
 
 
 def refused(refusal: Refusal) -> ReconcilerError:
@@ -47,16 +76,84 @@ def unreadable(problem: Missing | Unreadable) -> ReconcilerError:
             return ReconcilerError(f"cannot read {path}: {reason}")
 
 
+def _where(file: object, found: NotAConfig) -> str:
+    """``FILE`` or ``FILE:line:col`` where YAML reading stopped."""
+    if found.line is None:
+        return str(file)
+    return f"{file}:{found.line}:{found.column}"
+
+
+def wrong_file(problem: WrongFile) -> ReconcilerError:
+    """The error when ``--check``'s file is not a LiteLLM config: what it looks like, never
+    what it holds."""
+    return ReconcilerError(
+        f"{_where(problem.path, problem.found)}: --check compares a LiteLLM config rendered by "
+        f"litellm-config, and this file is not one: {SHAPES[problem.found.shape]}; "
+        f"{_NOT_SHOWN}",
+        hint="pass --out the file 'reconciler litellm-config --out FILE' wrote (the one the "
+        "proxy reads)",
+    )
+
+
+def out_refused(refusal: OutRefused) -> OutputError:
+    """The error for an ``--out`` file that is not written: why, and what to do."""
+    file = refusal.file
+    match refusal.problem:
+        case OutProblem.SECRETS_OUT:
+            return OutputError(
+                f"--out {file} is also --secrets-out: the config would be overwritten by the "
+                "secret values; nothing was written",
+                hint="write the config and the secrets to two files, the secrets outside the "
+                "repository",
+            )
+        case OutProblem.IN_CATALOG:
+            return OutputError(
+                f"--out {file} is inside the catalog directory {refusal.catalog}, whose YAML "
+                "files are all read as catalog documents; nothing was written",
+                hint="write the config outside the catalog, e.g. --out deploy/litellm/config.yaml",
+            )
+        case OutProblem.SYMLINK:
+            return OutputError(
+                f"--out {file} is a symbolic link: writing would replace the link, not the file "
+                "it points to; nothing was written",
+                hint="name the file itself (without --out the config goes to stdout)",
+            )
+        case OutProblem.NOT_REGULAR:
+            return OutputError(
+                f"--out {file} is {refusal.detail}, not a regular file; nothing was written",
+                hint="name a file (without --out the config goes to stdout)",
+            )
+        case OutProblem.UNREADABLE:
+            return OutputError(
+                f"--out {file} exists and cannot be read to check that it is a rendered "
+                f"LiteLLM config ({refusal.detail}); nothing was written",
+                hint="name another file, or remove this one if it is yours to replace",
+            )
+        case OutProblem.NOT_A_CONFIG:
+            found = refusal.found or NotAConfig(Shape.NO_MODEL_LIST)
+            return OutputError(
+                f"{_where(file, found)}: --out would overwrite a file that is not a LiteLLM "
+                f"config: {SHAPES[found.shape]}; nothing was written",
+                hint="check the path; to replace this file, remove it first",
+            )
+
+
+def shown_text(shown: Shown) -> str:
+    """A config's text with what is hidden in words."""
+    return "".join(piece if isinstance(piece, str) else HIDDEN_WORDS[piece] for piece in shown)
+
+
 def _source(catalog_dir: str, environment: str | None) -> str:
     return catalog_dir if environment is None else f"{catalog_dir}, environment {environment}"
 
 
 def stale_diff(stale: Stale, catalog_dir: str, environment: str | None) -> str:
-    """What would change in the file: a unified diff from it to the rendering."""
+    """What would change in the file: a unified diff from it to the rendering, secret values
+    and comments hidden (the rendering holds neither)."""
     return "".join(
         difflib.unified_diff(
-            stale.current.splitlines(keepends=True),
-            stale.rendered.splitlines(keepends=True),
+            shown_text(stale.current).splitlines(keepends=True),
+            shown_text(stale.rendered).splitlines(keepends=True),
             fromfile=f"{stale.file} (current)",
             tofile=f"{stale.file} (rendered from {_source(catalog_dir, environment)})",
         )

@@ -169,3 +169,194 @@ def test_check_of_an_environments_file_names_the_environment(tmp_path: Path) -> 
     from_env = cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": "production"})
     assert from_env.exit_code == 0, from_env.output
     assert cli([*args, "--check"], {"RECONCILER_ENVIRONMENT": ""}).exit_code == 2
+
+
+# --- what --check shows, and which files --out refuses -------------------------------------------
+
+CANARY = "sk-CANARY-wrongfile-0123456789"
+SECRETS = {"K": CANARY}
+
+
+def _catalog(tmp_path: Path) -> Path:
+    return write_catalog(
+        tmp_path / "cat",
+        [model_doc("a", credential="c")],
+        credentials=[
+            {
+                "kind": "ProviderCredential",
+                "name": "c",
+                "provider": "openai",
+                "api_key": {"env": "K"},
+            }
+        ],
+        default_model="a",
+    )
+
+
+def _wrong_files(tmp_path: Path, root: Path) -> dict[str, Path]:
+    """Files a user may pass --check --out by mistake, each holding the canary."""
+    files = {}
+    for name in ("secrets.env", "secret.yaml"):  # as --secrets-out writes them
+        path = tmp_path / name
+        args = ["litellm-config", "--catalog", str(root), "--secrets-out", str(path)]
+        assert cli(args, SECRETS).exit_code == 0
+        files[name] = path
+    written = {
+        "sops.yaml": f"api_key: ENC[AES256_GCM,data:{CANARY}]\nsops:\n  version: 3.9.0\n",
+        "credential.yaml": f"kind: ProviderCredential\nname: c\nprovider: x\napi_key: {CANARY}\n",
+        "broken.yaml": f"model_list:\n- {{api_key: {CANARY}\n",
+        "alias.yaml": f"model_list: []\nmaster_key: *{CANARY}\n",
+        "service-account.json": f'{{"type": "service_account", "private_key": "{CANARY}"}}',
+    }
+    for name, text in written.items():
+        files[name] = tmp_path / name
+        files[name].write_text(text)
+    return files
+
+
+def test_check_never_shows_a_file_that_is_no_config(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    for name, path in _wrong_files(tmp_path, root).items():
+        before = path.read_bytes()
+        for debug in ([], ["--debug"]):
+            args = [*debug, "litellm-config", "--catalog", str(root), "--check", "--out", str(path)]
+            result = cli(args, SECRETS)
+            assert result.exit_code == 1, (name, result.output)
+            assert CANARY not in result.stdout + result.stderr, name
+            assert "CANARY" not in result.stdout + result.stderr, name
+            assert result.stdout == ""
+            assert "and this file is not one: it " in result.stderr, name
+            assert "its content is not shown" in result.stderr
+            assert "Traceback" not in result.stderr
+        assert path.read_bytes() == before
+    broken = cli(
+        [
+            "litellm-config",
+            "--catalog",
+            str(root),
+            "--check",
+            "--out",
+            str(tmp_path / "broken.yaml"),
+        ]
+    )
+    assert f"{tmp_path / 'broken.yaml'}:3:1: " in broken.stderr
+
+
+def test_check_of_a_hand_edited_config_hides_its_secrets(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    config = tmp_path / "config.yaml"
+    assert cli(["litellm-config", "--catalog", str(root), "--out", str(config)]).exit_code == 0
+    text = config.read_text()
+    assert "api_key: os.environ/K\n" in text
+    edited = text.replace("api_key: os.environ/K", f"api_key: {CANARY}  # was {CANARY}")
+    edited += f"# old master key: {CANARY}\n"
+    edited = edited.replace("master_key: os.environ/LITELLM_MASTER_KEY", f"master_key: '{CANARY}'")
+    config.write_text(edited)
+    for debug in ([], ["--debug"]):
+        args = [*debug, "litellm-config", "--catalog", str(root), "--check", "--out", str(config)]
+        result = cli(args, SECRETS)
+        assert result.exit_code == 2, result.output
+        assert "CANARY" not in result.stdout + result.stderr
+        assert "-    api_key: <hidden: not an os.environ/ reference>  # <comment hidden>\n" in (
+            result.stdout
+        )
+        assert "+    api_key: os.environ/K\n" in result.stdout
+        assert "-  master_key: <hidden: not an os.environ/ reference>\n" in result.stdout
+        assert "-# <comment hidden>\n" in result.stdout
+    assert config.read_text() == edited  # --check never writes
+    # rendering again replaces the hand-edited config: it is a LiteLLM config
+    assert cli(["litellm-config", "--catalog", str(root), "--out", str(config)]).exit_code == 0
+    assert config.read_text() == text
+
+
+def test_check_in_a_real_process_with_debug_shows_no_secret(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    env = {**os.environ, **SECRETS}
+    for path in (tmp_path / "secrets.env", tmp_path / "config.yaml"):
+        if path.suffix == ".env":
+            run = ["litellm-config", "--catalog", str(root), "--secrets-out", str(path)]
+        else:
+            run = ["litellm-config", "--catalog", str(root), "--out", str(path)]
+        subprocess.run([*RECONCILER, *run], env=env, check=True, capture_output=True)
+    config = tmp_path / "config.yaml"
+    config.write_text(config.read_text().replace("os.environ/K", CANARY))
+    for path, code in ((tmp_path / "secrets.env", 1), (config, 2)):
+        done = subprocess.run(
+            [*RECONCILER, "--debug", *_render(root, "--check", "--out", str(path))],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == code, done.stderr
+        assert "CANARY" not in done.stdout + done.stderr
+
+
+def _render(root: Path, *more: str) -> list[str]:
+    return ["litellm-config", "--catalog", str(root), *more]
+
+
+def test_out_refuses_the_secrets_file_and_writes_neither(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    same = tmp_path / "both.yaml"
+    result = cli(_render(root, "--out", str(same), "--secrets-out", str(same)), SECRETS)
+    assert result.exit_code == 1
+    assert f"--out {same} is also --secrets-out" in result.stderr
+    assert not same.exists()
+    assert list(tmp_path.glob(".both.yaml.*")) == []  # no temporary file either
+
+
+def test_out_refuses_a_path_in_the_catalog(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*")}
+    secrets = tmp_path / "secrets.env"
+    for inside in (root / "config.yaml", root / "credentials.yaml"):
+        result = cli(_render(root, "--out", str(inside), "--secrets-out", str(secrets)), SECRETS)
+        assert result.exit_code == 1, result.output
+        assert f"is inside the catalog directory {root}" in result.stderr
+        assert "nothing was written" in result.stderr
+        assert not secrets.exists()
+    assert {p: p.read_bytes() for p in root.rglob("*")} == before
+
+
+def test_out_never_overwrites_a_file_that_is_no_config(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    secrets = tmp_path / "new-secrets.env"
+    for name, path in _wrong_files(tmp_path, root).items():
+        before = path.read_bytes()
+        for debug in ([], ["--debug"]):
+            args = [*debug, *_render(root, "--out", str(path), "--secrets-out", str(secrets))]
+            result = cli(args, SECRETS)
+            assert result.exit_code == 1, (name, result.output)
+            assert "--out would overwrite a file that is not a LiteLLM config" in result.stderr
+            assert "CANARY" not in result.stdout + result.stderr
+        assert path.read_bytes() == before, name
+        assert not secrets.exists()
+
+
+def test_out_refuses_a_link_and_a_special_file(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    link = tmp_path / "config.yaml"
+    link.symlink_to(tmp_path / "target.yaml")
+    result = cli(_render(root, "--out", str(link)))
+    assert result.exit_code == 1
+    assert "is a symbolic link" in result.stderr
+    assert link.is_symlink()
+    assert not (tmp_path / "target.yaml").exists()
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    special = cli(_render(root, "--out", str(fifo)))
+    assert special.exit_code == 1
+    assert "is a FIFO (named pipe), not a regular file" in special.stderr
+
+
+def test_out_overwrites_an_earlier_rendering_and_a_blank_file(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    config = tmp_path / "config.yaml"
+    config.write_text("")
+    assert cli(_render(root, "--out", str(config))).exit_code == 0
+    first = config.read_text()
+    write_catalog(root, [model_doc("a", context_window=5)], default_model="a")
+    assert cli(_render(root, "--out", str(config))).exit_code == 0
+    assert config.read_text() != first
+    assert "max_input_tokens: 5\n" in config.read_text()

@@ -1,22 +1,29 @@
-"""litellm-config's stage: option clashes, the --check comparison and the secrets destination
-as typed results (the words are tested through the CLI, tests/commands)."""
+"""litellm-config's stage: option clashes, the --check comparison and the --out and secrets
+destinations as typed results (the words: tests/render/test_litellm_outputs.py and, through
+the CLI, tests/commands)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from reconciler.litellm.outputs import (
     Missing,
+    OutProblem,
+    OutRefused,
     Refusal,
     SecretsOut,
     Stale,
     Unreadable,
+    WrongFile,
     compare,
+    out_refusal,
     refusal,
     secrets_target,
 )
+from reconciler.litellm.recognize import Hidden, NotAConfig, Shape
 from reconciler.render.litellm_outputs import refused, stale_diff, stale_notice, unreadable
 from reconciler.secrets.handoff import UnsafeDestinationError
 
@@ -70,22 +77,123 @@ def test_an_unsafe_destination_is_refused_before_the_name(tmp_path: Path) -> Non
         secrets_target(str(tmp_path / "no-such-dir" / "s.env"), None, None, "x")
 
 
+CONFIG = "# header\nmodel_list: []\ngeneral_settings:\n  master_key: os.environ/K\n"
+
+
 def test_compare(tmp_path: Path) -> None:
     file = tmp_path / "config.yaml"
-    assert compare(str(file), "a\n") == Missing(file)
-    file.write_text("a\n", encoding="utf-8")
-    assert compare(str(file), "a\n") is None
-    assert compare(str(file), "b\n") == Stale(str(file), "a\n", "b\n")
+    assert compare(str(file), CONFIG) == Missing(file)
+    file.write_text(CONFIG, encoding="utf-8")
+    assert compare(str(file), CONFIG) is None
+    rendered = CONFIG.replace("[]", "[{model_name: a}]")
+    assert compare(str(file), rendered) == Stale(str(file), (CONFIG,), (rendered,))
+    assert isinstance(compare(str(tmp_path), CONFIG), Unreadable)  # a directory
+
+
+def test_compare_hides_secrets_and_refuses_what_is_no_config(tmp_path: Path) -> None:
+    file = tmp_path / "config.yaml"
+    file.write_text(CONFIG.replace("os.environ/K", "sk-CANARY") + "# old sk-CANARY\n")
+    found = compare(str(file), CONFIG)
+    assert isinstance(found, Stale)
+    assert found.current == (
+        "# header\nmodel_list: []\ngeneral_settings:\n  master_key: ",
+        Hidden.SECRET,
+        "\n",
+        Hidden.COMMENT,
+        "\n",
+    )
+    assert found.rendered == (CONFIG,)
+    file.write_text("OPENAI_API_KEY=sk-CANARY\n")
+    assert compare(str(file), CONFIG) == WrongFile(file, NotAConfig(Shape.DOTENV))
     file.write_bytes(b"\xff")
-    found = compare(str(file), "a\n")
-    assert isinstance(found, Unreadable)
-    assert found.path == file
-    assert "utf-8" in found.reason
-    assert isinstance(compare(str(tmp_path), "a\n"), Unreadable)  # a directory
+    assert compare(str(file), CONFIG) == WrongFile(file, NotAConfig(Shape.NOT_TEXT))
+
+
+def _out(file: Path, secrets_out: Path | None = None, catalog: Path | None = None) -> object:
+    return out_refusal(
+        str(file),
+        secrets_out=None if secrets_out is None else str(secrets_out),
+        catalog_dir=str(catalog or file.parent / "catalog"),
+    )
+
+
+def test_out_may_be_a_new_file_an_earlier_rendering_or_a_blank_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    assert _out(config, tmp_path / "secrets.env") is None
+    config.write_text(CONFIG)
+    assert _out(config) is None
+    config.write_text("")
+    assert _out(config) is None
+    config.write_text(CONFIG.replace("os.environ/K", "sk-hand-edited"))  # still a config
+    assert _out(config) is None
+
+
+def test_out_is_not_the_secrets_file(tmp_path: Path) -> None:
+    config = tmp_path / "out.yaml"
+    assert _out(config, config) == OutRefused(str(config), OutProblem.SECRETS_OUT)
+    spelled = tmp_path / "sub" / ".." / "out.yaml"
+    (tmp_path / "sub").mkdir()
+    assert _out(spelled, config) == OutRefused(str(spelled), OutProblem.SECRETS_OUT)
+    config.write_text(CONFIG)
+    link = tmp_path / "hard.yaml"
+    os.link(config, link)  # one file by two names
+    assert _out(config, link) == OutRefused(str(config), OutProblem.SECRETS_OUT)
+
+
+def test_out_is_outside_the_catalog(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    (catalog / "credentials").mkdir(parents=True)
+    for inside in (catalog / "config.yaml", catalog / "credentials" / "x.yaml"):
+        assert _out(inside, catalog=catalog) == OutRefused(
+            str(inside), OutProblem.IN_CATALOG, catalog=str(catalog)
+        )
+    (tmp_path / "alias").symlink_to(catalog)  # the catalog by another name
+    inside = tmp_path / "alias" / "config.yaml"
+    assert _out(inside, catalog=catalog) == OutRefused(
+        str(inside), OutProblem.IN_CATALOG, catalog=str(catalog)
+    )
+    assert _out(tmp_path / "catalog-config.yaml", catalog=catalog) is None
+
+
+def test_out_is_a_regular_file_or_none(tmp_path: Path) -> None:
+    link = tmp_path / "config.yaml"
+    link.symlink_to(tmp_path / "elsewhere.yaml")
+    assert _out(link) == OutRefused(str(link), OutProblem.SYMLINK)
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    assert _out(fifo) == OutRefused(str(fifo), OutProblem.NOT_REGULAR, detail="a FIFO (named pipe)")
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ("OPENAI_API_KEY=sk-CANARY\n", Shape.DOTENV),
+        ("kind: ProviderCredential\nname: c\napi_key: sk-CANARY\n", Shape.CATALOG),
+        ("apiVersion: v1\nkind: Secret\ndata: {K: c2s=}\n", Shape.KUBERNETES),
+        ("a: ENC[AES256_GCM,data:x]\nsops: {}\n", Shape.SOPS),
+        ("notes: keep me\n", Shape.NO_MODEL_LIST),
+    ],
+)
+def test_out_never_overwrites_a_file_that_is_no_config(
+    tmp_path: Path, text: str, shape: Shape
+) -> None:
+    file = tmp_path / "config.yaml"
+    file.write_text(text)
+    assert _out(file) == OutRefused(str(file), OutProblem.NOT_A_CONFIG, found=NotAConfig(shape))
+
+
+def test_out_that_cannot_be_read_is_refused() -> None:
+    unreadable = Path("/proc/self/mem")  # a regular file whose read fails, even for root
+    if not unreadable.is_file():
+        pytest.skip("no /proc/self/mem here")
+    found = out_refusal(str(unreadable), secrets_out=None, catalog_dir="catalog")
+    assert isinstance(found, OutRefused)
+    assert found.problem is OutProblem.UNREADABLE
+    assert found.detail
 
 
 def test_a_stale_file_reads_as_a_diff_and_a_notice() -> None:
-    stale = Stale("deploy/c.yaml", "a\nb\n", "a\nc\n")
+    stale = Stale("deploy/c.yaml", ("a\nb\n",), ("a\nc\n",))
     assert stale_diff(stale, "catalog", "prod").splitlines() == [
         "--- deploy/c.yaml (current)",
         "+++ deploy/c.yaml (rendered from catalog, environment prod)",
