@@ -714,7 +714,8 @@ def test_the_review_runs_on_every_push_so_outdated_comments_are_marked(name: str
     else:
         text = (REPO / "reconciler" / "scaffold" / "templates" / "review.yml").read_text("utf-8")
     trigger = yaml.safe_load(text)[True]["pull_request"]
-    assert "paths" not in trigger and "paths-ignore" not in trigger
+    assert "paths" not in trigger
+    assert "paths-ignore" not in trigger
 
 
 def test_every_environment_when_the_changes_are_unknown(tmp_path: Path) -> None:
