@@ -727,7 +727,7 @@ def init(directory: str, tool_repository: str, tool_ref: str) -> None:
     "--secrets-out",
     type=click.Path(dir_okay=False),
     help="Write the values of the secrets the config references to FILE (mode 0600; never a "
-    "terminal or a file git tracks).",
+    "terminal, the catalog or a path in a git work tree that git does not ignore).",
 )
 @click.option(
     "--secrets-format",

@@ -63,3 +63,8 @@ class ProviderError(ReconcilerError):
 
 class OutputError(ReconcilerError):
     """A file the user asked for could not be written (missing directory, full disk)."""
+
+
+class UnsafeDestinationError(OutputError):
+    """The secrets file would land somewhere a secret must not go (stdout, a terminal, a file
+    git would commit, the catalog); nothing was written."""

@@ -1,11 +1,13 @@
 """Files a user names: read without ever blocking on one that is not a regular file, and
-written (plan --out, export --out, lint --fix) whole or not at all.
+written (plan --out, export --out, lint --fix, litellm-config's two files) whole or not at all.
 
 A FIFO named ``*.yaml`` would block ``open`` until a writer appears, and opening a device can
 have side effects: such files are told apart by ``stat`` and never opened for reading.
 
 Every write goes through a temporary file beside the target and a rename, so a full disk or a
 killed process never leaves a half-written file, and the temporary file is removed on failure.
+Files that belong together (a config and the secret values it references) are all written to
+their temporary files before any is renamed, so a failure leaves every one as it was.
 An OSError while writing is the user's to fix (a missing directory, a full disk, no
 permission), so it becomes an OutputError naming the path and the reason, never an internal
 error.
@@ -19,7 +21,8 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import OutputError
@@ -103,25 +106,63 @@ def _refuse_special(path: Path, hint: str) -> None:
         raise OutputError(f"cannot write {path}: it exists and is not a regular file", hint=hint)
 
 
+@dataclass(frozen=True)
+class Output:
+    """One file to write: where, the bytes (never shown: they may be secret values), what to do
+    when it cannot be written, and its mode (None: what ``open`` would give it)."""
+
+    path: Path
+    data: bytes = field(repr=False)
+    hint: str
+    mode: int | None = None
+
+
 def write_atomic(path: Path | str, data: bytes, *, hint: str, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` whole, or raise OutputError and leave nothing behind."""
-    target = Path(path)
-    _refuse_special(target, hint)
+    write_together([Output(Path(path), data, hint, mode)])
+
+
+def write_together(outputs: Sequence[Output]) -> None:
+    """Write every file whole, or none of them: each is written to a temporary file beside its
+    target, and only when all are written are they renamed into place. A failure while writing
+    (a full disk, no permission, a special file at a target) leaves every target as it was and
+    removes the temporary files. (A rename failing after another one succeeded, which takes the
+    directory changing meanwhile, is not undone.)"""
+    for output in outputs:
+        _refuse_special(output.path, output.hint)
+    staged: list[tuple[Output, str]] = []
+    try:
+        for output in outputs:
+            staged.append((output, _stage(output)))
+        for output, tmp in staged:
+            try:
+                os.replace(tmp, output.path)
+            except OSError as err:
+                raise cannot_write(output.path, err, output.hint) from None
+    finally:
+        for _, tmp in staged:  # the renamed ones are gone already
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _stage(output: Output) -> str:
+    """A temporary file beside the target, holding the data with the target's mode."""
+    target = output.path
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
-        raise cannot_write(target, err, hint) from None
+        raise cannot_write(target, err, output.hint) from None
     try:
+        # mkstemp makes the file 0600, so data meant for 0600 is never readable by others
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
-        os.replace(tmp, target)
+            fh.write(output.data)
+        os.chmod(tmp, 0o666 & ~_umask() if output.mode is None else output.mode)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
-        raise cannot_write(target, err, hint) from None
+        raise cannot_write(target, err, output.hint) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
 
 
 def _umask() -> int:
@@ -132,18 +173,19 @@ def _umask() -> int:
 
 
 def write_all(files: Mapping[Path, str | bytes], *, hint: str) -> None:
-    """Write several files (making their directories); on a failure, remove the files and
-    directories this call created, so nothing is left half-done. Files it overwrote stay
-    overwritten (each one whole)."""
+    """Write several files (making their directories) together (``write_together``); on a
+    failure, remove the directories this call made, so nothing is left half-done."""
     created: list[Path] = []
     try:
-        for path, text in files.items():
+        for path in files:
             created.extend(_make_dirs(path.parent, hint))
-            new = not path.exists()
-            data = text.encode("utf-8") if isinstance(text, str) else text
-            write_atomic(path, data, hint=hint)
-            if new:
-                created.append(path)
+        created.extend(path for path in files if not path.exists())
+        write_together(
+            [
+                Output(path, text.encode("utf-8") if isinstance(text, str) else text, hint)
+                for path, text in files.items()
+            ]
+        )
     except BaseException:
         for made in reversed(created):
             if made.is_dir():

@@ -18,7 +18,15 @@ from engine_helpers import apply, cli, model_doc, plan, write_catalog
 from guards import fails_instead_of_hanging
 
 from reconciler.errors import OutputError
-from reconciler.files import NotRegularFile, file_kind, read_regular, write_all, write_atomic
+from reconciler.files import (
+    NotRegularFile,
+    Output,
+    file_kind,
+    read_regular,
+    write_all,
+    write_atomic,
+    write_together,
+)
 
 
 @pytest.mark.parametrize(
@@ -154,6 +162,22 @@ def test_write_all_removes_what_it_made_when_a_write_fails(tmp_path: Path) -> No
     with pytest.raises(OutputError):
         write_all(files, hint="h")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["b", "b/c"]
+
+
+def test_write_together_writes_all_or_none(tmp_path: Path) -> None:
+    first, second = tmp_path / "config.yaml", tmp_path / "secrets.env"
+    first.write_text("old config\n")
+    second.write_text("old secrets\n")
+    missing = tmp_path / "missing" / "x"
+    for bad in (Output(missing, b"x", "h"), Output(tmp_path, b"x", "h")):  # no directory; a dir
+        with pytest.raises(OutputError):
+            write_together([Output(second, b"new secrets\n", "h", 0o600), bad])
+        assert (first.read_text(), second.read_text()) == ("old config\n", "old secrets\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "secrets.env"]
+    write_together([Output(second, b"new secrets\n", "h", 0o600), Output(first, b"new\n", "h")])
+    assert (first.read_text(), second.read_text()) == ("new\n", "new secrets\n")
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600
+    assert "new secrets" not in repr(Output(second, b"new secrets", "h"))
 
 
 def test_plan_out_into_a_missing_directory(registry_url: str, tmp_path: Path) -> None:

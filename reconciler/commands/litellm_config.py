@@ -4,10 +4,14 @@ Without ``--out`` the config goes to stdout. ``--check --out FILE`` compares FIL
 rendering: exit 0 when equal, 2 (with a unified diff, secret values hidden) when stale, 1 when
 FILE is no LiteLLM config (never shown). ``--out FILE`` is refused, before anything is written,
 when it is the secrets file, inside the catalog, not a regular file, or an existing file that
-is not a LiteLLM config. ``--secrets-out FILE`` writes
-the values of the secrets the config references (a dotenv file or a Kubernetes Secret, named
-by ``--secret-name``; by default ``litellm-credentials[-<environment>]``). The checks are
-reconciler.litellm.outputs'; the words reconciler.render.litellm_outputs'.
+is not a LiteLLM config. ``--secrets-out FILE`` writes the values of the secrets the config
+references (a dotenv file or a Kubernetes Secret, named by ``--secret-name``; by default
+``litellm-credentials[-<environment>]``); it is refused where a secret must not go (stdout, a
+terminal, the catalog, a path in a git work tree that git does not ignore). Every value is
+resolved before anything is written, and the config and the secrets file are written together:
+a failure leaves both as they were. The document is reconciler.litellm.config's, the checks
+reconciler.litellm.outputs'; the words are reconciler.render.litellm_config's and
+litellm_outputs'.
 """
 
 from __future__ import annotations
@@ -16,24 +20,28 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from reconciler.files import write_atomic
+from reconciler.files import Output, write_together
+from reconciler.litellm.config import Clashes, build_config
 from reconciler.litellm.outputs import (
     Refusal,
     SecretsOut,
+    SecretsRefused,
     Stale,
     WrongFile,
     compare,
-    hand_over,
     out_refusal,
     refusal,
+    resolve_secrets,
     secrets_target,
 )
 from reconciler.pipeline import load
-from reconciler.render.litellm_config import render_litellm_config
+from reconciler.render.litellm_config import clashes_error, config_text
 from reconciler.render.litellm_outputs import (
     OUT_NOT_WRITABLE,
+    SECRETS_NOT_WRITABLE,
     out_refused,
     refused,
+    secrets_refused,
     secrets_written,
     stale_diff,
     stale_notice,
@@ -42,6 +50,7 @@ from reconciler.render.litellm_outputs import (
 )
 
 STALE = 2
+SECRETS_MODE = 0o600
 
 
 def litellm_config(
@@ -68,29 +77,49 @@ def litellm_config(
             raise out_refused(bad_out)
     target: SecretsOut | None = None
     if secrets_out is not None:
-        found = secrets_target(secrets_out, secrets_format, environment, secret_name)
+        found = secrets_target(
+            secrets_out, secrets_format, environment, secret_name, catalog_dir=catalog_dir
+        )
+        if isinstance(found, SecretsRefused):
+            raise secrets_refused(found)
         if isinstance(found, Refusal):
             raise refused(found)
         target = found
     loaded = load(catalog_dir, environment)
-    config = render_litellm_config(loaded.desired)
-    text = config.text()
-    code = 0
+    config = build_config(loaded.desired)
+    if isinstance(config, Clashes):
+        raise clashes_error(config)
+    text = config_text(config)
     if check and out_file is not None:
-        compared = compare(out_file, text)
-        if isinstance(compared, Stale):
-            out.write(stale_diff(compared, catalog_dir, environment))
-            err.write(stale_notice(compared, catalog_dir, environment))
-            code = STALE
-        elif isinstance(compared, WrongFile):
-            raise wrong_file(compared)
-        elif compared is not None:
-            raise unreadable(compared)
-    elif out_file is not None:
-        write_atomic(Path(out_file), text.encode("utf-8"), hint=OUT_NOT_WRITABLE)
-    else:
+        return _check(out_file, text, catalog_dir, environment, out, err)
+    outputs: list[Output] = []
+    count = 0
+    if target is not None:  # every value read before anything is written
+        secrets = resolve_secrets(target, config.secret_references(), loaded.desired, loaded.root)
+        count = secrets.count
+        data = secrets.text.encode("utf-8")
+        outputs.append(Output(target.path, data, SECRETS_NOT_WRITABLE, SECRETS_MODE))
+    if out_file is not None:
+        outputs.append(Output(Path(out_file), text.encode("utf-8"), OUT_NOT_WRITABLE))
+    write_together(outputs)
+    if out_file is None:  # after the secrets file: a failure to write it prints no config
         out.write(text)
     if target is not None:
-        written = hand_over(target, config.secret_references(), loaded.desired, loaded.root)
-        err.write(secrets_written(written, target))
-    return code
+        err.write(secrets_written(count, target))
+    return 0
+
+
+def _check(
+    out_file: str, text: str, catalog_dir: str, environment: str | None, out: TextIO, err: TextIO
+) -> int:
+    """``--check``: 0 when ``out_file`` holds ``text``, STALE with a diff when it differs."""
+    compared = compare(out_file, text)
+    if isinstance(compared, Stale):
+        out.write(stale_diff(compared, catalog_dir, environment))
+        err.write(stale_notice(compared, catalog_dir, environment))
+        return STALE
+    if isinstance(compared, WrongFile):
+        raise wrong_file(compared)
+    if compared is not None:
+        raise unreadable(compared)
+    return 0

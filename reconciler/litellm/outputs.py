@@ -3,23 +3,30 @@
 ``refusal``, ``out_refusal`` and ``secrets_target`` check the options and destinations before
 anything is written (a refused destination leaves nothing done); ``compare`` says whether
 ``--check``'s file is current, shown with its secrets hidden (reconciler.litellm.recognize), and
-refuses to show a file that is not a LiteLLM config at all; ``hand_over`` writes the secret
-values the config references. Words: reconciler.render.litellm_outputs.
+refuses to show a file that is not a LiteLLM config at all; ``resolve_secrets`` reads the secret
+values the config references, which the command then writes together with the config. Words:
+reconciler.render.litellm_outputs.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.files import NotRegularFile, file_kind, read_regular
 from reconciler.litellm.recognize import Config, NotAConfig, Shown, not_a_config, recognize
 from reconciler.secrets.resolve import secret_labels
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import SecretRefDict
+
+if TYPE_CHECKING:
+    from reconciler.secrets.handoff import SecretsFile
 
 
 class Refusal(Enum):
@@ -102,6 +109,30 @@ class OutRefused:
     detail: str | None = None
 
 
+class SecretsProblem(Enum):
+    """Why ``--secrets-out FILE`` is not written: the secret values would land where they
+    must not."""
+
+    STDOUT = "stdout"  # "-", or this process's own (redirected) stdout or stderr
+    SYMLINK = "symlink"  # the rename would replace the link (such as /dev/stdout)
+    NOT_REGULAR = "not-regular"  # a terminal, a pipe, a device
+    NO_DIRECTORY = "no-directory"  # its directory does not exist
+    IN_CATALOG = "in-catalog"  # the catalog would read it (and it would be committed with it)
+    GIT_TRACKED = "git-tracked"  # the next commit would hold the values
+    NOT_IGNORED = "not-ignored"  # in a git work tree, one `git add -A` away from a commit
+
+
+@dataclass(frozen=True)
+class SecretsRefused:
+    """``--secrets-out FILE`` (as given) refused, before anything is written. ``where``: the
+    catalog directory (IN_CATALOG), the missing directory (NO_DIRECTORY) or the top of the
+    git work tree (NOT_IGNORED, GIT_TRACKED)."""
+
+    file: str
+    problem: SecretsProblem
+    where: str | None = None
+
+
 def refusal(
     *, check: bool, out_file: str | None, secrets_out: str | None, secret_name: str | None
 ) -> Refusal | None:
@@ -116,19 +147,94 @@ def refusal(
 
 
 def secrets_target(
-    file: str, fmt: str | None, environment: str | None, name: str | None
-) -> SecretsOut | Refusal:
-    """Where the secret values go. A destination a secret must not reach is refused here
-    (UnsafeDestinationError), before the config is written or printed."""
-    from reconciler.secrets.handoff import check_destination, format_for, secret_name
+    file: str, fmt: str | None, environment: str | None, name: str | None, *, catalog_dir: str
+) -> SecretsOut | SecretsRefused | Refusal:
+    """Where the secret values go. A destination a secret must not reach is refused here,
+    before the config is written or printed."""
+    from reconciler.secrets.handoff import format_for, secret_name
 
-    check_destination(Path(file))
+    unsafe = secrets_refusal(file, catalog_dir=catalog_dir)
+    if unsafe is not None:
+        return unsafe
     fmt = format_for(file, fmt)
     if fmt == "kubernetes":
         return SecretsOut(file, fmt, secret_name(environment, name))
     if name is not None:
         return Refusal.NAME_FOR_DOTENV
     return SecretsOut(file, fmt, None)
+
+
+def secrets_refusal(file: str, *, catalog_dir: str) -> SecretsRefused | None:
+    """Whether the secret values may be written to ``file``: a regular file (or none yet) in an
+    existing directory, not the command's own output, outside the catalog, and, inside a git
+    work tree, a path git ignores (so that no ``git add`` can pick it up)."""
+    path = Path(file)
+    if path.is_symlink():
+        return SecretsRefused(file, SecretsProblem.SYMLINK)
+    try:
+        info: os.stat_result | None = path.stat()
+    except OSError:
+        info = None
+    if file == "-" or (info is not None and _is_own_output(info)):
+        return SecretsRefused(file, SecretsProblem.STDOUT)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return SecretsRefused(file, SecretsProblem.NOT_REGULAR)
+    if not path.parent.is_dir():
+        return SecretsRefused(file, SecretsProblem.NO_DIRECTORY, where=str(path.parent))
+    real = Path(os.path.realpath(path.parent)) / path.name
+    if _inside(real, Path(os.path.realpath(catalog_dir))):
+        return SecretsRefused(file, SecretsProblem.IN_CATALOG, where=catalog_dir)
+    top = _git_work_tree(path.parent)
+    if top is not None and not _git_ignored(path):
+        problem = SecretsProblem.GIT_TRACKED if _git_tracked(path) else SecretsProblem.NOT_IGNORED
+        return SecretsRefused(file, problem, where=top)
+    return None
+
+
+def _is_own_output(info: os.stat_result) -> bool:
+    """Whether the file is this process's stdout or stderr (``/dev/stdout``, a redirect)."""
+    for fd in (1, 2):
+        try:
+            out = os.fstat(fd)
+        except OSError:
+            continue
+        if (out.st_dev, out.st_ino) == (info.st_dev, info.st_ino):
+            return True
+    return False
+
+
+def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    """``git ARGS`` run in ``directory``; None when git cannot be run (not installed)."""
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=directory,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _git_work_tree(directory: Path) -> str | None:
+    """The top of the git work tree ``directory`` is in; None outside one (or without git)."""
+    done = _git(directory, "rev-parse", "--show-toplevel")
+    if done is None or done.returncode != 0:
+        return None
+    return os.fsdecode(done.stdout).rstrip("\n") or None
+
+
+def _git_ignored(path: Path) -> bool:
+    """Whether git ignores ``path`` (a tracked file never is); an answer git cannot give counts
+    as not ignored."""
+    done = _git(path.parent, "check-ignore", "-q", "--", path.name)
+    return done is not None and done.returncode == 0
+
+
+def _git_tracked(path: Path) -> bool:
+    done = _git(path.parent, "ls-files", "--error-unmatch", "--", path.name)
+    return done is not None and done.returncode == 0
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -196,18 +302,17 @@ def compare(file: str, rendered: str) -> Stale | Missing | Unreadable | WrongFil
     return Stale(file, found.shown, shown.shown)
 
 
-def hand_over(
+def resolve_secrets(
     target: SecretsOut,
     bindings: Mapping[str, SecretRefDict],
     desired: DesiredState,
     catalog_root: Path,
-) -> int:
-    """Resolve and write the values of ``bindings`` (variable -> reference); how many were
-    written."""
-    from reconciler.secrets.handoff import write_secrets
+) -> SecretsFile:
+    """The values of ``bindings`` (variable -> reference), laid out as ``target`` says: one
+    SecretError naming every secret that cannot be read. Nothing is written."""
+    from reconciler.secrets.handoff import secrets_file
 
-    return write_secrets(
-        target.path,
+    return secrets_file(
         target.format,
         bindings,
         catalog_root,

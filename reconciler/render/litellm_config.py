@@ -1,229 +1,88 @@
-"""The catalog as a LiteLLM proxy ``config.yaml``: deterministic, and without a secret value.
+"""The LiteLLM proxy ``config.yaml`` as text, and the words of what keeps it from being rendered.
 
-Routes and credential keywords come from the provider table (``reconciler.providers.table``).
-Every secret becomes an ``os.environ/<VAR>`` reference the proxy resolves at start-up: an
-``env`` reference keeps its variable; a SOPS or AWS Secrets Manager reference gets
-``LITELLM_CRED_<CREDENTIAL>_<FIELD>`` (uppercased, every other character than A-Z and 0-9 made
-``_``), whose value ``litellm-config --secrets-out`` writes for the deployment.
-
-The keys are the ones LiteLLM's proxy reads: ``model_list`` entries with ``litellm_params``
-(``litellm_credential_name`` names a ``credential_list`` entry, whose ``credential_values``
-the router merges into the call) and ``model_info``; ``router_settings.model_group_alias``
-entries in the ``{model, hidden}`` form, hidden so that ``/v1/models`` lists real models only.
+The document itself (models, credentials, aliases, the secret bindings) and its clashes are
+built by reconciler.litellm.config; this module only writes the header and the YAML, and words
+a clash as the CatalogError the user sees.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 import yaml
 
 from reconciler.errors import CatalogError
-from reconciler.providers.mapping import NO_KEY_PLACEHOLDER, routed_model
-from reconciler.providers.table import PROVIDERS, Provider, model_route
+from reconciler.litellm.config import (
+    DEFAULT_ALIAS,
+    ENV_PREFIX,
+    MASTER_KEY_ENV,
+    Clash,
+    Clashes,
+    ClashKind,
+    LiteLLMConfig,
+    build_config,
+)
 from reconciler.state.desired import DesiredState
-from reconciler.state.records import CredentialState, ModelState, SecretRefDict
 
-MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
-DEFAULT_ALIAS = "default"
-ENV_PREFIX = "LITELLM_CRED_"
 HEADER = (
     "# LiteLLM proxy config rendered by `reconciler litellm-config` from the catalog.\n"
     "# Do not edit: change the catalog and render it again. Secrets are os.environ/ references.\n"
 )
 
 
-@dataclass(frozen=True)
-class SecretBinding:
-    """One environment variable the config reads a secret from, and where its value lives."""
-
-    variable: str
-    credential: str
-    field: str
-    ref: SecretRefDict
+def config_text(config: LiteLLMConfig) -> str:
+    """The file the proxy reads: the header, then the document as YAML (in document order)."""
+    return HEADER + yaml.safe_dump(
+        config.document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
+    )
 
 
-@dataclass
-class LiteLLMConfig:
-    document: dict[str, Any]
-    bindings: list[SecretBinding] = field(default_factory=list)
-
-    def text(self) -> str:
-        return HEADER + yaml.safe_dump(
-            self.document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
-        )
-
-    def secret_references(self) -> dict[str, SecretRefDict]:
-        """Each variable the config reads a secret from, and where its value lives."""
-        return {binding.variable: binding.ref for binding in self.bindings}
+def _secret(clash: Clash, index: int) -> str:
+    named = clash.secrets[index]
+    return f"credential {named.credential}, {named.field}"
 
 
-def secret_variable(credential: str, field_name: str) -> str:
-    """The variable a SOPS or AWS secret reaches the proxy through."""
-    return re.sub(r"[^A-Z0-9]", "_", f"{ENV_PREFIX}{credential}_{field_name}".upper())
-
-
-def _variable(cred: str, field_name: str, ref: SecretRefDict) -> str:
-    return str(ref["env"]) if "env" in ref else secret_variable(cred, field_name)
-
-
-def _check_variables(bindings: list[SecretBinding]) -> None:
-    """Two different secrets must never meet in one variable."""
-    seen: dict[str, SecretBinding] = {}
-    for binding in bindings:
-        if binding.variable == MASTER_KEY_ENV:
-            raise CatalogError(
-                f"credential {binding.credential}, {binding.field}: the LiteLLM config reserves "
-                f"{MASTER_KEY_ENV} for the proxy's master key",
+def clash_error(clash: Clash) -> CatalogError:
+    """What clashes, and what to do."""
+    match clash.kind:
+        case ClashKind.RESERVED_VARIABLE:
+            return CatalogError(
+                f"{_secret(clash, 0)}: the LiteLLM config reserves {MASTER_KEY_ENV} for the "
+                "proxy's master key",
                 hint="read this secret from another environment variable",
             )
-        other = seen.setdefault(binding.variable, binding)
-        if other is not binding and other.ref != binding.ref:
-            raise CatalogError(
-                f"credential {other.credential}, {other.field} and credential "
-                f"{binding.credential}, {binding.field} would both reach the LiteLLM proxy as "
-                f"{binding.variable}",
+        case ClashKind.SHARED_VARIABLE:
+            return CatalogError(
+                f"{_secret(clash, 0)} and {_secret(clash, 1)} would both reach the LiteLLM "
+                f"proxy as {clash.variable}",
                 hint="rename one of the credentials or change the env reference (SOPS and AWS "
                 f"secrets are passed as {ENV_PREFIX}<CREDENTIAL>_<FIELD>)",
             )
-
-
-def _record(provider: str) -> Provider:
-    record = PROVIDERS.get(provider)
-    if record is None:  # validate refuses unknown providers: a bug if it gets here
-        raise ValueError(f"provider {provider!r} is not in the provider table")
-    return record
-
-
-def _credential_entry(cred: CredentialState, bindings: list[SecretBinding]) -> dict[str, Any]:
-    route = _record(cred.provider).route
-    values: dict[str, Any] = {}
-    for field_name, keyword in route.secrets.items():
-        secret = cred.secrets.get(field_name)
-        if secret is not None:
-            variable = _variable(cred.name, field_name, secret.ref)
-            bindings.append(SecretBinding(variable, cred.name, field_name, secret.ref))
-            values[keyword] = f"os.environ/{variable}"
-    for field_name, keyword in route.config.items():
-        if cred.config.get(field_name):
-            values[keyword] = cred.config[field_name]
-    if route.placeholder_key and "api_key" not in values:
-        # else litellm's openai route sends OPENAI_API_KEY to this third-party server
-        values["api_key"] = NO_KEY_PLACEHOLDER
-    info: dict[str, Any] = {
-        "provider": cred.provider,
-        "custom_llm_provider": route.prefix.rstrip("/"),
-    }
-    if cred.display_name:
-        info["display_name"] = cred.display_name
-    if cred.description:
-        info["description"] = cred.description
-    return {"credential_name": cred.name, "credential_values": values, "credential_info": info}
-
-
-def _model_entry(
-    model: ModelState, credential: CredentialState | None, provider: Provider
-) -> dict[str, Any]:
-    params: dict[str, Any] = {"model": routed_model(provider.route, str(model.get("model_id")))}
-    if credential is not None:
-        params["litellm_credential_name"] = credential.name
-        # the endpoint shows per model too (and in /model/info); the values are the credential's
-        for field_name, keyword in provider.route.config.items():
-            if credential.config.get(field_name):
-                params[keyword] = credential.config[field_name]
-    return {"model_name": model.slug, "litellm_params": params, "model_info": _model_info(model)}
-
-
-def _model_info(model: ModelState) -> dict[str, Any]:
-    info: dict[str, Any] = {"max_input_tokens": model.get("context_window")}
-    if model.get("max_output_tokens") is not None:
-        info["max_tokens"] = model.get("max_output_tokens")
-        info["max_output_tokens"] = model.get("max_output_tokens")
-    for key, path in (
-        ("input_cost_per_token", "cost.input_per_token"),
-        ("output_cost_per_token", "cost.output_per_token"),
-    ):
-        if model.get(path) is not None:
-            info[key] = float(model.get(path))
-    reasoning = model.get("capabilities.reasoning")
-    info.update(
-        {
-            "supports_vision": bool(model.get("capabilities.vision")),
-            "supports_function_calling": bool(model.get("capabilities.tool_use")),
-            "supports_response_schema": bool(model.get("capabilities.json_mode")),
-            "supports_reasoning": reasoning is not None,
-            "display_name": model.get("display_name"),
-        }
-    )
-    for key, value in (
-        ("category", model.get("category")),
-        ("reasoning_parameter", reasoning),
-        ("description", model.get("description")),
-    ):
-        if value is not None:
-            info[key] = value
-    return info
-
-
-def _aliases(desired: DesiredState, enabled: Mapping[str, ModelState]) -> dict[str, Any]:
-    aliases: dict[str, Any] = {}
-    default = desired.settings.default_model if desired.settings else None
-    if default in enabled:
-        if DEFAULT_ALIAS in enabled:
-            raise CatalogError(
+        case ClashKind.MODEL_NAMED_DEFAULT:
+            return CatalogError(
                 f"model {DEFAULT_ALIAS} clashes with the LiteLLM alias '{DEFAULT_ALIAS}' for the "
                 "default model",
                 hint="give the model another slug",
             )
-        aliases[DEFAULT_ALIAS] = {"model": default, "hidden": True}
-    for slug, model in enabled.items():
-        for old in model.previous_slugs:
-            if old == DEFAULT_ALIAS and DEFAULT_ALIAS in aliases:
-                raise CatalogError(
-                    f"model {slug}: its previous slug '{DEFAULT_ALIAS}' clashes with the LiteLLM "
-                    f"alias '{DEFAULT_ALIAS}' for the default model",
-                    hint=f"remove '{DEFAULT_ALIAS}' from its previous_slugs",
-                )
-            if old not in enabled:  # a slug taken again by a live model is that model's name
-                aliases[old] = {"model": slug, "hidden": True}
-    return dict(sorted(aliases.items(), key=lambda item: (item[0] != DEFAULT_ALIAS, item[0])))
+        case ClashKind.PREVIOUS_SLUG_DEFAULT:
+            return CatalogError(
+                f"model {clash.model}: its previous slug '{DEFAULT_ALIAS}' clashes with the "
+                f"LiteLLM alias '{DEFAULT_ALIAS}' for the default model",
+                hint=f"remove '{DEFAULT_ALIAS}' from its previous_slugs",
+            )
 
 
-def render_litellm_config(desired: DesiredState) -> LiteLLMConfig:
-    """The proxy config of a desired state (a validated catalog)."""
-    enabled = {
-        slug: desired.models[slug]
-        for slug in sorted(desired.models)
-        if desired.models[slug].get("enabled")
-    }
-    platform_credential = desired.settings.platform_credential if desired.settings else None
-    models: list[dict[str, Any]] = []
-    used: dict[str, CredentialState] = {}
-    for model in enabled.values():
-        route = model_route(
-            model.get("deployment"),
-            model.get("provider"),
-            model.get("credential"),
-            platform_credential,
-        )
-        credential = desired.credentials.get(route.credential) if route.credential else None
-        if credential is not None:
-            used[credential.name] = credential
-        models.append(_model_entry(model, credential, _record(route.provider)))
-    bindings: list[SecretBinding] = []
-    credentials = [_credential_entry(used[name], bindings) for name in sorted(used)]
-    _check_variables(bindings)
-    document: dict[str, Any] = {"model_list": models, "credential_list": credentials}
-    aliases = _aliases(desired, enabled)
-    if aliases:
-        document["router_settings"] = {"model_group_alias": aliases}
-    document["general_settings"] = {
-        "master_key": f"os.environ/{MASTER_KEY_ENV}",
-        # the catalog is the one source of the model list: none added through the proxy's
-        # UI or API (docs/litellm.md)
-        "store_model_in_db": False,
-    }
-    return LiteLLMConfig(document, bindings)
+def clashes_error(found: Clashes) -> CatalogError:
+    """The first clash found (the variables' before the aliases'), as today's single error."""
+    return clash_error(found.clashes[0])
+
+
+def checked_config(desired: DesiredState) -> LiteLLMConfig:
+    """The config of a desired state; a clash is a CatalogError in words."""
+    built = build_config(desired)
+    if isinstance(built, Clashes):
+        raise clashes_error(built)
+    return built
+
+
+def render_litellm_config(desired: DesiredState) -> str:
+    """The proxy config file of a desired state (a validated catalog)."""
+    return config_text(checked_config(desired))

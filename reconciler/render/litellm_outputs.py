@@ -1,19 +1,21 @@
 """The words of ``litellm-config`` around the config (reconciler.render.litellm_config renders
-the config itself): options and ``--out`` files refused, a stale ``--check`` file as a unified
-diff (what could be a secret hidden), a file that is no LiteLLM config described by its shape
-only, the secret values written."""
+the config itself): options, ``--out`` and ``--secrets-out`` files refused, a stale ``--check``
+file as a unified diff (what could be a secret hidden), a file that is no LiteLLM config
+described by its shape only, the secret values written."""
 
 from __future__ import annotations
 
 import difflib
 
-from reconciler.errors import OutputError, ReconcilerError
+from reconciler.errors import OutputError, ReconcilerError, UnsafeDestinationError
 from reconciler.litellm.outputs import (
     Missing,
     OutProblem,
     OutRefused,
     Refusal,
     SecretsOut,
+    SecretsProblem,
+    SecretsRefused,
     Stale,
     Unreadable,
     WrongFile,
@@ -22,6 +24,9 @@ from reconciler.litellm.recognize import Hidden, NotAConfig, Shape, Shown
 from reconciler.words import plural
 
 OUT_NOT_WRITABLE = "pass --out a file in a directory you can write"
+SECRETS_NOT_WRITABLE = (
+    "pass --secrets-out a file in a directory you can write, outside the repository"
+)
 # what takes the place of a hidden value or comment in --check's diff
 HIDDEN_WORDS: dict[Hidden, str] = {
     Hidden.SECRET: "<hidden: not an os.environ/ reference>",
@@ -135,6 +140,64 @@ def out_refused(refusal: OutRefused) -> OutputError:
                 f"{_where(file, found)}: --out would overwrite a file that is not a LiteLLM "
                 f"config: {SHAPES[found.shape]}; nothing was written",
                 hint="check the path; to replace this file, remove it first",
+            )
+
+
+# a tmpfs keeps the values off the disk as well; $RUNNER_TEMP is removed after each CI job
+_OUTSIDE = (
+    "write the secrets outside the repository, e.g. on a tmpfs such as /dev/shm or to "
+    "$RUNNER_TEMP in CI"
+)
+
+
+def secrets_refused(refusal: SecretsRefused) -> UnsafeDestinationError:
+    """The error for a ``--secrets-out`` file that is not written: why, and where to write the
+    secret values instead."""
+    file = refusal.file
+    match refusal.problem:
+        case SecretsProblem.STDOUT:
+            return UnsafeDestinationError(
+                "--secrets-out refuses to write secret values to stdout or stderr; nothing was "
+                "written",
+                hint="name a file outside the repository",
+            )
+        case SecretsProblem.SYMLINK:
+            return UnsafeDestinationError(
+                f"--secrets-out {file}: a symbolic link (such as /dev/stdout); secret values are "
+                "only written to a regular file; nothing was written",
+                hint="name the file itself, outside the repository",
+            )
+        case SecretsProblem.NOT_REGULAR:
+            return UnsafeDestinationError(
+                f"--secrets-out {file}: not a regular file (a terminal, a pipe or a device); "
+                "secret values are only written to a file; nothing was written",
+                hint="name a file outside the repository, e.g. in the deploy job's temporary "
+                "directory",
+            )
+        case SecretsProblem.NO_DIRECTORY:
+            return UnsafeDestinationError(
+                f"--secrets-out {file}: the directory {refusal.where} does not exist; nothing "
+                "was written",
+                hint="create the directory first, outside the repository",
+            )
+        case SecretsProblem.IN_CATALOG:
+            return UnsafeDestinationError(
+                f"--secrets-out {file} is inside the catalog directory {refusal.where}, which is "
+                "committed and read as catalog documents; nothing was written",
+                hint=_OUTSIDE,
+            )
+        case SecretsProblem.GIT_TRACKED:
+            return UnsafeDestinationError(
+                f"--secrets-out {file}: git tracks this file; secret values must not be "
+                "committed; nothing was written",
+                hint=_OUTSIDE,
+            )
+        case SecretsProblem.NOT_IGNORED:
+            return UnsafeDestinationError(
+                f"--secrets-out {file} is in the git work tree {refusal.where} and git does not "
+                "ignore it: the secret values would be one 'git add' away from a commit; nothing "
+                "was written",
+                hint=f"add it to .gitignore, or {_OUTSIDE}",
             )
 
 

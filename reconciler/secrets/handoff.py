@@ -1,23 +1,19 @@
 """Hand the LiteLLM proxy the secret values its rendered config references, without printing them.
 
-``write_secrets`` resolves every binding (env, SOPS, AWS) and writes a dotenv file (``VAR=value``
-lines, as ``docker run --env-file`` reads them) or a Kubernetes ``Secret`` manifest (named
-``litellm-credentials``, ``litellm-credentials-<environment>`` for an environment, or as
-``--secret-name`` says). The file is created with mode 0600; a terminal, stdout or any other
-non-regular file is refused, and so is a file git tracks (a secret must never be committed by
-accident).
+``secrets_file`` resolves every binding (env, SOPS, AWS) into the text of a dotenv file
+(``VAR=value`` lines, as ``docker run --env-file`` reads them) or of a Kubernetes ``Secret``
+manifest (named ``litellm-credentials``, ``litellm-credentials-<environment>`` for an
+environment, or as ``--secret-name`` says). Where it may be written (never stdout, a terminal, a
+file git would commit or the catalog) is reconciler.litellm.outputs' to check, and the command
+writes it with mode 0600 together with the config.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import re
-import stat
-import subprocess
-import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -32,10 +28,6 @@ SECRET_NAME = "litellm-credentials"  # noqa: S105 (the manifest's name, not a se
 # a Kubernetes object name (RFC 1123 subdomain): what `kubectl apply` accepts for a Secret
 _K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _K8S_NAME_MAX = 253
-
-
-class UnsafeDestinationError(ReconcilerError):
-    """The secrets file would land somewhere a secret must not go."""
 
 
 def format_for(path: str, fmt: str | None) -> str:
@@ -61,66 +53,6 @@ def secret_name(environment: str | None, name: str | None = None) -> str:
         return SECRET_NAME
     suffix = re.sub(r"[^a-z0-9]+", "-", environment.lower()).strip("-")
     return f"{SECRET_NAME}-{suffix}" if suffix else SECRET_NAME
-
-
-def _git_tracked(path: Path) -> bool:
-    try:
-        done = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False  # no git here: nothing can be tracked
-    return done.returncode == 0
-
-
-def _is_own_output(info: os.stat_result) -> bool:
-    """Whether the file is this process's stdout or stderr (``/dev/stdout``, a redirect)."""
-    for fd in (1, 2):
-        try:
-            out = os.fstat(fd)
-        except OSError:
-            continue
-        if (out.st_dev, out.st_ino) == (info.st_dev, info.st_ino):
-            return True
-    return False
-
-
-def check_destination(path: Path) -> None:
-    if path.is_symlink():  # the write renames a file into place: it would replace the link
-        raise UnsafeDestinationError(
-            f"--secrets-out {path}: a symbolic link (such as /dev/stdout); secret values are "
-            "only written to a regular file",
-            hint="name the file itself, outside the repository",
-        )
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        info = None
-    if str(path) == "-" or (info is not None and _is_own_output(info)):
-        raise UnsafeDestinationError(
-            "--secrets-out refuses to write secret values to stdout or stderr",
-            hint="name a file outside the repository",
-        )
-    mode = None if info is None else info.st_mode
-    if mode is not None and not stat.S_ISREG(mode):
-        raise UnsafeDestinationError(
-            f"--secrets-out {path}: not a regular file (a terminal, a pipe or a device); "
-            "secret values are only written to a file",
-            hint="name a file outside the repository, e.g. in the deploy job's temporary directory",
-        )
-    if not path.parent.is_dir():
-        raise UnsafeDestinationError(
-            f"--secrets-out {path}: the directory {path.parent} does not exist"
-        )
-    if mode is not None and _git_tracked(path):
-        raise UnsafeDestinationError(
-            f"--secrets-out {path}: git tracks this file; secret values must not be committed",
-            hint="write the secrets outside the repository (or to a git-ignored path)",
-        )
 
 
 def dotenv_text(values: Mapping[str, str]) -> str:
@@ -158,34 +90,26 @@ def resolve_bindings(
     return {variable: resolved.values[ref_key(ref)] for variable, ref in bindings.items()}
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600 (through a 0600 temporary file, renamed)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+@dataclass(frozen=True)
+class SecretsFile:
+    """The text of the secrets file (it holds the values: never shown) and how many variables
+    it sets."""
+
+    text: str = field(repr=False)
+    count: int
 
 
-def write_secrets(
-    path: Path,
+def secrets_file(
     fmt: str,
     bindings: Mapping[str, SecretRefDict],
     catalog_root: Path,
     labels: Mapping[str, str],
     name: str | None = None,
-) -> int:
-    """Resolve and write the values; returns how many variables were written. ``name``: the
+) -> SecretsFile:
+    """Resolve the values and lay them out as ``fmt`` says; nothing is written. ``name``: the
     Kubernetes Secret's (unused in a dotenv file)."""
-    check_destination(path)
     values = {k: v.reveal() for k, v in resolve_bindings(bindings, catalog_root, labels).items()}
     text = (
         kubernetes_text(values, name or SECRET_NAME) if fmt == "kubernetes" else dotenv_text(values)
     )
-    write_private(path, text)
-    return len(values)
+    return SecretsFile(text, len(values))

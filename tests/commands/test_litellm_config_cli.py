@@ -319,6 +319,42 @@ def test_out_refuses_a_path_in_the_catalog(tmp_path: Path) -> None:
     assert {p: p.read_bytes() for p in root.rglob("*")} == before
 
 
+def test_secrets_out_refuses_a_path_git_could_commit_and_the_catalog(tmp_path: Path) -> None:
+    """``git add -A`` would pick up ``deploy-secrets.env`` at the root of the repository: refused
+    before anything is written, as is a path in the catalog; a git-ignored one is written."""
+    repo = tmp_path / "repo"
+    root = _catalog(repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, capture_output=True)
+    config = repo / "deploy" / "config.yaml"
+    config.parent.mkdir()
+    before = sorted(repo.rglob("*"))
+    for secrets, words in (
+        (repo / "deploy-secrets.env", f"is in the git work tree {repo} and git does not ignore"),
+        (root / "secrets.env", f"is inside the catalog directory {root}"),
+    ):
+        args = ["--debug", *_render(root, "--out", str(config), "--secrets-out", str(secrets))]
+        done = subprocess.run(
+            [*RECONCILER, *args],
+            cwd=repo,
+            env={**os.environ, **SECRETS},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        assert words in done.stderr
+        assert "nothing was written" in done.stderr
+        assert "CANARY" not in done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+        assert sorted(repo.rglob("*")) == before  # neither file, no temporary file
+    (repo / ".gitignore").write_text("*.env\n")
+    secrets = repo / "deploy-secrets.env"
+    written = cli(_render(root, "--out", str(config), "--secrets-out", str(secrets)), SECRETS)
+    assert written.exit_code == 0, written.output
+    assert secrets.read_text() == f"K={CANARY}\n"
+    assert CANARY not in written.output + config.read_text()
+
+
 def test_out_never_overwrites_a_file_that_is_no_config(tmp_path: Path) -> None:
     root = _catalog(tmp_path)
     secrets = tmp_path / "new-secrets.env"

@@ -1290,7 +1290,7 @@ def test_every_workflow_warning_is_a_workflow_impact() -> None:
 def test_rename_alias_is_what_the_litellm_config_renders(enabled: bool) -> None:
     """``litellm_alias`` (the rename row's "LiteLLM keeps old as an alias") holds exactly when
     ``reconciler litellm-config`` maps the old slug to the new one."""
-    from reconciler.render.litellm_config import render_litellm_config
+    from reconciler.litellm.config import LiteLLMConfig, build_config
 
     want = desired(
         model("new", ("old",), enabled=enabled, provider="openai", deployment="direct"),
@@ -1309,7 +1309,9 @@ def test_rename_alias_is_what_the_litellm_config_renders(enabled: bool) -> None:
     plan = diff(want, live(live_model("old"), live_model("other")))
     change = next(c for c in plan.changes if c.key == "new")
     assert (change.action, change.previous_key) == (Action.RENAME, "old")
-    document = render_litellm_config(want).document
+    config = build_config(want)
+    assert isinstance(config, LiteLLMConfig)
+    document = config.document
     aliases = document.get("router_settings", {}).get("model_group_alias", {})
     assert change.litellm_alias is enabled
     assert ("old" in aliases) is change.litellm_alias

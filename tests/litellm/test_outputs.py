@@ -5,6 +5,7 @@ the CLI, tests/commands)."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,17 +16,19 @@ from reconciler.litellm.outputs import (
     OutRefused,
     Refusal,
     SecretsOut,
+    SecretsProblem,
+    SecretsRefused,
     Stale,
     Unreadable,
     WrongFile,
     compare,
     out_refusal,
     refusal,
+    secrets_refusal,
     secrets_target,
 )
 from reconciler.litellm.recognize import Hidden, NotAConfig, Shape
 from reconciler.render.litellm_outputs import refused, stale_diff, stale_notice, unreadable
-from reconciler.secrets.handoff import UnsafeDestinationError
 
 
 @pytest.mark.parametrize(
@@ -61,20 +64,110 @@ def test_every_refusal_is_worded() -> None:
 
 def test_secrets_target_by_extension_and_name(tmp_path: Path) -> None:
     yaml_file, env_file = str(tmp_path / "s.yaml"), str(tmp_path / "s.env")
-    assert secrets_target(yaml_file, None, None, None) == SecretsOut(
+    catalog = str(tmp_path / "catalog")
+    assert secrets_target(yaml_file, None, None, None, catalog_dir=catalog) == SecretsOut(
         yaml_file, "kubernetes", "litellm-credentials"
     )
-    assert secrets_target(yaml_file, None, "Prod_EU", None) == SecretsOut(
+    assert secrets_target(yaml_file, None, "Prod_EU", None, catalog_dir=catalog) == SecretsOut(
         yaml_file, "kubernetes", "litellm-credentials-prod-eu"
     )
-    assert secrets_target(env_file, None, None, None) == SecretsOut(env_file, "dotenv", None)
-    assert secrets_target(env_file, "kubernetes", None, "x").name == "x"
-    assert secrets_target(env_file, None, None, "x") is Refusal.NAME_FOR_DOTENV
+    assert secrets_target(env_file, None, None, None, catalog_dir=catalog) == SecretsOut(
+        env_file, "dotenv", None
+    )
+    found = secrets_target(env_file, "kubernetes", None, "x", catalog_dir=catalog)
+    assert isinstance(found, SecretsOut)
+    assert found.name == "x"
+    assert secrets_target(env_file, None, None, "x", catalog_dir=catalog) is Refusal.NAME_FOR_DOTENV
 
 
 def test_an_unsafe_destination_is_refused_before_the_name(tmp_path: Path) -> None:
-    with pytest.raises(UnsafeDestinationError):
-        secrets_target(str(tmp_path / "no-such-dir" / "s.env"), None, None, "x")
+    file = str(tmp_path / "no-such-dir" / "s.env")
+    assert secrets_target(file, None, None, "x", catalog_dir="catalog") == SecretsRefused(
+        file, SecretsProblem.NO_DIRECTORY, where=str(tmp_path / "no-such-dir")
+    )
+
+
+def _secrets(file: Path, catalog: Path | None = None) -> SecretsRefused | None:
+    return secrets_refusal(str(file), catalog_dir=str(catalog or file.parent / "catalog"))
+
+
+def test_secrets_out_is_a_regular_file_or_none(tmp_path: Path) -> None:
+    assert _secrets(tmp_path / "s.env") is None
+    assert secrets_refusal("-", catalog_dir="catalog") == SecretsRefused("-", SecretsProblem.STDOUT)
+    link = tmp_path / "link.env"
+    link.symlink_to(tmp_path / "elsewhere.env")
+    assert _secrets(link) == SecretsRefused(str(link), SecretsProblem.SYMLINK)
+    fifo = tmp_path / "fifo.env"
+    os.mkfifo(fifo)
+    assert _secrets(fifo) == SecretsRefused(str(fifo), SecretsProblem.NOT_REGULAR)
+
+
+def test_secrets_out_is_outside_the_catalog(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    (catalog / "credentials").mkdir(parents=True)
+    (tmp_path / "alias").symlink_to(catalog)  # the catalog by another name
+    for inside in (
+        catalog / "s.env",
+        catalog / "credentials" / "secret.yaml",
+        tmp_path / "alias" / "s.env",
+    ):
+        assert _secrets(inside, catalog) == SecretsRefused(
+            str(inside), SecretsProblem.IN_CATALOG, where=str(catalog)
+        )
+    assert _secrets(tmp_path / "catalog-secrets.env", catalog) is None
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "deploy").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / ".gitignore").write_text("*.env\n/private/\n")
+    return repo
+
+
+def test_secrets_out_in_a_git_work_tree_must_be_ignored(repo: Path) -> None:
+    top = str(repo)
+    for unignored in (repo / "deploy-secrets.yaml", repo / "deploy" / "secret.yaml"):
+        assert _secrets(unignored) == SecretsRefused(
+            str(unignored), SecretsProblem.NOT_IGNORED, where=top
+        )
+        unignored.write_text("x\n")  # existing or not
+        assert _secrets(unignored) == SecretsRefused(
+            str(unignored), SecretsProblem.NOT_IGNORED, where=top
+        )
+    (repo / "private").mkdir()
+    for ignored in (repo / "deploy-secrets.env", repo / "deploy" / "s.env", repo / "private" / "s"):
+        assert _secrets(ignored) is None
+    tracked = repo / "tracked.env"  # ignored by pattern, but tracked: the next commit has it
+    tracked.write_text("PLACEHOLDER=1\n")
+    _git(repo, "add", "-f", "tracked.env")
+    assert _secrets(tracked) == SecretsRefused(str(tracked), SecretsProblem.GIT_TRACKED, where=top)
+    # the catalog inside the repository is refused as such, ignored or not
+    (repo / "catalog").mkdir()
+    inside = repo / "catalog" / "s.env"
+    assert _secrets(inside, repo / "catalog") == SecretsRefused(
+        str(inside), SecretsProblem.IN_CATALOG, where=str(repo / "catalog")
+    )
+
+
+def test_without_git_the_work_tree_check_is_skipped(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no git to ask
+    assert _secrets(repo / "deploy-secrets.yaml") is None
+    # the other checks still hold
+    inside = repo / "catalog" / "s.env"
+    (repo / "catalog").mkdir()
+    assert _secrets(inside, repo / "catalog") == SecretsRefused(
+        str(inside), SecretsProblem.IN_CATALOG, where=str(repo / "catalog")
+    )
 
 
 CONFIG = "# header\nmodel_list: []\ngeneral_settings:\n  master_key: os.environ/K\n"

@@ -119,7 +119,7 @@ def _every_provider(tmp_path: Path) -> str:
             )
         )
     root = write_catalog(tmp_path / "cat", models, credentials, default_model="openai")
-    return render_litellm_config(load(root).desired).text()
+    return render_litellm_config(load(root).desired)
 
 
 def test_nothing_the_renderer_writes_is_hidden_for_any_provider(tmp_path: Path) -> None:

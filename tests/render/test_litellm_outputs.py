@@ -7,13 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import OutputError
-from reconciler.litellm.outputs import OutProblem, OutRefused, Stale, WrongFile
+from reconciler.errors import OutputError, UnsafeDestinationError
+from reconciler.litellm.outputs import (
+    OutProblem,
+    OutRefused,
+    SecretsProblem,
+    SecretsRefused,
+    Stale,
+    WrongFile,
+)
 from reconciler.litellm.recognize import Hidden, NotAConfig, Shape
 from reconciler.render.litellm_outputs import (
     HIDDEN_WORDS,
     SHAPES,
     out_refused,
+    secrets_refused,
     shown_text,
     stale_diff,
     wrong_file,
@@ -90,3 +98,33 @@ def test_the_diff_of_a_stale_file_shows_hidden_pieces_in_words() -> None:
         "-api_key: <hidden: not an os.environ/ reference>",
         "+api_key: os.environ/K",
     ]
+
+
+@pytest.mark.parametrize("problem", list(SecretsProblem))
+def test_every_secrets_refusal_says_nothing_was_written_and_where_to_write_instead(
+    problem: SecretsProblem,
+) -> None:
+    error = secrets_refused(SecretsRefused("deploy-secrets.env", problem, where="/repo"))
+    assert isinstance(error, UnsafeDestinationError)
+    assert error.exit_code == 1
+    if problem is not SecretsProblem.STDOUT:  # "-" or a redirect: the name says nothing
+        assert "--secrets-out deploy-secrets.env" in error.message
+    assert error.message.endswith("nothing was written")
+    assert error.hint
+    messages = {secrets_refused(SecretsRefused("f", p, where="w")).message for p in SecretsProblem}
+    assert len(messages) == len(SecretsProblem)
+
+
+def test_a_secrets_file_git_could_commit_is_refused_in_words() -> None:
+    error = secrets_refused(
+        SecretsRefused("deploy-secrets.env", SecretsProblem.NOT_IGNORED, where="/work/repo")
+    )
+    assert error.message == (
+        "--secrets-out deploy-secrets.env is in the git work tree /work/repo and git does not "
+        "ignore it: the secret values would be one 'git add' away from a commit; nothing was "
+        "written"
+    )
+    assert error.hint == (
+        "add it to .gitignore, or write the secrets outside the repository, e.g. on a tmpfs "
+        "such as /dev/shm or to $RUNNER_TEMP in CI"
+    )

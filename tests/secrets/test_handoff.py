@@ -19,13 +19,8 @@ import yaml
 from secretkit import SopsCatalog
 
 from reconciler.commands.litellm_config import litellm_config
-from reconciler.errors import ReconcilerError, SecretError
-from reconciler.secrets.handoff import (
-    UnsafeDestinationError,
-    dotenv_text,
-    format_for,
-    secret_name,
-)
+from reconciler.errors import OutputError, ReconcilerError, SecretError, UnsafeDestinationError
+from reconciler.secrets.handoff import dotenv_text, format_for, secret_name
 
 SOPS_CANARY = "CANARY-sops-sk-0123456789abcdef"
 AWS_CANARY = "CANARY-aws/secret+key=0123456789"
@@ -66,12 +61,16 @@ def catalog(sops_catalog: SopsCatalog, aws_endpoint: str, monkeypatch: pytest.Mo
 
 
 def run(
-    catalog: Path, secrets_out: Path | str, fmt: str | None = None, name: str | None = None
+    catalog: Path,
+    secrets_out: Path | str,
+    fmt: str | None = None,
+    name: str | None = None,
+    out_file: Path | None = None,
 ) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = litellm_config(
         catalog_dir=str(catalog),
-        out_file=None,
+        out_file=None if out_file is None else str(out_file),
         check=False,
         secrets_out=str(secrets_out),
         secrets_format=fmt,
@@ -190,24 +189,75 @@ def test_refuses_stdout_and_a_terminal(catalog: Path, tmp_path: Path) -> None:
         os.close(follower)
 
 
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
 def test_refuses_a_file_git_tracks(catalog: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     tracked = repo / "litellm.env"
     tracked.write_text("PLACEHOLDER=1\n")
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", "litellm.env")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "litellm.env")
     with pytest.raises(UnsafeDestinationError, match="git tracks this file") as info:
         run(catalog, tracked)
     assert tracked.read_text() == "PLACEHOLDER=1\n"
     assert_no_canaries(str(info.value))
-    # an untracked file in the same work tree is written
-    code, _, _ = run(catalog, repo / "other.env")
+
+
+def test_refuses_a_path_in_a_work_tree_that_git_does_not_ignore(
+    catalog: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    config = repo / "config.yaml"
+    untracked = repo / "deploy-secrets.env"  # `git add -A` would commit it
+    with pytest.raises(UnsafeDestinationError, match="git does not ignore it") as info:
+        run(catalog, untracked, out_file=config)
+    assert ".gitignore" in str(info.value)
+    assert_no_canaries(str(info.value))
+    assert sorted(p.name for p in repo.iterdir()) == [".git"]  # nothing written, config neither
+    (repo / ".gitignore").write_text("/deploy-secrets.env\n")
+    code, _, err = run(catalog, untracked, out_file=config)
     assert code == 0
+    assert_no_canaries(err, config.read_text())
+    assert SOPS_CANARY in untracked.read_text()
+
+
+@pytest.mark.parametrize("source", ["env", "sops"])
+def test_a_secret_that_cannot_be_read_leaves_both_files_as_they_were(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    config, secrets = tmp_path / "config.yaml", tmp_path / "litellm.env"
+    assert run(catalog, secrets, out_file=config)[0] == 0
+    # the catalog changes (the config would), then a secret cannot be read
+    models = catalog / "models.yaml"
+    models.write_text(models.read_text().replace("context_window: 128000", "context_window: 64000"))
+    if source == "env":
+        monkeypatch.delenv("PROXY_AWS_KEY_ID")
+    else:
+        monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(tmp_path / "no-such-key.txt"))
+    before = {path: path.read_bytes() for path in (config, secrets)}
+    with pytest.raises(SecretError) as info:
+        run(catalog, secrets, out_file=config)
+    assert_no_canaries(str(info.value))
+    assert {path: path.read_bytes() for path in (config, secrets)} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_config_that_cannot_be_written_leaves_the_secrets_file_as_it_was(
+    catalog: Path, tmp_path: Path
+) -> None:
+    secrets = tmp_path / "litellm.env"
+    secrets.write_text("OLD=1\n")
+    config = tmp_path / "missing" / "config.yaml"
+    with pytest.raises(OutputError, match="does not exist") as info:
+        run(catalog, secrets, out_file=config)
+    assert_no_canaries(str(info.value))
+    assert secrets.read_text() == "OLD=1\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".litellm.env")] == []
 
 
 def test_an_unreadable_secret_names_the_credential_and_writes_nothing(
