@@ -40,12 +40,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
+def read_live_state(
+    db_url: str, *, must_exist: bool = False, last_applied: bool = False
+) -> LiveState:
     """The registry's live state (reconciler.state.read), imported when a command reads the
     registry: test-connection on the catalog alone never loads SQLAlchemy."""
     from reconciler.state.read import read_live_state as read
 
-    return read(db_url, must_exist=must_exist)
+    return read(db_url, must_exist=must_exist, last_applied=last_applied)
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,18 @@ def plan(
     options: DiffOptions,
     no_secrets: bool = False,
     target: Target | None = None,
+    last_applied: bool = False,
 ) -> Planned:
     """Stamp the desired state's secrets, read the registry, diff. ``target``: what the plan
-    names as its target (``plan_target``)."""
+    names as its target (``plan_target``); ``last_applied``: also read the last apply's
+    catalog digest with the live state (drift)."""
     planned = make_plan(
-        str(loaded.root), db_url, options=options, no_secrets=no_secrets, desired=loaded.desired
+        str(loaded.root),
+        db_url,
+        options=options,
+        no_secrets=no_secrets,
+        desired=loaded.desired,
+        last_applied=last_applied,
     )
     planned.plan.target = target
     return planned
@@ -207,9 +216,10 @@ def make_plan(
     options: DiffOptions,
     no_secrets: bool = False,
     desired: DesiredState | None = None,
+    last_applied: bool = False,
 ) -> Planned:
     with gc_paused():  # see reconciler.gcpause: thousands of acyclic objects, built once
-        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired)
+        return _make_plan(Path(catalog_dir), db_url, options, no_secrets, desired, last_applied)
 
 
 def _make_plan(
@@ -218,13 +228,14 @@ def _make_plan(
     options: DiffOptions,
     no_secrets: bool,
     desired: DesiredState | None,
+    last_applied: bool,
 ) -> Planned:
     if desired is None:
         desired = load_desired(root)
     keyring = keyring_from_env(required=False)
     log.debug("encryption key %s", "set" if keyring is not None else "not set")
     start = time.perf_counter()
-    live = read_live_state(db_url)
+    live = read_live_state(db_url, last_applied=last_applied)
     log.debug(
         "read the registry in %.3fs: revision %d, %d model(s), %d credential(s), settings %s",
         time.perf_counter() - start,

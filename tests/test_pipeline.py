@@ -96,6 +96,7 @@ def test_debug_logs_each_stage_with_counts_and_never_a_secret(tmp_path: Path) ->
     from reconciler.secrets.crypto import generate_key_text
 
     canary = "sk-CANARY-debug-0123456789abcdef"
+    canary_rotated = "sk-CANARY-rotated-fedcba9876543210"
     root = write_catalog(
         tmp_path / "cat",
         [model_doc("a", credential="c")],
@@ -104,9 +105,15 @@ def test_debug_logs_each_stage_with_counts_and_never_a_secret(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     env = {"DEBUG_CANARY_KEY": canary, "REGISTRY_ENCRYPTION_KEY": generate_key_text()}
     assert cli(["db", "upgrade", "--db", url], env).exit_code == 0
+    apply_args = ["apply", "--catalog", str(root), "--db", url, "--auto-approve"]
     try:
         debug = cli(["--debug", "plan", "--catalog", str(root), "--db", url], env)
         verbose = cli(["-v", "plan", "--catalog", str(root), "--db", url], env)
+        applied = cli(["--debug", *apply_args], env)
+        # the key rotated at its source, one model dropped from the catalog
+        write_catalog(root, [model_doc("b")], [credential_doc("c", env="DEBUG_CANARY_KEY")])
+        rotated_env = {**env, "DEBUG_CANARY_KEY": canary_rotated}
+        rotated = cli(["--debug", *apply_args, "--allow-mass-removal"], rotated_env)
     finally:
         logging.getLogger().setLevel(logging.WARNING)
     assert debug.exit_code == 0, debug.output
@@ -118,3 +125,32 @@ def test_debug_logs_each_stage_with_counts_and_never_a_secret(tmp_path: Path) ->
     assert any("values fingerprinted" in line for line in lines)  # the canary was read
     assert canary not in debug.output + debug.stderr
     assert "DEBUG" not in verbose.stderr  # -v is progress only
+
+    # apply's write phase: the locked re-read, the re-diff, the writes by kind, the commit
+    assert applied.exit_code == 0, applied.output
+    written = [x for x in applied.stderr.splitlines() if x.startswith("DEBUG reconciler.apply")]
+    expected = (
+        "took the registry lock in ",
+        "re-read the registry under it in ",
+        "revision 0, 0 model(s), 0 credential(s), settings absent",
+        "re-diffed under the lock in ",
+        "3 change(s), 0 error(s)",
+        "credential create 1, model create 1, settings create 1;",
+        "1 secret(s) encrypted and stored, 0 removed",
+        "committed in ",
+        "audit run 1",
+    )
+    for part in expected:
+        assert any(part in line for line in written), (part, applied.stderr)
+    assert canary not in applied.output + applied.stderr
+    assert rotated.exit_code == 0, rotated.output
+    written = [x for x in rotated.stderr.splitlines() if x.startswith("DEBUG reconciler.apply")]
+    expected = (
+        "revision 4, 1 model(s), 1 credential(s), settings present",
+        "credential update 1, model create 1, model deactivate 1, settings update 1;",
+        "1 secret(s) encrypted and stored, 0 removed",
+    )
+    for part in expected:
+        assert any(part in line for line in written), (part, rotated.stderr)
+    for secret in (canary, canary_rotated):
+        assert secret not in rotated.output + rotated.stderr

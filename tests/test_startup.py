@@ -2,7 +2,8 @@
 
 Each command runs in a fresh interpreter (another test may already have imported litellm into
 this one) and reports the top-level packages it imported. ``test-connection`` is run up to the
-point before its first call (a slug the catalog lacks), where litellm must not be loaded yet.
+point before its first call (a slug the catalog lacks; a model whose key is unset), where
+litellm must not be loaded yet, nor the database layer: ``--catalog`` needs no registry.
 """
 
 from __future__ import annotations
@@ -57,8 +58,14 @@ PATHS = {
     "lint": (["lint"], NEVER | DB | {"cryptography"} | CONNECTION_TEST),
     # catalog mode needs no database: the pipeline imports the database layer only to read one
     "test-connection": (["test-connection", "--catalog", "catalog", "no-such-model"], NEVER | DB),
+    # a catalog model resolved, its key unset so nothing is called, the results rendered; with
+    # REGISTRY_DATABASE_URL set, as in CI: --catalog wins and the registry is never opened
+    "test-connection-resolved": (
+        ["test-connection", "--catalog", "catalog", "gpt-4o"],
+        NEVER | DB | NOT_PLANNING,
+    ),
 }
-EXPECTED_EXIT = {"test-connection": 1}
+EXPECTED_EXIT = {"test-connection": 1, "test-connection-resolved": 1}
 
 
 def loaded(modules: set[str], forbidden: set[str]) -> list[str]:
@@ -103,6 +110,9 @@ def test_command_does_not_import_heavy_modules(name: str, tmp_path: Path) -> Non
         subprocess.run(upgrade, cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
     if name == "plan-with-key":
         env["REGISTRY_ENCRYPTION_KEY"] = generate_key_text()
+    if name == "test-connection-resolved":
+        env["REGISTRY_DATABASE_URL"] = db  # not created: opening it would fail the command
+        env.pop("OPENAI_API_KEY", None)  # gpt-4o's credential: unset, so no call is made
     code, output, modules = _probe(args, env)
     assert code == EXPECTED_EXIT.get(name, 0), output
     assert loaded(modules, forbidden) == [], output
@@ -116,3 +126,8 @@ def test_command_does_not_import_heavy_modules(name: str, tmp_path: Path) -> Non
         assert "model" in output  # it did lint the catalog (the summary counts its models)
     if name == "test-connection":
         assert "no-such-model" in output  # stopped where intended: before any call
+    if name == "test-connection-resolved":
+        # it resolved the catalog's model and reported it untested (no call, no registry)
+        assert "gpt-4o" in output
+        assert "OPENAI_API_KEY is not set" in output
+        assert "registry database not found" not in output

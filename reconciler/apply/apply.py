@@ -5,6 +5,7 @@ in one transaction with an audit row. Any failure rolls everything back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from reconciler.apply.lock import locked_transaction
-from reconciler.apply.write import Writer, write_plan
+from reconciler.apply.write import Writer, Written, write_plan
 from reconciler.db import tables as t
 from reconciler.db.engine import driver_reason, make_engine, throwaway_file
 from reconciler.db.migrate import require_current
@@ -137,15 +138,35 @@ def apply_stamped(
     try:
         # No GC passes while the lock is held: the re-diff and the bulk rows are thousands of
         # acyclic objects the GC would only rescan (see reconciler.gcpause).
+        start = time.perf_counter()
         with gc_paused(), locked_transaction(engine, options.lock_timeout) as conn:
+            locked = time.perf_counter()
             require_current(conn)
             log.info("holding the registry lock; re-reading the registry")
             live = read_live(conn)
+            log.debug(
+                "took the registry lock in %.3fs; re-read the registry under it in %.3fs: "
+                "revision %d, %d model(s), %d credential(s), settings %s",
+                locked - start,
+                time.perf_counter() - locked,
+                live.revision,
+                len(live.models),
+                len(live.credentials),
+                "present" if live.settings else "absent",
+            )
             check_registry(expected, live.registry_id)
             environment = stamped.desired.environment
             check_environment(live.environment, environment, rebind=options.rebind_environment)
             check_key_ids(live, keyring, db_url)
+            start = time.perf_counter()
             plan = diff(stamped.desired, live, options.diff)
+            log.debug(
+                "re-diffed under the lock in %.3fs: %d change(s), %d error(s), %d guard(s)",
+                time.perf_counter() - start,
+                len(plan.changes),
+                len(plan.errors),
+                len(plan.guards),
+            )
             already_done = not plan.changes and not plan.errors
             moved = expected is not None and live.revision != expected.revision
             if moved and expected is not None and (expected.strict or not already_done):
@@ -169,7 +190,8 @@ def apply_stamped(
                 raise problem
             now = datetime.now(UTC)
             writer = Writer(conn, stamped.desired, live, stamped.resolved.values, keyring, now)
-            write_plan(writer, plan)
+            start = time.perf_counter()
+            _log_written(write_plan(writer, plan), time.perf_counter() - start)
             if live.environment != environment:
                 conn.execute(sa.update(t.registry_meta).values(environment=environment))
             rebound = live.environment if live.environment not in (None, environment) else None
@@ -201,7 +223,16 @@ def apply_stamped(
                 )
                 .returning(t.reconcile_runs.c.id)
             ).scalar_one()
-            return ApplyResult(plan, run_id, live.revision, after, rebound)
+            result = ApplyResult(plan, run_id, live.revision, after, rebound)
+            start = time.perf_counter()  # leaving the block commits (and releases the lock)
+        log.debug(
+            "committed in %.3fs: revision %d -> %d, audit run %d",
+            time.perf_counter() - start,
+            result.revision_before,
+            result.revision_after,
+            result.run_id,
+        )
+        return result
     except ReconcilerError:
         raise
     except sa.exc.SQLAlchemyError as err:
@@ -210,3 +241,20 @@ def apply_stamped(
         ) from None
     finally:
         engine.dispose()
+
+
+def _log_written(written: Written, seconds: float) -> None:
+    """The write phase's debug record: rows per kind and action, and secrets by count."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    rows = ", ".join(f"{what} {n}" for what, n in sorted(written.rows.items())) or "no rows"
+    log.debug(
+        "wrote in %.3fs: %s; %d secret(s) encrypted and stored, %d removed; "
+        "%d inactive model(s) unlinked; %d source version(s) refreshed",
+        seconds,
+        rows,
+        written.secrets_written,
+        written.secrets_removed,
+        written.unlinked_models,
+        written.source_versions,
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +37,17 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
+@dataclass
+class Written:
+    """What ``write_plan`` wrote, for apply's debug log: counts, never a value."""
+
+    rows: Counter[str] = dataclass_field(default_factory=Counter)  # "model create" -> rows
+    secrets_written: int = 0  # encrypted and stored (added or changed)
+    secrets_removed: int = 0
+    unlinked_models: int = 0  # inactive models unlinked from a deleted credential
+    source_versions: int = 0  # refreshed for secrets whose value did not change
+
+
 class Writer:
     def __init__(
         self,
@@ -47,6 +61,7 @@ class Writer:
         self.conn, self.desired, self.live = conn, desired, live
         self.values, self.keyring, self.now = values, keyring, now
         self.credential_ids = {name: c.id for name, c in live.credentials.items()}
+        self.written = Written()
 
     # --- credentials -----------------------------------------------------------------------
 
@@ -87,6 +102,7 @@ class Writer:
                 updated_at=self.now,
             )
         )
+        self.written.secrets_written += 1
 
     def _secrets(self, change: Change) -> None:
         wanted = self.desired.credentials[change.key].secrets
@@ -101,6 +117,7 @@ class Writer:
                         secrets.c.field == field,
                     )
                 )
+                self.written.secrets_removed += 1
 
     def credential(self, change: Change) -> None:
         if change.action is Action.CREATE:
@@ -147,6 +164,7 @@ class Writer:
                     for row in linked
                 ],
             )
+            self.written.unlinked_models += len(linked)
         self.conn.execute(sa.delete(t.credentials).where(t.credentials.c.id.in_(ids)))
 
     def _unlinked_digest(self, row: Any) -> str:
@@ -186,6 +204,7 @@ class Writer:
                 .values(source_version=sa.bindparam("v")),
                 rows,
             )
+        self.written.source_versions += len(rows)
 
     # --- models ----------------------------------------------------------------------------
 
@@ -303,10 +322,11 @@ def _deactivated(model: LiveModel) -> dict[str, Any] | None:
     return None
 
 
-def write_plan(writer: Writer, plan: Plan) -> None:
-    """Execute every change in the plan's (dependency) order."""
+def write_plan(writer: Writer, plan: Plan) -> Written:
+    """Execute every change in the plan's (dependency) order; what was written."""
     by_step: dict[str, list[Change]] = {"models": [], "deactivate": [], "delete": []}
     for change in plan.changes:
+        writer.written.rows[f"{change.kind} {change.action}"] += 1
         if change.kind is Kind.CREDENTIAL and change.action is not Action.DELETE:
             writer.credential(change)
         elif change.kind is Kind.MODEL and change.action is Action.DEACTIVATE:
@@ -323,3 +343,4 @@ def write_plan(writer: Writer, plan: Plan) -> None:
     if by_step["delete"]:
         writer.delete_credentials([c.key for c in by_step["delete"]])
     writer.refresh_source_versions()
+    return writer.written

@@ -35,13 +35,10 @@ def drift(
 
             out.write(render_invalid_catalog_json(err.diagnostics))
         raise
-    planned = pipeline.plan(loaded, db_url, options=DiffOptions())
+    # the last apply's digest is read with the live state, in the same transaction
+    planned = pipeline.plan(loaded, db_url, options=DiffOptions(), last_applied=True)
     report = drift_report(
-        planned.plan,
-        planned.stamped.desired,
-        planned.live,
-        db_url,
-        ignore_unmanaged=ignore_unmanaged,
+        planned.plan, planned.stamped.desired, planned.live, ignore_unmanaged=ignore_unmanaged
     )
     out.write(render_drift(report, fmt))
     return report.exit_code

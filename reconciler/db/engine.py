@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning
 
 from reconciler.errors import DatabaseError
 
 IMMEDIATE = "reconciler_immediate"
 
 
-SUPPORTED_URLS = "sqlite:///path/to/registry.db or postgresql+psycopg://user@host/dbname"
+SUPPORTED_URLS = (
+    "sqlite:///path/to/registry.db or postgresql+psycopg://user:password@host:5432/dbname"
+)
+# what every refused URL's message names, so the user knows which setting to fix
+_URL_SETTING = "the registry database URL (--db or REGISTRY_DATABASE_URL)"
+_ENCODE_HINT = (
+    "percent-encode '@', ':', '/', '?', '#' and '%' in the user name and password "
+    "(%40, %3A, %2F, %3F, %23, %25)"
+)
 # (backend, driver) pairs we ship a driver for; "postgresql" alone means psycopg 3.
 _SUPPORTED = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
 # Bare schemes taken as psycopg 3: "postgres://" is the usual form of a DATABASE_URL (Heroku,
@@ -31,17 +41,93 @@ _PSYCOPG_ALIASES = frozenset({"postgres", "postgresql"})
 
 # libpq connection parameters that carry a secret when given in the query string
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
+# a query parameter that names or holds one of those (``x=1;password=...``, ``dsn=...``)
+_MENTIONS_SECRET = re.compile(r"pass|sslkey", re.IGNORECASE)
+# The start of SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url): the scheme and
+# the user info as it splits them, to see the user info and the query as they were written.
+_USERINFO = re.compile(r"[\w+]+://(?:(?P<info>[^:/]*(?::[^@]*)?)@)?")
+# control characters (Unicode Cc): a line break SQLAlchemy would end the URL at, or keep in
+# the database name
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _parse(url: str) -> sa.URL:
+    """``url`` parsed, or a DatabaseError that never quotes it (a fragment of it may be the
+    password): SQLAlchemy raises ArgumentError for most malformed URLs and ValueError for a
+    port that is not a number, and the latter's message quotes the text it tried."""
+    try:
+        if _CONTROL.search(url):
+            reason = "it holds a control character (a line break or a tab?)"
+        else:
+            return sa.make_url(url)
+    except ArgumentError:
+        reason = "it is not of the form scheme://[user[:password]@]host[:port]/dbname"
+    except ValueError:
+        reason = "what follows the host's ':' is not a port number"
+    raise DatabaseError(
+        f"{_URL_SETTING} is not valid: {reason}",
+        hint=f"use {SUPPORTED_URLS}; {_ENCODE_HINT}",
+    )
+
+
+def _try_parse(url: str) -> sa.URL | None:
+    try:
+        return _parse(url)
+    except DatabaseError:
+        return None
+
+
+def _misparsed(url: str, parsed: sa.URL) -> bool:
+    """Whether SQLAlchemy may have split a password into other parts: a second '@' (an
+    unescaped '@' in a password puts what follows it into the host, port, database or query)
+    or a '?' in the user info (a query, and its password, read as user name and password:
+    ``host:5432?password=p@ss``). Such a URL is only ever named by its scheme. SQLite paths
+    may hold '@' when there is no user info."""
+    written = _USERINFO.match(url)
+    info = None if written is None else written.group("info")
+    if parsed.get_backend_name() == "sqlite" and info is None:
+        return False
+    return url.split("://", 1)[-1].count("@") > 1 or (info is not None and "?" in info)
+
+
+def _written_query(url: str) -> str:
+    """The query string as written: from the first '?' after the user info (SQLAlchemy's
+    pattern; a URL with a control character is refused before this is needed)."""
+    written = _USERINFO.match(url)
+    rest = url[written.end() :] if written is not None else url.split("://", 1)[-1]
+    return rest.partition("?")[2]
+
+
+def _shown_query(url: str) -> tuple[str, bool]:
+    """The query for a message, and whether anything was hidden. Parameters are shown in the
+    order written up to the first one that is, names or holds a secret; its value and all
+    that follows are hidden: an unescaped '&' in a password makes its remainder look like
+    further parameters."""
+    shown: list[str] = []
+    for key, value in parse_qsl(_written_query(url)):
+        if key.lower() in _SECRET_QUERY_KEYS or _MENTIONS_SECRET.search(key + "=" + value):
+            shown.append(f"{quote(key, safe='/')}=***")
+            return "?" + "&".join(shown), True
+        shown.append(f"{quote(key, safe='/')}={quote(value, safe='/')}")
+    return ("?" + "&".join(shown) if shown else ""), False
+
+
+def _safe(url: str) -> tuple[str, bool]:
+    """``safe_url`` and whether it hid anything."""
+    parsed = _try_parse(url)
+    if parsed is None:
+        return "<unparseable database URL>", True
+    if _misparsed(url, parsed):
+        return f"{parsed.drivername}://***", True
+    query, hidden = _shown_query(url)
+    base = parsed.set(query={}).render_as_string(hide_password=True)
+    return base + query, hidden or parsed.password is not None
 
 
 def safe_url(url: str) -> str:
-    """The URL with any password hidden (also ``?password=``), for messages."""
-    try:
-        parsed = sa.make_url(url)
-    except ArgumentError:
-        return "<unparseable database URL>"
-    hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
-    shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
-    return shown.replace("=%2A%2A%2A", "=***")  # the query string is rendered URL-encoded
+    """The URL with any password hidden (also ``?password=``), for messages; never raises.
+    A URL that does not parse, or may have been split inside its password, is not shown."""
+    return _safe(url)[0]
 
 
 class Location(NamedTuple):
@@ -56,19 +142,18 @@ class Location(NamedTuple):
 def describe_database(url: str) -> Location | None:
     """Where the registry is, for a plan's header: backend, host, port and database name,
     never the user, the password or the query string (which may hold either). None when the
-    URL does not parse."""
-    try:
-        parsed = sa.make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+    URL does not parse; never raises."""
+    parsed = _try_parse(url)
+    if parsed is None:
         return None
     backend = parsed.get_backend_name()
     backend = "postgresql" if backend in _PSYCOPG_ALIASES else backend
-    if backend == "sqlite":
-        return Location("sqlite", name=parsed.database or ":memory:")
-    if url.split("://", 1)[-1].count("@") > 1:
+    if _misparsed(url, parsed):
         # a password with an unescaped '@' (or '/', '?', ':' after it) parses into the host
         # or database name: say only the backend rather than show a piece of the password
         return Location(backend)
+    if backend == "sqlite":
+        return Location("sqlite", name=parsed.database or ":memory:")
     return Location(backend, parsed.host, parsed.port, parsed.database)
 
 
@@ -100,21 +185,14 @@ def permission_problem(err: BaseException) -> DatabaseError | None:
 
 def url_has_secret(url: str) -> bool:
     """Whether ``safe_url`` hides anything: such a URL must not be printed for reuse."""
-    try:
-        parsed = sa.make_url(url)
-    except ArgumentError:
-        return True
-    return parsed.password is not None or any(k.lower() in _SECRET_QUERY_KEYS for k in parsed.query)
+    return _safe(url)[1]
 
 
 def sqlite_path(url: str | sa.URL) -> Path | None:
     """The absolute path of a file-backed SQLite URL (None for other URLs and :memory:).
     A relative path (``sqlite:///registry.db``) is resolved against the working directory."""
-    try:
-        parsed = sa.make_url(url) if isinstance(url, str) else url
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite":
+    parsed = _try_parse(url) if isinstance(url, str) else url
+    if parsed is None or parsed.get_backend_name() != "sqlite":
         return None
     database = parsed.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
@@ -144,10 +222,14 @@ def require_database(url: str) -> None:
 def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) -> Engine:
     """An engine for a supported URL. ``create=False`` is for read-only use: a missing SQLite
     file is a DatabaseError instead of being created empty."""
-    try:
-        parsed = sa.make_url(url)
-    except ArgumentError:
-        raise DatabaseError("database URL is not valid", hint=f"use {SUPPORTED_URLS}") from None
+    parsed = _parse(url)
+    if _misparsed(url, parsed):
+        # connecting would send a piece of the password as the host (or database) name, and
+        # the driver's error would quote it
+        raise DatabaseError(
+            f"{_URL_SETTING} is ambiguous: it holds more than one '@', or a '?' before its '@'",
+            hint=f"{_ENCODE_HINT}, e.g. postgresql+psycopg://user:p%40ss@host:5432/dbname",
+        )
     if parsed.drivername in _PSYCOPG_ALIASES:
         parsed = parsed.set(drivername="postgresql+psycopg")
     backend, _, driver = parsed.drivername.partition("+")
@@ -160,13 +242,25 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
     if not create:
         require_database(url)
     try:
-        if backend == "sqlite":
-            return _sqlite_engine(parsed, busy_timeout)
-        return _postgres_engine(parsed)
+        with warnings.catch_warnings():
+            # e.g. "Query string argument(s) ... are being ignored": a parameter that does
+            # nothing is refused, and the warning's list of names is not printed
+            warnings.simplefilter("error", SAWarning)
+            if backend == "sqlite":
+                return _sqlite_engine(parsed, busy_timeout)
+            return _postgres_engine(parsed)
     except (NoSuchModuleError, ImportError) as err:
         raise DatabaseError(
             f"cannot load the database driver for '{parsed.drivername}': {err}",
             hint=f"use {SUPPORTED_URLS}",
+        ) from None
+    except (ArgumentError, ValueError, TypeError, SAWarning):
+        # the dialect turns query parameters into connect arguments here; its message quotes
+        # them, and they may be the rest of a password written with an unescaped '&'
+        raise DatabaseError(
+            f"{_URL_SETTING} has a query parameter the {backend} driver does not accept "
+            "(or a value of the wrong type)",
+            hint=f"check the parameters after '?' in {safe_url(url)}; {_ENCODE_HINT}",
         ) from None
 
 

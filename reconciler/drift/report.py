@@ -16,11 +16,9 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.db.engine import make_engine
 from reconciler.plan.model import Change, Kind, Plan
 from reconciler.state.desired import DesiredState
 from reconciler.state.live import LiveCredential, LiveModel, LiveSettings, LiveState
-from reconciler.state.read import read_last_applied_digest
 from reconciler.state.records import applied_digest, ref_key
 
 
@@ -248,26 +246,17 @@ def not_compared(plan: Plan, desired: DesiredState) -> list[str]:
     )
 
 
-def last_applied_digest(db_url: str) -> str | None:
-    engine = make_engine(db_url, create=False)
-    try:
-        with engine.connect() as conn:
-            return read_last_applied_digest(conn)
-    finally:
-        engine.dispose()
-
-
 def drift_report(
     plan: Plan,
     desired: DesiredState,
     live: LiveState,
-    db_url: str,
     *,
     ignore_unmanaged: bool = False,
 ) -> DriftReport:
     """Attribute every difference of ``plan`` (the catalog's ``desired`` state, stamped,
-    against ``live``). Rows the catalog does not manage are drift unless ``ignore_unmanaged``."""
-    last = last_applied_digest(db_url)
+    against ``live``, read with its last apply's digest: ``read_live(last_applied=True)``).
+    Rows the catalog does not manage are drift unless ``ignore_unmanaged``."""
+    last = live.last_applied
     findings = attribute(plan, desired, live, last == plan.catalog_digest)
     return DriftReport(
         plan=plan,

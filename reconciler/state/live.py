@@ -130,3 +130,6 @@ class LiveState:
     registry_id: str | None = None  # random per registry (migration 0004)
     # the environment the registry is bound to (None: not yet; '' the base catalog)
     environment: str | None = None
+    # the catalog digest of the last apply, read only when asked (drift): None when not asked
+    # or never applied
+    last_applied: str | None = None

@@ -72,12 +72,16 @@ def read_revision(conn: sa.Connection) -> int:
     return int(conn.execute(sa.select(t.registry_meta.c.revision)).scalar_one())
 
 
-def read_live(conn: sa.Connection) -> LiveState:
+def read_live(conn: sa.Connection, *, last_applied: bool = False) -> LiveState:
+    """The registry as ``conn`` sees it; ``last_applied``: also the last apply's catalog
+    digest (drift's), in the same transaction, so it belongs to the rows read."""
     meta = t.registry_meta
     revision, registry_id, environment = conn.execute(
         sa.select(meta.c.revision, meta.c.registry_id, meta.c.environment)
     ).one()
     state = LiveState(revision=int(revision), registry_id=registry_id, environment=environment)
+    if last_applied:
+        state.last_applied = read_last_applied_digest(conn)
 
     secrets: dict[int, dict[str, LiveSecret]] = defaultdict(dict)
     for row in conn.execute(sa.select(t.credential_secrets)):
@@ -148,16 +152,19 @@ def read_live(conn: sa.Connection) -> LiveState:
     return state
 
 
-def read_live_state(db_url: str, *, must_exist: bool = False) -> LiveState:
+def read_live_state(
+    db_url: str, *, must_exist: bool = False, last_applied: bool = False
+) -> LiveState:
     """The live registry, in one read transaction, after checking its schema is current.
-    ``must_exist``: refuse a SQLite file that is not there (a read must not create one)."""
+    ``must_exist``: refuse a SQLite file that is not there (a read must not create one);
+    ``last_applied``: see ``read_live``."""
     if must_exist:
         require_database(db_url)
     engine = make_engine(db_url, create=False)
     try:
         with gc_paused(), engine.connect() as conn, conn.begin():
             require_current(conn)
-            return read_live(conn)
+            return read_live(conn, last_applied=last_applied)
     except sa.exc.OperationalError as err:
         raise DatabaseError(
             f"cannot read the registry: {driver_reason(err)}",

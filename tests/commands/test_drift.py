@@ -490,3 +490,32 @@ def test_a_boolean_stored_as_text_is_drift_and_shows_the_stored_form(
     assert result.exit_code == 0, result.output
     code, output = drift(applied, catalog)
     assert code == 0, output  # apply repaired it
+
+
+def test_the_last_apply_is_read_with_the_live_state_on_one_connection(
+    applied: str, catalog: Path, tmp_path: Path
+) -> None:
+    # a second apply, of another catalog: drift compares with the newest run's digest
+    changed = write_catalog(
+        tmp_path / "changed", [model_doc("a", **COSTS), model_doc("b", context_window=2000)]
+    )
+    again = cli(["apply", "--catalog", str(changed), "--db", applied, "--auto-approve"])
+    assert again.exit_code == 0, again.output
+    edit_model(applied, "a", display_name="Renamed in the application")
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    sa.event.listen(sa.pool.Pool, "connect", count)
+    try:
+        code, output = drift(applied, changed)
+    finally:
+        sa.event.remove(sa.pool.Pool, "connect", count)
+    assert code == 2, output
+    assert "The catalog is unchanged since the last apply." in output
+    assert "Edited in the registry since the last apply (outside the catalog): 1\n" in output
+    assert len(opened) == 1  # the schema check, the live state and the last apply together
+    code, output = drift(applied, catalog)  # the first apply's catalog is not the last one
+    assert code == 2, output
+    assert "The catalog changed since the last apply." in output

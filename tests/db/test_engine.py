@@ -296,3 +296,183 @@ def test_describe_database_never_holds_the_password(password: str, host: str) ->
         f"postgresql+psycopg://user@db{host}/registry?password={secret}",
     ):
         assert "CANARY" not in repr(describe_database(url)), url
+
+
+# --- URLs that do not parse, or that may have been split inside their password ------------
+
+# pieces that end or split a URL's parts, percent escapes, unicode, and any character at all
+_PIECES = st.sampled_from([*"@:%/#?&=;+ \n[]", "%40", "%zz", "é", "٣", "\u200b", "://"])
+_TEXT = st.lists(_PIECES | _ANY, max_size=10).map("".join)
+_NO_CANARY = _TEXT.filter(lambda s: "CANARY" not in s)
+_SCHEMES = st.sampled_from(
+    ["postgresql", "postgresql+psycopg", "postgres", "sqlite", "mysql", "postgresql+psycopg2"]
+)
+
+
+@st.composite
+def _canary_urls(draw: st.DrawFn) -> str:
+    """A URL with the canary as (part of) its password, in the user info or the query, written
+    unescaped as people do, around arbitrary user names, hosts, ports and database names."""
+    secret = "CANARY" + draw(_TEXT) + "CANARY"
+    scheme = draw(_SCHEMES)
+    user = draw(
+        st.text(st.characters(blacklist_characters=":/@", blacklist_categories=("Cs",)), max_size=6)
+    )
+    user = user.replace("CANARY", "")
+    host, db, more = draw(_NO_CANARY), draw(_NO_CANARY), draw(_NO_CANARY)
+    port = draw(
+        st.sampled_from(["", ":5432", ":notaport", ":", ":99999999999"])
+        | _NO_CANARY.map(":{}".format)
+    )
+    key = draw(st.sampled_from(["password", "PASSWORD", "sslpassword", "pass%77ord"]))
+    templates = [
+        f"{scheme}://{user}:{secret}@{host}{port}/{db}",
+        f"{scheme}://{user}:{secret}@{host}{port}/{db}?{more}",
+        f"{scheme}://{user}@{host}{port}/{db}?{key}={secret}",
+        f"{scheme}://{host}?{key}={secret}",
+        f"{scheme}://{host}{port}/{db}?{more}&{key}={secret}&sslmode=require",
+        f"{scheme}:///{db}?host={host}&{key}={secret}",
+        f"{scheme}://{user}:{secret}@{host}{port}/{db}?{key}={secret}",
+        f"{scheme}://{user}@{host}/{db}?dsn={key}%3D{secret}",
+        f"{scheme}://{user}@{host}/{db}?x=1;{key}={secret}",
+    ]
+    return draw(st.sampled_from(templates))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(url=_canary_urls())
+def test_no_database_url_shows_its_password(url: str) -> None:
+    """safe_url and describe_database never raise and never show the canary; make_engine
+    gives an engine or a DatabaseError without it (it does not connect)."""
+    shown = safe_url(url)
+    assert "CANARY" not in shown, (url, shown)
+    assert url_has_secret(url), url  # so the plan's apply hint never repeats it
+    assert "CANARY" not in repr(describe_database(url)), url
+    message = ""
+    try:
+        make_engine(url).dispose()
+    except DatabaseError as err:
+        message = str(err)
+    assert "CANARY" not in message, (url, message)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://user:pw@host:notaport/registry", "is not a port number"),
+        ("postgresql://user:pw@[::1/registry", "is not a port number"),
+        ("user:pw@host/registry", "is not of the form scheme://"),
+        ("", "is not of the form scheme://"),
+        ("postgresql://user:p@ss@host/registry", "is ambiguous: it holds more than one '@'"),
+        ("postgresql://host?password=a:b@c", "is ambiguous"),
+        # the query read as user info: user 'localhost', password '5432?password=p', host 'ss'
+        ("postgresql://localhost:5432?password=p@ss", "or a '?' before its '@'"),
+        ("postgresql://user:pw@host/registry\n", "holds a control character"),
+        ("sqlite:///registry.db?timeout=soon", "has a query parameter the sqlite driver"),
+    ],
+)
+def test_a_bad_url_is_a_database_error_naming_the_setting(url: str, reason: str) -> None:
+    with pytest.raises(DatabaseError) as info:
+        make_engine(url)
+    assert reason in info.value.message
+    assert "--db or REGISTRY_DATABASE_URL" in info.value.message
+    assert info.value.hint is not None
+    if "query parameter" not in reason:  # what a valid URL looks like
+        assert "postgresql+psycopg://" in info.value.hint
+    # nothing chained: SQLAlchemy's message may quote a piece of the URL
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None or info.value.__suppress_context__
+
+
+def test_azure_style_user_names_are_written_percent_encoded() -> None:
+    # 'user@server' as a user name was once common (Azure's single server); unescaped it makes
+    # a URL that cannot be told from a password holding '@', so it is refused with the fix
+    with pytest.raises(DatabaseError) as info:
+        make_engine("postgresql://admin@srv:pw@srv.example.com/registry")
+    assert "%40" in (info.value.hint or "")
+    engine = make_engine("postgresql://admin%40srv:pw@srv.example.com/registry")
+    assert engine.url.username == "admin@srv"
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # an unescaped '&' in a query password: what follows it is never shown
+        ("postgresql:///db?password=s3c&ret=x&sslmode=require", "postgresql:///db?password=***"),
+        (
+            "postgresql:///db?sslmode=require&x=1;password=s3cret",
+            "postgresql:///db?sslmode=require&x=***",
+        ),
+        ("postgresql://u:p@ss@h/db", "postgresql://***"),
+        ("postgresql://u:pw@h:port/db", "<unparseable database URL>"),
+        ("sqlite:////srv/a@b/registry.db", "sqlite:////srv/a%40b/registry.db"),
+    ],
+)
+def test_safe_url_hides_what_may_be_part_of_a_password(url: str, shown: str) -> None:
+    assert safe_url(url) == shown
+    assert url_has_secret(url) == ("***" in shown or "unparseable" in shown)
+
+
+_URL_CANARY = "CANARY-dburl-7f3a"
+
+
+def _bad_urls(tmp_path: Path) -> list[str]:
+    c = _URL_CANARY
+    existing = tmp_path / "existing.db"
+    existing.touch()  # the read-only commands get past "not found" to the parameters
+    return [
+        f"postgresql+psycopg://user:{c}@127.0.0.1:{c}/registry",  # port: ValueError
+        f"postgresql+psycopg://user:{c}@[::1/registry",
+        f"user:{c}@127.0.0.1/registry",  # no scheme: ArgumentError
+        f"postgresql+psycopg://user:{c}@db@127.0.0.1/registry",  # unescaped '@'
+        f"postgresql+psycopg://127.0.0.1:5432?password={c}@x/registry",  # query as user info
+        f"postgresql+psycopg://user:{c}@127.0.0.1/registry\n",
+        f"sqlite:///{existing}?password={c}&timeout={c}",  # parameters the driver refuses
+    ]
+
+
+_COMMANDS = {
+    "plan": ["plan", "--catalog", "cat"],
+    "drift": ["drift", "--catalog", "cat"],
+    "apply": ["apply", "--catalog", "cat", "--auto-approve"],
+    "db upgrade": ["db", "upgrade"],
+    "models": ["models"],
+    "export": ["export", "--out", "exported"],
+    "test-connection": ["test-connection"],
+    "rotate-key": ["rotate-key"],
+}
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+@pytest.mark.parametrize("command", sorted(_COMMANDS))
+def test_commands_refuse_a_bad_url_without_showing_its_password(
+    command: str, debug: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command that opens the registry: exit 1 naming the setting, no traceback, and
+    not a piece of the password, with --debug too (nothing is connected to)."""
+    import logging
+
+    from reconciler.secrets.crypto import generate_key_text
+
+    monkeypatch.chdir(tmp_path)
+    write_catalog(tmp_path / "cat", [model_doc("m1")])
+    env = {"REGISTRY_ENCRYPTION_KEY": generate_key_text()}
+    for number, url in enumerate(_bad_urls(tmp_path)):
+        # given as --db, and as REGISTRY_DATABASE_URL (the CI's way)
+        by_env = number % 2 == 1
+        args = [*(["--debug"] if debug else []), *_COMMANDS[command]]
+        try:
+            if by_env:
+                result = cli(args, {**env, "REGISTRY_DATABASE_URL": url})
+            else:
+                result = cli([*args, "--db", url], env)
+        finally:
+            logging.getLogger().setLevel(logging.WARNING)
+        shown = result.output + result.stderr
+        assert result.exit_code == 1, (url, shown)
+        assert "--db or REGISTRY_DATABASE_URL" in shown, (url, shown)
+        assert _URL_CANARY not in shown, (url, shown)
+        assert "internal error" not in shown
+        assert "Traceback" not in shown
+    assert not (tmp_path / "exported").exists()
