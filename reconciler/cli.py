@@ -93,6 +93,10 @@ class _Group(click.Group):
         except click.UsageError as err:
             _usage_exit(err)
             raise
+        except ReconcilerError as err:
+            # raised outside _run (in a command's own body, before it calls _run): still the
+            # user's error, never a traceback
+            _user_error(err)
 
 
 def _stdout_gone() -> bool:
@@ -116,6 +120,15 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def _user_error(err: ReconcilerError) -> NoReturn:
+    """A failure the user can act on: the message and its hint, and the error's exit code."""
+    from reconciler.render.values import escape_control
+
+    # messages may quote names from the registry or a file: never raw control characters
+    click.echo(f"error: {escape_control(str(err))}", err=True)
+    sys.exit(err.exit_code)
 
 
 def _internal_error(err: Exception) -> NoReturn:
@@ -147,11 +160,7 @@ def _run(call: Callable[[], int]) -> NoReturn:
         _silence_stdout()
         sys.exit(1)
     except ReconcilerError as err:
-        from reconciler.render.values import escape_control
-
-        # messages may quote names from the registry or a file: never raw control characters
-        click.echo(f"error: {escape_control(str(err))}", err=True)
-        sys.exit(err.exit_code)
+        _user_error(err)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
@@ -618,16 +627,46 @@ def new() -> None:
     """Write a new catalog file (asks for what is missing on a terminal)."""
 
 
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """An answer's check: one of ``choices``, or nothing (a blank, or ``-`` where a blank
+    would take the default); click asks again after a BadParameter."""
+    from reconciler.scaffold.new import NONE
+
+    def check(value: str) -> str:
+        answer = str(value).strip()
+        if answer not in ("", NONE, *choices):
+            raise click.BadParameter(f"{answer!r} is not one of {', '.join(choices)}")
+        return answer
+
+    return check
+
+
 def _ask(question: Any) -> str:
-    """Ask one ``reconciler.scaffold.new.Question`` on the terminal."""
-    if question.choices and question.required:
-        answer = click.prompt(
-            question.text, type=click.Choice(question.choices), default=question.default
-        )
-    else:
-        text = question.text + (f" [{', '.join(question.choices)}]" if question.choices else "")
-        default = question.default if question.default is not None else ""
-        answer = click.prompt(text, default=default, show_default=bool(default))
+    """Ask one ``reconciler.scaffold.new.Question`` on the terminal: its choices in
+    ``(...)``, its default in ``[...]``. Ctrl-C or Ctrl-D cancels the command."""
+    from reconciler.scaffold.new import NONE, Cancelled
+
+    try:
+        if question.required:
+            answer = click.prompt(
+                question.text,
+                type=click.Choice(question.choices) if question.choices else None,
+                default=question.default,
+            )
+        else:
+            # how to leave it empty: a blank answer, or "-" when a blank takes the default
+            empty = f"{NONE!r}" if question.default else "blank"
+            options = f"{', '.join(question.choices)}; " if question.choices else ""
+            answer = click.prompt(
+                f"{question.text} ({options}{empty}: {question.blank})",
+                value_proc=_one_of(question.choices) if question.choices else None,
+                default=question.default or "",
+                show_default=bool(question.default),
+            )
+    except click.Abort as err:
+        click.echo()  # end the prompt's line
+        # click turns both keys into Abort, raised while handling the original
+        raise Cancelled(interrupted=isinstance(err.__context__, KeyboardInterrupt)) from None
     return str(answer)
 
 
@@ -641,16 +680,18 @@ def _asker() -> Callable[[Any], str] | None:
 @click.option("--model-id", help="Provider's model ID (platform: vendor/model).")
 @click.option("--display-name", help="Name shown to users; the slug is derived and pinned.")
 @click.option("--deployment", type=click.Choice(["custom", "platform"]))
-@click.option("--credential", help="Credential name (custom deployment).")
+@click.option(
+    "--credential",
+    help="Credential name (custom deployment); '-' for none (the provider's environment "
+    "variable at runtime).  [default: the catalog's credential of the provider when it has "
+    "exactly one]",
+)
 @click.option("--category", type=click.Choice(["premium", "standard", "budget"]))
 @click.option(
     "--context-window", type=click.IntRange(min=1), help="Tokens (when litellm does not know)."
 )
 def new_model(catalog_dir: str, **given: Any) -> None:
     """Write catalog/models/<deployment>/<slug>.yaml, filled from litellm's model data."""
-    from reconciler.extras import require
-
-    require("litellm", "new model")
     from reconciler.commands.new import new_model as run
 
     ask = _asker()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.apply.rotate import rotate
-from reconciler.render.keys import KEYGEN_NOTE, key_file_note, render_rotation
+from reconciler.render.keys import KEYGEN_NOTE, key_file_note, key_file_warning, render_rotation
 from reconciler.secrets.crypto import Keyring, generate_key_text, keyring_from_env
 from reconciler.secrets.keyfile import kept_key
 
@@ -20,8 +20,10 @@ def keygen(out: TextIO | None = None, file: str | None = None) -> int:
     if file is None:
         key, note = generate_key_text(), KEYGEN_NOTE
     else:
-        key, made = kept_key(Path(file))
-        note = key_file_note(Path(file), made)
+        kept = kept_key(Path(file))
+        key, note = kept.text, key_file_note(kept.path, kept.made)
+        if kept.open_mode is not None:
+            note = key_file_warning(kept.path, kept.open_mode) + note
     out.write(key + "\n")
     out.flush()
     sys.stderr.write(note)

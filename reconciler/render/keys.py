@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from reconciler.render.values import one_line
 from reconciler.secrets.crypto import KEY_ENV, OLD_KEYS_ENV
 
 KEYGEN_NOTE = (
@@ -18,6 +19,18 @@ def key_file_note(path: Path, made: bool) -> str:
     if made:
         return f"wrote a new key to {path}; keep it out of version control\n"
     return f"using the key kept in {path}\n"
+
+
+def key_file_warning(path: Path, mode: int) -> str:
+    """A key file that users other than its owner may read or change: used, with a warning
+    on one line (the path cannot break it)."""
+    import shlex
+
+    name = one_line(str(path))
+    return (
+        f"warning: key file {name} is open to other users (mode {mode:04o}); "
+        f"run: chmod 600 {one_line(shlex.quote(str(path)))}\n"
+    )
 
 
 def render_rotation(

@@ -33,4 +33,20 @@ def render_written(written: Written) -> str:
     if written.filled:
         filled = ", ".join(written.filled)
         text += f"filled {filled} {FROM_LITELLM} ({written.key}); check them\n"
+    if written.fallback_env:
+        variables = " or ".join(written.fallback_env)
+        text += (
+            f"no credential: at runtime the model uses the provider's environment variable "
+            f"{variables}\n"
+        )
+    elif written.fallback_env is not None:
+        text += (
+            "no credential, and its provider has no environment variable to fall back on: "
+            "add credential: before the model is used\n"
+        )
     return text
+
+
+def render_cancelled(kind: str) -> str:
+    """``new model`` / ``new credential`` stopped at a question (Ctrl-C or Ctrl-D)."""
+    return f"New {kind} cancelled; nothing was written.\n"

@@ -2,7 +2,9 @@
 
 Values come from the flags; on a terminal, the CLI passes ``ask`` and each missing value is
 asked for, the questions adapting to the provider as the product's Add Model dialog does.
-Without ``ask``, missing required values are an error naming their flags. The file starts with
+Without ``ask``, missing required values are an error naming their flags, and a question's
+default is taken. ``ask`` raises :class:`Cancelled` when the user ends a question with Ctrl-C or
+Ctrl-D; nothing is written then. The file starts with
 the schema line, is validated with the whole catalog before it is written, and is never
 written over an existing one. Secrets are asked for as references only, never as values.
 """
@@ -24,14 +26,19 @@ from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Severity
 from reconciler.errors import CatalogError, ReconcilerError
+from reconciler.providers.table import fallback_env
 from reconciler.render.diagnostics import render
 
 FROM_LITELLM = "from litellm's model data"
+# An optional value given (or answered) as this means "none", also where the question has a
+# default that a blank answer would take.
+NONE = "-"
 
 
 @dataclass(frozen=True)
 class Question:
-    """One value to ask for: ``flag`` names it when it cannot be asked."""
+    """One value to ask for: ``flag`` names it when it cannot be asked. An optional question
+    (``required`` False) may be left without a value; ``blank`` says what that means."""
 
     key: str
     flag: str
@@ -39,19 +46,31 @@ class Question:
     choices: tuple[str, ...] = ()
     default: str | None = None
     required: bool = True
+    blank: str = "none"
 
 
 Ask = Callable[[Question], str]
 
 
+class Cancelled(Exception):
+    """The user ended a question with Ctrl-C (``interrupted``) or Ctrl-D: nothing is written."""
+
+    def __init__(self, *, interrupted: bool) -> None:
+        super().__init__("cancelled")
+        self.interrupted = interrupted
+
+
 @dataclass(frozen=True)
 class Written:
     """The file written; for a model, the fields filled from litellm's model data and the
-    model data's key they came from."""
+    model data's key they came from. ``fallback_env``: for a custom model written without a
+    credential, the variables its provider's key is read from at runtime (empty: none), else
+    None."""
 
     path: Path
     filled: tuple[str, ...] = ()
     key: str | None = None
+    fallback_env: tuple[str, ...] | None = None
 
 
 class _Answers:
@@ -64,9 +83,15 @@ class _Answers:
 
     def get(self, question: Question) -> str | None:
         if question.key in self.values:
-            return str(self.values[question.key])
+            given = str(self.values[question.key])
+            if given == NONE and not question.required:
+                del self.values[question.key]
+                return None
+            return given
         if self.ask is not None:
             answer = self.ask(question).strip()
+            if answer == NONE and not question.required:
+                answer = ""
         else:
             answer = question.default or ""
             if not answer and question.required:
@@ -189,17 +214,21 @@ def new_model(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None = None
     filled, key = _litellm_values(provider, model_id, deployment)
     default_name = model_id.rsplit("/", 1)[-1]
     answers.get(Question("display_name", "--display-name", "Display name", default=default_name))
+    variables = fallback_env(provider) if deployment == "custom" else ()
     if deployment == "custom":
         names = _credentials(root, provider)
-        answers.get(
-            Question(
-                "credential",
-                "--credential",
-                "Credential (blank: the provider's environment key at runtime)",
-                names,
-                required=False,
+        if names or "credential" in answers.values:  # with none to choose, nothing to ask
+            answers.get(
+                Question(
+                    "credential",
+                    "--credential",
+                    "Credential",
+                    names,
+                    default=names[0] if len(names) == 1 else None,
+                    required=False,
+                    blank=_no_credential(provider, variables),
+                )
             )
-        )
     answers.get(
         Question(
             "category", "--category", "Category", ("premium", "standard", "budget"), required=False
@@ -217,7 +246,14 @@ def new_model(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None = None
     path = root / "models" / deployment / f"{values['slug'] or 'model'}.yaml"
     text = schema_line(path, root, "Model") + _model_text(values, filled, key)
     _write_new(root, path, text)
-    return Written(path, tuple(filled), key)
+    without = deployment == "custom" and values.get("credential") is None
+    return Written(path, tuple(filled), key, variables if without else None)
+
+
+def _no_credential(provider: str, variables: tuple[str, ...]) -> str:
+    if not variables:
+        return f"none ({provider} has no environment variable to fall back on)"
+    return f"none, the key comes from {' or '.join(variables)} at runtime"
 
 
 def _int(value: Any, name: str) -> int:
@@ -266,13 +302,15 @@ def _reference(
             answers.missing.append("--env (or --sops-file and --sops-key, or --aws-secret-id)")
         return {}
     if form is None:
-        text = (
-            "Where the secret is: env, sops or aws (blank: none)"
-            if optional
-            else "Where the secret is: env, sops or aws"
-        )
         form = answers.get(
-            Question("form", "--env", text, SECRET_FORMS, "env", required=not optional)
+            Question(
+                "form",
+                "--env",
+                "Where the secret is",
+                SECRET_FORMS,
+                None if optional else "env",
+                required=not optional,
+            )
         )
         if form is None:
             return {}
@@ -332,8 +370,9 @@ def new_credential(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None =
             Question(
                 "endpoint_url",
                 "--endpoint-url",
-                "VPC endpoint URL (blank: the public one)",
+                "VPC endpoint URL",
                 required=False,
+                blank="the public one",
             )
         )
         if endpoint:
@@ -351,8 +390,9 @@ def new_credential(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None =
             Question(
                 "base_url",
                 "--base-url",
-                "Gateway or proxy URL (blank: the public API)",
+                "Gateway or proxy URL",
                 required=False,
+                blank="the public API",
             )
         )
         if base:

@@ -173,3 +173,23 @@ def test_error_messages_never_print_raw_control_characters(tmp_path: Path) -> No
     assert "unknown environment 'st\\u001b[2J\\u202ex'" in result.output
     assert "\x1b" not in result.output
     assert "\u202e" not in result.output
+
+
+def test_a_user_error_raised_outside_run_is_reported_not_a_traceback() -> None:
+    """A command that fails before its _run (such as a check of an extra in its body) still
+    gives the one-message error, through the group every command runs under."""
+    from reconciler.extras import MissingExtraError
+
+    assert isinstance(cli_module.main, cli_module._Group)
+    group = cli_module._Group(name="probe")
+
+    @group.command("early")
+    def early() -> None:
+        raise MissingExtraError("early", "litellm", "litellm")
+
+    result = CliRunner().invoke(group, ["early"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: early needs litellm, which the core install leaves out\n"
+        "  hint: pip install 'llm-registry-reconciler[litellm]'\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -236,8 +237,43 @@ def test_keygen_file_refuses_a_damaged_key_file(tmp_path: Path) -> None:
     result = cli(["keygen", "--file", str(path)])
     assert result.exit_code == 1
     assert f"key file {path} is not a valid key" in result.stderr
+    # rerunning keygen would read the same file: the hint says what does help
+    assert "generate one with" not in result.stderr
+    assert f"never replaces a file: remove {path}" in result.stderr
+    assert "or pass --file another path" in result.stderr
     assert "CANARY" not in result.output
     assert path.read_text() == "not-a-key-CANARY-0123\n"
     missing = cli(["keygen", "--file", str(tmp_path / "no" / "key")])
     assert missing.exit_code == 1
     assert "does not exist" in missing.stderr
+
+
+def test_keygen_file_warns_about_a_key_file_others_can_read(tmp_path: Path) -> None:
+    from engine_helpers import cli
+
+    path = tmp_path / "key"
+    key = generate_key_text()
+    path.write_text(key + "\n")
+    path.chmod(0o644)
+    result = cli(["keygen", "--file", str(path)])
+    assert result.exit_code == 0, result.output  # used, not refused
+    assert result.stdout == key + "\n"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: key file {path} is open to other users (mode 0644); run: chmod 600 {path}"
+    ]
+    assert key not in result.stderr
+    path.chmod(0o600)
+    quiet = cli(["keygen", "--file", str(path)])
+    assert quiet.exit_code == 0
+    assert "warning" not in quiet.stderr
+
+
+def test_keygen_file_refuses_a_fifo_without_waiting_on_it(tmp_path: Path) -> None:
+    from engine_helpers import cli
+
+    path = tmp_path / "key"
+    os.mkfifo(path)
+    result = cli(["keygen", "--file", str(path)])
+    assert result.exit_code == 1
+    assert f"cannot read key file {path}: it is a FIFO" in result.stderr

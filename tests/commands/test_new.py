@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import os
+import select
 import shutil
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from reconciler import cli
+from reconciler import cli, extras
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import has_errors
 from reconciler.lint.knowledge import model_cost
@@ -213,4 +219,239 @@ def test_platform_model_takes_any_vendor_and_asks_no_credential(catalog: Path) -
         "some-lab/model-x",
         "model-x",
     )
+    _valid(catalog)
+
+
+# --- cancelling at a question ---------------------------------------------------------------
+
+
+class _InterruptAfter(io.BytesIO):
+    """Terminal input: these answers, then Ctrl-C at the next question."""
+
+    def _or_interrupt(self, data: bytes, size: int | None) -> bytes:
+        if not data and size != 0:  # click probes the stream with read(0)
+            raise KeyboardInterrupt
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._or_interrupt(super().read(size), size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._or_interrupt(super().read1(size), size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._or_interrupt(super().readline(size), size)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.usefixtures("terminal")
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+@pytest.mark.parametrize(("interrupt", "code"), [(False, 1), (True, 130)], ids=["ctrl-d", "ctrl-c"])
+@pytest.mark.parametrize(
+    ("kind", "answered"),
+    [
+        ("model", "custom\nopenai\ngpt-4o-2024-05-13\n\n"),  # stops at the credential
+        ("credential", "openai\nprod-other\n\n"),  # stops at the gateway URL
+        ("credential", ""),  # stops at the first question
+    ],
+)
+def test_ctrl_c_and_ctrl_d_at_a_question_cancel_and_write_nothing(
+    catalog: Path, kind: str, answered: str, interrupt: bool, code: int, debug: bool
+) -> None:
+    # Ctrl-D: the input ends; Ctrl-C: reading the next answer is interrupted
+    before = _tree(catalog)
+    stdin = _InterruptAfter(answered.encode()) if interrupt else answered
+    args = ["--debug"] if debug else []
+    result = CliRunner().invoke(
+        cli.main,
+        [*args, "new", kind, "--catalog", str(catalog)],
+        input=stdin,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == code, result.output
+    assert f"New {kind} cancelled; nothing was written." in result.stdout
+    assert "internal error" not in result.output
+    assert "Aborted" not in result.output
+    assert "Traceback" not in result.output
+    assert _tree(catalog) == before
+
+
+def _on_a_terminal(args: list[str], answers: list[tuple[str, bytes]]) -> tuple[int, str]:
+    """Run the CLI in a pseudo-terminal, typing each answer once its question's text has
+    appeared; the exit code and everything it printed."""
+    import pty
+    import signal
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real CLI, its stdin and stdout the terminal
+        # a test runner's worker may ignore SIGINT, and exec would keep it ignored
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.execv(sys.executable, [sys.executable, "-m", "reconciler", *args])  # noqa: S606
+        finally:
+            os._exit(127)  # never back into the test runner
+    seen = b""
+    deadline = time.monotonic() + 60
+    pending = list(answers)
+    try:
+        while time.monotonic() < deadline:
+            if pending and pending[0][0].encode() in seen.rsplit(b"\n", 1)[-1]:
+                os.write(fd, pending.pop(0)[1])
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("key", "code"), [(b"\x03", 130), (b"\x04", 1)], ids=["ctrl-c", "ctrl-d"])
+def test_a_real_terminal_cancels_at_the_question(catalog: Path, key: bytes, code: int) -> None:
+    before = _tree(catalog)
+    answers = [
+        ("Deployment", b"custom\r"),
+        ("Provider", b"openai\r"),
+        ("Model ID", b"gpt-4o-2024-05-13\r"),
+        ("Display name", b"\r"),
+        ("Credential", key),
+    ]
+    code_seen, output = _on_a_terminal(["new", "model", "--catalog", str(catalog)], answers)
+    assert code_seen == code, output
+    assert "New model cancelled; nothing was written." in output
+    assert "Aborted" not in output
+    assert "internal error" not in output
+    assert _tree(catalog) == before
+
+
+# --- the core install -------------------------------------------------------------------------
+
+
+def test_new_model_without_the_litellm_extra_says_what_to_install(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(extras.EXTRAS, "litellm", ("litellm", "no_such_module_for_test"))
+    before = _tree(catalog)
+    result = CliRunner().invoke(
+        cli.main,
+        ["new", "model", "--catalog", str(catalog), "--provider", "openai", "--model-id", "gpt-4o"],
+        catch_exceptions=False,  # a leaked MissingExtraError fails here
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: new model needs no_such_module_for_test, which the core install leaves out\n"
+        "  hint: pip install 'llm-registry-reconciler[litellm]'\n"
+    )
+    assert _tree(catalog) == before
+
+
+# --- the credential ---------------------------------------------------------------------------
+
+
+def _model(catalog: Path, slug: str) -> dict[str, Any]:
+    doc = yaml.safe_load((catalog / "models" / "custom" / f"{slug}.yaml").read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_the_providers_only_credential_is_the_default_off_a_terminal(catalog: Path) -> None:
+    args = ["model", "--provider", "openai", "--model-id", "gpt-4o-2024-05-13"]
+    result = _new(catalog, *args, "--display-name", "May")
+    assert result.exit_code == 0, result.output
+    assert _model(catalog, "may")["credential"] == "prod-openai"
+    assert "no credential" not in result.output
+    _valid(catalog)
+
+
+def test_a_model_without_a_credential_names_the_variable_it_uses(catalog: Path) -> None:
+    # '-': no credential although the catalog has one
+    args = ["model", "--provider", "openai", "--model-id", "gpt-4o-2024-05-13"]
+    result = _new(catalog, *args, "--display-name", "May", "--credential", "-")
+    assert result.exit_code == 0, result.output
+    assert "credential" not in _model(catalog, "may")
+    assert (
+        "no credential: at runtime the model uses the provider's environment variable "
+        "OPENAI_API_KEY\n"
+    ) in result.stdout
+    # a provider without credentials in the catalog: nothing to choose, nothing asked
+    args = ["model", "--provider", "google", "--model-id", "gemini-test", "--context-window", "9"]
+    result = _new(catalog, *args)
+    assert result.exit_code == 0, result.output
+    assert "credential" not in _model(catalog, "gemini-test")
+    assert "environment variable GEMINI_API_KEY or GOOGLE_API_KEY\n" in result.stdout
+    _valid(catalog)
+
+
+def test_several_credentials_of_the_provider_leave_the_choice_to_the_user(catalog: Path) -> None:
+    (catalog / "credentials" / "team-openai.yaml").write_text(
+        "kind: ProviderCredential\nname: team-openai\nprovider: openai\n"
+        "api_key: {env: TEAM_OPENAI_KEY}\n"
+    )
+    args = ["model", "--provider", "openai", "--model-id", "gpt-4o-2024-05-13"]
+    result = _new(catalog, *args, "--display-name", "May")
+    assert result.exit_code == 0, result.output
+    assert "credential" not in _model(catalog, "may")
+    assert "environment variable OPENAI_API_KEY" in result.stdout
+
+
+@pytest.mark.usefixtures("terminal")
+def test_the_credential_question_shows_choices_and_default_apart(catalog: Path) -> None:
+    # deployment, provider, model ID, display name, credential (Enter: the default), category
+    answers = "custom\nopenai\ngpt-4o-2024-05-13\nMay\n\n\n"
+    result = _new(catalog, "model", stdin=answers)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Credential (prod-openai; '-': none, the key comes from OPENAI_API_KEY at runtime) "
+        "[prod-openai]: "
+    ) in result.output
+    assert "Category (premium, standard, budget; blank: none): " in result.output
+    assert _model(catalog, "may")["credential"] == "prod-openai"
+    assert "category" not in _model(catalog, "may")
+
+
+@pytest.mark.usefixtures("terminal")
+def test_an_answer_outside_the_choices_is_asked_again_and_dash_means_none(
+    catalog: Path,
+) -> None:
+    answers = "custom\nopenai\ngpt-4o-2024-05-13\nMay\nnope\n-\ncheap\nbudget\n"
+    result = _new(catalog, "model", stdin=answers)
+    assert result.exit_code == 0, result.output
+    assert "'nope' is not one of prod-openai" in result.output
+    assert "'cheap' is not one of premium, standard, budget" in result.output
+    doc = _model(catalog, "may")
+    assert "credential" not in doc
+    assert doc["category"] == "budget"
+    assert "environment variable OPENAI_API_KEY" in result.stdout
+
+
+@pytest.mark.usefixtures("terminal")
+def test_the_secret_question_names_its_choices_once(catalog: Path) -> None:
+    # provider, name, display name, gateway (blank), where (Enter: env), variable (default)
+    result = _new(catalog, "credential", stdin="openai\nteam-openai\n\n\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Where the secret is (env, sops, aws) [env]: " in result.output
+    assert result.output.count("env, sops") == 1
+    assert "Gateway or proxy URL (blank: the public API): " in result.output
+    doc = yaml.safe_load((catalog / "credentials" / "team-openai.yaml").read_text())
+    assert doc["api_key"] == {"env": "TEAM_OPENAI_API_KEY"}
+    assert "base_url" not in doc
+
+
+@pytest.mark.usefixtures("terminal")
+def test_an_optional_secret_left_blank_is_none(catalog: Path) -> None:
+    # openai_compatible: a key is optional, so a blank "where" means none (not env)
+    answers = "openai_compatible\nlocal\n\nhttp://127.0.0.1:8000/v1\n\n"
+    result = _new(catalog, "credential", stdin=answers)
+    assert result.exit_code == 0, result.output
+    assert "Where the secret is (env, sops, aws; blank: none): " in result.output
+    doc = yaml.safe_load((catalog / "credentials" / "local.yaml").read_text())
+    assert "api_key" not in doc
     _valid(catalog)

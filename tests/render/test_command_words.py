@@ -13,9 +13,9 @@ from reconciler.providers.failures import NotTested, NotTestedKind
 from reconciler.render.catalog import valid_line
 from reconciler.render.connections import NO_CHANGED_MODELS, gate_refused, render_gate
 from reconciler.render.db import upgraded
-from reconciler.render.keys import key_file_note
+from reconciler.render.keys import key_file_note, key_file_warning
 from reconciler.render.lint import fix_lines, lint_summary
-from reconciler.render.scaffold import render_scaffolded, render_written
+from reconciler.render.scaffold import render_cancelled, render_scaffolded, render_written
 from reconciler.scaffold import PLACEHOLDER_REPOSITORY
 from reconciler.scaffold.new import Written
 from reconciler.scaffold.repository import Scaffolded
@@ -70,6 +70,16 @@ def test_key_file_note_says_whether_the_key_is_new(tmp_path: Path) -> None:
     assert key_file_note(path, False) == f"using the key kept in {path}\n"
 
 
+def test_key_file_warning_is_one_line_with_the_command_to_run(tmp_path: Path) -> None:
+    path = tmp_path / "my key"
+    assert key_file_warning(path, 0o640) == (
+        f"warning: key file {path} is open to other users (mode 0640); run: chmod 600 '{path}'\n"
+    )
+    odd = key_file_warning(tmp_path / "a\nb", 0o604)
+    assert odd.count("\n") == 1
+    assert odd.endswith("\n")
+
+
 def test_new_says_what_it_wrote_and_filled(tmp_path: Path) -> None:
     path = tmp_path / "models" / "custom" / "a.yaml"
     assert render_written(Written(path)) == f"wrote {path}\n"
@@ -78,6 +88,18 @@ def test_new_says_what_it_wrote_and_filled(tmp_path: Path) -> None:
         f"wrote {path}\n"
         "filled context_window, cost from litellm's model data (gpt-4o); check them\n"
     )
+
+
+def test_new_says_which_variable_a_model_without_credential_uses(tmp_path: Path) -> None:
+    path = tmp_path / "models" / "custom" / "a.yaml"
+    assert render_written(Written(path, fallback_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"))) == (
+        f"wrote {path}\n"
+        "no credential: at runtime the model uses the provider's environment variable "
+        "GEMINI_API_KEY or GOOGLE_API_KEY\n"
+    )
+    none = render_written(Written(path, fallback_env=()))
+    assert none.splitlines()[1].startswith("no credential, and its provider has no environment")
+    assert render_cancelled("model") == "New model cancelled; nothing was written.\n"
 
 
 def test_init_lists_files_the_key_and_the_placeholder(tmp_path: Path) -> None:
