@@ -219,7 +219,8 @@ def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], l
     """What is known of the secrets the plan writes, never their values: how many are added,
     changed or removed, and of those whose reference changed, whether the value behind it
     is the same, or was not read at all (CI plans), or could not be read here (its new
-    reference is in ``unreadable``: those references are returned, for the row to name)."""
+    reference is in ``unreadable``: those references are returned, for the row to name). An
+    added secret that could not be read is not counted: the row names it as unreadable."""
     counts: Counter[str] = Counter()
     new_refs: list[str] = []
     for change in plan.changes:
@@ -229,6 +230,12 @@ def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], l
         for fc in change.fields.values():
             if fc.secret is None or fc.secret is SecretStatus.UNCHANGED:
                 continue
+            if (
+                fc.secret is SecretStatus.ADDED
+                and fc.ref is not None
+                and fc.ref.after in unreadable
+            ):
+                continue  # counted once, as a secret that could not be read (the row names it)
             if fc.secret is SecretStatus.CHANGED and fc.ref is not None:
                 value = fc.ref.value
                 if value is SecretStatus.UNKNOWN and fc.ref.after in unreadable:
