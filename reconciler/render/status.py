@@ -122,6 +122,14 @@ def _approved(guard: Guard, approve: Approve, code: Code) -> str:
     return f"allowed by {code(guard.flag)}"
 
 
+def _approve_instead(guard: Guard, approve: Approve, code: Code) -> str:
+    """A given approval as the alternative to a fix: what approves the break, not that it
+    is approved (in a pull request the label; apply still needs the flag)."""
+    if approve == "label":
+        return f"approve with the label {code(guard.label)} (apply needs {code(guard.flag)})"
+    return f"apply with {code(guard.flag)}"
+
+
 def _approval(guard: Guard, approve: Approve, code: Code) -> str:
     if approve == "label":
         return f"add the label {code(guard.label)}"
@@ -153,7 +161,12 @@ def _breaking_row(change: Change, check: Check, approve: Approve, code: Code) ->
     else:
         approval = _approval(check.guard, approve, code) + " to break them on purpose"
     fixes = [fix_text(f, code) for f in change.fixes]
-    if fixes:
+    if fixes and check.allowed:
+        # the approval is given, but the fix is still the better way: both as instructions
+        todo = (
+            "; ".join(fixes) + f"; or, if intended, {_approve_instead(check.guard, approve, code)}"
+        )
+    elif fixes:
         todo = "; ".join(fixes) + f"; or {approval}"
     elif check.allowed:
         todo = approval

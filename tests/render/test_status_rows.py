@@ -1,9 +1,13 @@
 """The status table's rows (reconciler.render.status), as the text and markdown plans show
-them: the secrets row counts each secret once."""
+them: the secrets row counts each secret once, and an approved break with a fix says
+what to do."""
 
 from __future__ import annotations
 
+from plans import PLANS
+
 from reconciler.plan.alerts import SecretsUnreadable
+from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.plan.status import CheckKind
 from reconciler.render.plan_markdown import render_markdown
@@ -58,3 +62,30 @@ def test_when_no_added_secret_could_be_read_none_is_counted_added() -> None:
 def test_a_readable_added_secret_is_counted_added() -> None:
     plan = Plan(changes=[_added("a", "env A")])
     assert _secrets_result(plan) == "1 added (values are never shown)"
+
+
+_FIX = (
+    "add previous_slugs: [gpt-4-turbo] to model gpt-4-turbo-2024 (same provider and model_id): "
+    "its row is then renamed, and the workflows follow; "
+)
+
+
+def test_an_approved_break_with_a_fix_is_worded_as_an_instruction() -> None:
+    """The fix stays the better way; approving the break is the alternative, said as what to
+    do (as the unapproved row says it), not as "or allowed by --allow-breaking"."""
+    plan = PLANS["production"]()
+    allowed = frozenset({BREAKING})
+    text = render_text(plan, allowed=allowed)
+    assert f"      to do: {_FIX}or, if intended, apply with --allow-breaking\n" in text
+    assert "or allowed by" not in text
+    markdown = render_markdown(plan, allowed=allowed)
+    [row] = [line for line in markdown.split("\n") if "| model `gpt-4-turbo` deactivated" in line]
+    assert row.endswith(
+        "and the workflows follow; or, if intended, approve with the label "
+        "`reconciler:allow-breaking` (apply needs `--allow-breaking`) |"
+    )
+    assert "or approved by" not in markdown
+    # not approved: the same alternative, as before
+    assert f"to do: {_FIX}or apply with --allow-breaking to break them on purpose\n" in (
+        render_text(plan)
+    )
