@@ -271,9 +271,7 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     assert (tmp_path / "exported").is_dir()
 
 
-def test_changed_connection_tests_refuse_a_registry_bound_elsewhere(
-    db: str, catalog: Path
-) -> None:
+def test_changed_connection_tests_refuse_a_registry_bound_elsewhere(db: str, catalog: Path) -> None:
     """What a plan changes in another environment's registry is not this environment's
     change: nothing is called, and the registry that was meant is named."""
     args = ["--catalog", str(catalog), "--db", db]
