@@ -24,6 +24,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, RegistryBoundElsewhere, SecretsByVersion
 from reconciler.plan.model import Database, Plan, Target
+from reconciler.plan.refusals import Purpose
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.secrets.stamp import Stamped, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState, load_desired
@@ -78,14 +79,15 @@ def load(catalog_dir: str | Path, environment: str | None = None) -> Loaded:
     return Loaded(root, desired)
 
 
-def read_live(db_url: str, environment: str | None = None) -> LiveState:
+def read_live(db_url: str, environment: str | None, *, purpose: Purpose) -> LiveState:
     """The live registry; refuses a SQLite file that is not there (a read must not make one),
-    and, when ``environment`` is given, a registry bound to another environment."""
+    and, when ``environment`` is given, a registry bound to another environment (in the words
+    for ``purpose``, the command reading it)."""
     live = read_live_state(db_url, must_exist=True)
     if environment is not None:
         from reconciler.apply.apply import check_environment
 
-        check_environment(live.environment, environment, rebind=False)
+        check_environment(live.environment, environment, rebind=False, purpose=purpose)
     return live
 
 
@@ -154,6 +156,14 @@ def changed(loaded: Loaded, db_url: str) -> tuple[set[str], set[str]]:
     from reconciler.providers.targets import changed_from_plan
 
     planned = plan(loaded, db_url, options=DiffOptions())
+    # changes against another environment's registry are not this one's: refuse, as models does
+    bound = next((e for e in planned.plan.errors if isinstance(e, RegistryBoundElsewhere)), None)
+    if bound is not None:
+        from reconciler.apply.apply import check_environment
+
+        check_environment(
+            bound.bound, bound.environment, rebind=False, purpose=Purpose.TEST_CHANGED
+        )
     return changed_from_plan(planned.plan, planned.stamped.desired)
 
 

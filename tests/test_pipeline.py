@@ -10,6 +10,7 @@ from engine_helpers import apply, credential_doc, model_doc, secret_env, write_c
 
 from reconciler import pipeline
 from reconciler.errors import CatalogError, DatabaseError
+from reconciler.plan.refusals import Purpose
 from reconciler.render.connections import error_text
 
 
@@ -46,7 +47,7 @@ def test_load_refuses_an_invalid_catalog_showing_its_errors(tmp_path: Path) -> N
 def test_read_live_does_not_create_a_missing_registry(tmp_path: Path) -> None:
     missing = tmp_path / "nothing.db"
     with pytest.raises(DatabaseError):
-        pipeline.read_live(f"sqlite:///{missing}")
+        pipeline.read_live(f"sqlite:///{missing}", None, purpose=Purpose.LIST)
     assert not missing.exists()
 
 

@@ -27,6 +27,7 @@ from reconciler.plan.refusals import (
     AlreadyApplied,
     BoundElsewhere,
     OtherRegistry,
+    Purpose,
     StaleChanges,
     StaleRegistry,
     StaleSecrets,
@@ -102,12 +103,15 @@ def check_registry(expected: Expected | None, registry_id: str | None) -> None:
         raise refused(OtherRegistry(expected.registry, registry_id))
 
 
-def check_environment(bound: str | None, environment: str, *, rebind: bool) -> None:
+def check_environment(
+    bound: str | None, environment: str, *, rebind: bool, purpose: Purpose = Purpose.APPLY
+) -> None:
     """A registry bound to one environment is not applied another environment's catalog
-    (staging's catalog applied to production's registry) unless re-bound on purpose."""
+    (staging's catalog applied to production's registry) unless re-bound on purpose, nor read
+    as another environment's (``purpose``: the read-only command asking)."""
     if bound is None or bound == environment or rebind:
         return
-    raise refused(BoundElsewhere(bound, environment))
+    raise refused(BoundElsewhere(bound, environment, purpose))
 
 
 def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:

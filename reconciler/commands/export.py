@@ -10,6 +10,7 @@ from reconciler.export.documents import build_export
 from reconciler.export.files import refuse_mixing, write_files
 from reconciler.export.sops import collect, referenced_files
 from reconciler.pipeline import read_live
+from reconciler.plan.refusals import Purpose
 from reconciler.render.export import render_export
 
 
@@ -29,7 +30,7 @@ def export(
     root = Path(out_dir)
     if not force:
         refuse_mixing(root, out_dir)
-    live = read_live(db_url, environment)
+    live = read_live(db_url, environment, purpose=Purpose.EXPORT)
     result = build_export(live, root)
     sops = collect(referenced_files(live.credentials.values()), Path(catalog_dir))
     write_files(

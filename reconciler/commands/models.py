@@ -7,6 +7,7 @@ from typing import TextIO
 
 from reconciler.defaults import DEFAULT_CATALOG
 from reconciler.pipeline import read_live
+from reconciler.plan.refusals import Purpose
 from reconciler.render.models import render_json, render_tables, unknown_provider
 from reconciler.state.listing import known_providers, model_rows
 
@@ -25,7 +26,7 @@ def models(
         from reconciler.catalog.environments import require_known_environment
 
         require_known_environment(catalog_dir, environment)
-    live = read_live(db_url, environment)
+    live = read_live(db_url, environment, purpose=Purpose.LIST)
     if provider is not None and provider not in (known := known_providers(live)):
         raise unknown_provider(provider, known)
     rows = model_rows(live, provider, category)

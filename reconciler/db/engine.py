@@ -207,9 +207,40 @@ def throwaway_file(db_url: str | None) -> str | None:
     return None if path is None else str(path)
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``,
+    a ``file:`` URI with ``:memory:`` or ``mode=memory``): it lives as long as one process."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    uri = database.startswith("file:")
+    return (
+        database in ("", ":memory:")
+        or (uri and database.removeprefix("file:").startswith(":memory:"))
+        or (uri and parsed.query.get("mode") == "memory")
+    )
+
+
+def refuse_in_memory(url: str) -> None:
+    """A registry must outlive the command: ``db upgrade`` would migrate a database that is
+    gone when it exits, and every other command would find a new, empty one."""
+    if in_memory(url):
+        raise DatabaseError(
+            "an in-memory SQLite database cannot hold a registry between commands: each "
+            "command starts with a new, empty one",
+            hint="use a file path, e.g. --db sqlite:///registry.db (create it with "
+            "'reconciler db upgrade --db sqlite:///registry.db')",
+        )
+
+
 def require_database(url: str) -> None:
-    """Refuse a SQLite URL whose file does not exist (a read must not create the registry).
-    Other URLs pass: a server reports a missing database itself."""
+    """Refuse a SQLite URL whose file does not exist (a read must not create the registry),
+    or an in-memory one. Other URLs pass: a server reports a missing database itself."""
+    refuse_in_memory(url)
     path = sqlite_path(url)
     if path is not None and not path.exists():
         raise DatabaseError(

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from reconciler.db.engine import driver_reason, make_engine, permission_problem, safe_url
+from reconciler.db.engine import (
+    driver_reason,
+    make_engine,
+    permission_problem,
+    refuse_in_memory,
+    safe_url,
+)
 from reconciler.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -62,6 +68,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 def upgrade_url(db_url: str) -> tuple[str | None, str]:
     """``upgrade`` the registry at ``db_url`` (made when it is a new SQLite file)."""
+    refuse_in_memory(db_url)
     engine = make_engine(db_url)
     try:
         return upgrade(engine)

@@ -4,6 +4,7 @@ applied. reconciler.render.apply chooses the words (and the error they raise as)
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 
@@ -35,12 +36,24 @@ class OtherRegistry:
     actual: str | None
 
 
+class Purpose(enum.Enum):
+    """What the registry was read for when its binding refused it: what to do differs. Only
+    apply can re-bind; the read-only commands are pointed at the right registry instead."""
+
+    APPLY = "apply"
+    LIST = "models"
+    EXPORT = "export"
+    TEST_CHANGED = "test-connection --changed"
+
+
 @dataclass(frozen=True)
 class BoundElsewhere:
-    """The registry is bound to ``bound``; the catalog is ``environment``'s."""
+    """The registry is bound to ``bound``; the catalog (or ``--environment``) is
+    ``environment``'s; ``purpose``: the command that refuses it."""
 
     bound: str
     environment: str
+    purpose: Purpose = Purpose.APPLY
 
 
 @dataclass(frozen=True)

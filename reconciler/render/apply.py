@@ -1,11 +1,12 @@
 """The words of apply: why it refuses (reconciler.plan.refusals, raised as the error the CLI
-prints), what it did, and what it says when cancelled."""
+prints), what it did, and what it says when cancelled. A registry bound to another
+environment refuses the read-only commands too: their words are here, beside apply's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.errors import PlanError, ReconcilerError, SecretError
+from reconciler.errors import DatabaseError, PlanError, ReconcilerError, SecretError
 from reconciler.plan.model import Plan
 from reconciler.plan.refusals import (
     AlreadyApplied,
@@ -14,6 +15,7 @@ from reconciler.plan.refusals import (
     OptionsDiffer,
     OtherEnvironment,
     OtherRegistry,
+    Purpose,
     Refusal,
     StaleCatalog,
     StaleChanges,
@@ -52,13 +54,15 @@ def refused(refusal: Refusal) -> ReconcilerError:
                 hint="check --db / REGISTRY_DATABASE_URL, or run 'reconciler plan --out FILE' "
                 "against this registry",
             )
-        case BoundElsewhere(bound, environment):
+        case BoundElsewhere(bound, environment, Purpose.APPLY):
             return PlanError(
                 f"this registry is bound to {environment_name(bound)}; refusing to apply "
                 f"{environment_name(environment)} to it",
                 hint="check --db / REGISTRY_DATABASE_URL and --environment; to move the registry "
                 "to this environment on purpose, rerun with --rebind-environment",
             )
+        case BoundElsewhere(bound, environment, purpose):
+            return _read_elsewhere(bound, environment, purpose)
         case StaleCatalog(catalog_dir):
             return PlanError(
                 f"plan is stale: the catalog in {catalog_dir} changed since the plan was made",
@@ -93,6 +97,30 @@ def refused(refusal: Refusal) -> ReconcilerError:
                 "apply needs confirmation: run it in a terminal, or pass --auto-approve",
                 hint="in CI, apply a reviewed plan file or pass --auto-approve",
             )
+
+
+# what a read-only command would do with the registry, in its hint
+_READ = {
+    Purpose.LIST: "list its models",
+    Purpose.EXPORT: "export it",
+    Purpose.TEST_CHANGED: "test what a plan changes in it",
+}
+
+
+def _read_elsewhere(bound: str, environment: str, purpose: Purpose) -> ReconcilerError:
+    """A read-only command asked for ``environment``'s registry and got ``bound``'s: it
+    cannot re-bind (only apply can), so it points at the registry that was meant."""
+    mine = (
+        f"the registry of environment '{environment}'"
+        if environment
+        else "the base catalog's registry"
+    )
+    this = f"pass --environment {bound}" if bound else "leave out --environment"
+    return DatabaseError(
+        f"this registry belongs to {environment_name(bound)}, not {environment_name(environment)}",
+        hint=f"to {_READ[purpose]}, {this}; for {mine}, pass its --db (or set "
+        "REGISTRY_DATABASE_URL)",
+    )
 
 
 def applied(

@@ -98,10 +98,19 @@ def md_text(text: str, *, in_table: bool = True) -> str:
     since Markdown shows their content literally; in a table (the default) their pipes are
     escaped too, as GitHub splits cells before it finds code spans. Outside a table pass
     ``in_table=False``, where such an escape would show."""
-    lines = [_md_line(line, in_table) for line in escape_control(text).split("\n")]
+    lines = [_md_line(line, in_table) for line in _lines(text)]
     if _BLOCK_START.match(lines[0]):
         lines[0] = "\\" + lines[0]
     return "<br>".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    """``text``'s lines, without the empty ones its trailing line breaks make (a YAML block
+    scalar ends with one): joined by ``<br>``, they would leave a dangling break."""
+    lines = escape_control(text).split("\n")
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _md_line(line: str, in_table: bool) -> str:
@@ -152,7 +161,7 @@ def md_code(text: str) -> str:
     """``text`` as inline code safe inside a table: one code span per line joined by ``<br>``,
     fences longer than any run of backticks in the text, pipes escaped."""
     spans = []
-    for line in escape_control(text).split("\n"):
+    for line in _lines(text):
         if not line:
             spans.append("")
             continue

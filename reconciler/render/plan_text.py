@@ -180,7 +180,8 @@ def render_text(plan: Plan, *, color: bool = False, allowed: frozenset[str] = fr
         shown = shown_notes(plan) + [n for n in plan.notes if is_footer_note(n)]
         if any(r.check is CheckKind.SECRETS for r in rows):  # that row says it, with why
             shown = [n for n in shown if not said_by_status(n)]
-        blocks.append(_items([n for n in view.notes if n.alert in shown], "Note: "))
+        if notes := _items([n for n in view.notes if n.alert in shown], "Note: "):
+            blocks.append(notes)  # every note said elsewhere: no empty block, no blank run
     if plan.changes:
         # riskiest first, as the PR comment lists them; apply's report keeps apply order
         changes = by_risk(plan.changes)

@@ -124,6 +124,14 @@ def _approved(guard: Guard, approve: Approve, code: Code) -> str:
     return f"allowed by {code(guard.flag)}"
 
 
+def _approve_instead(guard: Guard, approve: Approve, code: Code) -> str:
+    """A given approval as the alternative to a fix: what approves the break, not that it
+    is approved (in a pull request the label; apply still needs the flag)."""
+    if approve == "label":
+        return f"approve with the label {code(guard.label)} (apply needs {code(guard.flag)})"
+    return f"apply with {code(guard.flag)}"
+
+
 def _approval(guard: Guard, approve: Approve, code: Code) -> str:
     if approve == "label":
         return f"add the label {code(guard.label)}"
@@ -155,7 +163,12 @@ def _breaking_row(change: Change, check: Check, approve: Approve, code: Code) ->
     else:
         approval = _approval(check.guard, approve, code) + " to break them on purpose"
     fixes = [fix_text(f, code) for f in change.fixes]
-    if fixes:
+    if fixes and check.allowed:
+        # the approval is given, but the fix is still the better way: both as instructions
+        todo = (
+            "; ".join(fixes) + f"; or, if intended, {_approve_instead(check.guard, approve, code)}"
+        )
+    elif fixes:
         todo = "; ".join(fixes) + f"; or {approval}"
     elif check.allowed:
         todo = approval
@@ -221,7 +234,8 @@ def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], l
     """What is known of the secrets the plan writes, never their values: how many are added,
     changed or removed, and of those whose reference changed, whether the value behind it
     is the same, or was not read at all (CI plans), or could not be read here (its new
-    reference is in ``unreadable``: those references are returned, for the row to name)."""
+    reference is in ``unreadable``: those references are returned, for the row to name). An
+    added secret that could not be read is not counted: the row names it as unreadable."""
     counts: Counter[str] = Counter()
     new_refs: list[str] = []
     for change in plan.changes:
@@ -231,6 +245,12 @@ def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], l
         for fc in change.fields.values():
             if fc.secret is None or fc.secret is SecretStatus.UNCHANGED:
                 continue
+            if (
+                fc.secret is SecretStatus.ADDED
+                and fc.ref is not None
+                and fc.ref.after in unreadable
+            ):
+                continue  # counted once, as a secret that could not be read (the row names it)
             if fc.secret is SecretStatus.CHANGED and fc.ref is not None:
                 value = fc.ref.value
                 if value is SecretStatus.UNKNOWN and fc.ref.after in unreadable:

@@ -252,15 +252,41 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     assert cli(["models", "--db", db]).exit_code == 0  # without --environment: no check
     refused = cli(["models", "--db", db, "--environment", "staging"])
     assert refused.exit_code == 1
-    assert "bound to environment 'production'" in refused.output
+    # read-only: no --rebind-environment to suggest; the registry that was meant, instead
+    assert refused.output == (
+        "error: this registry belongs to environment 'production', not environment 'staging'\n"
+        "  hint: to list its models, pass --environment production; for the registry of "
+        "environment 'staging', pass its --db (or set REGISTRY_DATABASE_URL)\n"
+    )
     out = str(tmp_path / "exported")
     exported = cli(["export", "--db", db, "--out", out, "--environment", "staging"])
     assert exported.exit_code == 1
-    assert "bound to environment 'production'" in exported.output
+    assert "belongs to environment 'production', not environment 'staging'" in exported.output
+    assert "to export it, pass --environment production;" in exported.output
+    assert "rebind" not in exported.output
+    assert not (tmp_path / "exported").exists()
     mine = ["export", "--db", db, "--catalog", str(catalog), "--environment", "production"]
     exported = cli([*mine, "--out", out])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "exported").is_dir()
+
+
+def test_changed_connection_tests_refuse_a_registry_bound_elsewhere(db: str, catalog: Path) -> None:
+    """What a plan changes in another environment's registry is not this environment's
+    change: nothing is called, and the registry that was meant is named."""
+    args = ["--catalog", str(catalog), "--db", db]
+    assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
+    refused = cli(["test-connection", "--changed", *args, "--environment", "staging"])
+    assert refused.exit_code == 1
+    assert "belongs to environment 'production', not environment 'staging'" in refused.output
+    assert "to test what a plan changes in it, pass --environment production;" in refused.output
+    assert "rebind" not in refused.output
+    base = cli(["test-connection", "--changed", *args])  # the base catalog is another one too
+    assert base.exit_code == 1
+    assert "belongs to environment 'production', not the base catalog" in base.output
+    # its own environment: nothing changed, so nothing is called
+    mine = cli(["test-connection", "--changed", *args, "--environment", "production"])
+    assert mine.exit_code == 0, mine.output
 
 
 _BOUND_TO_PRODUCTION = (

@@ -86,3 +86,29 @@ def test_new_reference_that_cannot_be_read_is_said_once(
     assert "  ! secrets: " in text.output
     assert "Note: some secrets could not be read here" not in text.output
     assert text.output.count("is not set") == 1
+
+
+def test_added_secrets_that_cannot_be_read_are_counted_once(
+    registry_url: str, tmp_path: Path
+) -> None:
+    """Two new credentials, one whose variable is not set: "1 added" and the unreadable one
+    named, not "2 added; 1 secret could not be read"; with no other note, no notes block
+    (and no run of blank lines) follows the checks."""
+    root = write_catalog(
+        tmp_path / "catalog",
+        [model_doc("m", credential="team")],
+        [credential_doc("team"), credential_doc("other", "MISSING_KEY")],
+    )
+    env = {**secret_env(), "MISSING_KEY": None}
+    text = plan(registry_url, root, env)
+    assert text.exit_code == 0, text.output
+    assert (
+        "  ! secrets: 1 added (values are never shown); 1 secret could not be read here: "
+        "env MISSING_KEY (environment variable MISSING_KEY is not set)\n"
+        "      to do: apply must read every secret: make these readable where apply runs\n\n+ "
+    ) in text.output
+    assert "\n\n\n" not in text.output
+    markdown = plan(registry_url, root, env, "--format", "markdown")
+    row = next(line for line in markdown.output.split("\n") if "| secrets |" in line)
+    assert "| 1 added (values are never shown); 1 secret could not be read here: " in row
+    assert env["CANARY_KEY"] not in text.output + markdown.output

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from reconciler.db.engine import (
     Location,
     describe_database,
+    in_memory,
     make_engine,
     require_database,
     safe_url,
@@ -130,6 +131,60 @@ def test_read_only_commands_do_not_create_the_registry(
     assert result.exit_code == 1, result.output
     assert f"registry database not found: {path}" in result.output
     assert "reconciler db upgrade --db" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "memory"),
+    [
+        ("sqlite://", True),
+        ("sqlite:///:memory:", True),
+        ("sqlite:///file::memory:?cache=shared&uri=true", True),
+        ("sqlite:///file:reg?mode=memory&uri=true", True),
+        ("sqlite:///file:reg.db?uri=true", False),
+        ("sqlite:///:memory:.db", False),  # a file of that name
+        ("sqlite:///registry.db", False),
+        ("postgresql+psycopg://u@h/memory", False),
+        ("not a url", False),
+    ],
+)
+def test_in_memory_sqlite_is_recognised(url: str, memory: bool) -> None:
+    assert in_memory(url) is memory
+
+
+_IN_MEMORY = (
+    "error: an in-memory SQLite database cannot hold a registry between commands: each "
+    "command starts with a new, empty one\n"
+    "  hint: use a file path, e.g. --db sqlite:///registry.db (create it with "
+    "'reconciler db upgrade --db sqlite:///registry.db')\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "upgrade"],
+        ["models"],
+        ["export", "--out", "exported"],
+        ["plan", "--catalog", "catalog"],
+        ["drift", "--catalog", "catalog"],
+        ["apply", "--catalog", "catalog", "--auto-approve"],
+        ["test-connection", "--changed", "--catalog", "catalog"],
+        ["rotate-key"],
+    ],
+)
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://"])
+def test_an_in_memory_registry_is_refused_not_sent_to_db_upgrade(
+    args: list[str], url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command gets a new, empty in-memory database: 'run db upgrade with the same
+    --db' cannot help, so the error says to use a file instead."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEY", "A" * 43)  # rotate-key checks it first
+    write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    result = cli([*args, "--db", url])
+    assert result.exit_code == 1, result.output
+    assert result.output == _IN_MEMORY
+    assert not (tmp_path / "exported").exists()
 
 
 def test_db_upgrade_still_creates_the_registry(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from reconciler.plan.alerts import (
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsByVersion,
+    SecretsUnreadable,
     UnlinksInactiveModels,
     WorkflowImpact,
 )
@@ -548,6 +549,58 @@ def fallback_plan() -> Plan:
     )
 
 
+def said_elsewhere_plan() -> Plan:
+    """Every note is said elsewhere: the likely rename by the breaking change's fix, the
+    unreadable secret by the secrets check; nothing is left for a notes block. A description
+    written as a YAML block scalar ends with a line break."""
+    return Plan(
+        changes=[
+            Change(
+                Action.CREATE,
+                Kind.CREDENTIAL,
+                "prod-openai",
+                {
+                    **_created(provider="openai"),
+                    "api_key": FieldChange(None, None, ADDED, _new_ref("env OPENAI_API_KEY")),
+                },
+            ),
+            Change(
+                Action.CREATE,
+                Kind.MODEL,
+                "gpt-4o-2024",
+                _created(provider="openai", model_id="gpt-4o", credential="prod-openai"),
+            ),
+            Change(
+                Action.UPDATE,
+                Kind.MODEL,
+                "claude-sonnet",
+                {
+                    "description": FieldChange(
+                        "Balanced model.\n", "Balanced model.\nGood for *drafts*.\n"
+                    )
+                },
+            ),
+            Change(
+                Action.DEACTIVATE,
+                Kind.MODEL,
+                "gpt-4o",
+                warnings=(WorkflowImpact("model gpt-4o", ("support-bot",), 1),),
+                breaking=True,
+                fixes=(PreviousSlugs("gpt-4o-2024", "gpt-4o", "same-model-id"),),
+            ),
+        ],
+        guards=[Breaking("", ("gpt-4o",))],
+        notes=[
+            SecretsUnreadable("", (("env OPENAI_API_KEY", "environment variable is not set"),)),
+            LikelyRename("model gpt-4o-2024", "gpt-4o", "gpt-4o-2024"),
+        ],
+        catalog_digest="sha256:7a8b9c0d1e2f",
+        environment="production",
+        revision=7,
+        target=Target(Database("sqlite", name="/srv/prod.db"), None, version="1.4.0"),
+    )
+
+
 PLANS = {
     "hostile": hostile_plan,
     "empty": empty_plan,
@@ -556,6 +609,7 @@ PLANS = {
     "attribution": attribution_plan,
     "production": production_plan,
     "bound-elsewhere": bound_elsewhere_plan,
+    "said-elsewhere": said_elsewhere_plan,
     "fallback": fallback_plan,
 }
 

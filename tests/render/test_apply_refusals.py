@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import DatabaseError, PlanError, ReconcilerError
 from reconciler.plan import refusals as r
 from reconciler.render.apply import applied, refused
 
@@ -80,6 +80,45 @@ def test_each_refusal_is_a_plan_error_with_a_hint(
     error = refused(refusal)
     assert isinstance(error, PlanError)
     assert (error.message, error.hint) == (message, hint)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "message", "hint"),
+    [
+        (
+            r.BoundElsewhere("production", "staging", r.Purpose.LIST),
+            "this registry belongs to environment 'production', not environment 'staging'",
+            "to list its models, pass --environment production; for the registry of "
+            "environment 'staging', pass its --db (or set REGISTRY_DATABASE_URL)",
+        ),
+        (
+            r.BoundElsewhere("", "staging", r.Purpose.EXPORT),
+            "this registry belongs to the base catalog, not environment 'staging'",
+            "to export it, leave out --environment; for the registry of environment "
+            "'staging', pass its --db (or set REGISTRY_DATABASE_URL)",
+        ),
+        (
+            r.BoundElsewhere("production", "", r.Purpose.TEST_CHANGED),
+            "this registry belongs to environment 'production', not the base catalog",
+            "to test what a plan changes in it, pass --environment production; for the base "
+            "catalog's registry, pass its --db (or set REGISTRY_DATABASE_URL)",
+        ),
+    ],
+)
+def test_read_only_commands_are_pointed_at_the_right_registry(
+    refusal: r.BoundElsewhere, message: str, hint: str
+) -> None:
+    """Only apply can re-bind: a read-only command never suggests the flag it lacks."""
+    error = refused(refusal)
+    assert isinstance(error, DatabaseError)
+    assert (error.message, error.hint) == (message, hint)
+    assert "rebind" not in str(error)
+
+
+def test_every_purpose_has_its_words() -> None:
+    for purpose in r.Purpose:
+        error = refused(r.BoundElsewhere("production", "staging", purpose))
+        assert ("--rebind-environment" in str(error)) is (purpose is r.Purpose.APPLY)
 
 
 def test_needing_confirmation_is_not_a_plan_error() -> None:

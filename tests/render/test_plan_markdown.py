@@ -249,6 +249,15 @@ def test_md_code_escapes_pipes_backticks_and_newlines() -> None:
     assert md_code("one\ntwo") == "`one`<br>`two`"
 
 
+def test_trailing_line_breaks_leave_no_dangling_br() -> None:
+    """A YAML block scalar (``description: |``) ends with a line break: not a ``<br>`` at the
+    end of the cell. Blank lines inside stay."""
+    assert md_code("one\ntwo\n") == "`one`<br>`two`"
+    assert md_code("one\n\ntwo\n\n") == "`one`<br><br>`two`"
+    assert md_text("one\ntwo\n") == "one<br>two"
+    assert md_code("\n") == ""
+
+
 def test_md_text_escapes_markup() -> None:
     assert md_text("<img src=x> *bold* [link](u) a|b") == (
         "&lt;img src=x&gt; \\*bold\\* \\[link\\](u) a\\|b"

@@ -310,3 +310,13 @@ def test_an_unreadable_secret_is_said_once_by_its_check_row() -> None:
     assert "  ! secrets: " in out
     assert out.count("env KEY_B (not set)") == 1
     assert "Note: " not in out
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_no_empty_block_and_no_run_of_blank_lines(name: str) -> None:
+    """A block whose every line was filtered out (notes said by the checks or by a fix) is
+    left out, not shown as blank lines."""
+    out = render_text(PLANS[name]())
+    assert "\n\n\n" not in out
+    assert not out.startswith("\n")
+    assert "Checks:\n\n" not in out
