@@ -13,7 +13,9 @@ from reconciler.plan.alerts import (
     Guard,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
@@ -22,6 +24,8 @@ from reconciler.plan.alerts import (
 )
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
 from reconciler.plan.status import CheckKind, Level, status_checks
+
+_NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = [
@@ -83,7 +87,7 @@ OK = dict.fromkeys(ORDER, Level.OK)
         (Plan(changes=[REVERTS]), OK | {CheckKind.REVERTS: Level.WARN}),
         (Plan(changes=[UNKNOWN]), OK | {CheckKind.SECRETS: Level.WARN}),
         (
-            Plan(notes=[SecretsUnreadable("", (("env K", "not set"),))]),
+            Plan(notes=[SecretsUnreadable("", (("env K", _NOT_SET),))]),
             OK | {CheckKind.SECRETS: Level.WARN},
         ),
         # what every CI plan carries is no warning: the footer says it
