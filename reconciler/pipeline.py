@@ -11,7 +11,6 @@ puts them in order.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from reconciler.state.live import LiveState
 
 if TYPE_CHECKING:
     from reconciler.apply.apply import ApplyResult, Expected
+    from reconciler.provenance import Commit
 
     # imported by connection_targets and gate_on_connections when called: plan and apply never
     # load the connection test's modules (ssl, the thread pool, failure classification)
@@ -115,38 +115,25 @@ def plan(
     return planned
 
 
-_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-
-
 def plan_target(catalog_dir: str, db_url: str, commit: str | None) -> Target:
     """What the plan is for: the registry database (never its credentials), the catalog
-    commit and this reconciler's version. The commit is ``commit`` (--commit or
-    RECONCILER_COMMIT) when given, else the CI's commit variable (GITHUB_SHA, ...), else the
-    catalog directory's git HEAD (marked when the checkout has uncommitted changes), else
-    unknown: git is not required."""
+    commit (``reconciler.provenance.catalog_commit``: ``commit``, from --commit or
+    RECONCILER_COMMIT, else the CI's, else git's; a value that is not a commit id is refused)
+    and this reconciler's version."""
+    from reconciler.provenance import catalog_commit
+
+    return target_of(db_url, catalog_commit(Path(catalog_dir), commit))
+
+
+def target_of(db_url: str, commit: Commit | None) -> Target:
     from reconciler import __version__
     from reconciler.db.engine import describe_database
-    from reconciler.provenance import COMMIT_ENV, git_commit
 
-    if commit is not None:
-        if not _SHA.fullmatch(commit):
-            raise ReconcilerError(
-                f"--commit (or {COMMIT_ENV}) is not a commit id: {commit[:80]!r}",
-                hint="pass the full or abbreviated hexadecimal SHA, e.g. "
-                '--commit "$(git rev-parse HEAD)"',
-            )
-        sha: str | None = commit.lower()
-        dirty = False
-    else:
-        # git_commit marks a checkout with uncommitted changes "<sha>-dirty"
-        found = git_commit(Path(catalog_dir))
-        dirty = found is not None and found.endswith("-dirty")
-        sha = found.removesuffix("-dirty") if found is not None else None
     where = describe_database(db_url)
     return Target(
         database=None if where is None else Database(*where),
-        commit=sha,
-        uncommitted=dirty,
+        commit=None if commit is None else commit.sha,
+        uncommitted=commit is not None and commit.uncommitted,
         version=__version__,
     )
 
@@ -324,6 +311,8 @@ class ToApply:
     stamped: Stamped
     options: DiffOptions
     expected: Expected
+    # the catalog commit the audit row names: the saved plan's, or the one the preview named
+    commit: Commit | None
 
 
 def saved_apply(
@@ -362,7 +351,9 @@ def saved_apply(
     _check_keys(live, db_url)
     del live  # apply reads it again under the lock
     root = Path(catalog_dir)
-    return ToApply(root, _stamp_for_apply(saved.desired, root), saved.options, expected)
+    stamped = _stamp_for_apply(saved.desired, root)
+    # the commit the plan named (not this checkout's): the audit records what was reviewed
+    return ToApply(root, stamped, saved.options, expected, saved.commit)
 
 
 def catalog_apply(
@@ -377,8 +368,12 @@ def catalog_apply(
     ./catalog) writes once it is: that plan, not held strictly to its revision."""
     from reconciler.apply.apply import Expected, check_environment
     from reconciler.plan.planfile import plan_signature, secret_statuses
+    from reconciler.provenance import catalog_commit
 
-    loaded = load(DEFAULT_CATALOG if catalog_dir is None else catalog_dir, environment)
+    catalog_dir = DEFAULT_CATALOG if catalog_dir is None else catalog_dir
+    # first: a bad RECONCILER_COMMIT or CI variable is refused before anything is read
+    commit = catalog_commit(Path(catalog_dir))
+    loaded = load(catalog_dir, environment)
     live = read_live_state(db_url)
     check_environment(live.environment, loaded.desired.environment, rebind=rebind_environment)
     # Before the preview: under the wrong key every secret would show as changed.
@@ -386,14 +381,14 @@ def catalog_apply(
     stamped = _stamp_for_apply(loaded.desired, loaded.root)
     preview = diff(stamped.desired, live, options)
     # the registry it writes to, and the commit and version, before the question
-    preview.target = plan_target(str(loaded.root), db_url, None)
+    preview.target = target_of(db_url, commit)
     expected = Expected(
         preview.revision,
         plan_signature(preview),
         strict=False,
         secrets=secret_statuses(preview),
     )
-    return preview, ToApply(loaded.root, stamped, options, expected)
+    return preview, ToApply(loaded.root, stamped, options, expected, commit)
 
 
 def gate_on_connections(to_apply: ToApply, db_url: str) -> ConnectionGate:
@@ -416,7 +411,9 @@ def apply(
     from reconciler.apply.apply import ApplyOptions, apply_stamped
 
     options = ApplyOptions(to_apply.options, allowed, lock_timeout, rebind_environment)
-    return apply_stamped(db_url, to_apply.stamped, to_apply.root, options, to_apply.expected)
+    return apply_stamped(
+        db_url, to_apply.stamped, options, to_apply.expected, commit=to_apply.commit
+    )
 
 
 def _check_keys(live: LiveState, db_url: str) -> None:

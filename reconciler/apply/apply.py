@@ -32,7 +32,7 @@ from reconciler.plan.refusals import (
     StaleRegistry,
     StaleSecrets,
 )
-from reconciler.provenance import actor, git_commit
+from reconciler.provenance import Commit, actor
 from reconciler.render.alerts import key_mismatch_hint, key_mismatch_message
 from reconciler.render.apply import missing_key, refusal, refused
 from reconciler.secrets.crypto import Keyring, keyring_from_env
@@ -130,14 +130,17 @@ def already_applied_run(conn: sa.Connection, expected: Expected) -> int | None:
 def apply_stamped(
     db_url: str,
     stamped: Stamped,
-    catalog_root: Path,
     options: ApplyOptions,
     expected: Expected | None = None,
+    *,
+    commit: Commit | None,
 ) -> ApplyResult:
-    """Write the changes that make the registry match ``stamped.desired``, atomically."""
+    """Write the changes that make the registry match ``stamped.desired``, atomically.
+    ``commit``: the catalog commit the audit row names (reconciler.provenance.catalog_commit,
+    or a saved plan's)."""
     keyring = keyring_from_env(required=bool(secret_refs(stamped.desired)))
     started = datetime.now(UTC)
-    who, commit = actor(), git_commit(catalog_root)  # before the lock: git is a subprocess
+    who = actor()
     engine = make_engine(db_url, busy_timeout=options.lock_timeout)
     try:
         # No GC passes while the lock is held: the re-diff and the bulk rows are thousands of
@@ -216,7 +219,7 @@ def apply_stamped(
                     started_at=started,
                     finished_at=datetime.now(UTC),
                     actor=who,
-                    git_commit=commit,
+                    git_commit=None if commit is None else commit.audit_text(),
                     plan_digest=signature,
                     catalog_digest=stamped.desired.catalog_digest,
                     revision_before=live.revision,

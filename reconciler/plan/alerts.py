@@ -71,6 +71,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, Location):
         return {"path": value.path, "line": value.line, "column": value.column}
+    if isinstance(value, SecretFailure):
+        return {"reason": value.reason.value, "code": value.code, "detail": value.detail}
     return value
 
 
@@ -181,12 +183,37 @@ class SecretsByVersion(Alert):
     reason: ByVersionReason
 
 
+class ReadFailure(enum.StrEnum):
+    """Why a secret reference could not be read, whatever its source."""
+
+    NOT_SET = "not-set"  # an environment variable that is unset or empty
+    NOT_FOUND = "not-found"  # no such secret, file, key or version stage
+    ACCESS_DENIED = "access-denied"  # the source refused these credentials, or no key fits
+    UNAVAILABLE = "unavailable"  # throttled, unreachable or timed out: may pass on a retry
+    INVALID = "invalid"  # found, but not a usable value (binary, empty, not a string, tampered)
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SecretFailure:
+    """Why one secret could not be read: the ``reason``; the source's own error ``code``
+    (AWS's, e.g. ``AccessDeniedException``; None for others); and ``detail``, the words a
+    terminal or apply's error shows, naming the reference's file, key or secret id. Never a
+    value, and never the source's own message: AWS's names accounts, users and ARNs, and
+    sops's output could hold plaintext. A pull request comment words the reason alone (the
+    detail can name a KMS key or a local path)."""
+
+    reason: ReadFailure
+    detail: str
+    code: str | None = None
+
+
 @dataclass(frozen=True)
 class SecretsUnreadable(Alert):
-    """Secrets that could not be read here: ``(reference, reason)`` pairs, never values."""
+    """Secrets that could not be read here: ``(reference, failure)`` pairs, never values."""
 
     KIND = AlertKind.SECRETS_UNREADABLE
-    secrets: tuple[tuple[str, str], ...]
+    secrets: tuple[tuple[str, SecretFailure], ...]
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -348,4 +375,9 @@ def alert_from_dict(data: Mapping[str, Any]) -> Alert:
 def _tupled(name: str, value: Any) -> Any:
     if name == "source" and isinstance(value, dict):
         return Location(str(value["path"]), int(value["line"]), int(value["column"]))
+    if isinstance(value, dict) and set(value) == {"reason", "code", "detail"}:
+        code = value["code"]
+        return SecretFailure(
+            ReadFailure(value["reason"]), str(value["detail"]), None if code is None else str(code)
+        )
     return tuple(_tupled("", v) for v in value) if isinstance(value, list) else value

@@ -15,6 +15,7 @@ from typing import Any
 from reconciler.errors import PlanError
 from reconciler.files import read_regular, write_atomic
 from reconciler.plan.model import CreatedFields, DiffOptions, Plan, SecretStatus, apply_step
+from reconciler.provenance import Commit, parse_commit
 from reconciler.state.desired import DesiredState
 from reconciler.state.records import CredentialState, ModelState, SecretSpec, SettingsState
 
@@ -126,6 +127,20 @@ class SavedPlan:
     secrets: dict[str, str]
     registry_id: str | None
     environment: str = ""  # whose catalog was planned ('' for the base catalog)
+    commit: Commit | None = None  # the catalog commit the plan named (its target's)
+
+
+def _saved_commit(data: dict[str, Any]) -> Commit | None:
+    """The commit the plan's target named, checked as when it was planned (the content
+    digest catches edits, not a recomputed digest: a file never brings other text into the
+    audit row)."""
+    target = data["plan"].get("target")
+    if target is None or target["commit"] is None:
+        return None
+    commit = parse_commit(target["commit"]) if isinstance(target["commit"], str) else None
+    if commit is None or commit.uncommitted:
+        raise ValueError("bad commit")
+    return Commit(commit.sha, uncommitted=target["uncommitted_changes"] is True)
 
 
 def write_plan_file(
@@ -215,6 +230,7 @@ def read_plan_file(path: str) -> SavedPlan:
             secrets={str(k): str(v) for k, v in secrets.items()},
             registry_id=data["registry_id"],
             environment=environment,
+            commit=_saved_commit(data),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise PlanError(

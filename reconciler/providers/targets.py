@@ -136,7 +136,8 @@ def resolve_catalog_models(
                 if key in resolved_refs.values:
                     secrets[field_name] = resolved_refs.values[key]
                 else:
-                    why = resolved_refs.errors.get(key, "not resolved")
+                    failure = resolved_refs.errors.get(key)
+                    why = "not resolved" if failure is None else failure.detail
                     problems.append(UnresolvedSecret(field_name, describe_ref(secret.ref), why))
             if problems:
                 unread = NotTested(

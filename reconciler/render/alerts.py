@@ -22,8 +22,10 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RegistryBoundElsewhere,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
@@ -241,10 +243,34 @@ def _drops_credential(alert: DropsCredential, untrusted: Untrusted) -> str:
     )
 
 
-def alert_text(alert: Alert, untrusted: Untrusted = _same, approve: Approve = "flag") -> str:
+_REASONS = {
+    ReadFailure.NOT_SET: "not set",
+    ReadFailure.NOT_FOUND: "not found",
+    ReadFailure.ACCESS_DENIED: "access denied",
+    ReadFailure.UNAVAILABLE: "source unavailable: throttled, unreachable or timed out",
+    ReadFailure.INVALID: "not a usable value",
+    ReadFailure.OTHER: "could not be read",
+}
+
+
+def failure_text(failure: SecretFailure, *, reasons_only: bool = False) -> str:
+    """Why a secret could not be read: the failure's detail (file, key or secret id, AWS's
+    error code), or with ``reasons_only`` (a pull request comment, which anyone may read) the
+    reason alone: a detail can name a KMS key's ARN, a recipient or a local path."""
+    return _REASONS[failure.reason] if reasons_only else failure.detail
+
+
+def alert_text(
+    alert: Alert,
+    untrusted: Untrusted = _same,
+    approve: Approve = "flag",
+    *,
+    reasons_only: bool = False,
+) -> str:
     """The sentence for ``alert`` (may hold newlines only where its data does). Names read
     from the registry that the catalog does not hold pass through ``untrusted``; ``approve``
-    says how the reader allows what apply refuses (a pull request's label, or a flag)."""
+    says how the reader allows what apply refuses (a pull request's label, or a flag);
+    ``reasons_only``: see ``failure_text``."""
     match alert:
         case WorkflowImpact():
             return _workflow_impact(alert, untrusted)
@@ -284,7 +310,10 @@ def alert_text(alert: Alert, untrusted: Untrusted = _same, approve: Approve = "f
             return (
                 "some secrets could not be read here (apply must be able to read them; until "
                 "then they are compared by source version where they have one): "
-                + "; ".join(f"{ref} ({why})" for ref, why in alert.secrets)
+                + "; ".join(
+                    f"{ref} ({failure_text(why, reasons_only=reasons_only)})"
+                    for ref, why in alert.secrets
+                )
             )
         case NotManaged():
             return _not_managed(alert, approve)

@@ -263,7 +263,7 @@ def _status_table(plan: Plan, allowed: frozenset[str]) -> list[str]:
     """The status checks, one row each (a breaking change a row of its own), with what to
     do: the fix when one is inferred, the label that approves a guard."""
     lines = ["| | check | result | to do |", "|:-:|:--|:--|:--|"]
-    for row in status_rows(plan, allowed, approve="label", code=md_inert):
+    for row in status_rows(plan, allowed, approve="label", code=md_inert, reasons_only=True):
         lines.append(
             f"| {_ICONS[row.level]} | {row.check.value.replace('-', ' ')} | "
             f"{md_text(row.result)} | "
@@ -276,7 +276,8 @@ def _top_alerts(plan: Plan, allowed: frozenset[str], room: int) -> tuple[list[li
     """The status table, then the errors and notes it points at, each alert at most
     ``ALERT_BUDGET`` characters and all within ``room``; also the room left. Warnings on a
     change are said once, on its row below; notes every CI plan carries are the footer's."""
-    view = plan_view(plan, allowed, untrusted=md_inert, approve="label")
+    # a pull request comment: why a secret could not be read, never the source's details
+    view = plan_view(plan, allowed, untrusted=md_inert, approve="label", reasons_only=True)
     blocks: list[list[str]] = []
 
     def add(kind: str, heading: str, items: list[str], noun: str) -> None:

@@ -38,7 +38,7 @@ from reconciler.plan.model import (
     Target,
 )
 from reconciler.plan.status import Check, CheckKind, Level, status_checks
-from reconciler.render.alerts import Approve, alert_text, environment_name, listed
+from reconciler.render.alerts import Approve, alert_text, environment_name, failure_text, listed
 from reconciler.words import plural
 
 Code = Callable[[str], str]
@@ -277,10 +277,16 @@ def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], l
     return parts, new_refs
 
 
-def _secrets(check: Check, plan: Plan, code: Code) -> StatusRow:
+def _secrets(check: Check, plan: Plan, code: Code, reasons_only: bool) -> StatusRow:
     """The secrets row. Unreadable secrets are named here with why (the note saying so is
-    not repeated below the table): a changed reference's after its count, others apart."""
-    why = {r: w for n in plan.notes if isinstance(n, SecretsUnreadable) for r, w in n.secrets}
+    not repeated below the table): a changed reference's after its count, others apart.
+    ``reasons_only``: why, without the source's details (failure_text)."""
+    why = {
+        r: failure_text(w, reasons_only=reasons_only)
+        for n in plan.notes
+        if isinstance(n, SecretsUnreadable)
+        for r, w in n.secrets
+    }
 
     def names(refs: Sequence[str]) -> str:
         return listed([f"{code(r)} ({why[r]})" if why.get(r) else code(r) for r in refs])
@@ -359,8 +365,11 @@ def status_rows(
     *,
     approve: Approve = "flag",
     code: Code = _plain,
+    reasons_only: bool = False,
 ) -> list[StatusRow]:
-    """The status table's rows: every check, a breaking change a row of its own."""
+    """The status table's rows: every check, a breaking change a row of its own.
+    ``reasons_only``: a secret that could not be read is said by its reason alone (a pull
+    request comment; render.alerts.failure_text)."""
     rows: list[StatusRow] = []
     for check in status_checks(plan, allowed):
         match check.kind:
@@ -371,7 +380,7 @@ def status_rows(
             case CheckKind.REVERTS:
                 rows.append(_reverts(check, code))
             case CheckKind.SECRETS:
-                rows.append(_secrets(check, plan, code))
+                rows.append(_secrets(check, plan, code, reasons_only))
             case CheckKind.VALIDATION:
                 rows.append(_validation(check, plan, code))
     return rows

@@ -349,15 +349,18 @@ def plan_view(
     allowed: frozenset[str] = frozenset(),
     untrusted: Untrusted | None = None,
     approve: Approve = "flag",
+    *,
+    reasons_only: bool = False,
 ) -> PlanView:
     """The plan's alerts with their words; ``untrusted`` formats names read from the registry
     (a format that renders markup makes them inert); ``approve``: a pull request's reader
-    approves with labels, a terminal's with flags."""
+    approves with labels, a terminal's with flags; ``reasons_only``: why a secret could not be
+    read, without the source's details (render.alerts.failure_text)."""
 
     def alert_text(alert: Alert) -> str:
         if untrusted is None:
-            return words(alert, approve=approve)
-        return words(alert, untrusted, approve)
+            return words(alert, approve=approve, reasons_only=reasons_only)
+        return words(alert, untrusted, approve, reasons_only=reasons_only)
 
     impact: list[AlertItem] = []
     other: list[AlertItem] = []

@@ -12,7 +12,10 @@ Region: the reference's ``region``, else AWS_REGION, else AWS_DEFAULT_REGION, el
 the AWS configuration (profile) says. botocore itself honours AWS_ENDPOINT_URL and
 AWS_ENDPOINT_URL_SECRETS_MANAGER, and reads credentials the usual way.
 
-Messages name the secret id and the AWS error code, never a value.
+Failures are typed (reconciler.plan.alerts.SecretFailure): a reason from botocore's error
+code, the code, and words naming the secret id. AWS's own message is never passed on (it can
+name the account, the IAM user or role, and the secret's full ARN; a plan's secrets row goes
+into a pull request comment); it is logged at DEBUG only, redacted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.extras import require
 from reconciler.logs import redact
+from reconciler.plan.alerts import ReadFailure, SecretFailure
 from reconciler.secrets.values import SecretValue
 
 if TYPE_CHECKING:
@@ -94,27 +99,88 @@ def _client(region: str | None) -> SecretsManagerClient:
         return boto3.client("secretsmanager", region_name=region, config=config)
 
 
-def _error_text(err: Exception) -> str:
-    """AWS error code and message (these never hold a secret value; redacted anyway)."""
+# botocore's error codes (Error.Code, or a batch entry's ErrorCode) by reason; any other
+# code is OTHER. Codes are the API's machine names, not its messages.
+_REASONS: dict[str, ReadFailure] = {
+    **dict.fromkeys(("ResourceNotFoundException",), ReadFailure.NOT_FOUND),
+    **dict.fromkeys(
+        (
+            "AccessDeniedException",
+            "AccessDenied",
+            "UnauthorizedOperation",
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            "InvalidSignatureException",
+            "SignatureDoesNotMatch",
+            "ExpiredTokenException",
+            "ExpiredToken",
+            "DecryptionFailure",  # the KMS key's policy does not let these credentials decrypt
+            "KMSAccessDeniedException",
+        ),
+        ReadFailure.ACCESS_DENIED,
+    ),
+    **dict.fromkeys(
+        (
+            "ThrottlingException",
+            "Throttling",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "InternalServiceError",
+            "InternalFailure",
+            "InternalServiceErrorException",
+            "ServiceUnavailable",
+            "ServiceUnavailableException",
+            "RequestTimeout",
+            "RequestTimeoutException",
+        ),
+        ReadFailure.UNAVAILABLE,
+    ),
+}
+_BY_STATUS = {
+    403: ReadFailure.ACCESS_DENIED,
+    404: ReadFailure.NOT_FOUND,
+    429: ReadFailure.UNAVAILABLE,
+}
+_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def _failure_of_code(code: object, status: object = None) -> _Why:
+    """A failure from an AWS error code, else the HTTP status (an error body botocore could
+    not parse has the status as its code); a code that is not a plain token is not passed on."""
+    text = code if isinstance(code, str) and _CODE.fullmatch(code) else None
+    reason = _REASONS.get(text or "", ReadFailure.OTHER)
+    if reason is ReadFailure.OTHER and isinstance(status, int):
+        reason = _BY_STATUS.get(status, ReadFailure.UNAVAILABLE if status >= 500 else reason)
+    words = "AWS error" if text is None else f"HTTP {text}" if text.isdigit() else text
+    return reason, text, words
+
+
+def _failure(err: Exception) -> _Why:
+    """Why a call failed, from the exception's type and AWS error code, never its message."""
     from botocore.exceptions import (
         ClientError,
-        EndpointConnectionError,
+        ConnectionError,
+        HTTPClientError,
         NoCredentialsError,
         NoRegionError,
+        PartialCredentialsError,
     )
 
+    # AWS's message names accounts, users and ARNs: only a log the user asked for shows it
+    log.debug("AWS Secrets Manager call failed: %s", redact(f"{type(err).__name__}: {err}"))
     if isinstance(err, ClientError):
-        info = err.response.get("Error", {})
-        code = info.get("Code", "error")
-        message = info.get("Message", "")
-        return redact(f"{code}: {message}" if message else code)
-    if isinstance(err, NoCredentialsError):
-        return "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/...)"
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return _failure_of_code(err.response.get("Error", {}).get("Code"), status)
+    if isinstance(err, NoCredentialsError | PartialCredentialsError):
+        words = "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/...)"
+        return ReadFailure.ACCESS_DENIED, None, words
     if isinstance(err, NoRegionError):
-        return "no AWS region: set region in the reference, AWS_REGION or AWS_DEFAULT_REGION"
-    if isinstance(err, EndpointConnectionError):
-        return redact(f"cannot reach AWS Secrets Manager: {err}")
-    return redact(f"{type(err).__name__}: {err}")
+        words = "no AWS region: set region in the reference, AWS_REGION or AWS_DEFAULT_REGION"
+        return ReadFailure.OTHER, None, words
+    if isinstance(err, ConnectionError | HTTPClientError):
+        # the endpoint's address is not repeated: AWS_ENDPOINT_URL may name an internal host
+        return ReadFailure.UNAVAILABLE, None, "cannot reach AWS Secrets Manager"
+    return ReadFailure.OTHER, None, type(err).__name__
 
 
 def _group(refs: Mapping[str, SecretRefDict]) -> dict[_Target, list[str]]:
@@ -130,8 +196,11 @@ def _matches(secret_id: str, entry: Mapping[str, Any]) -> bool:
     return secret_id in (name, arn) or (secret_id.startswith("arn:") and arn.startswith(secret_id))
 
 
-# What one fetch returns per secret id: (the secret's value entry, or an error message).
-_Fetched = dict[str, tuple[Mapping[str, Any] | None, str | None]]
+# Why a call failed: (reason, AWS error code or None, words naming no value and no account).
+_Why = tuple[ReadFailure, str | None, str]
+# What one fetch returns per secret id: (the secret's value entry, or why there is none).
+_Fetched = dict[str, tuple[Mapping[str, Any] | None, _Why | None]]
+_NOT_RETURNED: _Why = (ReadFailure.OTHER, None, "not returned by AWS")
 
 
 def _batch_get(client: SecretsManagerClient, ids: list[str]) -> _Fetched:
@@ -149,19 +218,21 @@ def _batch_get(client: SecretsManagerClient, ids: list[str]) -> _Fetched:
             entries.extend(page.get("SecretValues", []))
             for error in page.get("Errors", []):
                 secret_id = error.get("SecretId", "")
-                code = error.get("ErrorCode", "error")
-                result[secret_id] = (None, redact(f"{code}: {error.get('Message', '')}"))
+                log.debug(
+                    "AWS Secrets Manager: %s", redact(f"{secret_id}: {error.get('Message', '')}")
+                )
+                result[secret_id] = (None, _failure_of_code(error.get("ErrorCode")))
             token = page.get("NextToken")
             if not token:
                 break
     except Exception as err:
-        text = _error_text(err)
-        return {secret_id: (None, text) for secret_id in ids}
+        why = _failure(err)
+        return {secret_id: (None, why) for secret_id in ids}
     for secret_id in ids:
         if secret_id in result:
             continue
         found = next((entry for entry in entries if _matches(secret_id, entry)), None)
-        result[secret_id] = (found, None) if found else (None, "not returned by AWS")
+        result[secret_id] = (found, None) if found else (None, _NOT_RETURNED)
     return result
 
 
@@ -169,44 +240,53 @@ def _get_one(client: SecretsManagerClient, secret_id: str, stage: str) -> _Fetch
     try:
         entry = client.get_secret_value(SecretId=secret_id, VersionStage=stage)
     except Exception as err:
-        return {secret_id: (None, _error_text(err))}
+        return {secret_id: (None, _failure(err))}
     return {secret_id: (dict(entry), None)}
 
 
-def _extract(entry: Mapping[str, Any], aws: Mapping[str, Any]) -> tuple[SecretValue | None, str]:
-    """The value (json_key applied), or None and a message without any value in it."""
+def _extract(entry: Mapping[str, Any], aws: Mapping[str, Any]) -> SecretValue | SecretFailure:
+    """The value (json_key applied), or why there is none (without any value in it)."""
     secret_id = aws["secret_id"]
     text = entry.get("SecretString")
+    invalid = ReadFailure.INVALID
     if text is None:
-        return None, (
-            f"AWS secret {secret_id} holds binary data (SecretBinary); store it as a string"
+        return SecretFailure(
+            invalid,
+            f"AWS secret {secret_id} holds binary data (SecretBinary); store it as a string",
         )
     json_key = aws.get("json_key")
     if not json_key:
         if text == "":
-            return None, f"AWS secret {secret_id} is empty"
-        return SecretValue(text), ""
+            return SecretFailure(invalid, f"AWS secret {secret_id} is empty")
+        return SecretValue(text)
     SecretValue(text)  # registered for redaction before anything could print it
     try:
         data = json.loads(text)
     except ValueError:
-        return None, (
-            f"AWS secret {secret_id} is not a JSON object, so json_key '{json_key}' cannot be "
-            "read from it"
-        )
+        data = None
     if not isinstance(data, dict):
-        return None, (
+        return SecretFailure(
+            invalid,
             f"AWS secret {secret_id} is not a JSON object, so json_key '{json_key}' cannot be "
-            "read from it"
+            "read from it",
         )
     if json_key not in data:
-        return None, f"json_key '{json_key}' not found in AWS secret {secret_id}"
+        return SecretFailure(
+            ReadFailure.NOT_FOUND, f"json_key '{json_key}' not found in AWS secret {secret_id}"
+        )
     value = data[json_key]
     if not isinstance(value, str):
-        return None, f"json_key '{json_key}' of AWS secret {secret_id} is not a string"
+        return SecretFailure(
+            invalid, f"json_key '{json_key}' of AWS secret {secret_id} is not a string"
+        )
     if value == "":
-        return None, f"json_key '{json_key}' of AWS secret {secret_id} is empty"
-    return SecretValue(value), ""
+        return SecretFailure(invalid, f"json_key '{json_key}' of AWS secret {secret_id} is empty")
+    return SecretValue(value)
+
+
+def _failed(secret_id: str, where: str, why: _Why) -> SecretFailure:
+    reason, code, words = why
+    return SecretFailure(reason, f"AWS secret {secret_id}{where}: {words}", code)
 
 
 def _run_parallel(tasks: list[Callable[[], _Fetched]]) -> list[_Fetched]:
@@ -223,16 +303,16 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def _clients(regions: Iterable[str | None]) -> tuple[dict[str | None, Any], dict[str | None, str]]:
+def _clients(regions: Iterable[str | None]) -> tuple[dict[str | None, Any], dict[str | None, _Why]]:
     clients: dict[str | None, Any] = {}
-    errors: dict[str | None, str] = {}
+    errors: dict[str | None, _Why] = {}
     for region in regions:
         if region in clients or region in errors:
             continue
         try:
             clients[region] = _client(region)
         except Exception as err:
-            errors[region] = _error_text(err)
+            errors[region] = _failure(err)
     return clients, errors
 
 
@@ -258,24 +338,24 @@ def resolve_aws(refs: dict[str, SecretRefDict], out: Resolved) -> None:
                 tasks.append(partial(_get_one, client, secret_id, stage))
                 keys_of.append([(region, stage, secret_id)])
     log.debug("reading %d AWS secret(s) in %d call(s)", len(by_target), len(tasks))
-    fetched: dict[_Target, tuple[Mapping[str, Any] | None, str | None]] = {}
+    fetched: dict[_Target, tuple[Mapping[str, Any] | None, _Why | None]] = {}
     for targets, result in zip(keys_of, _run_parallel(tasks), strict=True):
         for target in targets:
-            fetched[target] = result.get(target[2], (None, "not returned by AWS"))
+            fetched[target] = result.get(target[2], (None, _NOT_RETURNED))
     for target, ref_keys in by_target.items():
         region, stage, secret_id = target
         where = f" (region {region})" if region else ""
         for ref_key in ref_keys:
             if region in client_errors:
-                out.errors[ref_key] = f"AWS secret {secret_id}: {client_errors[region]}"
+                out.errors[ref_key] = _failed(secret_id, "", client_errors[region])
                 continue
             entry, error = fetched[target]
             if entry is None:
-                out.errors[ref_key] = f"AWS secret {secret_id}{where}: {error}"
+                out.errors[ref_key] = _failed(secret_id, where, error or _NOT_RETURNED)
                 continue
-            value, message = _extract(entry, refs[ref_key]["aws_secretsmanager"])
-            if value is None:
-                out.errors[ref_key] = message
+            value = _extract(entry, refs[ref_key]["aws_secretsmanager"])
+            if isinstance(value, SecretFailure):
+                out.errors[ref_key] = value
             else:
                 out.values[ref_key] = value
 
@@ -284,7 +364,7 @@ def _describe(client: SecretsManagerClient, secret_id: str) -> _Fetched:
     try:
         info = client.describe_secret(SecretId=secret_id)
     except Exception as err:
-        return {secret_id: (None, _error_text(err))}
+        return {secret_id: (None, _failure(err))}
     return {secret_id: ({"stages": info.get("VersionIdsToStages", {})}, None)}
 
 
@@ -305,16 +385,18 @@ def aws_versions(refs: dict[str, SecretRefDict], out: Resolved) -> None:
     for (region, stage, secret_id), ref_keys in by_target.items():
         for ref_key in ref_keys:
             if region in client_errors:
-                out.errors[ref_key] = f"AWS secret {secret_id}: {client_errors[region]}"
+                out.errors[ref_key] = _failed(secret_id, "", client_errors[region])
                 continue
             entry, error = described[(region, secret_id)][secret_id]
             if entry is None:
-                out.errors[ref_key] = f"AWS secret {secret_id}: {error}"
+                out.errors[ref_key] = _failed(secret_id, "", error or _NOT_RETURNED)
                 continue
             version = next(
                 (vid for vid, stages in entry["stages"].items() if stage in stages), None
             )
             if version is None:
-                out.errors[ref_key] = f"AWS secret {secret_id} has no version labelled {stage}"
+                out.errors[ref_key] = SecretFailure(
+                    ReadFailure.NOT_FOUND, f"AWS secret {secret_id} has no version labelled {stage}"
+                )
             else:
                 out.versions[ref_key] = str(version)

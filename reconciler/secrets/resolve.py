@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import SecretError
+from reconciler.plan.alerts import SecretFailure
 from reconciler.secrets.env import resolve_env
 from reconciler.secrets.values import SecretValue
 from reconciler.state.records import SecretRefDict, ref_key
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Resolved:
-    """Results keyed by ``ref_key(ref)``; errors never contain secret values."""
+    """Results keyed by ``ref_key(ref)``; errors never contain secret values, nor the
+    source's own messages."""
 
     values: dict[str, SecretValue] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, SecretFailure] = field(default_factory=dict)
 
 
 def describe_ref(ref: SecretRefDict) -> str:
@@ -110,7 +112,7 @@ def _fix(ref: SecretRefDict) -> str:
 
 def unreadable_secrets(
     refs: Mapping[str, SecretRefDict],
-    errors: Mapping[str, str],
+    errors: Mapping[str, SecretFailure],
     labels: Mapping[str, str] | None = None,
 ) -> SecretError:
     """One error for every secret that could not be read: who uses it (``labels`` from
@@ -122,7 +124,7 @@ def unreadable_secrets(
     for key, why in sorted(errors.items(), key=lambda item: labels.get(item[0], item[0])):
         ref = refs.get(key)
         who = labels.get(key) or (describe_ref(ref) if ref is not None else key)
-        lines.append(f"  {who}: {why}")
+        lines.append(f"  {who}: {why.detail}")
         if ref is not None and (fix := _fix(ref)) not in fixes:
             fixes.append(fix)
     count = f"{len(lines)} secret{'s' if len(lines) != 1 else ''}"

@@ -1,8 +1,10 @@
 """Secrets from SOPS-encrypted files in the catalog, decrypted with the real ``sops`` binary.
 
 Every referenced file is decrypted once per run, whatever the number of keys read from it, and
-files are decrypted in parallel. Error messages name the file and the key, never a value and
-never sops's own output (which, after a partial decryption, could hold plaintext).
+files are decrypted in parallel. Failures are typed (a reason, and words naming the file and
+the key), never a value and never sops's own output (which, after a partial decryption, could
+hold plaintext). The words for a file no key decrypts name its recipients (age keys, KMS key
+ARNs) for a terminal; a pull request comment gives the reason alone.
 
 ``sops_versions`` reads no secret: it parses the encrypted file and hashes the ``ENC[...]``
 ciphertext at the key path. sops keeps an unchanged value's ciphertext byte-identical when
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 from reconciler.errors import SecretError
+from reconciler.plan.alerts import ReadFailure, SecretFailure
 from reconciler.secrets.values import SecretValue
 
 if TYPE_CHECKING:
@@ -83,7 +86,7 @@ def _timeout() -> float:
 @dataclass(frozen=True)
 class _Decrypted:
     data: Any = None
-    error: str | None = None
+    error: SecretFailure | None = None
 
 
 def _recipients(path: Path, file: str) -> list[str]:
@@ -130,29 +133,36 @@ def _no_key_message(path: Path, file: str) -> str:
     )
 
 
-def _exit_message(code: int, path: Path, file: str, stderr: str) -> str:
+def _exit_failure(code: int, path: Path, file: str, stderr: str) -> SecretFailure:
     """A fixed message per failure kind; sops's output is only matched, never echoed."""
+    invalid = ReadFailure.INVALID
     if code == 128:
-        return _no_key_message(path, file)
+        return SecretFailure(ReadFailure.ACCESS_DENIED, _no_key_message(path, file))
     if code in (51, 52):
-        return (
+        return SecretFailure(
+            invalid,
             f"MAC mismatch in {file}: the file was tampered with or edited without sops"
             if code == 51 or "mismatch" in stderr.lower()
-            else f"no MAC in {file}: the file was edited without sops"
+            else f"no MAC in {file}: the file was edited without sops",
         )
     if code in (23, 24, 25):
-        return (
+        return SecretFailure(
+            invalid,
             f"a value in {file} cannot be decrypted: the file was tampered with or edited "
-            "without sops"
+            "without sops",
         )
     if code in (2, 100):
-        return f"sops cannot read {file} (missing or unreadable)"
+        return SecretFailure(
+            ReadFailure.NOT_FOUND, f"sops cannot read {file} (missing or unreadable)"
+        )
     lowered = stderr.lower()
     if "metadata not found" in lowered:
-        return f"{file} is not a sops-encrypted file (no sops metadata)"
+        return SecretFailure(invalid, f"{file} is not a sops-encrypted file (no sops metadata)")
     if "unmarshal" in lowered or "error loading file" in lowered:
-        return f"{file} cannot be parsed as an encrypted YAML/JSON/dotenv file"
-    return f"sops failed on {file} (exit code {code})"
+        return SecretFailure(
+            invalid, f"{file} cannot be parsed as an encrypted YAML/JSON/dotenv file"
+        )
+    return SecretFailure(ReadFailure.OTHER, f"sops failed on {file} (exit code {code})")
 
 
 def _run_sops(binary: str, path: Path, file: str, timeout: float) -> _Decrypted:
@@ -166,24 +176,27 @@ def _run_sops(binary: str, path: Path, file: str, timeout: float) -> _Decrypted:
             start_new_session=True,  # a timeout kills sops and whatever it started (key cmds)
         )
     except OSError as err:
-        return _Decrypted(error=f"cannot run sops for {file}: {err.strerror}")
+        words = f"cannot run sops for {file}: {err.strerror}"
+        return _Decrypted(error=SecretFailure(ReadFailure.OTHER, words))
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
-        return _Decrypted(
-            error=f"sops timed out after {timeout:g}s decrypting {file} "
+        words = (
+            f"sops timed out after {timeout:g}s decrypting {file} "
             f"(a key service or SOPS_AGE_KEY_CMD did not answer; {TIMEOUT_ENV} sets the limit)"
         )
+        return _Decrypted(error=SecretFailure(ReadFailure.UNAVAILABLE, words))
     if proc.returncode != 0:
-        message = _exit_message(proc.returncode, path, file, stderr.decode("utf-8", "replace"))
+        failure = _exit_failure(proc.returncode, path, file, stderr.decode("utf-8", "replace"))
         log.debug("sops exited with %s for %s", proc.returncode, file)
-        return _Decrypted(error=message)
+        return _Decrypted(error=failure)
     try:
         data = json.loads(stdout)
     except ValueError:
-        return _Decrypted(error=f"sops returned output for {file} that is not JSON")
+        words = f"sops returned output for {file} that is not JSON"
+        return _Decrypted(error=SecretFailure(ReadFailure.OTHER, words))
     return _Decrypted(data=data)
 
 
@@ -222,7 +235,9 @@ def _check_paths(
             checked[file] = check_sops_path(catalog_root, file)
         problem = checked[file]
         if problem is not None:
-            out.errors[ref_key] = problem[1]
+            missing = problem[0] == "secret-file-missing"
+            reason = ReadFailure.NOT_FOUND if missing else ReadFailure.INVALID
+            out.errors[ref_key] = SecretFailure(reason, problem[1])
         else:
             by_file.setdefault(file, []).append((ref_key, key))
     return by_file
@@ -239,7 +254,7 @@ def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolv
     except SecretError as err:
         for wanted in by_file.values():
             for ref_key, _ in wanted:
-                out.errors[ref_key] = err.message
+                out.errors[ref_key] = SecretFailure(ReadFailure.OTHER, err.message)
         return
     files = sorted(by_file)
     log.debug("decrypting %d sops file(s) with %s", len(files), binary)
@@ -253,11 +268,14 @@ def resolve_sops(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resolv
                 continue
             found, value = lookup_key(result.data, key)
             if not found:
-                out.errors[ref_key] = f"key '{key}' not found in {file}"
+                words = f"key '{key}' not found in {file}"
+                out.errors[ref_key] = SecretFailure(ReadFailure.NOT_FOUND, words)
             elif not isinstance(value, str):
-                out.errors[ref_key] = f"value at '{key}' in {file} is {_kind(value)}, not a string"
+                words = f"value at '{key}' in {file} is {_kind(value)}, not a string"
+                out.errors[ref_key] = SecretFailure(ReadFailure.INVALID, words)
             elif value == "":
-                out.errors[ref_key] = f"value at '{key}' in {file} is empty"
+                words = f"value at '{key}' in {file} is empty"
+                out.errors[ref_key] = SecretFailure(ReadFailure.INVALID, words)
             else:
                 out.values[ref_key] = SecretValue(value)
 
@@ -272,12 +290,14 @@ def sops_versions(refs: dict[str, SecretRefDict], catalog_root: Path, out: Resol
         data, error = parse_encrypted(catalog_root / file, file)
         for ref_key, key in wanted:
             if error is not None:
-                out.errors[ref_key] = error
+                out.errors[ref_key] = SecretFailure(ReadFailure.INVALID, error)
                 continue
             found, value = lookup_key(data, key)
             if not found or key == "sops" or key.startswith("sops."):
-                out.errors[ref_key] = f"key '{key}' not found in {file}"
+                words = f"key '{key}' not found in {file}"
+                out.errors[ref_key] = SecretFailure(ReadFailure.NOT_FOUND, words)
             elif not isinstance(value, str) or not value.startswith("ENC["):
-                out.errors[ref_key] = f"value at '{key}' in {file} is not a sops-encrypted string"
+                words = f"value at '{key}' in {file} is not a sops-encrypted string"
+                out.errors[ref_key] = SecretFailure(ReadFailure.INVALID, words)
             else:
                 out.versions[ref_key] = hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -15,7 +15,9 @@ from reconciler.plan.alerts import (
     Guard,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
@@ -24,6 +26,8 @@ from reconciler.plan.alerts import (
 )
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
 from reconciler.plan.status import CheckKind, Level, status_checks
+
+_NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = [
@@ -101,7 +105,7 @@ OK = dict.fromkeys(ORDER, Level.OK)
         (Plan(changes=[DROPS]), OK | {CheckKind.SECRETS: Level.WARN}),
         (Plan(changes=[DELETES]), OK | {CheckKind.SECRETS: Level.WARN}),
         (
-            Plan(notes=[SecretsUnreadable("", (("env K", "not set"),))]),
+            Plan(notes=[SecretsUnreadable("", (("env K", _NOT_SET),))]),
             OK | {CheckKind.SECRETS: Level.WARN},
         ),
         # what every CI plan carries is no warning: the footer says it

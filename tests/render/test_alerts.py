@@ -19,8 +19,10 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RegistryBoundElsewhere,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
@@ -31,6 +33,8 @@ from reconciler.plan.alerts import (
     alert_to_dict,
 )
 from reconciler.render.alerts import alert_text
+
+_NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
 CASES: list[tuple[Alert, str]] = [
     (WorkflowImpact("model m", ("only",), 1), "referenced by 1 active workflow: only"),
@@ -148,7 +152,13 @@ CASES: list[tuple[Alert, str]] = [
         "with; secrets compared by source version",
     ),
     (
-        SecretsUnreadable("", (("env A", "not set"), ("sops s.yaml#k", "no key"))),
+        SecretsUnreadable(
+            "",
+            (
+                ("env A", _NOT_SET),
+                ("sops s.yaml#k", SecretFailure(ReadFailure.ACCESS_DENIED, "no key")),
+            ),
+        ),
         "some secrets could not be read here (apply must be able to read them; until then they "
         "are compared by source version where they have one): env A (not set); "
         "sops s.yaml#k (no key)",

@@ -24,7 +24,9 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretsUnreadable,
     SlugChanged,
     UnlinksInactiveModels,
@@ -55,6 +57,8 @@ from reconciler.render.plan_markdown import (
 from reconciler.render.plan_text import render_text
 from reconciler.render.view import risk, summary_line
 from reconciler.state.records import MODEL_FIELDS, ModelState
+
+_NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -151,7 +155,7 @@ def _new_reference_plan(unreadable: bool) -> Plan:
         "prod",
         {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)},
     )
-    notes: list[Alert] = [SecretsUnreadable("", (("env KEY_B", "not set"),))] if unreadable else []
+    notes: list[Alert] = [SecretsUnreadable("", (("env KEY_B", _NOT_SET),))] if unreadable else []
     return Plan(changes=[change], notes=notes)
 
 
@@ -986,3 +990,32 @@ def test_row_pointers_to_field_tables_are_true_across_split_comments() -> None:
     assert "left out" not in seen
     small = _check_pointers([render_markdown(pointer_plan(updates=3, breaking=1))])
     assert small == Counter({"below": 3})
+
+
+_DETAIL = (
+    "AWS secret prod/k (region us-east-1): AccessDeniedException; CANARY "
+    "arn:aws:kms:us-east-1:123456789012:key/abcd"
+)
+
+
+@pytest.mark.parametrize("changes", [True, False])
+def test_an_unreadable_secret_is_worded_by_its_reason_in_the_comment(changes: bool) -> None:
+    """The secrets row (a plan with changes) or the note (without): a pull request comment
+    says why by the reason alone; the text plan gives the detail; JSON keeps the record."""
+    failure = SecretFailure(ReadFailure.ACCESS_DENIED, _DETAIL, "AccessDeniedException")
+    plan = _new_reference_plan(False) if changes else Plan()
+    plan.notes.append(SecretsUnreadable("", (("aws_secretsmanager prod/k", failure),)))
+    out = render_markdown(plan)
+    assert "`aws_secretsmanager prod/k` (access denied)" in out or (
+        "aws_secretsmanager prod/k (access denied)" in out
+    )
+    for leak in ("CANARY", "123456789012", "AccessDeniedException", "us-east-1"):
+        assert leak not in out
+    assert _DETAIL in render_text(plan)
+    (note,) = json.loads(render_json(plan))["notes"][-1:]
+    assert note["data"]["secrets"] == [
+        [
+            "aws_secretsmanager prod/k",
+            {"reason": "access-denied", "code": "AccessDeniedException", "detail": _DETAIL},
+        ]
+    ]

@@ -9,7 +9,9 @@ from reconciler.plan.alerts import (
     Breaking,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretsUnreadable,
 )
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
@@ -29,6 +31,8 @@ from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+_NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -305,7 +309,7 @@ def test_an_unreadable_secret_is_said_once_by_its_check_row() -> None:
         "prod",
         {"api_key": FieldChange(None, None, SecretStatus.CHANGED, ref)},
     )
-    unreadable = SecretsUnreadable("", (("env KEY_B", "not set"),))
+    unreadable = SecretsUnreadable("", (("env KEY_B", _NOT_SET),))
     out = render_text(Plan(changes=[change], notes=[unreadable]))
     assert "  ! secrets: " in out
     assert out.count("env KEY_B (not set)") == 1

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from reconciler.plan.alerts import SecretFailure
+
 CANARY = "CANARY-sk-1234567890abcdef"
+
+
+def details(errors: Mapping[str, SecretFailure]) -> dict[str, str]:
+    """``Resolved.errors`` as their words (the detail a terminal shows), by reference key."""
+    return {key: failure.detail for key, failure in errors.items()}
 
 
 def assert_no_canary(*texts: object) -> None:

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from secretkit import CANARY, assert_no_canary
 
+from reconciler.plan.alerts import ReadFailure, SecretFailure
 from reconciler.secrets.resolve import resolve_values, resolve_versions
 from reconciler.state.records import SecretRefDict, ref_key
 
@@ -103,8 +104,18 @@ def test_missing_secret_and_json_key_errors(
     ]
     out = resolve_values(refs, ROOT)
     assert out.values[ref_key(refs[0])].reveal() == "good-value-0001"
-    errors = [out.errors[ref_key(r)] for r in refs[1:]]
-    assert errors[0].startswith("AWS secret does-not-exist (region us-east-1): ResourceNotFound")
+    failures = [out.errors[ref_key(r)] for r in refs[1:]]
+    errors = [f.detail for f in failures]
+    # the error code, never AWS's own message (it can name the account and the secret's ARN)
+    assert errors[0] == ("AWS secret does-not-exist (region us-east-1): ResourceNotFoundException")
+    assert failures[0].code == "ResourceNotFoundException"
+    assert [f.reason for f in failures] == [
+        ReadFailure.NOT_FOUND,
+        ReadFailure.NOT_FOUND,
+        ReadFailure.INVALID,
+        ReadFailure.INVALID,
+        ReadFailure.INVALID,
+    ]
     assert errors[1] == "json_key 'b' not found in AWS secret json"
     assert errors[2] == "json_key 'n' of AWS secret json is not a string"
     assert errors[3] == (
@@ -124,7 +135,7 @@ def test_version_stages_and_versions(aws_endpoint: str) -> None:
     out = resolve_values([current, previous, missing_stage], ROOT)
     assert out.values[ref_key(current)].reveal() == "new-value-0002"
     assert out.values[ref_key(previous)].reveal() == "old-value-0001"
-    assert "rotating" in out.errors[ref_key(missing_stage)]
+    assert "rotating" in out.errors[ref_key(missing_stage)].detail
     # AWSCURRENT through the batch API, other stages one GetSecretValue each.
     assert [b["SecretIdList"] for b in calls.named("BatchGetSecretValue")] == [["rotating"]]
     assert sorted(p["VersionStage"] for p in calls.named("GetSecretValue")) == [
@@ -135,8 +146,14 @@ def test_version_stages_and_versions(aws_endpoint: str) -> None:
     calls.ops.clear()
     ver = resolve_versions([current, previous, missing_stage, aref("gone")], ROOT)
     assert ver.versions == {ref_key(current): second, ref_key(previous): first}
-    assert ver.errors[ref_key(missing_stage)] == "AWS secret rotating has no version labelled NOPE"
-    assert ver.errors[ref_key(aref("gone"))].startswith("AWS secret gone: ResourceNotFound")
+    assert ver.errors[ref_key(missing_stage)] == SecretFailure(
+        ReadFailure.NOT_FOUND, "AWS secret rotating has no version labelled NOPE"
+    )
+    assert ver.errors[ref_key(aref("gone"))] == SecretFailure(
+        ReadFailure.NOT_FOUND,
+        "AWS secret gone: ResourceNotFoundException",
+        "ResourceNotFoundException",
+    )
     # Versions need DescribeSecret only (no decrypt permission), once per secret.
     assert sorted(op for op, _ in calls.ops) == ["DescribeSecret", "DescribeSecret"]
 
@@ -150,7 +167,7 @@ def test_region_from_the_reference(aws_endpoint: str) -> None:
     here, there = aref("regional"), aref("regional", region="eu-west-1")
     out = resolve_values([here, there], ROOT)
     assert out.values[ref_key(there)].reveal() == "eu-value-0001"
-    assert "ResourceNotFound" in out.errors[ref_key(here)]
+    assert out.errors[ref_key(here)].reason is ReadFailure.NOT_FOUND
 
 
 def test_arn_reference(aws_endpoint: str) -> None:
@@ -171,7 +188,11 @@ def test_unreachable_endpoint(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch
     boto3.setup_default_session()
     ref = aref("anything")
     out = resolve_values([ref], ROOT)
-    assert "cannot reach AWS Secrets Manager" in out.errors[ref_key(ref)]
+    assert out.errors[ref_key(ref)] == SecretFailure(
+        ReadFailure.UNAVAILABLE,
+        "AWS secret anything (region us-east-1): cannot reach AWS Secrets Manager",
+    )
+    assert str(port) not in out.errors[ref_key(ref)].detail  # nor where it tried
 
 
 def test_no_region_anywhere(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,9 +201,45 @@ def test_no_region_anywhere(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
     boto3.setup_default_session()
     ref = aref("anything")
     out = resolve_values([ref], ROOT)
-    assert out.errors[ref_key(ref)] == (
+    assert out.errors[ref_key(ref)] == SecretFailure(
+        ReadFailure.OTHER,
         "AWS secret anything: no AWS region: set region in the reference, AWS_REGION or "
-        "AWS_DEFAULT_REGION"
+        "AWS_DEFAULT_REGION",
     )
     regional = aref("anything", region="us-east-1")
-    assert "ResourceNotFound" in resolve_values([regional], ROOT).errors[ref_key(regional)]
+    failure = resolve_values([regional], ROOT).errors[ref_key(regional)]
+    assert failure.reason is ReadFailure.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "reason"),
+    [
+        ("ResourceNotFoundException", 400, ReadFailure.NOT_FOUND),
+        ("AccessDeniedException", 400, ReadFailure.ACCESS_DENIED),
+        ("DecryptionFailure", 400, ReadFailure.ACCESS_DENIED),
+        ("ThrottlingException", 400, ReadFailure.UNAVAILABLE),
+        ("InternalServiceError", 500, ReadFailure.UNAVAILABLE),
+        ("InvalidRequestException", 400, ReadFailure.OTHER),
+        ("403", 403, ReadFailure.ACCESS_DENIED),  # an error body botocore could not parse
+        ("503", 503, ReadFailure.UNAVAILABLE),
+        ("Bad\x1b[2JCode", 400, ReadFailure.OTHER),  # not a token: not passed on
+    ],
+)
+def test_a_client_error_is_typed_by_its_code(code: str, status: int, reason: ReadFailure) -> None:
+    from botocore.exceptions import ClientError
+
+    from reconciler.secrets.aws import _failure
+
+    message = "User: arn:aws:iam::123456789012:user/CANARY-user is not authorized"
+    err = ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "GetSecretValue",
+    )
+    got, got_code, words = _failure(err)
+    assert got is reason
+    assert "CANARY" not in words
+    assert "\x1b" not in words
+    assert got_code == (None if "\x1b" in code else code)

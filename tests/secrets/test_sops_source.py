@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from secretkit import CANARY, SopsCatalog, assert_no_canary, new_identity
+from secretkit import CANARY, SopsCatalog, assert_no_canary, details, new_identity
 
+from reconciler.plan.alerts import ReadFailure
 from reconciler.secrets.resolve import Resolved, resolve_values, resolve_versions
 from reconciler.secrets.values import SecretValue
 from reconciler.state.records import SecretRefDict, ref_key
@@ -45,7 +46,7 @@ def test_reads_top_level_and_dotted_keys(prod: SopsCatalog) -> None:
         sref("secrets/prod.enc.yaml", "dotted.literal"),  # a top-level key with a dot wins
     ]
     out = resolve_values(refs, prod.root)
-    assert out.errors == {}
+    assert details(out.errors) == {}
     got = {key: value.reveal() for key, value in out.values.items()}
     assert got == {
         ref_key(refs[0]): CANARY,
@@ -72,7 +73,7 @@ def test_each_file_is_decrypted_once(
     refs += [sref("b.enc.json", "x.y"), sref("b.enc.json", "z"), sref("b.enc.json", "missing")]
     out = resolve_values(refs, sops_catalog.root)
     assert len(out.values) == 5
-    assert out.errors == {ref_key(refs[5]): "key 'missing' not found in b.enc.json"}
+    assert details(out.errors) == {ref_key(refs[5]): "key 'missing' not found in b.enc.json"}
     assert counter.read_text().splitlines() == ["run", "run"]  # two files, two decryptions
 
 
@@ -85,7 +86,7 @@ def test_missing_key_and_non_string_values(prod: SopsCatalog) -> None:
     ]
     out = resolve_values(refs, prod.root)
     assert out.values == {}
-    assert out.errors == {
+    assert details(out.errors) == {
         ref_key(refs[0]): "key 'openai.nope' not found in secrets/prod.enc.yaml",
         ref_key(refs[1]): "value at 'count' in secrets/prod.enc.yaml is a number, not a string",
         ref_key(refs[2]): "value at 'flag' in secrets/prod.enc.yaml is a boolean, not a string",
@@ -105,7 +106,8 @@ def test_wrong_age_key_gives_a_clear_message(
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
     out = resolve_values([ref], prod.root)
     assert out.values == {}
-    message = out.errors[ref_key(ref)]
+    assert out.errors[ref_key(ref)].reason is ReadFailure.ACCESS_DENIED
+    message = out.errors[ref_key(ref)].detail
     assert message.startswith(
         "no key could decrypt secrets/prod.enc.yaml: the age key(s) from SOPS_AGE_KEY_FILE are "
         f"not among its recipients ({prod.recipient})"
@@ -128,7 +130,9 @@ def test_a_missing_or_malformed_age_key_is_named(
     monkeypatch.delenv("SOPS_AGE_KEY_FILE")
     monkeypatch.setenv(variable, value.format(root=prod.root))
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
-    message = resolve_values([ref], prod.root).errors[ref_key(ref)]
+    failure = resolve_values([ref], prod.root).errors[ref_key(ref)]
+    assert failure.reason is ReadFailure.ACCESS_DENIED
+    message = failure.detail
     assert message.startswith("no key could decrypt secrets/prod.enc.yaml: ")
     assert expected.format(root=prod.root) in message
     assert "not-a-key-CANARY" not in message
@@ -138,7 +142,7 @@ def test_no_key_at_all(prod: SopsCatalog, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("SOPS_AGE_KEY_FILE")
     ref = sref("secrets/prod.enc.yaml", "anthropic_key")
     out = resolve_values([ref], prod.root)
-    assert "no key could decrypt secrets/prod.enc.yaml" in out.errors[ref_key(ref)]
+    assert "no key could decrypt secrets/prod.enc.yaml" in out.errors[ref_key(ref)].detail
 
 
 def test_mac_mismatch_when_the_file_is_edited_without_sops(
@@ -153,7 +157,7 @@ def test_mac_mismatch_when_the_file_is_edited_without_sops(
     caplog.set_level(logging.DEBUG)
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
     out = resolve_values([ref], prod.root)
-    assert out.errors[ref_key(ref)] == (
+    assert out.errors[ref_key(ref)].detail == (
         "MAC mismatch in secrets/prod.enc.yaml: the file was tampered with or edited without sops"
     )
     assert out.values == {}
@@ -169,7 +173,8 @@ def test_tampered_ciphertext(prod: SopsCatalog) -> None:
     path.write_text(text[: match.start(1)] + flipped + text[match.end(1) :])
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
     out = resolve_values([ref], prod.root)
-    assert "tampered with or edited without sops" in out.errors[ref_key(ref)]
+    assert "tampered with or edited without sops" in out.errors[ref_key(ref)].detail
+    assert out.errors[ref_key(ref)].reason is ReadFailure.INVALID
     assert_no_canary(out)
 
 
@@ -184,12 +189,16 @@ def test_file_problems(sops_catalog: SopsCatalog) -> None:
     out = resolve_values(refs, sops_catalog.root)
     assert out.values == {}
     assert (
-        out.errors[ref_key(refs[0])] == "plain.yaml is not a sops-encrypted file (no sops metadata)"
+        out.errors[ref_key(refs[0])].detail
+        == "plain.yaml is not a sops-encrypted file (no sops metadata)"
     )
     assert (
-        out.errors[ref_key(refs[1])] == "SOPS file 'missing.enc.yaml' does not exist in the catalog"
+        out.errors[ref_key(refs[1])].detail
+        == "SOPS file 'missing.enc.yaml' does not exist in the catalog"
     )
-    assert "leaves the catalog root" in out.errors[ref_key(refs[2])]
+    assert "leaves the catalog root" in out.errors[ref_key(refs[2])].detail
+    reasons = [out.errors[ref_key(r)].reason for r in refs]
+    assert reasons == [ReadFailure.INVALID, ReadFailure.NOT_FOUND, ReadFailure.INVALID]
     assert_no_canary(out.errors)
 
 
@@ -202,7 +211,8 @@ def test_timeout_kills_sops(prod: SopsCatalog, monkeypatch: pytest.MonkeyPatch) 
     started = time.monotonic()
     out = resolve_values([ref], prod.root)
     assert time.monotonic() - started < 10
-    assert out.errors[ref_key(ref)].startswith(
+    assert out.errors[ref_key(ref)].reason is ReadFailure.UNAVAILABLE
+    assert out.errors[ref_key(ref)].detail.startswith(
         "sops timed out after 1s decrypting secrets/prod.enc.yaml"
     )
 
@@ -231,7 +241,7 @@ def test_versions_follow_the_value_without_decrypting(
     target = sref("secrets/prod.enc.yaml", "openai.api_key")
     other = sref("secrets/prod.enc.yaml", "nested.deeper.token")
     before = versions(prod, [target, other])
-    assert before.errors == {}
+    assert details(before.errors) == {}
     assert all(re.fullmatch(r"[0-9a-f]{64}", v) for v in before.versions.values())
 
     # Editing another key with sops leaves this value's ciphertext, hence its version, alone.
@@ -265,7 +275,7 @@ def test_version_errors(prod: SopsCatalog) -> None:
     ]
     out = versions(prod, refs)
     assert out.versions == {}
-    assert out.errors == {
+    assert details(out.errors) == {
         ref_key(refs[0]): "key 'no.such.key' not found in secrets/prod.enc.yaml",
         ref_key(
             refs[1]
@@ -281,7 +291,7 @@ def test_dotenv_files(sops_catalog: SopsCatalog) -> None:
     out = resolve_values([ref], sops_catalog.root)
     assert out.values[ref_key(ref)].reveal() == CANARY
     ver = resolve_versions([ref], sops_catalog.root)
-    assert ver.errors == {}
+    assert details(ver.errors) == {}
     assert len(ver.versions[ref_key(ref)]) == 64
 
 
@@ -296,20 +306,20 @@ def test_missing_binary_is_reported(
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     ref = sref("secrets/prod.enc.yaml", "anthropic_key")
     out = resolve_values([ref], prod.root)
-    assert out.errors[ref_key(ref)].startswith("the sops binary was not found")
+    assert out.errors[ref_key(ref)].detail.startswith("the sops binary was not found")
 
 
 def test_json_files_have_versions(sops_catalog: SopsCatalog) -> None:
     sops_catalog.encrypt("keys.enc.json", '{"a": {"b": "json-value-0001"}, "c": "json-c-0002"}')
     refs = [sref("keys.enc.json", "a.b"), sref("keys.enc.json", "c")]
     before = resolve_versions(refs, sops_catalog.root)
-    assert before.errors == {}
+    assert details(before.errors) == {}
     sops_catalog.set("keys.enc.json", '["c"]', '"json-c-changed"')
     after = resolve_versions(refs, sops_catalog.root)
     assert after.versions[ref_key(refs[0])] == before.versions[ref_key(refs[0])]
     assert after.versions[ref_key(refs[1])] != before.versions[ref_key(refs[1])]
     (sops_catalog.root / "broken.json").write_text("{not json")
     broken = sref("broken.json", "a")
-    assert resolve_versions([broken], sops_catalog.root).errors == {
+    assert details(resolve_versions([broken], sops_catalog.root).errors) == {
         ref_key(broken): "broken.json cannot be parsed as YAML or JSON"
     }

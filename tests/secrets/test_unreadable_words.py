@@ -1,0 +1,136 @@
+"""Why an AWS or SOPS secret could not be read, as a plan says it: a typed reason and AWS's error
+code, never AWS's own message (it names the account, the IAM user and the secret's ARN) and never
+what sops printed. A pull request comment (the markdown plan) words the reason alone; a terminal
+(text) adds the reference's details and the error code. Against moto in server mode."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from engine_helpers import cli, model_doc, secret_env, write_catalog
+from secretkit import SopsCatalog, new_identity
+
+from reconciler.plan.alerts import ReadFailure
+from reconciler.secrets.resolve import resolve_values
+from reconciler.state.records import SecretRefDict, ref_key
+
+ACCOUNT = "123456789012"  # moto's account: in every ARN it names
+CANARY_USER = "canary-iam-user-7f3a"
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name, value in secret_env().items():
+        monkeypatch.setenv(name, value)  # a registry key: plan reads and fingerprints values
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    assert cli(["db", "upgrade", "--db", url]).exit_code == 0
+    return url
+
+
+def _catalog(root: Path, api_key: dict[str, Any]) -> Path:
+    credential = {"kind": "ProviderCredential", "name": "c", "provider": "openai"}
+    return write_catalog(
+        root, [model_doc("a", credential="c")], [{**credential, "api_key": api_key}]
+    )
+
+
+def _plans(catalog: Path, db: str) -> dict[str, str]:
+    plans = {}
+    for fmt in ("markdown", "text", "json"):
+        result = cli(["plan", "--catalog", str(catalog), "--db", db, "--format", fmt])
+        assert result.exit_code == 0, result.output
+        plans[fmt] = result.stdout  # stderr has moto's own request log (in this process)
+    return plans
+
+
+@pytest.fixture
+def denied(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Credentials of an IAM user with no policy, moto enforcing IAM: every Secrets Manager
+    call is refused with a message naming the user's ARN. Yields the secret's full ARN."""
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="prod/openai", SecretString="sk-value-not-readable"
+    )["ARN"]
+    iam = boto3.client("iam")
+    iam.create_user(UserName=CANARY_USER)
+    key = iam.create_access_key(UserName=CANARY_USER)["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    boto3.setup_default_session()
+    requests.post(f"{aws_endpoint}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+    try:
+        yield arn
+    finally:
+        # the server is the session's: later tests run without IAM enforcement
+        requests.post(f"{aws_endpoint}/moto-api/reset-auth", data=b"inf", timeout=10)
+
+
+def test_aws_access_denied_is_worded_without_the_account_or_user(
+    denied: str, registry: str, tmp_path: Path
+) -> None:
+    ref: SecretRefDict = {"aws_secretsmanager": {"secret_id": "prod/openai"}}
+    failure = resolve_values([ref], tmp_path).errors[ref_key(ref)]
+    assert failure.reason is ReadFailure.ACCESS_DENIED
+    assert failure.code is not None
+
+    plans = _plans(_catalog(tmp_path / "cat", ref), registry)
+    for fmt, out in plans.items():
+        for canary in (CANARY_USER, ACCOUNT, denied, "arn:aws", "not authorized"):
+            assert canary not in out, (fmt, canary)
+    row = next(line for line in plans["markdown"].split("\n") if "| secrets |" in line)
+    assert "`aws_secretsmanager prod/openai` (access denied)" in row
+    assert failure.code not in plans["markdown"]  # the comment words the reason alone
+    # a terminal names the error code too
+    assert (
+        "aws_secretsmanager prod/openai (AWS secret prod/openai (region us-east-1): "
+        in (plans["text"])
+    )
+    notes = json.loads(plans["json"])["notes"]
+    (unreadable,) = [n for n in notes if n["kind"] == "secrets-unreadable"]
+    assert unreadable["data"]["secrets"] == [
+        [
+            "aws_secretsmanager prod/openai",
+            {"reason": "access-denied", "code": failure.code, "detail": failure.detail},
+        ]
+    ]
+
+
+def test_aws_not_found(aws_endpoint: str, registry: str, tmp_path: Path) -> None:
+    secret_id = f"prod/missing-{uuid.uuid4().hex[:8]}"
+    ref: SecretRefDict = {"aws_secretsmanager": {"secret_id": secret_id}}
+    plans = _plans(_catalog(tmp_path / "cat", ref), registry)
+    row = next(line for line in plans["markdown"].split("\n") if "| secrets |" in line)
+    assert f"`aws_secretsmanager {secret_id}` (not found)" in row
+    assert "ResourceNotFoundException" not in plans["markdown"]
+    assert ACCOUNT not in plans["markdown"]
+    assert f"{secret_id} (region us-east-1): ResourceNotFoundException" in plans["text"]
+
+
+def test_sops_no_key_names_no_recipient_in_the_comment(
+    sops_catalog: SopsCatalog, registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sops's own output is never shown; the recipients a terminal is told about (age keys,
+    KMS key ARNs with their account) are left out of a pull request comment."""
+    sops_catalog.encrypt("secrets/prod.enc.yaml", "openai: sk-sops-value-0001\n")
+    other, _ = new_identity()
+    wrong = sops_catalog.root.parent / "wrong.txt"
+    wrong.write_text(other + "\n")
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(wrong))
+    ref = {"sops": {"file": "secrets/prod.enc.yaml", "key": "openai"}}
+    write_catalog(
+        sops_catalog.root,
+        [model_doc("a", credential="c")],
+        [{"kind": "ProviderCredential", "name": "c", "provider": "openai", "api_key": ref}],
+    )
+    plans = _plans(sops_catalog.root, registry)
+    row = next(line for line in plans["markdown"].split("\n") if "| secrets |" in line)
+    assert "`sops secrets/prod.enc.yaml#openai` (access denied)" in row
+    assert sops_catalog.recipient not in plans["markdown"]
+    assert str(wrong) not in plans["markdown"]
+    assert sops_catalog.recipient in plans["text"]  # a terminal is told whom it is for
