@@ -130,8 +130,18 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
 def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     creds = {c.spec.name: c.spec for c in _credentials(catalog)}
     for entry in _models(catalog):
-        m, doc = entry.spec, entry.doc
-        if m.deployment == "custom":
+        m, doc, dropped = entry.spec, entry.doc, entry.dropped
+        if "deployment" in dropped:
+            # what the model is (custom or platform) is unknown; a credential it names that
+            # is nowhere in the catalog is wrong either way
+            name = m.credential or ""
+            if (
+                name
+                and name not in creds
+                and not _may_be_broken(catalog, "ProviderCredential", name)
+            ):
+                yield _unknown_credential(doc, name, creds)
+        elif m.deployment == "custom":
             if m.provider not in spec.CREDENTIAL_PROVIDERS:
                 yield _at(
                     doc,
@@ -143,13 +153,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 cred = creds.get(m.credential)
                 if cred is None:
                     if not _may_be_broken(catalog, "ProviderCredential", m.credential):
-                        yield _at(
-                            doc,
-                            ["credential"],
-                            "unknown-credential",
-                            f"no ProviderCredential named '{m.credential}' in the catalog"
-                            + did_you_mean(m.credential, creds),
-                        )
+                        yield _unknown_credential(doc, m.credential, creds)
                 elif cred.provider != m.provider:
                     yield _at(
                         doc,
@@ -169,7 +173,9 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "deployment: custom",
                 )
             prefix, slash, rest = m.model_id.partition("/")
-            if not slash or not rest:
+            if "model_id" in dropped:
+                pass  # invalid or missing: told as such, not also as not 'vendor/model'
+            elif not slash or not rest:
                 yield _at(
                     doc,
                     ["model_id"],
@@ -183,7 +189,11 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "provider-prefix-mismatch",
                     f"provider must equal the model_id's vendor prefix '{prefix}'",
                 )
-        if m.max_output_tokens is not None and m.max_output_tokens > m.context_window:
+        if (
+            m.max_output_tokens is not None
+            and "context_window" not in dropped
+            and m.max_output_tokens > m.context_window
+        ):
             # the reply shares the context window with the prompt, so it cannot be longer
             yield _at(
                 doc,
@@ -211,6 +221,15 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "a reasoning parameter is given but reasoning is off; remove "
                     "'parameter' or set enabled: true",
                 )
+
+
+def _unknown_credential(doc: Document, name: str, creds: dict[str, Any]) -> Diagnostic:
+    return _at(
+        doc,
+        ["credential"],
+        "unknown-credential",
+        f"no ProviderCredential named '{name}' in the catalog" + did_you_mean(name, creds),
+    )
 
 
 def _may_be_broken(catalog: Catalog, kind: str, name: str) -> bool:
@@ -392,7 +411,7 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     sops_files = set(catalog.sops_files)
     for entry in _credentials(catalog):
         for field in spec.SECRET_FIELDS:
-            ref = getattr(entry.spec, field, None)
+            ref = None if field in entry.dropped else getattr(entry.spec, field, None)
             if not isinstance(ref, spec.SopsRef):
                 continue
             where = [field, "sops", "file"]

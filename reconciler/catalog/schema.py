@@ -522,13 +522,19 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
 
 def _missing_diagnostics(
     doc: Document, err: ValidationError, typos: set[tuple[tuple[Any, ...], str]]
-) -> list[Diagnostic]:
-    """The fields a ``required`` error finds absent, but for those an unknown key misspells."""
+) -> list[tuple[str, Diagnostic]]:
+    """The fields a ``required`` error finds absent, but for those an unknown key misspells,
+    each with its name."""
     path = list(err.absolute_path)
     line, col = doc.locate(path)
     where = f"{dotted(path)}: " if path else ""
     return [
-        Diagnostic(doc.origin(path), line, col, "missing-field", f"{where}{name!r} is required")
+        (
+            name,
+            Diagnostic(
+                doc.origin(path), line, col, "missing-field", f"{where}{name!r} is required"
+            ),
+        )
         for name in _missing_fields(err)
         if (tuple(path), name) not in typos
     ]
@@ -564,7 +570,8 @@ def _diagnose(
 
 def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
     """Every schema problem of one document, located in its file, each with the top-level
-    key whose value it is about (None: the document as a whole, such as a missing field)."""
+    key whose value it is about (a missing field: that field; None: the document as a whole,
+    such as two forms of a credential at once)."""
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
@@ -599,9 +606,11 @@ def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
             if told in required_told:
                 continue
             required_told.add(told)
+            # a field missing from the document is about that top-level key (the loader
+            # checks the rest of the document without it)
             out.extend(
-                (None if not err.absolute_path else str(err.absolute_path[0]), d)
-                for d in _missing_diagnostics(doc, err, typos)
+                (name if not err.absolute_path else str(err.absolute_path[0]), d)
+                for name, d in _missing_diagnostics(doc, err, typos)
             )
             continue
         found = _diagnose(doc, err, missing.get(tuple(err.absolute_path), ()))
