@@ -376,32 +376,49 @@ def is_sops_encrypted(path: Path) -> bool:
     return head.lstrip().startswith("{") and load_text(head, "").is_sops
 
 
-def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
-    """sops leaves the key tree in plain text, so a key missing from the file is caught here,
-    offline, rather than by the apply on main."""
+def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None:
+    """A key missing from the file, or naming a mapping or list rather than one value, as
+    (code, message). sops leaves the key tree in plain text, so both are caught here, offline,
+    rather than by the apply on main."""
     from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
     if problem is not None or not isinstance(data, dict):
         return None  # a format we cannot read without sops: apply reports it
     tree = {k: v for k, v in data.items() if k != "sops"}
-    found, _ = lookup_key(tree, key)
+    found, value = lookup_key(tree, key)
+    if found and isinstance(value, dict | list):
+        return "sops-key-not-a-value", _not_a_value(file, key, value)
     if found:
         return None
     if hint := did_you_mean(key, _leaf_paths(tree)):
-        return f"key '{key}' is not in {file}{hint}"
+        return "sops-key-missing", f"key '{key}' is not in {file}{hint}"
     keys = sorted(tree)
     shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
-    return (
+    return "sops-key-missing", (
         f"key '{key}' is not in {file} (top-level keys there: {shown or 'none'}); nested keys "
         "take a dotted path such as 'anthropic.api_key'"
     )
 
 
+def _not_a_value(file: str, key: str, value: dict[Any, Any] | list[Any]) -> str:
+    what = "mapping" if isinstance(value, dict) else "list"
+    head = f"key '{key}' names a {what} in {file}; a secret reference must name a single value"
+    below = list(_leaf_paths(value, key + "."))
+    if not below:
+        return f"{head}; this {what} holds none"
+    if len(below) == 1:
+        return f"{head}; did you mean '{below[0]}'?"
+    shown = ", ".join(below[:8]) + (", ..." if len(below) > 8 else "")
+    return f"{head}; name one of the values below it: {shown}"
+
+
 def _leaf_paths(node: Any, prefix: str = "") -> Iterable[str]:
-    for name, value in node.items():
+    """The dotted path of every value below ``node`` (list items by index)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for name, value in items:
         path = f"{prefix}{name}"
-        if isinstance(value, dict):
+        if isinstance(value, dict | list):  # an empty one holds no value to name
             yield from _leaf_paths(value, path + ".")
         else:
             yield path
@@ -429,9 +446,9 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "Encrypt it with 'sops -e -i FILE' before committing it",
                 )
                 continue
-            missing = _missing_sops_key(catalog.root / rel, ref.sops.file, ref.sops.key)
-            if missing is not None:
-                yield _at(entry.doc, [field, "sops", "key"], "sops-key-missing", missing)
+            key_problem = _sops_key_problem(catalog.root / rel, ref.sops.file, ref.sops.key)
+            if key_problem is not None:
+                yield _at(entry.doc, [field, "sops", "key"], *key_problem)
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:
