@@ -87,7 +87,15 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
     claimed: dict[str, Entry[Any]] = {}
     for entry in _models(catalog):
         for i, old in enumerate(entry.spec.previous_slugs):
-            if old in seen:
+            if old == model_slug(entry.spec):
+                yield _at(
+                    entry.doc,
+                    ["previous_slugs", i],
+                    "slug-conflict",
+                    f"previous slug '{old}' is this model's own slug: a model cannot list its "
+                    "own slug in previous_slugs; remove it",
+                )
+            elif old in seen:
                 yield _at(
                     entry.doc,
                     ["previous_slugs", i],
