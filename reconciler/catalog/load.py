@@ -482,15 +482,21 @@ def _load(base: Path) -> Catalog:
     catalog.sops_files = files.sops_files
     catalog.incomplete = files.incomplete
     if files.count == len(files.sops_files):
-        catalog.diagnostics.append(_nothing_found(shown_path(base.as_posix())))
+        catalog.diagnostics.append(_nothing_found(catalog_folder(base)))
     catalog.digest = files.digest
     return catalog
 
 
-def _nothing_found(top: str) -> Diagnostic:
+def catalog_folder(root: Path) -> str:
+    """How a diagnostic about the catalog as a whole names it: its directory, with a trailing
+    '/' (renderers count such a path as no file)."""
+    top = shown_path(root.as_posix())
+    return "./" if top == "." else top.rstrip("/") + "/"
+
+
+def _nothing_found(folder: str) -> Diagnostic:
     """A warning, not an error (an empty catalog is a valid state), but never silent: a
     mistyped --catalog path in CI would otherwise pass as 'valid: 0 models'."""
-    folder = "./" if top == "." else top.rstrip("/") + "/"
     return Diagnostic(
         folder,
         0,

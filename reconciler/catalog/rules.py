@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reconciler.catalog import spec
-from reconciler.catalog.load import Catalog, CredentialSpec, Entry, model_slug
+from reconciler.catalog.load import Catalog, CredentialSpec, Entry, catalog_folder, model_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
 from reconciler.words import did_you_mean
@@ -261,9 +261,9 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     if not settings:
         # a Settings document that is there but broken is reported where it is
         if models and not catalog.incomplete and "Settings" not in catalog.broken_kinds:
-            first = all_models[0].doc
+            # about the catalog as a whole: no file of it is the place to fix (nor to annotate)
             yield Diagnostic(
-                first.path,
+                catalog_folder(catalog.root),
                 0,
                 0,
                 "default-model-missing",

@@ -142,6 +142,8 @@ MACHINE_CASES = [
     "generated-bad-file-name",
     "generated-control-characters",
     "generated-not-regular-files",
+    "rule-default-model-missing",
+    "rule-default-model-missing-no-settings",  # about the folder: no line, counted as no file
     "schema-bidi-identifiers",
     "schema-url-credentials",
     "schema-yaml11-booleans",

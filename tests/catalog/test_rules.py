@@ -88,7 +88,7 @@ def _codes(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
         ),
         pytest.param(
             {"c.yaml": CRED + ENV_KEY, "m.yaml": MODEL + "category: x\n"},
-            [("m.yaml", "default-model-missing"), ("m.yaml", "invalid-value")],
+            [("catalog", "default-model-missing"), ("m.yaml", "invalid-value")],
             id="no Settings at all is still reported beside a broken model",
         ),
         pytest.param(
@@ -286,7 +286,7 @@ def test_catalog_root_that_is_not_utf8_is_printable(tmp_path: Path) -> None:
         fh.write(MODEL)
     (diagnostic,) = validate_catalog(base).diagnostics  # the file is read: the folder is fine
     assert diagnostic.code == "default-model-missing"
-    assert diagnostic.path.endswith("/cat\\xe9/m.yaml")
+    assert diagnostic.path.endswith("/cat\\xe9/")
 
 
 def test_every_required_field_has_a_valid_stand_in() -> None:
