@@ -261,9 +261,17 @@ def _repair(doc: Document, keys: set[str | None]) -> Entry[Any] | None:
     return Entry(obj, doc, frozenset(dropped))
 
 
-def _add(catalog: Catalog, doc: Document, *, partial: bool = False) -> None:
+def _add(
+    catalog: Catalog,
+    doc: Document,
+    *,
+    partial: bool = False,
+    inherited: frozenset[str] = frozenset(),
+) -> None:
     """Check one document and file its object: complete objects in the catalog, documents
-    with problems (or from a file with YAML problems, ``partial``) among the repaired."""
+    with problems (or from a file with YAML problems, ``partial``) among the repaired.
+    ``inherited``: top-level keys whose problems are another document's, already reported
+    there (an overlay's patch of a repaired base object it leaves them as they were)."""
     if not isinstance(doc.data, dict):
         line, col = doc.locate([])
         what = "empty" if doc.data is None else "not a mapping"
@@ -280,7 +288,7 @@ def _add(catalog: Catalog, doc: Document, *, partial: bool = False) -> None:
         return
     problems = [*content_problems(doc), *schema_problems(doc)]
     if problems:
-        catalog.diagnostics.extend(d for _, d in problems)
+        catalog.diagnostics.extend(d for key, d in problems if key not in inherited)
         repaired = _repair(doc, {key for key, _ in problems})
         if repaired is None:
             _mark_broken(catalog, doc)
