@@ -280,3 +280,18 @@ def test_missing_directory_is_still_an_error(tmp_path: Path) -> None:
 def test_catalog_with_files_does_not_warn(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("kind: Settings\n")
     assert [d.code for d in load_catalog(tmp_path).diagnostics] == []
+
+
+def test_values_are_never_shown_in_the_fields_marked_as_secret_references() -> None:
+    """schema._in_secret_field decides by spec.SECRET_FIELDS: they must be exactly the fields
+    the published schemas mark x-secret-reference."""
+    from reconciler.catalog.schema import _is_secret_ref
+
+    marked = {
+        name
+        for schema in generate().values()
+        for definition in [schema, *schema.get("$defs", {}).values()]
+        for name, prop in definition.get("properties", {}).items()
+        if _is_secret_ref(prop)
+    }
+    assert marked == set(spec.SECRET_FIELDS)
