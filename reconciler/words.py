@@ -1,4 +1,5 @@
-"""Words shared by messages: counted nouns (``1 error``, ``2 errors``) and prices."""
+"""Words shared by messages: counted nouns (``1 error``, ``2 errors``), prices, and values
+shown safely (control characters escaped, one line, shortened)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,34 @@ def per_million(value: Any) -> str | None:
     if dollars == round(dollars, 2):
         return f"${dollars:,.2f}"
     return f"${dollars:,.6g}"
+
+
+def escape_control(text: str) -> str:
+    """``text`` with control and other non-printable characters (ANSI escapes, bidi overrides)
+    written as escapes, so values cannot rewrite a terminal or hide text. Newlines are kept."""
+    if text.isprintable() or all(ch.isprintable() or ch == "\n" for ch in text):
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else escape_char(ch) for ch in text)
+
+
+def one_line(text: str) -> str:
+    """``escape_control`` with line breaks escaped too: text read from the registry (names,
+    workflows) cannot start a line of its own and forge output such as "Apply complete"."""
+    return escape_control(text).replace("\n", "\\n")
+
+
+def escape_char(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\t":
+        return "\\t"
+    if ch == "\r":
+        return "\\r"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def shown_value(text: str, limit: int = 60) -> str:
+    """A value as a message quotes it: at most ``limit`` characters of it (cut with ``...``),
+    on one line with control characters escaped (cut first: an escape is never split). Never
+    for a value that may be a secret."""
+    cut = text if len(text) <= limit else text[: limit - 3] + "..."
+    return one_line(cut)

@@ -443,7 +443,10 @@ def _patch(merged: Catalog, entry: Entry[Any], doc: Document, *, partial: bool) 
         )
         _mark_broken(merged, merged_doc)
         return
-    _add(merged, merged_doc, partial=partial)
+    # the base object's own problems, in the keys the patch leaves alone, are the base's: they
+    # are reported once, under the base (a missing field would be placed at the patch)
+    inherited = frozenset(k for k in entry.dropped if k not in doc.data)
+    _add(merged, merged_doc, partial=partial, inherited=inherited)
 
 
 def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
 from reconciler.catalog.chars import unsafe_in_name, unsafe_in_text, unsafe_message
@@ -46,7 +46,8 @@ class Entry(Generic[T]):
 
     spec: T
     doc: Document
-    # top-level keys left out because their values are invalid (a repaired entry)
+    # top-level keys left out because their values are invalid or missing (a repaired entry);
+    # a required one holds a stand-in (``PLACEHOLDERS``) that rules must not read
     dropped: frozenset[str] = frozenset()
 
 
@@ -200,24 +201,77 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.
 _IDENTITY = frozenset({"kind", "name", "slug", "provider"})
+# Stand-ins for the required fields a repaired document lacks (missing, or left out because
+# invalid), so that the rest of it can still be typed and checked. A stand-in is never looked
+# at: the field is in ``Entry.dropped``, and the rules skip what depends on a dropped field.
+# Each must be valid for its field (a test holds them so, and covers every required field).
+PLACEHOLDERS: dict[str, Any] = {
+    "display_name": "placeholder",
+    "deployment": "custom",
+    "model_id": "placeholder",
+    "context_window": 1,
+    "api_key": {"env": "PLACEHOLDER"},
+    "region": "us-east-1",
+    "endpoint_url": "https://placeholder.invalid",
+    "base_url": "https://placeholder.invalid",
+}
+
+
+_CREDENTIAL_CLASSES: dict[str, type[BaseModel]] = {
+    provider: cls
+    for cls in get_args(CredentialSpec)
+    for provider in get_args(cls.model_fields["provider"].annotation)
+}
+
+
+def spec_class(data: dict[str, Any]) -> type[BaseModel] | None:
+    """The spec class of a document whose kind (and, for a credential, provider) is valid."""
+    kind, provider = data.get("kind"), data.get("provider")
+    if kind == "Model":
+        return spec.ModelSpec
+    if kind == "Settings":
+        return spec.SettingsSpec
+    if kind == "ProviderCredential" and isinstance(provider, str):
+        return _CREDENTIAL_CLASSES.get(provider)
+    return None
 
 
 def _repair(doc: Document, keys: set[str | None]) -> Entry[Any] | None:
-    """The document without the top-level values that have problems, when what is left is
-    still a complete object with its own identity; otherwise None."""
+    """The document without the top-level values that have problems, and with stand-ins for
+    the required ones among them, when its identity is intact; otherwise None."""
     if None in keys or keys & _IDENTITY:
         return None
-    dropped = frozenset(k for k in keys if k is not None)
+    dropped = {k for k in keys if k is not None}
+    data = {k: v for k, v in doc.data.items() if k not in dropped}
+    cls = spec_class(data)
+    if cls is None:
+        return None
+    if cls is spec.ModelSpec and "slug" not in data and "display_name" not in data:
+        return None  # the model's slug is derived from the display_name that is invalid
+    for name, info in cls.model_fields.items():
+        if info.is_required() and name not in data:
+            if name not in PLACEHOLDERS:
+                return None
+            data[name] = PLACEHOLDERS[name]
+            dropped.add(name)
     try:
-        obj = _DOCUMENT.validate_python({k: v for k, v in doc.data.items() if k not in dropped})
+        obj = _DOCUMENT.validate_python(data)
     except ValidationError:
-        return None  # a required field is invalid
-    return Entry(obj, doc, dropped)
+        return None  # a combination of fields that the schema does not catch alone
+    return Entry(obj, doc, frozenset(dropped))
 
 
-def _add(catalog: Catalog, doc: Document, *, partial: bool = False) -> None:
+def _add(
+    catalog: Catalog,
+    doc: Document,
+    *,
+    partial: bool = False,
+    inherited: frozenset[str] = frozenset(),
+) -> None:
     """Check one document and file its object: complete objects in the catalog, documents
-    with problems (or from a file with YAML problems, ``partial``) among the repaired."""
+    with problems (or from a file with YAML problems, ``partial``) among the repaired.
+    ``inherited``: top-level keys whose problems are another document's, already reported
+    there (an overlay's patch of a repaired base object it leaves them as they were)."""
     if not isinstance(doc.data, dict):
         line, col = doc.locate([])
         what = "empty" if doc.data is None else "not a mapping"
@@ -234,7 +288,7 @@ def _add(catalog: Catalog, doc: Document, *, partial: bool = False) -> None:
         return
     problems = [*content_problems(doc), *schema_problems(doc)]
     if problems:
-        catalog.diagnostics.extend(d for _, d in problems)
+        catalog.diagnostics.extend(d for key, d in problems if key not in inherited)
         repaired = _repair(doc, {key for key, _ in problems})
         if repaired is None:
             _mark_broken(catalog, doc)
@@ -436,15 +490,21 @@ def _load(base: Path) -> Catalog:
     catalog.sops_files = files.sops_files
     catalog.incomplete = files.incomplete
     if files.count == len(files.sops_files):
-        catalog.diagnostics.append(_nothing_found(shown_path(base.as_posix())))
+        catalog.diagnostics.append(_nothing_found(catalog_folder(base)))
     catalog.digest = files.digest
     return catalog
 
 
-def _nothing_found(top: str) -> Diagnostic:
+def catalog_folder(root: Path) -> str:
+    """How a diagnostic about the catalog as a whole names it: its directory, with a trailing
+    '/' (renderers count such a path as no file)."""
+    top = shown_path(root.as_posix())
+    return "./" if top == "." else top.rstrip("/") + "/"
+
+
+def _nothing_found(folder: str) -> Diagnostic:
     """A warning, not an error (an empty catalog is a valid state), but never silent: a
     mistyped --catalog path in CI would otherwise pass as 'valid: 0 models'."""
-    folder = "./" if top == "." else top.rstrip("/") + "/"
     return Diagnostic(
         folder,
         0,

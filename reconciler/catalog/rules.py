@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reconciler.catalog import spec
-from reconciler.catalog.load import Catalog, CredentialSpec, Entry, model_slug
+from reconciler.catalog.load import Catalog, CredentialSpec, Entry, catalog_folder, model_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
 from reconciler.words import did_you_mean
@@ -87,7 +87,15 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
     claimed: dict[str, Entry[Any]] = {}
     for entry in _models(catalog):
         for i, old in enumerate(entry.spec.previous_slugs):
-            if old in seen:
+            if old == model_slug(entry.spec):
+                yield _at(
+                    entry.doc,
+                    ["previous_slugs", i],
+                    "slug-conflict",
+                    f"previous slug '{old}' is this model's own slug: a model cannot list its "
+                    "own slug in previous_slugs; remove it",
+                )
+            elif old in seen:
                 yield _at(
                     entry.doc,
                     ["previous_slugs", i],
@@ -130,8 +138,18 @@ def _duplicates(catalog: Catalog) -> Iterable[Diagnostic]:
 def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     creds = {c.spec.name: c.spec for c in _credentials(catalog)}
     for entry in _models(catalog):
-        m, doc = entry.spec, entry.doc
-        if m.deployment == "custom":
+        m, doc, dropped = entry.spec, entry.doc, entry.dropped
+        if "deployment" in dropped:
+            # what the model is (custom or platform) is unknown; a credential it names that
+            # is nowhere in the catalog is wrong either way
+            name = m.credential or ""
+            if (
+                name
+                and name not in creds
+                and not _may_be_broken(catalog, "ProviderCredential", name)
+            ):
+                yield _unknown_credential(doc, name, creds)
+        elif m.deployment == "custom":
             if m.provider not in spec.CREDENTIAL_PROVIDERS:
                 yield _at(
                     doc,
@@ -143,13 +161,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 cred = creds.get(m.credential)
                 if cred is None:
                     if not _may_be_broken(catalog, "ProviderCredential", m.credential):
-                        yield _at(
-                            doc,
-                            ["credential"],
-                            "unknown-credential",
-                            f"no ProviderCredential named '{m.credential}' in the catalog"
-                            + did_you_mean(m.credential, creds),
-                        )
+                        yield _unknown_credential(doc, m.credential, creds)
                 elif cred.provider != m.provider:
                     yield _at(
                         doc,
@@ -169,7 +181,9 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "deployment: custom",
                 )
             prefix, slash, rest = m.model_id.partition("/")
-            if not slash or not rest:
+            if "model_id" in dropped:
+                pass  # invalid or missing: told as such, not also as not 'vendor/model'
+            elif not slash or not rest:
                 yield _at(
                     doc,
                     ["model_id"],
@@ -183,7 +197,11 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "provider-prefix-mismatch",
                     f"provider must equal the model_id's vendor prefix '{prefix}'",
                 )
-        if m.max_output_tokens is not None and m.max_output_tokens > m.context_window:
+        if (
+            m.max_output_tokens is not None
+            and "context_window" not in dropped
+            and m.max_output_tokens > m.context_window
+        ):
             # the reply shares the context window with the prompt, so it cannot be longer
             yield _at(
                 doc,
@@ -213,6 +231,15 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 )
 
 
+def _unknown_credential(doc: Document, name: str, creds: dict[str, Any]) -> Diagnostic:
+    return _at(
+        doc,
+        ["credential"],
+        "unknown-credential",
+        f"no ProviderCredential named '{name}' in the catalog" + did_you_mean(name, creds),
+    )
+
+
 def _may_be_broken(catalog: Catalog, kind: str, name: str) -> bool:
     """Whether the ``kind`` named ``name`` may be defined by a document that failed validation,
     or by a file that could not be read: then a reference to it is not reported as unknown
@@ -234,9 +261,9 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     if not settings:
         # a Settings document that is there but broken is reported where it is
         if models and not catalog.incomplete and "Settings" not in catalog.broken_kinds:
-            first = all_models[0].doc
+            # about the catalog as a whole: no file of it is the place to fix (nor to annotate)
             yield Diagnostic(
-                first.path,
+                catalog_folder(catalog.root),
                 0,
                 0,
                 "default-model-missing",
@@ -357,32 +384,49 @@ def is_sops_encrypted(path: Path) -> bool:
     return head.lstrip().startswith("{") and load_text(head, "").is_sops
 
 
-def _missing_sops_key(path: Path, file: str, key: str) -> str | None:
-    """sops leaves the key tree in plain text, so a key missing from the file is caught here,
-    offline, rather than by the apply on main."""
+def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None:
+    """A key missing from the file, or naming a mapping or list rather than one value, as
+    (code, message). sops leaves the key tree in plain text, so both are caught here, offline,
+    rather than by the apply on main."""
     from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
     if problem is not None or not isinstance(data, dict):
         return None  # a format we cannot read without sops: apply reports it
     tree = {k: v for k, v in data.items() if k != "sops"}
-    found, _ = lookup_key(tree, key)
+    found, value = lookup_key(tree, key)
+    if found and isinstance(value, dict | list):
+        return "sops-key-not-a-value", _not_a_value(file, key, value)
     if found:
         return None
     if hint := did_you_mean(key, _leaf_paths(tree)):
-        return f"key '{key}' is not in {file}{hint}"
+        return "sops-key-missing", f"key '{key}' is not in {file}{hint}"
     keys = sorted(tree)
     shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
-    return (
+    return "sops-key-missing", (
         f"key '{key}' is not in {file} (top-level keys there: {shown or 'none'}); nested keys "
         "take a dotted path such as 'anthropic.api_key'"
     )
 
 
+def _not_a_value(file: str, key: str, value: dict[Any, Any] | list[Any]) -> str:
+    what = "mapping" if isinstance(value, dict) else "list"
+    head = f"key '{key}' names a {what} in {file}; a secret reference must name a single value"
+    below = list(_leaf_paths(value, key + "."))
+    if not below:
+        return f"{head}; this {what} holds none"
+    if len(below) == 1:
+        return f"{head}; did you mean '{below[0]}'?"
+    shown = ", ".join(below[:8]) + (", ..." if len(below) > 8 else "")
+    return f"{head}; name one of the values below it: {shown}"
+
+
 def _leaf_paths(node: Any, prefix: str = "") -> Iterable[str]:
-    for name, value in node.items():
+    """The dotted path of every value below ``node`` (list items by index)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for name, value in items:
         path = f"{prefix}{name}"
-        if isinstance(value, dict):
+        if isinstance(value, dict | list):  # an empty one holds no value to name
             yield from _leaf_paths(value, path + ".")
         else:
             yield path
@@ -392,7 +436,7 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
     sops_files = set(catalog.sops_files)
     for entry in _credentials(catalog):
         for field in spec.SECRET_FIELDS:
-            ref = getattr(entry.spec, field, None)
+            ref = None if field in entry.dropped else getattr(entry.spec, field, None)
             if not isinstance(ref, spec.SopsRef):
                 continue
             where = [field, "sops", "file"]
@@ -410,9 +454,9 @@ def _secret_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     "Encrypt it with 'sops -e -i FILE' before committing it",
                 )
                 continue
-            missing = _missing_sops_key(catalog.root / rel, ref.sops.file, ref.sops.key)
-            if missing is not None:
-                yield _at(entry.doc, [field, "sops", "key"], "sops-key-missing", missing)
+            key_problem = _sops_key_problem(catalog.root / rel, ref.sops.file, ref.sops.key)
+            if key_problem is not None:
+                yield _at(entry.doc, [field, "sops", "key"], *key_problem)
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:

@@ -28,7 +28,7 @@ from reconciler.catalog.fastcheck import Unsupported, compile_schema, is_finite_
 from reconciler.catalog.yamlio import Document
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import CatalogError
-from reconciler.words import closest, did_you_mean
+from reconciler.words import closest, did_you_mean, shown_value
 
 if TYPE_CHECKING:
     # jsonschema (~40 ms to import) only runs on documents the compiled pre-check rejects,
@@ -288,8 +288,16 @@ def _specific(context: list[ValidationError]) -> list[ValidationError]:
     return [e for e in context if e.validator not in ("type", "const") or e.relative_path]
 
 
+def _in_secret_field(err: ValidationError) -> bool:
+    """Whether the value is in a field that holds a secret reference (``x-secret-reference``),
+    where any string may be a secret pasted in the wrong place."""
+    path = list(err.absolute_path)
+    return bool(path) and path[0] in spec.SECRET_FIELDS
+
+
 def _describe(err: ValidationError) -> tuple[str, str]:
-    """Code and message for one error. Never includes the offending value: it may be a secret."""
+    """Code and message for one error. The offending value only where it cannot be a secret
+    (``_in_secret_field``), escaped and shortened."""
     from jsonschema.exceptions import best_match
 
     v, schema = err.validator, err.schema
@@ -343,7 +351,11 @@ def _describe(err: ValidationError) -> tuple[str, str]:
             return "invalid-value", help_text
         return "invalid-value", "does not have the expected format" + _expecting(schema)
     if v == "format":
-        return "invalid-value", f"is not a valid {expected}" + _expecting(schema)
+        value = err.instance
+        shown = ""
+        if isinstance(value, str) and not _in_secret_field(err):
+            shown = f"'{shown_value(value)}' "
+        return "invalid-value", f"{shown}is not a valid {expected}" + _expecting(schema)
     if v == "minLength":
         return "invalid-value", "must not be empty" if expected == 1 else (
             f"must be at least {expected} characters"
@@ -448,6 +460,23 @@ def _form_of(err: ValidationError, branch: Any) -> str | None:
     return _FORM_KEYS.get(str(ref).rsplit("/", 1)[-1])
 
 
+# A variable name is not a secret, but a secret pasted where the name belongs is: an invalid
+# name is shown only when it reads as a mistyped name (no long run of letters and digits, as
+# keys and tokens have).
+_NAME_LIKE = re.compile(r"[A-Za-z0-9_$.{}\- ]{1,64}")
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9]{16}")
+
+
+def _bad_env_name(value: str) -> str:
+    rule = "(letters, digits and _, not starting with a digit)"
+    if _NAME_LIKE.fullmatch(value) and not _TOKEN_LIKE.search(value):
+        return f"'{shown_value(value)}' is not a valid environment variable name {rule}"
+    return (
+        f"is not a valid environment variable name {rule}; the value is not shown, as it may "
+        "be the secret itself: env names the variable that holds the secret"
+    )
+
+
 def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnostic]:
     """A secret reference that matches none of its forms, told as what to change. A value in
     it is never shown (it may be the secret); a key only when it looks like a field name."""
@@ -497,14 +526,7 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
                 at("wrong-type", ["env"], f"{where}.env: must be a string (a variable name)")
             )
         elif not _ENV_NAME.fullmatch(value) and "\x00" not in value:  # NUL: told apart
-            out.append(
-                at(
-                    "invalid-value",
-                    ["env"],
-                    f"{where}.env: is not a valid environment variable name (letters, digits "
-                    "and _, not starting with a digit)",
-                )
-            )
+            out.append(at("invalid-value", ["env"], f"{where}.env: {_bad_env_name(value)}"))
         return out
     # sops / aws_secretsmanager: the problems inside the chosen form, as for any field
     for sub in err.context or ():
@@ -522,13 +544,19 @@ def _secret_ref_diagnostics(doc: Document, err: ValidationError) -> list[Diagnos
 
 def _missing_diagnostics(
     doc: Document, err: ValidationError, typos: set[tuple[tuple[Any, ...], str]]
-) -> list[Diagnostic]:
-    """The fields a ``required`` error finds absent, but for those an unknown key misspells."""
+) -> list[tuple[str, Diagnostic]]:
+    """The fields a ``required`` error finds absent, but for those an unknown key misspells,
+    each with its name."""
     path = list(err.absolute_path)
     line, col = doc.locate(path)
     where = f"{dotted(path)}: " if path else ""
     return [
-        Diagnostic(doc.origin(path), line, col, "missing-field", f"{where}{name!r} is required")
+        (
+            name,
+            Diagnostic(
+                doc.origin(path), line, col, "missing-field", f"{where}{name!r} is required"
+            ),
+        )
         for name in _missing_fields(err)
         if (tuple(path), name) not in typos
     ]
@@ -564,7 +592,8 @@ def _diagnose(
 
 def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
     """Every schema problem of one document, located in its file, each with the top-level
-    key whose value it is about (None: the document as a whole, such as a missing field)."""
+    key whose value it is about (a missing field: that field; None: the document as a whole,
+    such as two forms of a credential at once)."""
     quick = fast_check()
     if quick is not None and quick(doc.data):
         return []  # valid: jsonschema would report nothing (a property test holds them equal)
@@ -599,9 +628,11 @@ def schema_problems(doc: Document) -> list[tuple[str | None, Diagnostic]]:
             if told in required_told:
                 continue
             required_told.add(told)
+            # a field missing from the document is about that top-level key (the loader
+            # checks the rest of the document without it)
             out.extend(
-                (None if not err.absolute_path else str(err.absolute_path[0]), d)
-                for d in _missing_diagnostics(doc, err, typos)
+                (name if not err.absolute_path else str(err.absolute_path[0]), d)
+                for name, d in _missing_diagnostics(doc, err, typos)
             )
             continue
         found = _diagnose(doc, err, missing.get(tuple(err.absolute_path), ()))

@@ -12,32 +12,12 @@ from typing import Any
 
 from reconciler.plan.model import FieldChange
 from reconciler.state.records import COST_FIELDS, NONE_MEANS
+from reconciler.words import escape_char
+from reconciler.words import escape_control as escape_control  # shared with catalog messages
+from reconciler.words import one_line as one_line
 from reconciler.words import per_million as per_million  # one rounding for every format and lint
 
 _LOOKS_TYPED = frozenset({"true", "false", "null", "none", "(none)", "yes", "no", "on", "off"})
-
-
-def escape_control(text: str) -> str:
-    """``text`` with control and other non-printable characters (ANSI escapes, bidi overrides)
-    written as escapes, so values cannot rewrite a terminal or hide text. Newlines are kept."""
-    if text.isprintable() or all(ch.isprintable() or ch == "\n" for ch in text):
-        return text
-    return "".join(ch if ch.isprintable() or ch == "\n" else _escape_char(ch) for ch in text)
-
-
-def one_line(text: str) -> str:
-    """``escape_control`` with line breaks escaped too: text read from the registry (names,
-    workflows) cannot start a line of its own and forge output such as "Apply complete"."""
-    return escape_control(text).replace("\n", "\\n")
-
-
-def _escape_char(ch: str) -> str:
-    code = ord(ch)
-    if ch == "\t":
-        return "\\t"
-    if ch == "\r":
-        return "\\r"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def quote(text: str) -> str:
@@ -51,7 +31,7 @@ def quote(text: str) -> str:
         elif ch.isprintable():
             out.append(ch)
         else:
-            out.append(_escape_char(ch))
+            out.append(escape_char(ch))
     out.append('"')
     return "".join(out)
 

@@ -142,6 +142,8 @@ MACHINE_CASES = [
     "generated-bad-file-name",
     "generated-control-characters",
     "generated-not-regular-files",
+    "rule-default-model-missing",
+    "rule-default-model-missing-no-settings",  # about the folder: no line, counted as no file
     "schema-bidi-identifiers",
     "schema-url-credentials",
     "schema-yaml11-booleans",
@@ -254,6 +256,8 @@ def test_plaintext_secret_never_printed(case: str, fmt: str, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_bad_secret_reference_never_prints_a_value(fmt: str, tmp_path: Path) -> None:
+    """No value of a secret reference is printed, but for an invalid variable name that reads
+    as a mistyped name (a name is no secret; one that reads as a key may be the secret)."""
     work = _prepare("schema-secret-reference-forms", tmp_path)
     code, output = _validate(work, "--format", fmt)
     assert code == 1
@@ -261,7 +265,10 @@ def test_bad_secret_reference_never_prints_a_value(fmt: str, tmp_path: Path) -> 
     assert "additionalProperties" not in output
     assert PLAINTEXT_SECRET not in output
     assert "DO-NOT-LEAK" not in output
-    assert "openai key" not in output
+    assert "'openai key' is not a valid environment variable name" in output
+    assert "${ANTHROPIC_API_KEY}" in output
+    assert "env-holds-secret.yaml" in output
+    assert "CANARY" not in output
 
 
 def test_plaintext_secret_in_broken_yaml_is_not_quoted(tmp_path: Path) -> None:

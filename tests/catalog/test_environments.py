@@ -247,6 +247,29 @@ def test_an_overlay_with_a_duplicate_key_is_checked_as_the_base_is(tmp_path: Pat
     assert [model_slug(e.spec) for e in dev.repaired] == ["m"]
 
 
+def test_a_patch_of_a_repaired_base_object_repeats_none_of_its_problems(tmp_path: Path) -> None:
+    """A base model missing a required field, with a category typo, is checked (repaired);
+    a patch that leaves both alone brings its own problem only. The missing field would be
+    placed at the patch (it is in neither document); the typo in the base file twice."""
+    catalog = tmp_path / "catalog"
+    (catalog / "environments" / "dev").mkdir(parents=True)
+    (catalog / "c.yaml").write_text(_TEAM + "---\n" + _SETTINGS)
+    (catalog / "m.yaml").write_text(_M + "category: premiun\n")
+    (catalog / "environments" / "dev" / "o.yaml").write_text(
+        "kind: Model\nslug: m\ncredential: teem\n"
+    )
+    base = [("m.yaml", 1, "missing-field"), ("m.yaml", 7, "invalid-value")]
+    assert _shown(validate_catalog(catalog)) == base
+    dev = load_environment(catalog, "dev")
+    assert _shown(dev) == sorted([*base, ("o.yaml", 3, "unknown-credential")])
+    # a patch that removes the field itself is reported at the patch
+    (catalog / "m.yaml").write_text(_M + "context_window: 1000\n")
+    (catalog / "environments" / "dev" / "o.yaml").write_text(
+        "kind: Model\nslug: m\ncontext_window: null\n"
+    )
+    assert _shown(load_environment(catalog, "dev")) == [("o.yaml", 1, "missing-field")]
+
+
 def test_an_overlay_with_a_syntax_error_hides_what_its_file_defines(tmp_path: Path) -> None:
     """A YAML error that loses values: the file's error is the one to fix, and references
     to what it might define are not reported as unknown."""

@@ -50,6 +50,44 @@ def test_every_published_pattern_has_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("env", "shown"),
+    [
+        ("OPENAI-API-KEY", True),
+        ("1PASSWORD_TOKEN", True),
+        ("$OPENAI_API_KEY", True),
+        ("openai.api_key", True),
+        ("sk-proj-CANARY0123456789abcdefXYZ", False),  # a key: a long run of letters and digits
+        ("0123456789abcdef0123456789abcdef", False),
+        ("hf-CANARY" + "x" * 60, False),
+        ("a-" * 33, False),  # too long to be a name someone typed
+        ("key=CANARY/with+base64==", False),
+    ],
+)
+def test_invalid_env_name_is_shown_unless_it_may_be_the_secret(
+    tmp_path: Path, env: str, shown: bool
+) -> None:
+    (tmp_path / "c.yaml").write_text(
+        f"kind: ProviderCredential\nname: c\nprovider: openai\napi_key: {{env: '{env}'}}\n"
+    )
+    [diag] = validate_catalog(tmp_path).diagnostics
+    assert (diag.code, diag.line, diag.column) == ("invalid-value", 4, 16)
+    assert (env in diag.message) is shown, diag.message
+    if shown:
+        assert diag.message.startswith(f"api_key.env: '{env}' is not a valid environment")
+    else:
+        assert "the value is not shown, as it may be the secret itself" in diag.message
+
+
+def test_invalid_date_names_the_value(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "kind: Model\ndisplay_name: M\ndeployment: platform\nprovider: openai\n"
+        "model_id: openai/m\ncontext_window: 1000\nrelease_date: '2025-02-30'\n"
+    )
+    [diag] = [d for d in validate_catalog(tmp_path).diagnostics if d.code == "invalid-value"]
+    assert diag.message.startswith("release_date: '2025-02-30' is not a valid date")
+
+
+@pytest.mark.parametrize(
     ("field", "value"),
     [("base_url", "ftp://gw"), ("base_url", "gw.example.com"), ("base_url", "https://a b")],
 )
@@ -242,3 +280,18 @@ def test_missing_directory_is_still_an_error(tmp_path: Path) -> None:
 def test_catalog_with_files_does_not_warn(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("kind: Settings\n")
     assert [d.code for d in load_catalog(tmp_path).diagnostics] == []
+
+
+def test_values_are_never_shown_in_the_fields_marked_as_secret_references() -> None:
+    """schema._in_secret_field decides by spec.SECRET_FIELDS: they must be exactly the fields
+    the published schemas mark x-secret-reference."""
+    from reconciler.catalog.schema import _is_secret_ref
+
+    marked = {
+        name
+        for schema in generate().values()
+        for definition in [schema, *schema.get("$defs", {}).values()]
+        for name, prop in definition.get("properties", {}).items()
+        if _is_secret_ref(prop)
+    }
+    assert marked == set(spec.SECRET_FIELDS)

@@ -88,7 +88,7 @@ def _codes(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
         ),
         pytest.param(
             {"c.yaml": CRED + ENV_KEY, "m.yaml": MODEL + "category: x\n"},
-            [("m.yaml", "default-model-missing"), ("m.yaml", "invalid-value")],
+            [("catalog", "default-model-missing"), ("m.yaml", "invalid-value")],
             id="no Settings at all is still reported beside a broken model",
         ),
         pytest.param(
@@ -131,6 +131,91 @@ def _codes(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
             },
             [("c.yaml", "invalid-value")],
             id="misspelled kind: what it names is not unknown, nor are there no credentials",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("200000", "128k") + "credential: prod-antropic\n"
+                "max_output_tokens: 64000\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "unknown-credential"), ("m.yaml", "wrong-type")],
+            id="invalid required field does not hide a credential typo, nor is compared",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("context_window: 200000\n", "")
+                + "credential: prod-antropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "missing-field"), ("m.yaml", "unknown-credential")],
+            id="missing required field does not hide a credential typo",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("deployment: custom", "deployment: byok")
+                + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "invalid-value")],
+            id="invalid deployment: a credential that exists is not questioned",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + "api_key:\n  env: 1BAD\n",
+                "m.yaml": MODEL + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("c.yaml", "invalid-value")],
+            id="credential with an invalid api_key still defines its name",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + "api_key:\n  env: 1BAD\n",
+                "d.yaml": CRED,
+                "m.yaml": MODEL,
+                "s.yaml": SETTINGS,
+            },
+            [
+                ("c.yaml", "invalid-value"),
+                ("d.yaml", "duplicate-credential"),
+                ("d.yaml", "missing-field"),
+            ],
+            id="credentials with invalid or missing api_key are still unique by name",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("deployment: custom", "deployment: platform").replace(
+                    "model_id: claude-sonnet-4-20250514", "model_id: anthropic claude"
+                )
+                + "credential: prod-anthropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "invalid-value"), ("m.yaml", "platform-model-credential")],
+            id="invalid model_id of a platform model: told once, the credential too",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("Claude Sonnet 4", '"Claude\\tSonnet"')
+                + "slug: claude-sonnet-4\ncredential: prod-antropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "invalid-value"), ("m.yaml", "unknown-credential")],
+            id="invalid display_name beside an explicit slug: the model is still checked",
+        ),
+        pytest.param(
+            {
+                "c.yaml": CRED + ENV_KEY,
+                "m.yaml": MODEL.replace("Claude Sonnet 4", '"Claude\\tSonnet 4"')
+                + "credential: prod-antropic\n",
+                "s.yaml": SETTINGS,
+            },
+            [("m.yaml", "invalid-value")],
+            id="invalid display_name without a slug: which model it is is unknown",
         ),
     ],
 )
@@ -201,4 +286,25 @@ def test_catalog_root_that_is_not_utf8_is_printable(tmp_path: Path) -> None:
         fh.write(MODEL)
     (diagnostic,) = validate_catalog(base).diagnostics  # the file is read: the folder is fine
     assert diagnostic.code == "default-model-missing"
-    assert diagnostic.path.endswith("/cat\\xe9/m.yaml")
+    assert diagnostic.path.endswith("/cat\\xe9/")
+
+
+def test_every_required_field_has_a_valid_stand_in() -> None:
+    """A document missing a required field (or holding an invalid one) is repaired with a
+    stand-in; a required field without one would make the whole document hide its other
+    problems again."""
+    from pydantic import TypeAdapter
+
+    from reconciler.catalog.load import _CREDENTIAL_CLASSES, _IDENTITY, PLACEHOLDERS
+    from reconciler.catalog.spec import ModelSpec, SettingsSpec
+
+    required = {
+        (cls, name)
+        for cls in {ModelSpec, SettingsSpec, *_CREDENTIAL_CLASSES.values()}
+        for name, info in cls.model_fields.items()
+        if info.is_required() and name not in _IDENTITY
+    }
+    assert {name for _, name in required} == set(PLACEHOLDERS)
+    for cls, name in required:
+        info = cls.model_fields[name]
+        TypeAdapter(info.rebuild_annotation()).validate_python(PLACEHOLDERS[name], strict=True)
