@@ -210,11 +210,8 @@ def throwaway_file(db_url: str | None) -> str | None:
 def in_memory(url: str) -> bool:
     """Whether ``url`` is an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``,
     a ``file:`` URI with ``:memory:`` or ``mode=memory``): it lives as long as one process."""
-    try:
-        parsed = sa.make_url(url)
-    except ArgumentError:
-        return False
-    if parsed.get_backend_name() != "sqlite":
+    parsed = _try_parse(url)  # one that does not parse is refused where it is used
+    if parsed is None or parsed.get_backend_name() != "sqlite":
         return False
     database = parsed.database or ""
     uri = database.startswith("file:")

@@ -21,7 +21,7 @@ from reconciler.state.records import CredentialState, ModelState, SecretSpec, Se
 
 # 2: records the secret statuses the plan knew; 3: signs creates by digest, records the
 # registry's identity and a digest of the file's own content; 4: the plan's
-# warnings, notes, errors and guards as typed records (JSON plan format 2)
+# warnings, notes, errors and guards as typed records (JSON plan format 3)
 FORMAT_VERSION = "4"
 KIND = "reconciler-plan"
 

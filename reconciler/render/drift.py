@@ -6,7 +6,7 @@ paths), ``secrets_differ_from_source`` (``credential``, ``field``,
 ``compared_by``), ``secrets_not_compared``, ``changed_fields`` (title -> paths), ``errors``
 (as in the JSON plan), ``managed`` (the JSON plan), ``unmanaged`` (``kind``, ``key``,
 ``provider``) and ``unmanaged_ignored``. A catalog that fails validation gives the JSON
-plan's ``{"format_version": "2", "diagnostics": [...]}`` instead.
+plan's ``{"format_version": "3", "diagnostics": [...]}`` instead.
 """
 
 from __future__ import annotations

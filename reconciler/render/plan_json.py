@@ -1,8 +1,8 @@
 """A plan as JSON for machines (CI gates, dashboards). Secrets are always masked.
 
-Shape (``format_version`` "2")::
+Shape (``format_version`` "3")::
 
-    {"format_version": "2",
+    {"format_version": "3",
      "summary": {"create": n, "update": n, "rename": n, "reactivate": n, "deactivate": n,
                  "delete": n},
      "changes": [{"action", "kind", "key", "previous_key", "litellm_alias", "adopt", "breaking",
@@ -43,9 +43,11 @@ are masked, not empty, and ``has_value`` says which side holds a value (false on
 (a new secret, one stored without a reference, or a changed reference) also has
 ``"source": "env NEW"``: where its value comes from once applied. Changes keep the plan's
 (apply) order; fields keep the plan's order. Keys (and alert kinds) are only ever added within
-format_version "2". Format "1" gave alerts as bare sentences.
+format_version "3". Format "2" gave each unreadable secret (``secrets-unreadable``'s
+``secrets``) as ``[reference, reason text]``, now ``[reference, {"reason", "code",
+"detail"}]``; format "1" gave alerts as bare sentences.
 
-A catalog that fails validation has no plan; its JSON is ``{"format_version": "2",
+A catalog that fails validation has no plan; its JSON is ``{"format_version": "3",
 "diagnostics": [DIAGNOSTIC]}``, each as ``validate --format json`` gives it (``path``, ``line``,
 ``column``, ``code``, ``severity``, ``message``), and plan exits 1.
 """
@@ -66,7 +68,7 @@ from reconciler.render.status import fix_text
 from reconciler.render.values import field_value, plain
 from reconciler.render.view import value_status
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 
 def alert_to_json(alert: Alert) -> dict[str, Any]:

@@ -296,10 +296,19 @@ def _on_a_terminal(args: list[str], answers: list[tuple[str, bytes]]) -> tuple[i
     seen = b""
     deadline = time.monotonic() + 60
     pending = list(answers)
+    last: tuple[bytes, float] | None = None  # the last answer typed, and when
     try:
         while time.monotonic() < deadline:
             if pending and pending[0][0].encode() in seen.rsplit(b"\n", 1)[-1]:
-                os.write(fd, pending.pop(0)[1])
+                key = pending.pop(0)[1]
+                os.write(fd, key)
+                last = (key, time.monotonic())
+            elif last and last[0] == b"\x03" and time.monotonic() - last[1] > 2:
+                # a Ctrl-C that lands after the prompt is printed but before the read starts
+                # is taken and forgotten by the interpreter (its read then waits): a person
+                # presses it again, and so does this
+                os.write(fd, b"\x03")
+                last = (b"\x03", time.monotonic())
             if select.select([fd], [], [], 0.2)[0]:
                 try:
                     chunk = os.read(fd, 4096)

@@ -64,7 +64,7 @@ def test_plan_json_of_an_invalid_catalog_gives_its_diagnostics_as_json(
     result = cli(["plan", "--catalog", str(root), "--db", db, "--format", "json"])
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["format_version"] == "2"
+    assert document["format_version"] == "3"
     first = document["diagnostics"][0]
     assert set(first) == {"path", "line", "column", "code", "severity", "message"}
     assert (Path(first["path"]).name, first["line"], first["column"]) == ("m.yaml", 1, 1)

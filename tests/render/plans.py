@@ -19,8 +19,10 @@ from reconciler.plan.alerts import (
     LikelyRename,
     MassRemoval,
     NotManaged,
+    ReadFailure,
     RegistryBoundElsewhere,
     RevertsApplicationEdit,
+    SecretFailure,
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
@@ -591,7 +593,15 @@ def said_elsewhere_plan() -> Plan:
         ],
         guards=[Breaking("", ("gpt-4o",))],
         notes=[
-            SecretsUnreadable("", (("env OPENAI_API_KEY", "environment variable is not set"),)),
+            SecretsUnreadable(
+                "",
+                (
+                    (
+                        "env OPENAI_API_KEY",
+                        SecretFailure(ReadFailure.NOT_SET, "environment variable is not set"),
+                    ),
+                ),
+            ),
             LikelyRename("model gpt-4o-2024", "gpt-4o", "gpt-4o-2024"),
         ],
         catalog_digest="sha256:7a8b9c0d1e2f",

@@ -32,7 +32,7 @@ def test_shape_and_key_order() -> None:
         "catalog_digest",
         "registry_revision",
     ]
-    assert data["format_version"] == "2"
+    assert data["format_version"] == "3"
     assert data["summary"] == {
         "create": 4,
         "update": 8,
@@ -126,7 +126,7 @@ def test_alerts_are_objects_with_kind_message_and_data() -> None:
 def test_render_is_indented_json_with_trailing_newline() -> None:
     text = render_json(full_plan())
     assert text.endswith("}\n")
-    assert text.startswith('{\n  "format_version": "2",\n')
+    assert text.startswith('{\n  "format_version": "3",\n')
     assert json.loads(text) == plan_to_dict(full_plan())
     assert render_json(full_plan()) == text  # deterministic
 

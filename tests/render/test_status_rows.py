@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from plans import PLANS
 
-from reconciler.plan.alerts import SecretsUnreadable
+from reconciler.plan.alerts import ReadFailure, SecretFailure, SecretsUnreadable
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.plan.status import CheckKind
@@ -37,7 +37,7 @@ def _secrets_result(plan: Plan) -> str:
 def test_an_unreadable_added_secret_is_not_also_counted_added() -> None:
     plan = Plan(
         changes=[_added("a", "env A"), _added("b", "env B"), _added("c", "env C")],
-        notes=[SecretsUnreadable("", (("env B", "not set"),))],
+        notes=[SecretsUnreadable("", (("env B", SecretFailure(ReadFailure.NOT_SET, "not set")),))],
     )
     assert _secrets_result(plan) == (
         "2 added (values are never shown); 1 secret could not be read here: env B (not set)"
@@ -52,7 +52,15 @@ def test_an_unreadable_added_secret_is_not_also_counted_added() -> None:
 def test_when_no_added_secret_could_be_read_none_is_counted_added() -> None:
     plan = Plan(
         changes=[_added("a", "env A"), _added("b", "env B")],
-        notes=[SecretsUnreadable("", (("env A", "not set"), ("env B", "not set")))],
+        notes=[
+            SecretsUnreadable(
+                "",
+                (
+                    ("env A", SecretFailure(ReadFailure.NOT_SET, "not set")),
+                    ("env B", SecretFailure(ReadFailure.NOT_SET, "not set")),
+                ),
+            )
+        ],
     )
     assert _secrets_result(plan) == (
         "2 secrets could not be read here: env A (not set), env B (not set)"

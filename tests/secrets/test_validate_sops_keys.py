@@ -10,6 +10,7 @@ import yaml
 from engine_helpers import cli, model_doc
 from secretkit import CANARY, SopsCatalog, assert_no_canary
 
+from reconciler.plan.alerts import ReadFailure
 from reconciler.secrets.resolve import resolve_values
 from reconciler.state.records import SecretRefDict
 
@@ -80,6 +81,8 @@ def test_validate_agrees_with_the_resolver(sops_catalog: SopsCatalog) -> None:
     ]
     out = resolve_values(refs, root)
     assert len(out.errors) == 1
-    assert "is a mapping, not a string" in next(iter(out.errors.values()))
+    failure = next(iter(out.errors.values()))
+    assert failure.reason is ReadFailure.INVALID
+    assert "is a mapping, not a string" in failure.detail
     assert len(out.values) == 1
     assert_no_canary(out.errors)
