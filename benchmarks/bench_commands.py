@@ -26,6 +26,7 @@ and max; ratios are median over median. ``--json FILE`` also writes the raw figu
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -399,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=100_000, help="the memory run's size; 0: none")
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("litellm") is None:  # lint and its floor read its model data
+        parser.error("litellm is not installed here: install with '.[all]' (docs/benchmarks.md)")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     script = Path(sys.executable).with_name("reconciler")
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]

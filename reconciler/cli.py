@@ -25,6 +25,7 @@ FORMAT_DIAG = click.Choice(["text", "json", "github"])
 # Exit 2 means "changes or drift" (plan --detailed-exitcode, drift), so a usage error, which
 # click exits 2 for, must not look like one.
 USAGE_EXIT = 1
+INTERRUPTED_EXIT = 130  # Ctrl-C, as a shell reports a command killed by SIGINT
 
 catalog_option = click.option(
     "--catalog",
@@ -163,7 +164,7 @@ def _run(call: Callable[[], int]) -> NoReturn:
         _user_error(err)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED_EXIT)
     except Exception as err:
         from reconciler.db.engine import permission_problem
 
@@ -304,11 +305,17 @@ def _interactive() -> bool:
 
 
 def _confirm_apply() -> bool:
-    # Ctrl-C or Ctrl-D at the prompt is a "no", not a failure.
+    # Ctrl-D at the prompt is a "no", not a failure; Ctrl-C is one too, and exits as an
+    # interrupted command does (130), as at `new`'s questions
     try:
         return click.confirm("Apply these changes?", default=False)
-    except click.Abort:
+    except click.Abort as err:
         click.echo()  # end the prompt's line
+        if isinstance(err.__context__, KeyboardInterrupt):  # click raises Abort while handling it
+            from reconciler.render.apply import CANCELLED
+
+            click.echo(CANCELLED, nl=False)
+            sys.exit(INTERRUPTED_EXIT)
         return False
 
 

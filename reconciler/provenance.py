@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
+from reconciler.words import one_line
 
 _ACTOR_VARS = ("RECONCILER_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR")
 # RECONCILER_COMMIT (plan --commit) first: in a pull request GITHUB_SHA is the merge commit,
@@ -90,11 +91,13 @@ def _checked(source: str, value: str) -> Commit:
 
 
 def actor() -> str:
+    """Who applies, for the audit row (255 characters at most): the CI's user, else the local
+    one. One line with control characters escaped: a variable is anyone's text."""
     for var in _ACTOR_VARS:
         if value := os.environ.get(var):
-            return value[:255]
+            return one_line(value)[:255]
     try:
-        return getpass.getuser()[:255]
+        return one_line(getpass.getuser())[:255]
     except (OSError, KeyError):
         return "unknown"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcilerError
-from reconciler.provenance import _COMMIT_VARS, Commit, catalog_commit, parse_commit
+from reconciler.provenance import _COMMIT_VARS, Commit, actor, catalog_commit, parse_commit
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -121,3 +121,15 @@ def test_parse_commit() -> None:
 def test_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert catalog_commit(tmp_path) is None
+
+
+def test_the_actor_is_one_line_without_control_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RECONCILER_ACTOR", "ci\x1b[31mbot\nApply complete")
+    assert actor() == "ci\\u001b[31mbot\\nApply complete"
+    monkeypatch.setenv("RECONCILER_ACTOR", "x" * 300)
+    assert actor() == "x" * 255
+    monkeypatch.setenv("RECONCILER_ACTOR", "")
+    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
+    assert actor() == "octocat"

@@ -128,7 +128,8 @@ def test_anything_but_yes_at_the_prompt_cancels(
     before = dump(url)
     result = _apply_at_prompt(url, root, answer)
     assert "Apply these changes? [y/N]" in result.output
-    assert result.exit_code == 1, result.output
+    # Ctrl-C exits as an interrupted command does (README's exit codes), the others as a "no"
+    assert result.exit_code == (130 if isinstance(answer, _Interrupting) else 1), result.output
     assert "Apply cancelled; nothing was changed." in result.output
     assert "internal error" not in result.output
     assert "Aborted" not in result.output
