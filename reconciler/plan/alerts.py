@@ -31,6 +31,7 @@ class AlertKind(enum.StrEnum):
     SECRET_NOT_COMPARED = "secret-not-compared"  # noqa: S105 (a kind, not a password)
     SECRETS_BY_VERSION = "secrets-by-version"
     SECRETS_UNREADABLE = "secrets-unreadable"
+    SECRET_VERSIONS_UNCHECKED = "secret-versions-unchecked"  # noqa: S105 (a kind)
     # errors
     NOT_MANAGED = "not-managed"
     CREDENTIAL_IN_USE = "credential-in-use"
@@ -216,6 +217,17 @@ class SecretsUnreadable(Alert):
     secrets: tuple[tuple[str, SecretFailure], ...]
 
 
+@dataclass(frozen=True)
+class SecretVersionsUnchecked(Alert):
+    """Secrets whose values were not read (``--no-secrets``, or no registry key) and whose
+    source version could not be looked up either (an AWS secret DescribeSecret refuses or
+    does not find, a SOPS file or key that is missing): ``(reference, failure)`` pairs. Apply
+    reads these secrets and will most likely fail on them the same way."""
+
+    KIND = AlertKind.SECRET_VERSIONS_UNCHECKED
+    secrets: tuple[tuple[str, SecretFailure], ...]
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 
@@ -339,6 +351,7 @@ ALERT_TYPES: Mapping[AlertKind, type[Alert]] = {
         SecretNotCompared,
         SecretsByVersion,
         SecretsUnreadable,
+        SecretVersionsUnchecked,
         NotManaged,
         CredentialInUse,
         CatalogEmpty,

@@ -19,6 +19,7 @@ from reconciler.plan.alerts import (
     RevertsApplicationEdit,
     SecretNotCompared,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
 )
 from reconciler.plan.model import Action, Change, Plan, SecretStatus
 
@@ -42,7 +43,8 @@ class Check:
     """One check. ``changes``: the changes it is about (breaking ones, ones that revert an
     application edit, ones that leave models to the environment's key), in plan order;
     ``secrets``: ``credential.field`` names whose value may have changed unseen;
-    ``unreadable``: references that could not be read; ``guard``: the tripped guard (its
+    ``unreadable``: references that could not be read; ``unchecked``: references whose value
+    was not read and whose source version could not be looked up; ``guard``: the tripped guard (its
     flag, and label, approve it) and ``allowed`` whether its flag was given; ``errors``: how
     many errors block the plan."""
 
@@ -54,6 +56,7 @@ class Check:
     guard: Guard | None = None
     allowed: bool = False
     errors: int = 0
+    unchecked: tuple[str, ...] = ()
 
 
 def _guarded(plan: Plan, kind: CheckKind, alert: AlertKind, allowed: frozenset[str]) -> Check:
@@ -74,9 +77,11 @@ def _reverts(plan: Plan) -> Check:
 
 def _secrets(plan: Plan) -> Check:
     """Warn about what the reviewer cannot see and apply may trip on: a secret whose value
-    may have changed although its reference did not (``unknown``), and secrets that could not
-    be read here; and the changes that leave models without the credential their key came
-    from (a credential deleted or dropped): at runtime they read the application's environment.
+    may have changed although its reference did not (``unknown``), secrets that could not
+    be read here, and secrets whose source version could not be looked up (a CI plan's only
+    sign that apply will be refused access, or will not find them); and the changes that
+    leave models without the credential their key came from (a credential deleted or
+    dropped): at runtime they read the application's environment.
     Secrets never read at all (every CI plan) are the plan's footer note."""
     fallbacks = tuple(c for c in plan.changes if _falls_back(c))
     unknown = [
@@ -89,8 +94,18 @@ def _secrets(plan: Plan) -> Check:
     unreadable = tuple(
         ref for n in plan.notes if isinstance(n, SecretsUnreadable) for ref, _ in n.secrets
     )
-    level = Level.WARN if unknown or unreadable or fallbacks else Level.OK
-    return Check(CheckKind.SECRETS, level, fallbacks, tuple(unknown), unreadable)
+    unchecked = tuple(
+        ref for n in plan.notes if isinstance(n, SecretVersionsUnchecked) for ref, _ in n.secrets
+    )
+    level = Level.WARN if unknown or unreadable or unchecked or fallbacks else Level.OK
+    return Check(
+        CheckKind.SECRETS,
+        level,
+        fallbacks,
+        secrets=tuple(unknown),
+        unreadable=unreadable,
+        unchecked=unchecked,
+    )
 
 
 def _falls_back(change: Change) -> bool:
@@ -99,15 +114,18 @@ def _falls_back(change: Change) -> bool:
 
 def uncompared_secrets(plan: Plan) -> int:
     """How many secrets the plan could not compare (values not read or unreadable here, and
-    no source version to go by), else how many could not be read: apply reads them and may
-    write them although the plan shows no change for them."""
+    no source version to go by), else how many could not be read or have a version that
+    could not be looked up: apply reads them and may write them (or fails reading them)
+    although the plan shows no change for them."""
     names = {s for n in plan.notes if isinstance(n, SecretNotCompared) for s in n.secrets}
-    return len(names) or len(_secrets(plan).unreadable)
+    check = _secrets(plan)
+    return len(names) or len({*check.unreadable, *check.unchecked})
 
 
 def changes_possible(plan: Plan) -> bool:
-    """Apply may change the registry: the plan has changes, or secrets it could not compare
-    (``plan --detailed-exitcode`` exits 2 for either)."""
+    """Apply may change the registry: the plan has changes, or secrets it could not compare,
+    including those whose source version could not be looked up (``plan --detailed-exitcode``
+    exits 2 for either)."""
     return plan.has_changes or uncompared_secrets(plan) > 0
 
 

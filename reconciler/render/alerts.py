@@ -29,6 +29,7 @@ from reconciler.plan.alerts import (
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
     SlugChanged,
     UnlinksInactiveModels,
     WorkflowImpact,
@@ -310,6 +311,16 @@ def alert_text(
             return (
                 "some secrets could not be read here (apply must be able to read them; until "
                 "then they are compared by source version where they have one): "
+                + "; ".join(
+                    f"{ref} ({failure_text(why, reasons_only=reasons_only)})"
+                    for ref, why in alert.secrets
+                )
+            )
+        case SecretVersionsUnchecked():
+            return (
+                "the source version of some secrets could not be checked (their values were "
+                "not read, so they are not compared; apply reads them and fails the same way "
+                "unless this is fixed): "
                 + "; ".join(
                     f"{ref} ({failure_text(why, reasons_only=reasons_only)})"
                     for ref, why in alert.secrets

@@ -12,7 +12,8 @@ Shape (``format_version`` "3")::
      "errors": [ALERT], "guards": [ALERT + {"flag", "allowed"}], "notes": [ALERT],
      "checks": [{"check": "breaking" | "mass-removal" | "reverts" | "secrets" | "validation",
                  "status": "ok" | "warn" | "fail", "changes": [key], "secrets": [name],
-                 "unreadable": [reference], "errors": n, "flag", "label", "allowed"}],
+                 "unreadable": [reference], "unchecked": [reference], "errors": n, "flag",
+                 "label", "allowed"}],
      "catalog_digest": "...", "registry_revision": n,
      "environment": "...",  # when an environment was planned
      "target": {"database": {"backend", "host", "port", "name"} | null, "commit": sha | null,
@@ -148,6 +149,7 @@ def _check(check: Check) -> dict[str, Any]:
         "changes": [c.key for c in check.changes],
         "secrets": list(check.secrets),
         "unreadable": list(check.unreadable),
+        "unchecked": list(check.unchecked),
         "errors": check.errors,
         "flag": None if guard is None else guard.flag,
         "label": None if guard is None else guard.label,

@@ -25,6 +25,7 @@ from reconciler.plan.alerts import (
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
     WorkflowImpact,
 )
 from reconciler.plan.fixes import Fix
@@ -284,7 +285,7 @@ def _secrets(check: Check, plan: Plan, code: Code, reasons_only: bool) -> Status
     why = {
         r: failure_text(w, reasons_only=reasons_only)
         for n in plan.notes
-        if isinstance(n, SecretsUnreadable)
+        if isinstance(n, SecretsUnreadable | SecretVersionsUnchecked)
         for r, w in n.secrets
     }
 
@@ -306,7 +307,17 @@ def _secrets(check: Check, plan: Plan, code: Code, reasons_only: bool) -> Status
         parts.append(
             f"{plural(len(others), more + 'secret')} could not be read here: {names(others)}"
         )
+    if check.unchecked:
+        n = len(check.unchecked)
+        noun = "secret's version" if n == 1 else "secrets' versions"
+        parts.append(f"{n} {noun} could not be checked: {names(check.unchecked)}")
     todos = []
+    if check.unchecked:
+        todos.append(
+            "check the secret ids and files, and that this plan's credentials may look up "
+            "their versions (AWS: secretsmanager:DescribeSecret): apply reads these secrets "
+            "and fails on them the same way"
+        )
     if check.unreadable:
         todos.append("apply must read every secret: make these readable where apply runs")
     elif check.secrets:
@@ -417,7 +428,7 @@ def footer_note(notes: Sequence[Alert], code: Code = _plain) -> str:
 def said_by_status(note: Alert) -> bool:
     """Notes the status table's secrets row already says in full (with each reason): a
     format that shows the table leaves them out of its alerts (JSON keeps them as data)."""
-    return isinstance(note, SecretsUnreadable)
+    return isinstance(note, SecretsUnreadable | SecretVersionsUnchecked)
 
 
 def shown_notes(plan: Plan) -> list[Alert]:

@@ -13,7 +13,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.plan.alerts import Alert, SecretsByVersion, SecretsUnreadable
+from reconciler.plan.alerts import (
+    Alert,
+    SecretsByVersion,
+    SecretsUnreadable,
+    SecretVersionsUnchecked,
+)
 from reconciler.secrets.crypto import Keyring
 from reconciler.secrets.resolve import (
     Resolved,
@@ -69,6 +74,16 @@ def stamp_secrets(
     if read_values and keyring is not None and values.errors:
         unreadable = tuple((describe_ref(refs[k]), m) for k, m in sorted(values.errors.items()))
         notes.append(SecretsUnreadable("", unreadable))
+    # A secret whose value was read (or could not be, said above) is compared by value: its
+    # version does not matter. The others are compared by version alone, so a version that
+    # could not be looked up (access denied, a typo in the id) is what apply will trip on.
+    unchecked = tuple(
+        (describe_ref(refs[k]), why)
+        for k, why in sorted(versions.errors.items())
+        if k not in values.values and k not in values.errors
+    )
+    if unchecked:
+        notes.append(SecretVersionsUnchecked("", unchecked))
 
     credentials = {}
     for name, cred in desired.credentials.items():

@@ -26,6 +26,7 @@ from reconciler.plan.alerts import (
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
     UnlinksInactiveModels,
     WorkflowImpact,
 )
@@ -611,6 +612,68 @@ def said_elsewhere_plan() -> Plan:
     )
 
 
+def unchecked_plan() -> Plan:
+    """A pull request's plan (``--no-secrets``) whose secret versions could not all be looked
+    up: AWS refused DescribeSecret on one secret (the IAM policy), another secret id does not
+    exist, and a changed reference names a SOPS file that is not there. The failures' details
+    name an error code, a region and a path: only a terminal shows them."""
+    return Plan(
+        changes=[
+            Change(
+                Action.UPDATE,
+                Kind.CREDENTIAL,
+                "team-anthropic",
+                {
+                    "api_key": FieldChange(
+                        None,
+                        None,
+                        SecretStatus.CHANGED,
+                        RefChange(
+                            "sops secrets/old.enc.yaml#anthropic",
+                            "sops secrets/team.enc.yaml#anthropic",
+                            SecretStatus.UNKNOWN,
+                        ),
+                    )
+                },
+            ),
+        ],
+        notes=[
+            SecretsByVersion("", "no-secrets"),
+            SecretVersionsUnchecked(
+                "",
+                (
+                    (
+                        "aws_secretsmanager prod/openai",
+                        SecretFailure(
+                            ReadFailure.ACCESS_DENIED,
+                            "AWS secret prod/openai: AccessDeniedException",
+                            "AccessDeniedException",
+                        ),
+                    ),
+                    (
+                        "aws_secretsmanager prod/mistrall",
+                        SecretFailure(
+                            ReadFailure.NOT_FOUND,
+                            "AWS secret prod/mistrall: ResourceNotFoundException",
+                            "ResourceNotFoundException",
+                        ),
+                    ),
+                    (
+                        "sops secrets/team.enc.yaml#anthropic",
+                        SecretFailure(
+                            ReadFailure.NOT_FOUND,
+                            "SOPS file 'secrets/team.enc.yaml' does not exist in the catalog",
+                        ),
+                    ),
+                ),
+            ),
+            SecretNotCompared("", ("prod-mistral.api_key", "prod-openai.api_key")),
+        ],
+        catalog_digest="sha256:5c6d7e8f9a0b",
+        revision=31,
+    )
+
+
 PLANS = {
     "hostile": hostile_plan,
     "empty": empty_plan,
@@ -621,6 +684,7 @@ PLANS = {
     "bound-elsewhere": bound_elsewhere_plan,
     "said-elsewhere": said_elsewhere_plan,
     "fallback": fallback_plan,
+    "unchecked": unchecked_plan,
 }
 
 

@@ -26,6 +26,7 @@ from reconciler.plan.alerts import (
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
     SlugChanged,
     UnlinksInactiveModels,
     WorkflowImpact,
@@ -162,6 +163,24 @@ CASES: list[tuple[Alert, str]] = [
         "some secrets could not be read here (apply must be able to read them; until then they "
         "are compared by source version where they have one): env A (not set); "
         "sops s.yaml#k (no key)",
+    ),
+    (
+        SecretVersionsUnchecked(
+            "",
+            (
+                (
+                    "aws_secretsmanager p/k",
+                    SecretFailure(
+                        ReadFailure.ACCESS_DENIED,
+                        "AWS secret p/k: AccessDeniedException",
+                        "AccessDeniedException",
+                    ),
+                ),
+            ),
+        ),
+        "the source version of some secrets could not be checked (their values were not read, "
+        "so they are not compared; apply reads them and fails the same way unless this is "
+        "fixed): aws_secretsmanager p/k (AWS secret p/k: AccessDeniedException)",
     ),
     (
         NotManaged("model a", "model", "a"),

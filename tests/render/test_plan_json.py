@@ -286,6 +286,7 @@ def test_checks_say_the_status_table_as_data() -> None:
         "changes": ["mixtral-8x7b", "gpt-4-turbo"],
         "secrets": [],
         "unreadable": [],
+        "unchecked": [],
         "errors": 0,
         "flag": "--allow-breaking",
         "label": "reconciler:allow-breaking",
