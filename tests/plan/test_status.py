@@ -21,11 +21,18 @@ from reconciler.plan.alerts import (
     SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
+    SecretVersionsUnchecked,
     WorkflowImpact,
     guard_label,
 )
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, SecretStatus
-from reconciler.plan.status import CheckKind, Level, status_checks
+from reconciler.plan.status import (
+    CheckKind,
+    Level,
+    changes_possible,
+    status_checks,
+    uncompared_secrets,
+)
 
 _NOT_SET = SecretFailure(ReadFailure.NOT_SET, "not set")
 
@@ -155,3 +162,22 @@ def test_each_guards_label_is_the_one_the_workflow_and_docs_name(guard: type[Gua
     assert label == "reconciler:" + guard.FLAG[2:]
     assert Breaking("", ()).label == "reconciler:allow-breaking"
     assert f"| `{label}` |" in (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+
+
+def test_a_version_that_could_not_be_looked_up_warns_and_is_not_a_clean_plan() -> None:
+    """--no-secrets and DescribeSecret refused: the secrets check warns, naming the reference,
+    and ``plan --detailed-exitcode`` exits 2 (apply reads the secret, and fails on it)."""
+    denied = SecretFailure(ReadFailure.ACCESS_DENIED, "AWS secret p/k: 403", "403")
+    plan = Plan(
+        notes=[
+            SecretsByVersion("", "no-secrets"),
+            SecretVersionsUnchecked("", (("aws_secretsmanager p/k", denied),)),
+        ]
+    )
+    secrets = {c.kind: c for c in status_checks(plan)}[CheckKind.SECRETS]
+    assert secrets.level is Level.WARN
+    assert secrets.unchecked == ("aws_secretsmanager p/k",)
+    assert secrets.unreadable == ()
+    assert uncompared_secrets(plan) == 1
+    assert changes_possible(plan)
+    assert not changes_possible(Plan(notes=[SecretsByVersion("", "no-secrets")]))
