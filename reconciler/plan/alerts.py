@@ -189,7 +189,8 @@ class ReadFailure(enum.StrEnum):
 
     NOT_SET = "not-set"  # an environment variable that is unset or empty
     NOT_FOUND = "not-found"  # no such secret, file, key or version stage
-    ACCESS_DENIED = "access-denied"  # the source refused these credentials, or no key fits
+    ACCESS_DENIED = "access-denied"  # the source refused these credentials
+    NO_KEY = "no-key"  # no decryption key here fits (SOPS's age/KMS keys, a KMS key policy)
     UNAVAILABLE = "unavailable"  # throttled, unreachable or timed out: may pass on a retry
     INVALID = "invalid"  # found, but not a usable value (binary, empty, not a string, tampered)
     OTHER = "other"

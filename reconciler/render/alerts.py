@@ -248,6 +248,7 @@ _REASONS = {
     ReadFailure.NOT_SET: "not set",
     ReadFailure.NOT_FOUND: "not found",
     ReadFailure.ACCESS_DENIED: "access denied",
+    ReadFailure.NO_KEY: "no key here can decrypt it",
     ReadFailure.UNAVAILABLE: "source unavailable: throttled, unreachable or timed out",
     ReadFailure.INVALID: "not a usable value",
     ReadFailure.OTHER: "could not be read",

@@ -114,11 +114,12 @@ _REASONS: dict[str, ReadFailure] = {
             "SignatureDoesNotMatch",
             "ExpiredTokenException",
             "ExpiredToken",
-            "DecryptionFailure",  # the KMS key's policy does not let these credentials decrypt
             "KMSAccessDeniedException",
         ),
         ReadFailure.ACCESS_DENIED,
     ),
+    # the KMS key's policy does not let these credentials decrypt
+    "DecryptionFailure": ReadFailure.NO_KEY,
     **dict.fromkeys(
         (
             "ThrottlingException",

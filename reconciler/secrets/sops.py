@@ -137,7 +137,7 @@ def _exit_failure(code: int, path: Path, file: str, stderr: str) -> SecretFailur
     """A fixed message per failure kind; sops's output is only matched, never echoed."""
     invalid = ReadFailure.INVALID
     if code == 128:
-        return SecretFailure(ReadFailure.ACCESS_DENIED, _no_key_message(path, file))
+        return SecretFailure(ReadFailure.NO_KEY, _no_key_message(path, file))
     if code in (51, 52):
         return SecretFailure(
             invalid,

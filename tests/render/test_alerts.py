@@ -157,7 +157,7 @@ CASES: list[tuple[Alert, str]] = [
             "",
             (
                 ("env A", _NOT_SET),
-                ("sops s.yaml#k", SecretFailure(ReadFailure.ACCESS_DENIED, "no key")),
+                ("sops s.yaml#k", SecretFailure(ReadFailure.NO_KEY, "no key")),
             ),
         ),
         "some secrets could not be read here (apply must be able to read them; until then they "

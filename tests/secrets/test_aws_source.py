@@ -216,7 +216,7 @@ def test_no_region_anywhere(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
     [
         ("ResourceNotFoundException", 400, ReadFailure.NOT_FOUND),
         ("AccessDeniedException", 400, ReadFailure.ACCESS_DENIED),
-        ("DecryptionFailure", 400, ReadFailure.ACCESS_DENIED),
+        ("DecryptionFailure", 400, ReadFailure.NO_KEY),
         ("ThrottlingException", 400, ReadFailure.UNAVAILABLE),
         ("InternalServiceError", 500, ReadFailure.UNAVAILABLE),
         ("InvalidRequestException", 400, ReadFailure.OTHER),

@@ -106,7 +106,7 @@ def test_wrong_age_key_gives_a_clear_message(
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
     out = resolve_values([ref], prod.root)
     assert out.values == {}
-    assert out.errors[ref_key(ref)].reason is ReadFailure.ACCESS_DENIED
+    assert out.errors[ref_key(ref)].reason is ReadFailure.NO_KEY
     message = out.errors[ref_key(ref)].detail
     assert message.startswith(
         "no key could decrypt secrets/prod.enc.yaml: the age key(s) from SOPS_AGE_KEY_FILE are "
@@ -131,7 +131,7 @@ def test_a_missing_or_malformed_age_key_is_named(
     monkeypatch.setenv(variable, value.format(root=prod.root))
     ref = sref("secrets/prod.enc.yaml", "openai.api_key")
     failure = resolve_values([ref], prod.root).errors[ref_key(ref)]
-    assert failure.reason is ReadFailure.ACCESS_DENIED
+    assert failure.reason is ReadFailure.NO_KEY
     message = failure.detail
     assert message.startswith("no key could decrypt secrets/prod.enc.yaml: ")
     assert expected.format(root=prod.root) in message

@@ -135,7 +135,7 @@ def test_sops_no_key_names_no_recipient_in_the_comment(
     )
     plans = _plans(sops_catalog.root, registry)
     row = next(line for line in plans["markdown"].split("\n") if "| secrets |" in line)
-    assert "`sops secrets/prod.enc.yaml#openai` (access denied)" in row
+    assert "`sops secrets/prod.enc.yaml#openai` (no key here can decrypt it)" in row
     assert sops_catalog.recipient not in plans["markdown"]
     assert str(wrong) not in plans["markdown"]
     assert sops_catalog.recipient in plans["text"]  # a terminal is told whom it is for
