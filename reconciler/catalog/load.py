@@ -16,9 +16,8 @@ from typing import Any, Generic, TypeVar, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import unsafe_in_name, unsafe_in_text, unsafe_message
 from reconciler.catalog.content import content_problems
-from reconciler.catalog.schema import dotted, schema_problems
+from reconciler.catalog.schema import dotted, pattern_message, schema_problems
 from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic, Severity
@@ -131,17 +130,12 @@ def _value_at(data: Any, path: list[str | int]) -> Any:
     return data
 
 
-def _pydantic_message(item: Any, value: Any) -> str:
+def _pydantic_message(item: Any, value: Any, path: list[str | int]) -> str:
     """Pydantic's message in the words the schema diagnostics use."""
     if item["type"] == "missing":
         return f"'{item['loc'][-1]}' is required"
     if item["type"] == "string_pattern_mismatch":
-        pattern = item.get("ctx", {}).get("pattern")
-        find = unsafe_in_text if pattern == spec.TEXT_PATTERN else unsafe_in_name
-        unsafe = find(value) if isinstance(value, str) else None
-        if unsafe is not None:
-            return unsafe_message(*unsafe)
-        return spec.PATTERN_HELP.get(pattern, "does not have the expected format")
+        return pattern_message(item.get("ctx", {}).get("pattern"), value, path)
     msg = str(item["msg"])
     for prefix in ("Input should", "String should"):
         if msg.startswith(prefix):
@@ -157,7 +151,7 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
         path = _data_path(doc.data, item["loc"])
         line, col = doc.locate(path)
         where = dotted(path)
-        message = _pydantic_message(item, _value_at(doc.data, path))
+        message = _pydantic_message(item, _value_at(doc.data, path), path)
         out.append(
             Diagnostic(
                 doc.origin(path),
