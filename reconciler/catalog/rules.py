@@ -385,9 +385,10 @@ def is_sops_encrypted(path: Path) -> bool:
 
 
 def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None:
-    """A key missing from the file, or naming a mapping or list rather than one value, as
-    (code, message). sops leaves the key tree in plain text, so both are caught here, offline,
-    rather than by the apply on main."""
+    """A key missing from the file, naming a mapping or list rather than one value, or naming
+    a number or boolean rather than a string, as (code, message). sops leaves the key tree and
+    each value's type in plain text, so all are caught here, offline, rather than by the apply
+    on main."""
     from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
@@ -398,7 +399,13 @@ def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None
     if found and isinstance(value, dict | list):
         return "sops-key-not-a-value", _not_a_value(file, key, value)
     if found:
-        return None
+        kind = _scalar_kind(value)
+        if kind is None:
+            return None
+        return "sops-key-not-a-string", (
+            f"key '{key}' names {kind} in {file}, not a string; a secret reference must name "
+            "a string value: quote it in the file (edit it with sops)"
+        )
     if hint := did_you_mean(key, _leaf_paths(tree)):
         return "sops-key-missing", f"key '{key}' is not in {file}{hint}"
     keys = sorted(tree)
@@ -407,6 +414,26 @@ def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None
         f"key '{key}' is not in {file} (top-level keys there: {shown or 'none'}); nested keys "
         "take a dotted path such as 'anthropic.api_key'"
     )
+
+
+# sops encrypts a number or boolean as ENC[...,type:int] (float, bool) so that decrypting
+# gives back the same YAML type; the type is in plain text, so it is known without the key.
+_ENC_TYPE = re.compile(r"ENC\[.*,type:(int|float|bool)\]", re.DOTALL)
+
+
+def _scalar_kind(value: Any) -> str | None:
+    """'a number' or 'a boolean' for a value that decrypts to one (or was left unencrypted as
+    one), None for a string or anything else the resolver's own checks are for."""
+    if isinstance(value, str):
+        typed = _ENC_TYPE.fullmatch(value)
+        if typed is None:
+            return None
+        return "a boolean" if typed.group(1) == "bool" else "a number"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return None
 
 
 def _not_a_value(file: str, key: str, value: dict[Any, Any] | list[Any]) -> str:
