@@ -64,6 +64,9 @@ class Catalog:
     # (kind, name or slug) of those documents, so that references to them, and an overlay's
     # patches of them, are not reported again: the document's own error is the one to fix
     broken_objects: set[tuple[str, str]] = field(default_factory=set)
+    # the first document that failed with a given (kind, name or slug) as written: a reference
+    # that is unknown but close to one of them is told where that document is
+    broken_names: dict[tuple[str, str], Document] = field(default_factory=dict)
     # documents that have problems but whose identity is intact, checked without the invalid
     # top-level values: the semantic rules see them (so one problem does not hide another),
     # nothing else does
@@ -184,6 +187,7 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
     # a document whose kind is missing or unknown may have been meant as any kind
     kinds = [kind] if kind in KINDS else list(KINDS)
     names = [n for n in (_readable(doc, "name"), _readable(doc, "slug")) if n is not None]
+    written = list(names)
     display = _readable(doc, "display_name")
     if display is not None:
         names.append(derive_slug(display))
@@ -191,6 +195,9 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
         catalog.broken_kinds.add(one)
         named = [""] if one == "Settings" or not names else names
         catalog.broken_objects.update((one, n) for n in named)
+        if one != "Settings" and kind == one:  # not one a misspelled kind may have meant
+            for n in written:
+                catalog.broken_names.setdefault((one, n), doc)
 
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.
