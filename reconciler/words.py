@@ -14,10 +14,16 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
 
 
 def closest(name: str, known: Iterable[str]) -> str | None:
-    """The one of ``known`` closest to ``name``, None when none is close."""
+    """The one of ``known`` closest to ``name``, None when none is close; first one that
+    differs only by case (difflib's ratio can miss those in short names)."""
     import difflib  # only on the error path
 
-    close = difflib.get_close_matches(name, sorted(known), n=1)
+    candidates = sorted(known)
+    folded = name.casefold()
+    same = [c for c in candidates if c.casefold() == folded]
+    if same:
+        return name if name in same else same[0]
+    close = difflib.get_close_matches(name, candidates, n=1)
     return close[0] if close else None
 
 

@@ -460,6 +460,7 @@ def load_environment(root: str | os.PathLike[str], name: str) -> Catalog:
         sops_files=[*base.sops_files, *overlay.sops_files],
         broken_kinds=set(base.broken_kinds),
         broken_objects=set(base.broken_objects),
+        broken_names=dict(base.broken_names),
         incomplete=base.incomplete or overlay.incomplete,
         environment=name,
     )

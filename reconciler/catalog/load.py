@@ -16,9 +16,8 @@ from typing import Any, Generic, TypeVar, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
-from reconciler.catalog.chars import unsafe_in_name, unsafe_in_text, unsafe_message
 from reconciler.catalog.content import content_problems
-from reconciler.catalog.schema import dotted, schema_problems
+from reconciler.catalog.schema import dotted, pattern_message, schema_problems
 from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic, Severity
@@ -65,6 +64,9 @@ class Catalog:
     # (kind, name or slug) of those documents, so that references to them, and an overlay's
     # patches of them, are not reported again: the document's own error is the one to fix
     broken_objects: set[tuple[str, str]] = field(default_factory=set)
+    # the first document that failed with a given (kind, name or slug) as written: a reference
+    # that is unknown but close to one of them is told where that document is
+    broken_names: dict[tuple[str, str], Document] = field(default_factory=dict)
     # documents that have problems but whose identity is intact, checked without the invalid
     # top-level values: the semantic rules see them (so one problem does not hide another),
     # nothing else does
@@ -131,17 +133,12 @@ def _value_at(data: Any, path: list[str | int]) -> Any:
     return data
 
 
-def _pydantic_message(item: Any, value: Any) -> str:
+def _pydantic_message(item: Any, value: Any, path: list[str | int]) -> str:
     """Pydantic's message in the words the schema diagnostics use."""
     if item["type"] == "missing":
         return f"'{item['loc'][-1]}' is required"
     if item["type"] == "string_pattern_mismatch":
-        pattern = item.get("ctx", {}).get("pattern")
-        find = unsafe_in_text if pattern == spec.TEXT_PATTERN else unsafe_in_name
-        unsafe = find(value) if isinstance(value, str) else None
-        if unsafe is not None:
-            return unsafe_message(*unsafe)
-        return spec.PATTERN_HELP.get(pattern, "does not have the expected format")
+        return pattern_message(item.get("ctx", {}).get("pattern"), value, path)
     msg = str(item["msg"])
     for prefix in ("Input should", "String should"):
         if msg.startswith(prefix):
@@ -157,7 +154,7 @@ def _pydantic_diagnostics(doc: Document, err: ValidationError) -> list[Diagnosti
         path = _data_path(doc.data, item["loc"])
         line, col = doc.locate(path)
         where = dotted(path)
-        message = _pydantic_message(item, _value_at(doc.data, path))
+        message = _pydantic_message(item, _value_at(doc.data, path), path)
         out.append(
             Diagnostic(
                 doc.origin(path),
@@ -190,6 +187,7 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
     # a document whose kind is missing or unknown may have been meant as any kind
     kinds = [kind] if kind in KINDS else list(KINDS)
     names = [n for n in (_readable(doc, "name"), _readable(doc, "slug")) if n is not None]
+    written = list(names)
     display = _readable(doc, "display_name")
     if display is not None:
         names.append(derive_slug(display))
@@ -197,6 +195,9 @@ def _mark_broken(catalog: Catalog, doc: Document) -> None:
         catalog.broken_kinds.add(one)
         named = [""] if one == "Settings" or not names else names
         catalog.broken_objects.update((one, n) for n in named)
+        if one != "Settings" and kind == one:  # not one a misspelled kind may have meant
+            for n in written:
+                catalog.broken_names.setdefault((one, n), doc)
 
 
 # Keys that say which object a document is: without a valid one it cannot be checked further.

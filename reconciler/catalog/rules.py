@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,7 +12,7 @@ from reconciler.catalog import spec
 from reconciler.catalog.load import Catalog, CredentialSpec, Entry, catalog_folder, model_slug
 from reconciler.catalog.yamlio import Document, load_text, read_text
 from reconciler.diagnostics import Diagnostic
-from reconciler.words import did_you_mean
+from reconciler.words import closest, did_you_mean, shown_value
 
 T = TypeVar("T")
 
@@ -148,7 +148,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 and name not in creds
                 and not _may_be_broken(catalog, "ProviderCredential", name)
             ):
-                yield _unknown_credential(doc, name, creds)
+                yield _unknown_credential(catalog, doc, name, creds)
         elif m.deployment == "custom":
             if m.provider not in spec.CREDENTIAL_PROVIDERS:
                 yield _at(
@@ -161,7 +161,7 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 cred = creds.get(m.credential)
                 if cred is None:
                     if not _may_be_broken(catalog, "ProviderCredential", m.credential):
-                        yield _unknown_credential(doc, m.credential, creds)
+                        yield _unknown_credential(catalog, doc, m.credential, creds)
                 elif cred.provider != m.provider:
                     yield _at(
                         doc,
@@ -231,12 +231,33 @@ def _model_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 )
 
 
-def _unknown_credential(doc: Document, name: str, creds: dict[str, Any]) -> Diagnostic:
+def _unknown_credential(
+    catalog: Catalog, doc: Document, name: str, creds: dict[str, Any]
+) -> Diagnostic:
     return _at(
         doc,
         ["credential"],
         "unknown-credential",
-        f"no ProviderCredential named '{name}' in the catalog" + did_you_mean(name, creds),
+        f"no ProviderCredential named '{name}' in the catalog"
+        + _suggest(catalog, "ProviderCredential", name, creds),
+    )
+
+
+def _suggest(catalog: Catalog, kind: str, name: str, known: Collection[str]) -> str:
+    """``did_you_mean`` over the valid objects of ``kind`` and the documents of that kind that
+    failed validation (``prod_openai`` for ``name: Prod_OpenAI``), saying where such a one is:
+    its own error is reported there, and fixing it may be all that is needed."""
+    broken = {
+        n: d for (k, n), d in catalog.broken_names.items() if k == kind and n and n not in known
+    }
+    best = closest(name, [*known, *broken])
+    if best is None:
+        return ""
+    if best not in broken:
+        return f"; did you mean '{best}'?"
+    return (
+        f"; did you mean '{shown_value(best)}'? (its document, at {_where(broken[best])}, has "
+        "errors of its own)"
     )
 
 
@@ -298,7 +319,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                 ["default_model"],
                 "default-model-unknown",
                 f"no model with slug '{s.default_model}' in the catalog"
-                + did_you_mean(s.default_model, models),
+                + _suggest(catalog, "Model", s.default_model, models),
             )
     elif not models[s.default_model].enabled:
         yield _at(
@@ -327,7 +348,7 @@ def _settings_rules(catalog: Catalog) -> Iterable[Diagnostic]:
                     ["platform_credential"],
                     "unknown-credential",
                     f"no ProviderCredential named '{s.platform_credential}' in the catalog"
-                    + did_you_mean(s.platform_credential, creds),
+                    + _suggest(catalog, "ProviderCredential", s.platform_credential, creds),
                 )
         elif cred.provider != "openrouter":
             yield _at(
@@ -385,9 +406,10 @@ def is_sops_encrypted(path: Path) -> bool:
 
 
 def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None:
-    """A key missing from the file, or naming a mapping or list rather than one value, as
-    (code, message). sops leaves the key tree in plain text, so both are caught here, offline,
-    rather than by the apply on main."""
+    """A key missing from the file, naming a mapping or list rather than one value, or naming
+    a number or boolean rather than a string, as (code, message). sops leaves the key tree and
+    each value's type in plain text, so all are caught here, offline, rather than by the apply
+    on main."""
     from reconciler.catalog.sopsfile import lookup_key, parse_encrypted
 
     data, problem = parse_encrypted(path, file)
@@ -398,7 +420,13 @@ def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None
     if found and isinstance(value, dict | list):
         return "sops-key-not-a-value", _not_a_value(file, key, value)
     if found:
-        return None
+        kind = _scalar_kind(value)
+        if kind is None:
+            return None
+        return "sops-key-not-a-string", (
+            f"key '{key}' names {kind} in {file}, not a string; a secret reference must name "
+            "a string value: quote it in the file (edit it with sops)"
+        )
     if hint := did_you_mean(key, _leaf_paths(tree)):
         return "sops-key-missing", f"key '{key}' is not in {file}{hint}"
     keys = sorted(tree)
@@ -407,6 +435,26 @@ def _sops_key_problem(path: Path, file: str, key: str) -> tuple[str, str] | None
         f"key '{key}' is not in {file} (top-level keys there: {shown or 'none'}); nested keys "
         "take a dotted path such as 'anthropic.api_key'"
     )
+
+
+# sops encrypts a number or boolean as ENC[...,type:int] (float, bool) so that decrypting
+# gives back the same YAML type; the type is in plain text, so it is known without the key.
+_ENC_TYPE = re.compile(r"ENC\[.*,type:(int|float|bool)\]", re.DOTALL)
+
+
+def _scalar_kind(value: Any) -> str | None:
+    """'a number' or 'a boolean' for a value that decrypts to one (or was left unencrypted as
+    one), None for a string or anything else the resolver's own checks are for."""
+    if isinstance(value, str):
+        typed = _ENC_TYPE.fullmatch(value)
+        if typed is None:
+            return None
+        return "a boolean" if typed.group(1) == "bool" else "a number"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return None
 
 
 def _not_a_value(file: str, key: str, value: dict[Any, Any] | list[Any]) -> str:

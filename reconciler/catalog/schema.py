@@ -291,8 +291,32 @@ def _specific(context: list[ValidationError]) -> list[ValidationError]:
 def _in_secret_field(err: ValidationError) -> bool:
     """Whether the value is in a field that holds a secret reference (``x-secret-reference``),
     where any string may be a secret pasted in the wrong place."""
-    path = list(err.absolute_path)
+    return in_secret_field(list(err.absolute_path))
+
+
+def in_secret_field(path: list[Any]) -> bool:
+    """``_in_secret_field`` for a document path (the secret fields are top-level keys)."""
     return bool(path) and path[0] in spec.SECRET_FIELDS
+
+
+def pattern_message(pattern: Any, value: Any, path: list[Any], expecting: str = "") -> str:
+    """What is wrong with a value that fails its pattern, quoting the value unless it may be a
+    secret: anywhere in a secret field, but for an env name that reads as a name (the rule of
+    ``_bad_env_name``)."""
+    find = unsafe_in_text if pattern == spec.TEXT_PATTERN else unsafe_in_name
+    unsafe = find(value) if isinstance(value, str) else None
+    if unsafe is not None:  # invisible: telling the format would not show what is wrong
+        return unsafe_message(*unsafe)
+    shown = ""
+    if isinstance(value, str):
+        env = pattern == spec.ENV_PATTERN
+        if _looks_like_name(value) if env else not in_secret_field(path):
+            shown = f"'{shown_value(value)}' "
+    # a regex means nothing to most readers: say what a valid value looks like
+    help_text = spec.PATTERN_HELP.get(pattern)
+    if help_text is not None:
+        return shown + help_text
+    return f"{shown}does not have the expected format{expecting}"
 
 
 def _describe(err: ValidationError) -> tuple[str, str]:
@@ -341,15 +365,9 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if v == "const":
         return "invalid-value", f"must be {json.dumps(expected)}"
     if v == "pattern":
-        find = unsafe_in_text if expected == spec.TEXT_PATTERN else unsafe_in_name
-        unsafe = find(err.instance) if isinstance(err.instance, str) else None
-        if unsafe is not None:  # invisible: telling the format would not show what is wrong
-            return "invalid-value", unsafe_message(*unsafe)
-        # a regex means nothing to most readers: say what a valid value looks like
-        help_text = spec.PATTERN_HELP.get(expected)
-        if help_text is not None:
-            return "invalid-value", help_text
-        return "invalid-value", "does not have the expected format" + _expecting(schema)
+        return "invalid-value", pattern_message(
+            expected, err.instance, list(err.absolute_path), _expecting(schema)
+        )
     if v == "format":
         value = err.instance
         shown = ""
@@ -467,9 +485,13 @@ _NAME_LIKE = re.compile(r"[A-Za-z0-9_$.{}\- ]{1,64}")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9]{16}")
 
 
+def _looks_like_name(value: str) -> bool:
+    return bool(_NAME_LIKE.fullmatch(value)) and not _TOKEN_LIKE.search(value)
+
+
 def _bad_env_name(value: str) -> str:
     rule = "(letters, digits and _, not starting with a digit)"
-    if _NAME_LIKE.fullmatch(value) and not _TOKEN_LIKE.search(value):
+    if _looks_like_name(value):
         return f"'{shown_value(value)}' is not a valid environment variable name {rule}"
     return (
         f"is not a valid environment variable name {rule}; the value is not shown, as it may "

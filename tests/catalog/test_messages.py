@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from reconciler.catalog import spec
 from reconciler.catalog.load import _pydantic_diagnostics, load_catalog
-from reconciler.catalog.schema import generate
+from reconciler.catalog.schema import generate, pattern_message
 from reconciler.catalog.validate import validate_catalog
 from reconciler.catalog.yamlio import _syntax_diagnostic, load_text
 from reconciler.commands.validate import validate
@@ -78,6 +78,63 @@ def test_invalid_env_name_is_shown_unless_it_may_be_the_secret(
         assert "the value is not shown, as it may be the secret itself" in diag.message
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("kind: Model\nslug: Not_A_Slug\n", "slug"),
+        ("kind: ProviderCredential\nname: Prod_OpenAI\nprovider: openai\n", "name"),
+        ("kind: Model\nrelease_date: 14/05/2025\n", "release_date"),
+        ("kind: ProviderCredential\nprovider: bedrock\nregion: US East 1\n", "region"),
+    ],
+)
+def test_a_value_failing_its_pattern_is_shown(tmp_path: Path, text: str, where: str) -> None:
+    (tmp_path / "d.yaml").write_text(text)
+    (doc,) = load_text(text, "d.yaml").documents
+    value = doc.data[where]
+    found = [d.message for d in validate_catalog(tmp_path).diagnostics]
+    assert any(m.startswith(f"{where}: '{value}' must ") for m in found), found
+
+
+def test_a_pattern_message_shortens_and_escapes_the_value(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(f"kind: Model\nslug: 'Bad {'x' * 100}'\n")
+    [message] = [
+        d.message for d in validate_catalog(tmp_path).diagnostics if d.message.startswith("slug")
+    ]
+    assert message.startswith(f"slug: 'Bad {'x' * 53}...' must be a slug")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "value", "shown"),
+    [
+        # anything in a secret field may be the secret pasted in the wrong place
+        (spec.REGION_PATTERN, ["api_key", "aws_secretsmanager", "region"], "CANARY 1", False),
+        (spec.SLUG_PATTERN, ["secret_access_key", "sops", "key"], "CANARY 1", False),
+        (spec.SLUG_PATTERN, ["slug"], "CANARY 1", True),
+        # an env name: shown where it reads as a name, also in a secret field
+        (spec.ENV_PATTERN, ["api_key", "env"], "OPENAI-API-KEY", True),
+        (spec.ENV_PATTERN, ["api_key", "env"], "sk-proj-CANARY0123456789abcdef", False),
+        (spec.ENV_PATTERN, ["env"], "sk-proj-CANARY0123456789abcdef", False),
+    ],
+)
+def test_a_pattern_message_hides_what_may_be_a_secret(
+    pattern: str, path: list[Any], value: str, shown: bool
+) -> None:
+    message = pattern_message(pattern, value, path)
+    assert message.endswith(spec.PATTERN_HELP[pattern])
+    assert ("CANARY" in message or value in message) is shown, message
+
+
+def test_no_pattern_message_shows_a_value_in_a_secret_field(tmp_path: Path) -> None:
+    """Through validate: a pattern error under a secret reference never quotes the value."""
+    (tmp_path / "c.yaml").write_text(
+        "kind: ProviderCredential\nname: c\nprovider: openai\n"
+        'api_key: {aws_secretsmanager: {secret_id: s, region: "CANARY\\u0007x"}}\n'
+    )
+    found = validate_catalog(tmp_path).diagnostics
+    assert found
+    assert not any("CANARY" in d.message for d in found), found
+
+
 def test_invalid_date_names_the_value(tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(
         "kind: Model\ndisplay_name: M\ndeployment: platform\nprovider: openai\n"
@@ -98,7 +155,11 @@ def test_bad_url_says_what_a_url_looks_like(tmp_path: Path, field: str, value: s
     )
     found = validate_catalog(tmp_path).diagnostics
     assert [(d.line, d.column, d.message) for d in found] == [
-        (5, 11, "base_url: must be an http(s) URL such as https://llm-gateway.example.com")
+        (
+            5,
+            11,
+            f"base_url: '{value}' must be an http(s) URL such as https://llm-gateway.example.com",
+        )
     ]
 
 
@@ -118,13 +179,13 @@ def test_bad_url_says_what_a_url_looks_like(tmp_path: Path, field: str, value: s
             "kind: ProviderCredential\nname: b\nprovider: bedrock\nregion: us-east-1\n"
             "api_key: {env: K}\nendpoint_url: ftp://x\n",
             (6, 15),
-            "endpoint_url: must be an http(s) URL such as https://llm-gateway.example.com",
+            "endpoint_url: 'ftp://x' must be an http(s) URL such as https://llm-gateway.example.com",
         ),
         (
             "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"
             "context_window: 1\nprevious_slugs: [ok, Not_OK]\n",
             (7, 22),
-            "previous_slugs[1]: " + spec.PATTERN_HELP[spec.SLUG_PATTERN],
+            "previous_slugs[1]: 'Not_OK' " + spec.PATTERN_HELP[spec.SLUG_PATTERN],
         ),
         (
             "kind: Model\ndisplay_name: M\ndeployment: custom\nprovider: openai\nmodel_id: m\n"

@@ -308,3 +308,56 @@ def test_every_required_field_has_a_valid_stand_in() -> None:
     for cls, name in required:
         info = cls.model_fields[name]
         TypeAdapter(info.rebuild_annotation()).validate_python(PLACEHOLDERS[name], strict=True)
+
+
+def _unknown(root: Path, files: dict[str, str]) -> list[str]:
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return [d.message for d in validate_catalog(root).diagnostics if d.code.startswith("unknown")]
+
+
+def test_an_unknown_credential_suggests_a_broken_one_and_says_where_it_is(
+    tmp_path: Path,
+) -> None:
+    bad = "kind: ProviderCredential\nname: Prod_Anthropic\nprovider: anthropic\n" + ENV_KEY
+    found = _unknown(
+        tmp_path / "c",
+        {
+            "c.yaml": bad,
+            "m.yaml": MODEL + "credential: prod_anthropic\n",
+            "s.yaml": SETTINGS + "platform_credential: prod_anthropic\n",
+        },
+    )
+    where = f"(its document, at {tmp_path / 'c' / 'c.yaml'}:1, has errors of its own)"
+    hint = f"; did you mean 'Prod_Anthropic'? {where}"
+    assert found == [
+        f"no ProviderCredential named 'prod_anthropic' in the catalog{hint}",
+        f"no ProviderCredential named 'prod_anthropic' in the catalog{hint}",
+    ]
+
+
+def test_a_broken_document_of_another_or_a_misspelled_kind_is_not_suggested(
+    tmp_path: Path,
+) -> None:
+    found = _unknown(
+        tmp_path / "c",
+        {
+            "c.yaml": "kind: ProviderCredentail\nname: Prod_Anthropic\nprovider: anthropic\n"
+            + ENV_KEY,
+            "o.yaml": "kind: Model\nslug: Prod_Anthropic\n",
+            "m.yaml": MODEL + "credential: prod_anthropic\n",
+            "s.yaml": SETTINGS,
+        },
+    )
+    assert found == ["no ProviderCredential named 'prod_anthropic' in the catalog"]
+
+
+def test_a_suggested_broken_name_is_escaped(tmp_path: Path) -> None:
+    bad = 'kind: ProviderCredential\nname: "prod\\u202eanthropic"\nprovider: anthropic\n'
+    [message] = _unknown(
+        tmp_path / "c",
+        {"c.yaml": bad + ENV_KEY, "m.yaml": MODEL + "credential: prod-anthropic\n"},
+    )
+    assert "did you mean 'prod\\u202eanthropic'?" in message
+    assert "\u202e" not in message

@@ -86,3 +86,69 @@ def test_validate_agrees_with_the_resolver(sops_catalog: SopsCatalog) -> None:
     assert "is a mapping, not a string" in failure.detail
     assert len(out.values) == 1
     assert_no_canary(out.errors)
+
+
+TYPED = f"""\
+port: 5432
+ratio: 0.5
+enabled: true
+quoted: '5432'
+token: {CANARY}
+"""
+
+
+def test_a_key_naming_a_number_or_boolean_is_an_error_at_the_reference(
+    sops_catalog: SopsCatalog,
+) -> None:
+    """sops writes a number or boolean as ENC[...,type:int] (float, bool): its type is readable
+    without the key, so validate refuses it offline, as the resolver would after decrypting."""
+    sops_catalog.encrypt(FILE, TYPED)
+    sops_catalog.encrypt("secrets/prod.enc.json", '{"port": 5432, "flag": false}')
+    refs = [
+        (FILE, "port"),
+        (FILE, "ratio"),
+        (FILE, "enabled"),
+        (FILE, "quoted"),
+        (FILE, "token"),
+        ("secrets/prod.enc.json", "flag"),
+    ]
+    docs: list[dict[str, object]] = [
+        {
+            "kind": "ProviderCredential",
+            "name": f"c{i}",
+            "provider": "anthropic",
+            "api_key": {"sops": {"file": file, "key": key}},
+        }
+        for i, (file, key) in enumerate(refs)
+    ]
+    docs += [model_doc("m1"), {"kind": "Settings", "default_model": "m1"}]
+    root = sops_catalog.root
+    (root / "all.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    result = cli(["validate", "--catalog", str(root)])
+    assert result.exit_code == 1, result.output
+    shown = str(root / "all.yaml")
+    lines = [line.replace(shown, "all.yaml") for line in result.output.splitlines()]
+    must = "not a string; a secret reference must name a string value"
+    assert lines == [
+        f"all.yaml:7:10: error[sops-key-not-a-string]: key 'port' names a number in {FILE}, "
+        f"{must}: quote it in the file (edit it with sops)",
+        f"all.yaml:15:10: error[sops-key-not-a-string]: key 'ratio' names a number in {FILE}, "
+        f"{must}: quote it in the file (edit it with sops)",
+        f"all.yaml:23:10: error[sops-key-not-a-string]: key 'enabled' names a boolean in "
+        f"{FILE}, {must}: quote it in the file (edit it with sops)",
+        "all.yaml:47:10: error[sops-key-not-a-string]: key 'flag' names a boolean in "
+        f"secrets/prod.enc.json, {must}: quote it in the file (edit it with sops)",
+        "4 errors, 0 warnings in 1 file",
+    ]
+    assert_no_canary(result.output)
+    # the resolver agrees: it refuses what validate refused, reads what it accepted
+    out = resolve_values(
+        [{"sops": {"file": FILE, "key": k}} for k in ("port", "enabled", "quoted", "token")],
+        root,
+    )
+    assert sorted(f.detail for f in out.errors.values()) == [
+        f"value at 'enabled' in {FILE} is a boolean, not a string",
+        f"value at 'port' in {FILE} is a number, not a string",
+    ]
+    assert len(out.values) == 2
+    assert_no_canary(out.errors)
