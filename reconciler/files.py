@@ -27,8 +27,9 @@ from pathlib import Path
 
 from reconciler.errors import OutputError
 
+DIRECTORY = "a directory"
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISDIR, DIRECTORY),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISSOCK, "a socket"),
     (stat.S_ISCHR, "a character device"),
@@ -52,6 +53,31 @@ def file_kind(mode: int) -> str | None:
         if test(mode):
             return kind
     return "not a regular file"
+
+
+def _kind_at(path: str | os.PathLike[str]) -> str | None:
+    """What stands at ``path`` (links followed): None when nothing does, or when it cannot
+    be told (the write then says why); else a regular file's ``""`` or ``file_kind``'s words."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return file_kind(mode) or ""
+
+
+def not_regular(path: str | os.PathLike[str]) -> str | None:
+    """What an existing destination that must be a file is instead ("a character device" for
+    /dev/null, "a directory"), or None: a regular file or nothing is there (--out FILE)."""
+    return _kind_at(path) or None
+
+
+def not_directory(path: str | os.PathLike[str]) -> str | None:
+    """What an existing destination that must be a directory is instead ("a regular file",
+    "a FIFO (named pipe)"), or None: a directory or nothing is there (--out DIR)."""
+    kind = _kind_at(path)
+    if kind is None or kind == DIRECTORY:
+        return None
+    return kind or "a regular file"
 
 
 def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> tuple[bytes, int]:
@@ -102,8 +128,12 @@ def _refuse_special(path: Path, hint: str) -> None:
         return
     except OSError as err:
         raise cannot_write(path, err, hint) from None
-    if not stat.S_ISREG(mode):
-        raise OutputError(f"cannot write {path}: it exists and is not a regular file", hint=hint)
+    kind = file_kind(mode)
+    if kind is not None:  # the commands refuse it sooner, in their words: this is the backstop
+        raise OutputError(
+            f"cannot write {path}: it is {kind}, not a regular file; nothing was written",
+            hint="name a regular file, or a path where nothing is yet",
+        )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from reconciler.files import (
     NotRegularFile,
     Output,
     file_kind,
+    not_directory,
+    not_regular,
     read_regular,
     write_all,
     write_atomic,
@@ -42,6 +44,30 @@ from reconciler.files import (
 )
 def test_file_kind(mode: int, kind: str | None) -> None:
     assert file_kind(mode | 0o644) == kind
+
+
+def test_what_stands_where_a_file_or_a_directory_must_go(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "to-null").symlink_to("/dev/null")
+    (tmp_path / "to-file").symlink_to(tmp_path / "file")
+    (tmp_path / "to-dir").symlink_to(tmp_path / "dir")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nothing")
+    found = {
+        name: (not_regular(tmp_path / name), not_directory(tmp_path / name))
+        for name in ("nothing", "file", "dir", "fifo", "to-null", "to-file", "to-dir", "dangling")
+    }
+    assert found == {
+        "nothing": (None, None),
+        "file": (None, "a regular file"),
+        "dir": ("a directory", None),
+        "fifo": ("a FIFO (named pipe)", "a FIFO (named pipe)"),
+        "to-null": ("a character device", "a character device"),
+        "to-file": (None, "a regular file"),
+        "to-dir": ("a directory", None),
+        "dangling": (None, None),  # nothing there yet: the write says what it finds
+    }
 
 
 def test_regular_file_is_read_up_to_the_limit(tmp_path: Path) -> None:
@@ -199,14 +225,61 @@ def test_plan_out_onto_a_full_disk(registry_url: str, tmp_path: Path, small_fs: 
     assert _only_fillers(small_fs) == []
 
 
-def test_plan_out_to_a_fifo_is_refused(registry_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["pipe", "null", "link-to-null"])
+def test_plan_out_to_a_special_file_is_refused_before_the_plan_is_made(
+    registry_url: str, tmp_path: Path, name: str
+) -> None:
     root = write_catalog(tmp_path / "catalog", [model_doc("m1")])
     os.mkfifo(tmp_path / "pipe")
-    result = plan(registry_url, root, "--out", str(tmp_path / "pipe"))
+    (tmp_path / "link-to-null").symlink_to("/dev/null")
+    out = "/dev/null" if name == "null" else str(tmp_path / name)
+    kind = "a FIFO (named pipe)" if name == "pipe" else "a character device"
+    result = plan(registry_url, root, "--out", out)
     assert result.exit_code == 1, result.output
-    assert f"cannot write {tmp_path / 'pipe'}: it exists and is not a regular file" in result.output
+    assert result.output == (
+        f"error: --out {out} is {kind}, not a regular file; nothing was written\n"
+        "  hint: name a file for the plan, e.g. --out plan.json (without --out the plan is only "
+        "printed)\n"
+    )
     assert not list(tmp_path.glob("*.tmp"))
     assert not list(tmp_path.glob(".pipe*"))
+    assert (tmp_path / "link-to-null").is_symlink()
+
+
+def test_a_special_file_at_a_write_is_named_with_its_kind(tmp_path: Path) -> None:
+    """The backstop for every writer (the commands refuse sooner, in their words)."""
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OutputError) as info:
+        write_atomic(tmp_path / "pipe", b"x", hint="pass --out a path in a directory that exists")
+    assert info.value.message == (
+        f"cannot write {tmp_path / 'pipe'}: it is a FIFO (named pipe), not a regular file; "
+        "nothing was written"
+    )
+    assert info.value.hint == "name a regular file, or a path where nothing is yet"
+
+
+@pytest.mark.parametrize("command", ["export", "schema"])
+@pytest.mark.parametrize("name", ["pipe", "null", "link-to-null"])
+def test_a_directory_out_that_is_a_special_file_is_refused(
+    registry_url: str, tmp_path: Path, command: str, name: str
+) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link-to-null").symlink_to("/dev/null")
+    out = "/dev/null" if name == "null" else str(tmp_path / name)
+    kind = "a FIFO (named pipe)" if name == "pipe" else "a character device"
+    args = ["export", "--db", registry_url] if command == "export" else ["schema"]
+    result = cli([*args, "--out", out])
+    assert result.exit_code == 1, result.output
+    what = (
+        "export writes a catalog directory there"
+        if command == "export"
+        else "schema writes its files into a directory"
+    )
+    assert result.output.startswith(
+        f"error: --out {out} is {kind}, not a directory: {what}; nothing was written\n  hint: "
+    )
+    made = {p.name for p in tmp_path.iterdir()} - {"registry.db"}  # the SQLite registry
+    assert made == {"link-to-null", "pipe"}
 
 
 def test_export_onto_a_full_disk_leaves_nothing(

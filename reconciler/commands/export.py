@@ -9,9 +9,10 @@ from typing import TextIO
 from reconciler.export.documents import build_export
 from reconciler.export.files import refuse_mixing, write_files
 from reconciler.export.sops import collect, referenced_files
+from reconciler.files import not_directory
 from reconciler.pipeline import read_live
 from reconciler.plan.refusals import Purpose
-from reconciler.render.export import render_export
+from reconciler.render.export import out_not_a_directory, render_export
 
 
 def export(
@@ -27,6 +28,8 @@ def export(
         from reconciler.catalog.environments import require_known_environment
 
         require_known_environment(catalog_dir, environment)
+    if (kind := not_directory(out_dir)) is not None:
+        raise out_not_a_directory(out_dir, kind)
     root = Path(out_dir)
     if not force:
         refuse_mixing(root, out_dir)

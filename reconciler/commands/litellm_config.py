@@ -23,6 +23,7 @@ from typing import TextIO
 from reconciler.files import Output, write_together
 from reconciler.litellm.config import Clashes, build_config
 from reconciler.litellm.outputs import (
+    BadSecretName,
     Refusal,
     SecretsOut,
     SecretsRefused,
@@ -39,6 +40,7 @@ from reconciler.render.litellm_config import clashes_error, config_text
 from reconciler.render.litellm_outputs import (
     OUT_NOT_WRITABLE,
     SECRETS_NOT_WRITABLE,
+    bad_secret_name,
     out_refused,
     refused,
     secrets_refused,
@@ -84,6 +86,8 @@ def litellm_config(
             raise secrets_refused(found)
         if isinstance(found, Refusal):
             raise refused(found)
+        if isinstance(found, BadSecretName):
+            raise bad_secret_name(found)
         target = found
     loaded = load(catalog_dir, environment)
     config = build_config(loaded.desired)

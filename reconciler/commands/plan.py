@@ -7,9 +7,16 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.errors import CatalogInvalidError, ReconcilerError
+from reconciler.files import not_regular
 from reconciler.plan.guards import allowed_flags
 from reconciler.plan.status import changes_possible
-from reconciler.render.plan import SPLIT_NEEDS_MARKDOWN, not_saved, render_plan, saved
+from reconciler.render.plan import (
+    SPLIT_NEEDS_MARKDOWN,
+    not_saved,
+    out_not_a_file,
+    render_plan,
+    saved,
+)
 
 
 def plan(
@@ -36,6 +43,8 @@ def plan(
     allowed = allowed_flags(allow_breaking, allow_mass_removal)
     if split_dir is not None and fmt != "markdown":
         raise ReconcilerError(SPLIT_NEEDS_MARKDOWN)
+    if out_file is not None and (kind := not_regular(out_file)) is not None:
+        raise out_not_a_file(out_file, kind)  # before the plan is made: it could not be saved
     options = DiffOptions(adopt=adopt, prune=not no_prune)
     target = pipeline.plan_target(catalog_dir, db_url, commit)
     try:

@@ -11,6 +11,7 @@ reconciler.render.litellm_outputs.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Mapping
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
     from reconciler.secrets.handoff import SecretsFile
 
 
+# a Kubernetes object name (RFC 1123 subdomain): what `kubectl apply` accepts for a Secret
+K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+K8S_NAME_MAX = 253
+
+
 class Refusal(Enum):
     """Options that do not go together."""
 
@@ -36,6 +42,14 @@ class Refusal(Enum):
     CHECK_WRITES_NO_SECRETS = "check-writes-no-secrets"
     NAME_WITHOUT_SECRETS_OUT = "name-without-secrets-out"  # --secret-name
     NAME_FOR_DOTENV = "name-for-dotenv"  # --secret-name
+
+
+@dataclass(frozen=True)
+class BadSecretName:
+    """``--secret-name`` (as given) is not a name Kubernetes accepts for a Secret (K8S_NAME, at
+    most K8S_NAME_MAX characters)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -148,9 +162,9 @@ def refusal(
 
 def secrets_target(
     file: str, fmt: str | None, environment: str | None, name: str | None, *, catalog_dir: str
-) -> SecretsOut | SecretsRefused | Refusal:
-    """Where the secret values go. A destination a secret must not reach is refused here,
-    before the config is written or printed."""
+) -> SecretsOut | SecretsRefused | Refusal | BadSecretName:
+    """Where the secret values go. A destination a secret must not reach, or a Secret name
+    Kubernetes would refuse, is refused here, before the config is written or printed."""
     from reconciler.secrets.handoff import format_for, secret_name
 
     unsafe = secrets_refusal(file, catalog_dir=catalog_dir)
@@ -158,6 +172,8 @@ def secrets_target(
         return unsafe
     fmt = format_for(file, fmt)
     if fmt == "kubernetes":
+        if name is not None and (len(name) > K8S_NAME_MAX or not K8S_NAME.fullmatch(name)):
+            return BadSecretName(name)
         return SecretsOut(file, fmt, secret_name(environment, name))
     if name is not None:
         return Refusal.NAME_FOR_DOTENV

@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.catalog.spec import NAME_PATTERN, PATTERN_HELP, SLUG_PATTERN
+from reconciler.errors import OutputError
 from reconciler.export.documents import Export, Invalid
 from reconciler.export.names import quoted
 from reconciler.export.sops import SopsCopies
 from reconciler.words import plural
 
 SHOWN = 10  # unmanaged rows named before "and N more"
+
+
+def out_not_a_directory(out_dir: str, kind: str) -> OutputError:
+    """export --out names something that is not a directory (/dev/null, a FIFO)."""
+    return OutputError(
+        f"--out {out_dir} is {kind}, not a directory: export writes a catalog directory there; "
+        "nothing was written",
+        hint="name a new or empty directory, e.g. --out exported",
+    )
 
 
 def render_export(result: Export, root: Path, sops: SopsCopies | None = None) -> str:

@@ -21,6 +21,7 @@ from reconciler.litellm.config import (
     build_config,
 )
 from reconciler.state.desired import DesiredState
+from reconciler.words import plural
 
 HEADER = (
     "# LiteLLM proxy config rendered by `reconciler litellm-config` from the catalog.\n"
@@ -71,8 +72,19 @@ def clash_error(clash: Clash) -> CatalogError:
 
 
 def clashes_error(found: Clashes) -> CatalogError:
-    """The first clash found (the variables' before the aliases'), as today's single error."""
-    return clash_error(found.clashes[0])
+    """Every clash, in the order found (the variables' before the aliases'): one is its own
+    error; several are one error listing each with its hint, so one run shows them all."""
+    if len(found.clashes) == 1:
+        return clash_error(found.clashes[0])
+    lines = []
+    for clash in found.clashes:
+        error = clash_error(clash)
+        lines.append(f"\n  {error.message}\n    hint: {error.hint}")
+    return CatalogError(
+        f"the catalog cannot be rendered as a LiteLLM config: "
+        f"{plural(len(found.clashes), 'clash', 'clashes')}:" + "".join(lines),
+        hint="fix each of them and render again",
+    )
 
 
 def checked_config(desired: DesiredState) -> LiteLLMConfig:

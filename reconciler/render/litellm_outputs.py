@@ -9,6 +9,8 @@ import difflib
 
 from reconciler.errors import OutputError, ReconcilerError, UnsafeDestinationError
 from reconciler.litellm.outputs import (
+    K8S_NAME_MAX,
+    BadSecretName,
     Missing,
     OutProblem,
     OutRefused,
@@ -67,6 +69,15 @@ def refused(refusal: Refusal) -> ReconcilerError:
                 "--secret-name names a Kubernetes Secret, but --secrets-out writes a dotenv file",
                 hint="write the Secret to a *.yaml file (or pass --secrets-format kubernetes)",
             )
+
+
+def bad_secret_name(problem: BadSecretName) -> ReconcilerError:
+    """The error for a ``--secret-name`` Kubernetes would refuse: what a name may hold."""
+    return ReconcilerError(
+        f"--secret-name {problem.name!r} is not a Kubernetes object name",
+        hint="use lowercase letters, digits, '-' and '.', starting and ending with a "
+        f"letter or digit, at most {K8S_NAME_MAX} characters",
+    )
 
 
 def unreadable(problem: Missing | Unreadable) -> ReconcilerError:

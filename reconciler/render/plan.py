@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.errors import OutputError
 from reconciler.plan.model import Plan
 
 
@@ -28,6 +29,16 @@ def render_plan(
 SPLIT_NEEDS_MARKDOWN = (
     "--split-dir writes the plan as pull request comments: it needs --format markdown"
 )
+
+
+def out_not_a_file(out_file: str, kind: str) -> OutputError:
+    """plan --out names something that is not a file (/dev/null, a FIFO): refused before the
+    plan is made, in litellm-config's words for the same mistake."""
+    return OutputError(
+        f"--out {out_file} is {kind}, not a regular file; nothing was written",
+        hint="name a file for the plan, e.g. --out plan.json (without --out the plan is only "
+        "printed)",
+    )
 
 
 def not_saved(out_file: str) -> str:

@@ -119,10 +119,10 @@ class StatusRow:
 
 def _approved(guard: Guard, approve: Approve, code: Code) -> str:
     """A guard whose flag was given: in a pull request by its label, which approves the
-    review but not apply."""
+    review but not apply. Said as what to do (apply with the flag), not only as a status."""
     if approve == "label":
-        return f"approved by the label {code(guard.label)}; apply needs {code(guard.flag)}"
-    return f"allowed by {code(guard.flag)}"
+        return f"approved by the label {code(guard.label)}: apply with {code(guard.flag)}"
+    return f"approved: apply with {code(guard.flag)}"
 
 
 def _approve_instead(guard: Guard, approve: Approve, code: Code) -> str:

@@ -26,7 +26,7 @@ from reconciler.catalog.slug import derive_slug
 from reconciler.catalog.validate import validate_catalog
 from reconciler.diagnostics import Severity
 from reconciler.errors import CatalogError, ReconcilerError
-from reconciler.providers.table import fallback_env
+from reconciler.providers.table import PLATFORM_PROVIDER, fallback_env
 from reconciler.render.diagnostics import render
 
 FROM_LITELLM = "from litellm's model data"
@@ -198,6 +198,8 @@ def new_model(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None = None
         Question("deployment", "--deployment", "Deployment", ("custom", "platform"), "custom")
     )
     deployment = answers.values.get("deployment", "custom")
+    if deployment == "platform":
+        _no_own_credential(answers)  # before any other question is asked
     if deployment == "custom":
         question = Question("provider", "--provider", "Provider", spec.CREDENTIAL_PROVIDERS)
     else:  # any vendor OpenRouter serves: suggested, not limited
@@ -248,6 +250,20 @@ def new_model(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None = None
     _write_new(root, path, text)
     without = deployment == "custom" and values.get("credential") is None
     return Written(path, tuple(filled), key, variables if without else None)
+
+
+def _no_own_credential(answers: _Answers) -> None:
+    """A platform model has no credential of its own: ``--credential -`` (none) is dropped,
+    a name refused before anything is asked or written."""
+    given = answers.values.pop("credential", None)
+    if given is not None and str(given) != NONE:
+        raise ReconcilerError(
+            f"--credential {given}: platform models are served through the settings' "
+            f"platform_credential (the {PLATFORM_PROVIDER} credential every platform model "
+            "uses), not a credential of their own; nothing was written",
+            hint="leave --credential out (set platform_credential in the catalog's Settings), "
+            "or pass --deployment custom to call the provider with this credential",
+        )
 
 
 def _no_credential(provider: str, variables: tuple[str, ...]) -> str:

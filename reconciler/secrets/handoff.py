@@ -18,16 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from reconciler.errors import ReconcilerError, SecretError
+from reconciler.errors import SecretError
 from reconciler.secrets.resolve import resolve_values, unreadable_secrets
 from reconciler.secrets.values import SecretValue
 from reconciler.state.records import SecretRefDict, ref_key
 
 FORMATS = ("dotenv", "kubernetes")
 SECRET_NAME = "litellm-credentials"  # noqa: S105 (the manifest's name, not a secret)
-# a Kubernetes object name (RFC 1123 subdomain): what `kubectl apply` accepts for a Secret
-_K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_K8S_NAME_MAX = 253
 
 
 def format_for(path: str, fmt: str | None) -> str:
@@ -38,16 +35,11 @@ def format_for(path: str, fmt: str | None) -> str:
 
 
 def secret_name(environment: str | None, name: str | None = None) -> str:
-    """The Kubernetes Secret's name: ``name`` when given (checked), else ``litellm-credentials``
-    for the base and ``litellm-credentials-<environment>`` for an environment (lowercased,
-    ``_`` made ``-``), so two environments in one namespace do not overwrite each other."""
+    """The Kubernetes Secret's name: ``name`` when given (reconciler.litellm.outputs has
+    checked it), else ``litellm-credentials`` for the base and
+    ``litellm-credentials-<environment>`` for an environment (lowercased, ``_`` made ``-``), so
+    two environments in one namespace do not overwrite each other."""
     if name is not None:
-        if len(name) > _K8S_NAME_MAX or not _K8S_NAME.fullmatch(name):
-            raise ReconcilerError(
-                f"--secret-name {name!r} is not a Kubernetes object name",
-                hint="use lowercase letters, digits, '-' and '.', starting and ending with a "
-                f"letter or digit, at most {_K8S_NAME_MAX} characters",
-            )
         return name
     if environment is None:
         return SECRET_NAME

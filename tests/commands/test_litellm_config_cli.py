@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine_helpers import cli, model_doc, write_catalog
+from engine_helpers import cli, credential_doc, model_doc, write_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 RECONCILER = (sys.executable, "-m", "reconciler")
@@ -396,3 +396,38 @@ def test_out_overwrites_an_earlier_rendering_and_a_blank_file(tmp_path: Path) ->
     assert cli(_render(root, "--out", str(config))).exit_code == 0
     assert config.read_text() != first
     assert "max_input_tokens: 5\n" in config.read_text()
+
+
+def test_every_clash_is_reported_in_one_run_and_nothing_is_written(tmp_path: Path) -> None:
+    aws = {"aws_secretsmanager": {"secret_id": "prod/x", "json_key": "k"}}
+    root = write_catalog(
+        tmp_path / "cat",
+        [
+            model_doc("default", credential="a"),
+            model_doc("m", credential="b"),
+            model_doc("n", credential="c"),
+        ],
+        credentials=[
+            credential_doc("a", env="LITELLM_MASTER_KEY"),
+            credential_doc("b", api_key=aws),  # reaches the proxy as LITELLM_CRED_B_API_KEY
+            credential_doc("c", env="LITELLM_CRED_B_API_KEY"),
+        ],
+        default_model="m",
+    )
+    config = tmp_path / "config.yaml"
+    result = cli(["litellm-config", "--catalog", str(root), "--out", str(config)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "error: the catalog cannot be rendered as a LiteLLM config: 3 clashes:\n"
+        "  credential a, api_key: the LiteLLM config reserves LITELLM_MASTER_KEY for the proxy's "
+        "master key\n"
+        "    hint: read this secret from another environment variable\n"
+        "  credential b, api_key and credential c, api_key would both reach the LiteLLM proxy as "
+        "LITELLM_CRED_B_API_KEY\n"
+        "    hint: rename one of the credentials or change the env reference (SOPS and AWS "
+        "secrets are passed as LITELLM_CRED_<CREDENTIAL>_<FIELD>)\n"
+        "  model default clashes with the LiteLLM alias 'default' for the default model\n"
+        "    hint: give the model another slug\n"
+        "  hint: fix each of them and render again\n"
+    )
+    assert not config.exists()

@@ -222,6 +222,42 @@ def test_platform_model_takes_any_vendor_and_asks_no_credential(catalog: Path) -
     _valid(catalog)
 
 
+_PLATFORM = ("--provider", "anthropic", "--model-id", "anthropic/claude-x")
+
+
+def test_a_platform_model_refuses_a_credential_of_its_own_before_writing(catalog: Path) -> None:
+    before = _tree(catalog)
+    args = ("model", "--deployment", "platform", *_PLATFORM, "--context-window", "1000")
+    result = _new(catalog, *args, "--credential", "platform-openrouter")
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: --credential platform-openrouter: platform models are served through the "
+        "settings' platform_credential (the openrouter credential every platform model uses), "
+        "not a credential of their own; nothing was written\n"
+        "  hint: leave --credential out (set platform_credential in the catalog's Settings), or "
+        "pass --deployment custom to call the provider with this credential\n"
+    )
+    assert _tree(catalog) == before
+    # '-' (none) is what a platform model has anyway: taken, and not written as a value
+    none = _new(catalog, *args, "--credential", "-")
+    assert none.exit_code == 0, none.output
+    doc = yaml.safe_load((catalog / "models" / "platform" / "claude-x.yaml").read_text())
+    assert "credential" not in doc
+    _valid(catalog)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_a_platform_answer_refuses_a_credential_flag_before_the_next_question(
+    catalog: Path,
+) -> None:
+    before = _tree(catalog)
+    result = _new(catalog, "model", "--credential", "prod-openai", stdin="platform\n")
+    assert result.exit_code == 1
+    assert "platform models are served through the settings' platform_credential" in (result.output)
+    assert "Upstream vendor" not in result.output  # refused right after the deployment
+    assert _tree(catalog) == before
+
+
 # --- cancelling at a question ---------------------------------------------------------------
 
 

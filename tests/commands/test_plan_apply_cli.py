@@ -319,7 +319,7 @@ def test_plan_shows_an_approved_guard_and_saves_the_same_plan(db: str, tmp_path:
     assert approved.exit_code == 0, approved.output
     assert (
         "| ⚠️ | breaking | model `m2` deactivated while 1 active workflow uses it | "
-        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |"
+        "approved by the label `reconciler:allow-breaking`: apply with `--allow-breaking` |"
     ) in approved.output
     data = json.loads(cli([*base[:-2], "--format", "json", "--allow-breaking"]).output)
     assert data["guards"][0]["allowed"] is True

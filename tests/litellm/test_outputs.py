@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.litellm.outputs import (
+    BadSecretName,
     Missing,
     OutProblem,
     OutRefused,
@@ -78,6 +79,19 @@ def test_secrets_target_by_extension_and_name(tmp_path: Path) -> None:
     assert isinstance(found, SecretsOut)
     assert found.name == "x"
     assert secrets_target(env_file, None, None, "x", catalog_dir=catalog) is Refusal.NAME_FOR_DOTENV
+
+
+@pytest.mark.parametrize("name", ["", "Litellm", "lite_llm", "-x", "x-", "x..y", "a" * 254])
+def test_a_secret_name_kubernetes_refuses_is_a_typed_refusal(tmp_path: Path, name: str) -> None:
+    found = secrets_target(str(tmp_path / "s.yaml"), None, None, name, catalog_dir="catalog")
+    assert found == BadSecretName(name)
+
+
+@pytest.mark.parametrize("name", ["a", "a.b-c", "gateway-eu.keys", "0" * 253])
+def test_a_kubernetes_object_name_is_taken_as_it_is(tmp_path: Path, name: str) -> None:
+    file = str(tmp_path / "s.yaml")
+    found = secrets_target(file, None, "prod", name, catalog_dir="catalog")
+    assert found == SecretsOut(file, "kubernetes", name)
 
 
 def test_an_unsafe_destination_is_refused_before_the_name(tmp_path: Path) -> None:

@@ -92,11 +92,52 @@ def test_a_previous_slug_default_clashes_with_the_default_alias() -> None:
     assert info.value.hint == "remove 'default' from its previous_slugs"
 
 
-def test_the_first_clash_is_the_one_worded() -> None:
-    creds = (cred("a", api_key={"env": "LITELLM_MASTER_KEY"}), cred("b"))
-    models = [model("default", "a"), model("m", "b")]
-    with pytest.raises(CatalogError, match="reserves LITELLM_MASTER_KEY"):
-        render_litellm_config(state(*creds, models=models, default_model="m"))
+def test_every_clash_is_worded_in_one_error_in_a_stable_order() -> None:
+    creds = (
+        cred("a", api_key={"env": "LITELLM_MASTER_KEY"}),
+        cred("b"),
+        cred("c", api_key={"env": "LITELLM_CRED_B_API_KEY"}),
+    )
+    models = [
+        model("default", "a"),
+        model("m", "b"),
+        model("n", "c", previous=("default",)),
+    ]
+    desired = state(*creds, models=models, default_model="m")
+    with pytest.raises(CatalogError) as info:
+        render_litellm_config(desired)
+    worded = [
+        clash_error(clash)
+        for clash in (
+            Clash(
+                ClashKind.RESERVED_VARIABLE,
+                "LITELLM_MASTER_KEY",
+                (SecretField("a", "api_key"),),
+            ),
+            Clash(
+                ClashKind.SHARED_VARIABLE,
+                "LITELLM_CRED_B_API_KEY",
+                (SecretField("b", "api_key"), SecretField("c", "api_key")),
+            ),
+            Clash(ClashKind.MODEL_NAMED_DEFAULT, model="default"),
+            Clash(ClashKind.PREVIOUS_SLUG_DEFAULT, model="n"),
+        )
+    ]
+    assert info.value.message == (
+        "the catalog cannot be rendered as a LiteLLM config: 4 clashes:"
+        + "".join(f"\n  {e.message}\n    hint: {e.hint}" for e in worded)
+    )
+    assert info.value.hint
+    assert info.value.exit_code == 1
+    # the order the catalog's files were read in does not show
+    shuffled = dataclasses.replace(
+        desired,
+        models=dict(reversed(desired.models.items())),
+        credentials=dict(reversed(desired.credentials.items())),
+    )
+    with pytest.raises(CatalogError) as again:
+        render_litellm_config(shuffled)
+    assert again.value.message == info.value.message
 
 
 def _clash(kind: ClashKind) -> Clash:

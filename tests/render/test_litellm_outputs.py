@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import OutputError, UnsafeDestinationError
+from reconciler.errors import OutputError, ReconcilerError, UnsafeDestinationError
 from reconciler.litellm.outputs import (
+    BadSecretName,
     OutProblem,
     OutRefused,
     SecretsProblem,
@@ -20,6 +21,7 @@ from reconciler.litellm.recognize import Hidden, NotAConfig, Shape
 from reconciler.render.litellm_outputs import (
     HIDDEN_WORDS,
     SHAPES,
+    bad_secret_name,
     out_refused,
     secrets_refused,
     shown_text,
@@ -127,4 +129,15 @@ def test_a_secrets_file_git_could_commit_is_refused_in_words() -> None:
     assert error.hint == (
         "add it to .gitignore, or write the secrets outside the repository, e.g. on a tmpfs "
         "such as /dev/shm or to $RUNNER_TEMP in CI"
+    )
+
+
+def test_a_secret_name_kubernetes_refuses_is_worded_with_what_a_name_may_hold() -> None:
+    error = bad_secret_name(BadSecretName("Bad_Name"))
+    assert type(error) is ReconcilerError
+    assert error.exit_code == 1
+    assert error.message == "--secret-name 'Bad_Name' is not a Kubernetes object name"
+    assert error.hint == (
+        "use lowercase letters, digits, '-' and '.', starting and ending with a letter or "
+        "digit, at most 253 characters"
     )

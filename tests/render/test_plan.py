@@ -22,15 +22,20 @@ def test_each_format_goes_to_its_renderer() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "needed"), [("text", "apply with --allow-breaking"), ("markdown", "add the label")]
+    ("fmt", "needed", "approved"),
+    [
+        ("text", "to break them on purpose", "approved: apply with --allow-breaking"),
+        ("markdown", "add the label", "approved by the label"),
+    ],
 )
-def test_allowed_flags_reach_the_renderer(fmt: str, needed: str) -> None:
+def test_allowed_flags_reach_the_renderer(fmt: str, needed: str, approved: str) -> None:
     """What apply --allow-breaking prints before applying: nothing left to approve."""
     default = render_plan(full_plan(), fmt)
     allowed = render_plan(full_plan(), fmt, allowed=ALLOWED)
     assert needed in default
     assert needed not in allowed
-    assert ("approved by" if fmt == "markdown" else "allowed by") in allowed
+    assert approved in allowed
+    assert approved not in default
 
 
 def test_allowed_flags_reach_json() -> None:

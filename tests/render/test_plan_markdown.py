@@ -504,10 +504,10 @@ def test_no_text_splits_a_table_cell_or_leaks_markup(text: str) -> None:
 
 def test_allowed_guards_read_as_allowed() -> None:
     out = render_markdown(full_plan(), allowed=frozenset({"--allow-breaking"}))
-    # approved (in a pull request: by its label): nothing left to do here but know it
+    # approved (in a pull request: by its label): left to do is applying with the flag
     assert (
         "| ⚠️ | breaking | model `gpt-4` deactivated while 3 active workflows use it | "
-        "approved by the label `reconciler:allow-breaking`; apply needs `--allow-breaking` |\n"
+        "approved by the label `reconciler:allow-breaking`: apply with `--allow-breaking` |\n"
     ) in out
     assert "❌" not in out
     assert "add the label" not in out

@@ -274,7 +274,8 @@ def two_guard_plan() -> Plan:
 
 def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
     out = render_text(full_plan(), allowed=frozenset({BREAKING}))
-    assert "      to do: allowed by --allow-breaking\n" in out
+    # an instruction, as the approved row with a fix says it; not a status ("allowed by")
+    assert "      to do: approved: apply with --allow-breaking\n" in out
     assert "refuse" not in out
     assert out.endswith("1 to delete.\nSafety guards allowed by --allow-breaking.\n")
     # the guard itself is still shown: the reader should know what they are allowing
@@ -283,7 +284,9 @@ def test_allowed_guards_do_not_say_apply_will_refuse() -> None:
 
 def test_only_the_allowed_guard_reads_as_allowed() -> None:
     out = render_text(two_guard_plan(), allowed=frozenset({BREAKING}))
-    assert "  ! breaking: model m deactivated\n      to do: allowed by --allow-breaking\n" in out
+    assert (
+        "  ! breaking: model m deactivated\n      to do: approved: apply with --allow-breaking\n"
+    ) in out
     assert "  x mass removal: the plan deactivates 1 of 1 managed model (all)" in out
     assert "if the removal is intended, apply with --allow-mass-removal\n" in out
     assert out.endswith(
