@@ -132,10 +132,24 @@ def _user_error(err: ReconcilerError) -> NoReturn:
     sys.exit(err.exit_code)
 
 
+def _given_db_url() -> str | None:
+    """The running command's --db (or REGISTRY_DATABASE_URL), if it has one."""
+    ctx = click.get_current_context(silent=True)
+    value = None if ctx is None else ctx.params.get("db_url")
+    return value if isinstance(value, str) else None
+
+
 def _internal_error(err: Exception) -> NoReturn:
-    """A bug: a short message; the traceback only with --debug."""
+    """A bug: a short message; the traceback only with --debug, scrubbed of the --db URL's
+    secrets (a driver's error quotes what it was given)."""
     if logging.getLogger().isEnabledFor(logging.DEBUG):
-        raise err
+        import traceback
+
+        from reconciler.db.engine import scrub
+
+        shown = "".join(traceback.format_exception(err))
+        click.echo(scrub(shown, _given_db_url()), err=True, nl=False)
+        sys.exit(70)
     click.echo(
         f"internal error ({type(err).__name__}); rerun with --debug for details and report it",
         err=True,
@@ -168,7 +182,9 @@ def _run(call: Callable[[], int]) -> NoReturn:
     except Exception as err:
         from reconciler.db.engine import permission_problem
 
-        problem = permission_problem(err)  # e.g. a read-only role without a grant drift needs
+        problem = permission_problem(
+            err, _given_db_url()
+        )  # e.g. a read-only role without a grant drift needs
         if problem is None:
             _internal_error(err)
         click.echo(f"error: {problem}", err=True)

@@ -99,7 +99,8 @@ class RegistryClient:
                 yield conn
         except SQLAlchemyError as err:
             raise DatabaseError(
-                f"cannot read the registry at {safe_url(self._db_url)}: {driver_reason(err)}",
+                f"cannot read the registry at {safe_url(self._db_url)}: "
+                f"{driver_reason(err, self._db_url)}",
                 hint="check --db / REGISTRY_DATABASE_URL",
             ) from None
 

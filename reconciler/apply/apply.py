@@ -244,7 +244,8 @@ def apply_stamped(
         raise
     except sa.exc.SQLAlchemyError as err:
         raise DatabaseError(
-            f"apply failed and was rolled back; the registry is unchanged: {driver_reason(err)}"
+            "apply failed and was rolled back; the registry is unchanged: "
+            f"{driver_reason(err, engine)}"
         ) from None
     finally:
         engine.dispose()

@@ -71,6 +71,8 @@ def locked_transaction(engine: Engine, timeout: float) -> Iterator[sa.Connection
         except sa.exc.OperationalError as err:
             if getattr(err.orig, "sqlstate", None) == "55P03":
                 raise _timeout_error(timeout) from None
-            raise DatabaseError(f"cannot take the registry lock: {driver_reason(err)}") from None
+            raise DatabaseError(
+                f"cannot take the registry lock: {driver_reason(err, engine)}"
+            ) from None
         conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
         yield conn

@@ -84,7 +84,8 @@ def rotate(db_url: str, keyring: Keyring) -> Rotation:
                 by_old[row.key_id] += 1
     except SQLAlchemyError as err:
         raise DatabaseError(
-            f"rotate-key failed on {safe_url(db_url)}: {driver_reason(err)}; nothing was changed"
+            f"rotate-key failed on {safe_url(db_url)}: {driver_reason(err, db_url)}; "
+            "nothing was changed"
         ) from None
     finally:
         engine.dispose()

@@ -6,12 +6,14 @@ can be ``BEGIN IMMEDIATE`` (taking the write lock up front) and reads stay plain
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import warnings
+import weakref
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -157,11 +159,149 @@ def describe_database(url: str) -> Location | None:
     return Location(backend, parsed.host, parsed.port, parsed.database)
 
 
-def driver_reason(err: BaseException) -> str:
-    """The first line of what the database driver said (``err.orig``) for a message, or the
-    error's class name (SQLAlchemy's own text can carry the statement and its parameters)."""
+# Secrets shorter than this are not replaced inside a driver's message: "pw" or "1" would
+# turn ordinary words and addresses into "***". A message that holds one as a whole word is
+# withheld instead (_WITHHELD), so the length threshold is never their only protection.
+_SHORTEST_SCRUBBED = 3
+_HIDDEN = "***"
+_WITHHELD = (
+    "the driver's message is not shown: it may quote a value from the URL's password or query "
+    f"shorter than {_SHORTEST_SCRUBBED} characters"
+)
+# the URL each engine was made from, as written: its query in the written order and spelling
+# (engine.url sorts and re-encodes it)
+_WRITTEN: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def written_url(engine: Engine) -> str:
+    """The URL ``engine`` was made from, as written (``engine.url`` sorts the query and
+    re-encodes it: a parameter written after a password would move before it)."""
+    return _WRITTEN.get(engine) or engine.url.render_as_string(hide_password=False)
+
+
+def _spellings(value: str) -> set[str]:
+    """The ways a URL value may be written in a message: as in the URL, percent-decoded or
+    -encoded, escaped for a conninfo string, Python's repr or ascii (also of its UTF-8 bytes),
+    JSON, or UTF-8 read as Latin-1."""
+    forms = {value, unquote(value), unquote_plus(value)}
+    for form in list(forms):
+        forms.update(
+            (
+                quote(form, safe=""),
+                quote(form),
+                quote_plus(form),
+                quote_plus(form, safe=""),
+                form.replace("\\", "\\\\").replace("'", "\\'"),
+                repr(form)[1:-1],
+                ascii(form)[1:-1],
+                repr(form.encode("utf-8", "surrogatepass"))[2:-1],
+                json.dumps(form)[1:-1],
+                form.encode("utf-8", "surrogatepass").decode("latin-1"),
+            )
+        )
+    return {form for form in forms if form}
+
+
+class _Secrets(NamedTuple):
+    """What a driver's message must not show of a URL: the password, every query value (an
+    unescaped '&' makes the rest of a password look like more parameters) and the user name."""
+
+    scrubbed: re.Pattern[str] | None  # all spellings of the values long enough to replace
+    short: re.Pattern[str] | None  # shorter password and query values, as whole words (not
+    # next to a letter, digit, '_' or '.': "1" is no word of 127.0.0.1)
+
+
+def _url_values(url: str | sa.URL) -> tuple[set[str], set[str]]:
+    """(password and query values, user names) of ``url``, written and decoded."""
+    secret: set[str] = set()
+    users: set[str] = set()
+    written = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    parsed = _try_parse(written) if isinstance(url, str) else url
+    if parsed is not None:
+        secret.add(parsed.password or "")
+        users.add(parsed.username or "")
+        for values in parsed.query.values():
+            secret.update((values,) if isinstance(values, str) else values)
+    match = _USERINFO.match(written)
+    if match is not None and match.group("info") is not None:
+        user, _, password = match.group("info").partition(":")
+        users.add(user)
+        secret.add(password)
+    for key, value in parse_qsl(_written_query(written), keep_blank_values=True):
+        secret.add(value)
+        # "x=1;password=..." or "dsn=password%3D...": the pieces of a value, too, and
+        # of "options=-cname=value" as the server quotes them ("-c name")
+        for piece in re.split(r"[;&=,\s]+", unquote(value)):
+            secret.update((piece, piece.lstrip("-"), piece.removeprefix("-c")))
+        if key.lower() == "user":
+            users.add(value)
+    secret.discard("")
+    users.discard("")
+    return secret, users
+
+
+def _pattern(values: set[str], *, whole_words: bool) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    # longest first, so that a value holding another is replaced whole
+    alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    if whole_words:  # not next to a letter or digit
+        alternatives = rf"(?<![\w.])(?:{alternatives})(?![\w.])"
+    return re.compile(alternatives, re.IGNORECASE)
+
+
+def _secrets(url: str | sa.URL) -> _Secrets:
+    secret, users = _url_values(url)
+    spelled = {form for value in secret | users for form in _spellings(value)}
+    long = {form for form in spelled if len(form) >= _SHORTEST_SCRUBBED}
+    short = {v for v in secret if len(v) < _SHORTEST_SCRUBBED}
+    return _Secrets(_pattern(long, whole_words=False), _pattern(short, whole_words=True))
+
+
+def _replace_all(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with every character of every occurrence, overlapping ones too, hidden: a
+    left-to-right replacement would leave the tail of a value that starts inside another."""
+    covered = [False] * len(text)
+    lookahead = re.compile(f"(?=({pattern.pattern}))", pattern.flags)
+    for found in lookahead.finditer(text):
+        for index in range(found.start(1), found.end(1)):
+            covered[index] = True
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if not covered[index]:
+            out.append(char)
+        elif index == 0 or not covered[index - 1]:
+            out.append(_HIDDEN)
+    return "".join(out)
+
+
+def scrub(text: str, url: str | sa.URL | Engine | None) -> str:
+    """``text`` (a database driver's words) with the URL's password, query values and user
+    name replaced by ``***``, in every spelling; host, port and database name stay, as in
+    ``safe_url``. A line where a password or query value too short to replace appears as a
+    word is withheld whole. The one path for any driver message shown to the user."""
+    if url is None:
+        return text
+    if isinstance(url, Engine):
+        url = written_url(url)
+    secrets = _secrets(url)
+    if secrets.scrubbed is not None:
+        text = _replace_all(text, secrets.scrubbed)
+    if secrets.short is None:
+        return text
+    # line by line: a --debug traceback keeps the lines that hold no short value
+    return "".join(
+        _WITHHELD + line[len(line.rstrip("\r\n")) :] if secrets.short.search(line) else line
+        for line in text.splitlines(keepends=True)
+    )
+
+
+def driver_reason(err: BaseException, url: str | sa.URL | Engine | None) -> str:
+    """The first line of what the database driver said (``err.orig``) for a message, scrubbed
+    of ``url``'s secrets, or the error's class name (SQLAlchemy's own text can carry the
+    statement and its parameters)."""
     text = str(getattr(err, "orig", None) or "").strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    return scrub(text.splitlines()[0], url) if text else type(err).__name__
 
 
 # PostgreSQL SQLSTATEs a user can fix with grants (insufficient_privilege) or another role
@@ -169,13 +309,15 @@ def driver_reason(err: BaseException) -> str:
 _PERMISSION_STATES = {"42501": "permission denied", "25006": "the connection is read-only"}
 
 
-def permission_problem(err: BaseException) -> DatabaseError | None:
+def permission_problem(
+    err: BaseException, url: str | sa.URL | Engine | None
+) -> DatabaseError | None:
     """A database error the user fixes with grants, as a user-facing error (else None)."""
     orig = getattr(err, "orig", None)
     state = getattr(orig, "sqlstate", None)
     if state not in _PERMISSION_STATES:
         return None
-    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else _PERMISSION_STATES[state]
+    detail = driver_reason(err, url) if str(orig).strip() else _PERMISSION_STATES[state]
     return DatabaseError(
         f"the registry's database user may not do this: {detail}",
         hint="grant the role SELECT on the registry tables (plan, drift, export, models) and "
@@ -274,9 +416,13 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
             # e.g. "Query string argument(s) ... are being ignored": a parameter that does
             # nothing is refused, and the warning's list of names is not printed
             warnings.simplefilter("error", SAWarning)
-            if backend == "sqlite":
-                return _sqlite_engine(parsed, busy_timeout)
-            return _postgres_engine(parsed)
+            engine = (
+                _sqlite_engine(parsed, busy_timeout)
+                if backend == "sqlite"
+                else _postgres_engine(parsed, url)
+            )
+            _WRITTEN[engine] = url
+            return engine
     except (NoSuchModuleError, ImportError) as err:
         raise DatabaseError(
             f"cannot load the database driver for '{parsed.drivername}': {err}",
@@ -297,7 +443,8 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
 _NO_DATABASE = re.compile(r'database "(?P<name>[^"]*)" does not exist')
 
 
-def _postgres_engine(url: sa.URL) -> Engine:
+def _postgres_engine(url: sa.URL, written: str) -> Engine:
+    """``written``: the URL as given, whose secrets the driver's messages must not show."""
     engine = sa.create_engine(url, pool_pre_ping=False)
 
     @event.listens_for(engine, "do_connect")
@@ -305,12 +452,28 @@ def _postgres_engine(url: sa.URL) -> Engine:
         # "db upgrade" creates the schema, not the database: say so instead of suggesting it.
         try:
             return dialect.loaded_dbapi.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.ProgrammingError as err:
+            # psycopg's own check of a parameter (connect_timeout=soon): a setting to fix,
+            # not a bug
+            raise DatabaseError(
+                f"{_URL_SETTING} has a parameter the PostgreSQL driver refuses: "
+                f"{scrub(str(err).strip(), written)}",
+                hint=f"check the parameters after '?' in {safe_url(written)}",
+            ) from None
         except dialect.loaded_dbapi.OperationalError as err:
             missing = _NO_DATABASE.search(str(err))
             if missing is None:
                 raise
+            # the name may come from the query (?dbname=...), which is never shown
             name = missing.group("name")
             host = f" at {url.host}" if url.host else ""
+            if name != url.database or scrub(name, written) == _WITHHELD:
+                raise DatabaseError(
+                    f"the database named in the query of --db does not exist on the "
+                    f"PostgreSQL server{host}",
+                    hint="create it, then run 'reconciler db upgrade'; or check --db / "
+                    "REGISTRY_DATABASE_URL",
+                ) from None
             options = "".join(
                 f" {flag} {value}"
                 for flag, value in (("-h", url.host), ("-p", url.port), ("-U", url.username))

@@ -15,6 +15,7 @@ from reconciler.db.engine import (
     permission_problem,
     refuse_in_memory,
     safe_url,
+    written_url,
 )
 from reconciler.errors import DatabaseError
 
@@ -62,7 +63,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     except OperationalError as err:
         raise _unreachable(engine, err) from None
     except sa.exc.DatabaseError as err:
-        raise not_a_registry(engine.url, err) from None
+        raise not_a_registry(engine, err) from None
     return before, head()
 
 
@@ -76,11 +77,11 @@ def upgrade_url(db_url: str) -> tuple[str | None, str]:
         engine.dispose()
 
 
-def not_a_registry(url: sa.URL, err: sa.exc.DatabaseError) -> DatabaseError:
+def not_a_registry(engine: Engine, err: sa.exc.DatabaseError) -> DatabaseError:
     """The database answered but is not one we can use (a SQLite URL naming another file)."""
     return DatabaseError(
-        f"{safe_url(url.render_as_string())} is not a usable registry database: "
-        f"{driver_reason(err)}",
+        f"{safe_url(written_url(engine))} is not a usable registry database: "
+        f"{driver_reason(err, engine)}",
         hint="point --db / REGISTRY_DATABASE_URL at the registry (a new SQLite path is created "
         "by 'reconciler db upgrade'); a file that is not a SQLite database is never overwritten",
     )
@@ -97,11 +98,11 @@ def _readable_revision(conn: sa.Connection) -> str | None:
     try:
         return current(conn)
     except SQLAlchemyError as err:
-        problem = permission_problem(err)
+        problem = permission_problem(err, conn.engine)
         if problem is not None:  # not "not initialized": the table is there, just not readable
             raise problem from None
         if not isinstance(err, OperationalError) and isinstance(err, sa.exc.DatabaseError):
-            raise not_a_registry(conn.engine.url, err) from None  # "file is not a database"
+            raise not_a_registry(conn.engine, err) from None  # "file is not a database"
         return None
 
 
@@ -162,7 +163,7 @@ def require_at_least(conn: sa.Connection, minimum: str) -> None:
 
 
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
-    reason = driver_reason(err)
+    reason = driver_reason(err, engine)
     # SQLite has no server to be running: point at the file instead.
     where = (
         "that the file and its directory are writable"
@@ -170,6 +171,6 @@ def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
         else "that the server is running"
     )
     return DatabaseError(
-        f"cannot use database {safe_url(str(engine.url.render_as_string(False)))}: {reason}",
+        f"cannot use database {safe_url(written_url(engine))}: {reason}",
         hint=f"check --db / REGISTRY_DATABASE_URL and {where}",
     )

@@ -167,7 +167,7 @@ def read_live_state(
             return read_live(conn, last_applied=last_applied)
     except sa.exc.OperationalError as err:
         raise DatabaseError(
-            f"cannot read the registry: {driver_reason(err)}",
+            f"cannot read the registry: {driver_reason(err, db_url)}",
             hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
         ) from None
     finally:
