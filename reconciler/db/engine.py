@@ -43,8 +43,20 @@ _PSYCOPG_ALIASES = frozenset({"postgres", "postgresql"})
 
 # libpq connection parameters that carry a secret when given in the query string
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
-# a query parameter that names or holds one of those (``x=1;password=...``, ``dsn=...``)
-_MENTIONS_SECRET = re.compile(r"pass|sslkey", re.IGNORECASE)
+# a query parameter that names or holds one of those (``x=1;password=...``, ``dsn=...``),
+# or names what may be a secret (``pwd=``, ``token=``, ``secret=``)
+_MENTIONS_SECRET = re.compile(r"pass|pwd|sslkey|secret|token|credential", re.IGNORECASE)
+# Query parameters whose values messages show (libpq's and SQLite's settings that hold no
+# secret); any other's value is shown as *** (a misspelled "pasword=" too)
+_SHOWN_QUERY_KEYS = frozenset(
+    {
+        "sslmode", "host", "hostaddr", "port", "dbname", "application_name",
+        "connect_timeout", "target_session_attrs", "gssencmode", "channel_binding",
+        "sslrootcert", "sslcert", "sslcrl", "client_encoding", "load_balance_hosts",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "mode", "uri", "timeout", "check_same_thread", "cache", "immutable", "nolock",
+    }
+)  # fmt: skip
 # The start of SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url): the scheme and
 # the user info as it splits them, to see the user info and the query as they were written.
 _USERINFO = re.compile(r"[\w+]+://(?:(?P<info>[^:/]*(?::[^@]*)?)@)?")
@@ -106,12 +118,21 @@ def _shown_query(url: str) -> tuple[str, bool]:
     that follows are hidden: an unescaped '&' in a password makes its remainder look like
     further parameters."""
     shown: list[str] = []
+    hidden = False
     for key, value in parse_qsl(_written_query(url)):
-        if key.lower() in _SECRET_QUERY_KEYS or _MENTIONS_SECRET.search(key + "=" + value):
+        if _holds_secret(key, value):
             shown.append(f"{quote(key, safe='/')}=***")
             return "?" + "&".join(shown), True
+        if key.lower() not in _SHOWN_QUERY_KEYS:  # a value of any other may be private
+            shown.append(f"{quote(key, safe='/')}=***")
+            hidden = True
+            continue
         shown.append(f"{quote(key, safe='/')}={quote(value, safe='/')}")
-    return ("?" + "&".join(shown) if shown else ""), False
+    return ("?" + "&".join(shown) if shown else ""), hidden
+
+
+def _holds_secret(key: str, value: str) -> bool:
+    return key.lower() in _SECRET_QUERY_KEYS or bool(_MENTIONS_SECRET.search(key + "=" + value))
 
 
 def _safe(url: str) -> tuple[str, bool]:
@@ -156,7 +177,16 @@ def describe_database(url: str) -> Location | None:
         return Location(backend)
     if backend == "sqlite":
         return Location("sqlite", name=parsed.database or ":memory:")
-    return Location(backend, parsed.host, parsed.port, parsed.database)
+    # the query's host, port and dbname win over the URL's (SQLAlchemy passes the query to the
+    # driver after them): name the database the driver connects to
+    query = {k: v for k, v in parsed.query.items() if isinstance(v, str)}
+    port = query.get("port", "")
+    return Location(
+        backend,
+        query.get("host") or parsed.host,
+        int(port) if port.isdigit() else parsed.port,
+        query.get("dbname") or parsed.database,
+    )
 
 
 # Secrets shorter than this are not replaced inside a driver's message: "pw" or "1" would
@@ -227,8 +257,14 @@ def _url_values(url: str | sa.URL) -> tuple[set[str], set[str]]:
         user, _, password = match.group("info").partition(":")
         users.add(user)
         secret.add(password)
+    after_secret = False
     for key, value in parse_qsl(_written_query(written), keep_blank_values=True):
         secret.add(value)
+        if after_secret and key.lower() not in _SHOWN_QUERY_KEYS:
+            # an unescaped '&' in a password: a "name" after it that is no known setting is a
+            # piece of it, which the driver quotes as an unknown option
+            secret.add(key)
+        after_secret = after_secret or _holds_secret(key, value)
         # "x=1;password=..." or "dsn=password%3D...": the pieces of a value, too, and
         # of "options=-cname=value" as the server quotes them ("-c name")
         for piece in re.split(r"[;&=,\s]+", unquote(value)):

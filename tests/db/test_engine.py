@@ -326,7 +326,15 @@ def test_a_role_without_grants_gets_a_message_not_an_internal_error(
         ("postgresql://app:p@ss@db/registry", Location("postgresql")),
         ("postgresql://u:p@ss/secret@host/db", Location("postgresql")),
         ("postgresql://u:p@s?s@host/db", Location("postgresql")),
-        ("postgresql:///registry?host=/run/pg", Location("postgresql", None, None, "registry")),
+        (
+            "postgresql:///registry?host=/run/pg",
+            Location("postgresql", "/run/pg", None, "registry"),
+        ),
+        # the query's host, port and dbname are what the driver connects to
+        (
+            "postgresql://app@prod.example.com/registry?host=127.0.0.1&port=6543&dbname=other",
+            Location("postgresql", "127.0.0.1", 6543, "other"),
+        ),
         ("sqlite:///registry.db", Location("sqlite", name="registry.db")),
         ("sqlite://", Location("sqlite", name=":memory:")),
         ("postgresql://db:port/x", None),  # does not parse
@@ -462,6 +470,13 @@ def test_azure_style_user_names_are_written_percent_encoded() -> None:
         ("postgresql://u:p@ss@h/db", "postgresql://***"),
         ("postgresql://u:pw@h:port/db", "<unparseable database URL>"),
         ("sqlite:////srv/a@b/registry.db", "sqlite:////srv/a%40b/registry.db"),
+        # a name that says secret, and any parameter not known to hold none, show no value
+        ("postgresql:///db?sslmode=disable&pwd=s3cret", "postgresql:///db?sslmode=disable&pwd=***"),
+        (
+            "postgresql:///db?schema=s3cret&sslmode=require",
+            "postgresql:///db?schema=***&sslmode=require",
+        ),
+        ("postgresql:///db?api_token=s3cret", "postgresql:///db?api_token=***"),
     ],
 )
 def test_safe_url_hides_what_may_be_part_of_a_password(url: str, shown: str) -> None:
