@@ -221,7 +221,10 @@ def write_all(files: Mapping[Path, str | bytes], *, hint: str) -> None:
             if made.is_dir():
                 _rmdir_quietly(made)
             else:
-                made.unlink(missing_ok=True)
+                # under a file where a directory was wanted it was never made (ENOTDIR): the
+                # error being raised is the one to report
+                with contextlib.suppress(OSError):
+                    made.unlink(missing_ok=True)
         raise
 
 

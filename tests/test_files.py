@@ -190,6 +190,19 @@ def test_write_all_removes_what_it_made_when_a_write_fails(tmp_path: Path) -> No
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["b", "b/c"]
 
 
+def test_write_all_reports_a_file_where_a_directory_must_go(tmp_path: Path) -> None:
+    # export --out DIR when DIR/models is a file: the error names the path, and the
+    # directories made for the other files are gone
+    root = tmp_path / "out"
+    root.mkdir()
+    (root / "models").write_text("not a directory\n")
+    files = {root / "credentials" / "c.yaml": "1\n", root / "models" / "custom" / "m.yaml": "2\n"}
+    with pytest.raises(OutputError) as info:
+        write_all(files, hint="h")
+    assert "models" in str(info.value)
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["models"]
+
+
 def test_write_together_writes_all_or_none(tmp_path: Path) -> None:
     first, second = tmp_path / "config.yaml", tmp_path / "secrets.env"
     first.write_text("old config\n")

@@ -445,6 +445,8 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
             f"unsupported database URL {kind} '{parsed.drivername}' in {safe_url(url)}",
             hint=f"use {SUPPORTED_URLS}",
         )
+    if backend == "sqlite":
+        _refuse_uri_without_file(parsed)
     if not create:
         require_database(url)
     try:
@@ -522,6 +524,22 @@ def _postgres_engine(url: sa.URL, written: str) -> Engine:
             ) from None
 
     return engine
+
+
+def _refuse_uri_without_file(url: sa.URL) -> None:
+    """``?uri=true`` makes SQLite read the database name as a URI; without ``file:`` it is a
+    plain file name that keeps the query's other parameters (``registry.db?mode=ro``), so
+    SQLite would create that file instead of opening the registry."""
+    uri = url.query.get("uri")
+    if isinstance(uri, str) and uri.lower() in ("true", "1") and not (
+        url.database or ""
+    ).startswith("file:"):
+        raise DatabaseError(
+            f"{_URL_SETTING} has ?uri=true but its database is not a file: URI, so SQLite "
+            "would open (and create) a file named with the query in it",
+            hint="write sqlite:///file:registry.db?mode=ro&uri=true, or drop ?uri=true and the "
+            "URI parameters",
+        )
 
 
 def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:

@@ -3,6 +3,7 @@ SQLite open errors name the file."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -546,3 +547,17 @@ def test_commands_refuse_a_bad_url_without_showing_its_password(
         assert "internal error" not in shown
         assert "Traceback" not in shown
     assert not (tmp_path / "exported").exists()
+
+
+def test_uri_true_needs_a_file_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # without file:, SQLite would create a file named "registry.db?mode=ro" beside the registry
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseError) as info:
+        make_engine("sqlite:///registry.db?mode=ro&uri=true", create=False)
+    assert "is not a file: URI" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    sqlite3.connect(tmp_path / "registry.db").close()
+    engine = make_engine("sqlite:///file:registry.db?mode=ro&uri=true")  # the URI form works
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA query_only").scalar() is not None
+    engine.dispose()
