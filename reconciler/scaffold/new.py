@@ -358,6 +358,51 @@ def _reference(
     return refs
 
 
+# the flags of each secret form, and of each provider's own settings: a flag given for a
+# form or a provider that is not the one written would be dropped without a word
+_FORM_FLAGS = {
+    "env": ("env",),
+    "sops": ("sops_file", "sops_key"),
+    "aws": ("aws_secret_id", "aws_json_key"),
+}
+_PROVIDER_FLAGS = {
+    "region": ("bedrock",),
+    "key_form": ("bedrock",),
+    "endpoint_url": ("bedrock", "huggingface"),
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _refuse_unused_flags(provider: str, given: Mapping[str, Any]) -> None:
+    forms = [form for form, names in _FORM_FLAGS.items() if any(n in given for n in names)]
+    if len(forms) > 1:
+        flags = [_flag(n) for form in forms for n in _FORM_FLAGS[form] if n in given]
+        raise ReconcilerError(
+            f"new credential: {', '.join(flags)} name more than one place for the secret",
+            hint="pass one of --env, --sops-file with --sops-key, or --aws-secret-id (with "
+            "--aws-json-key)",
+        )
+    unused = [
+        _flag(name)
+        for name, providers in _PROVIDER_FLAGS.items()
+        if name in given and provider not in providers
+    ]
+    if "base_url" in given and provider in ("bedrock", "huggingface"):
+        unused.append("--base-url")
+    if "aws_json_key" in given and "aws_secret_id" not in given:
+        unused.append("--aws-json-key (without --aws-secret-id)")
+    if unused:
+        one = len(unused) == 1
+        raise ReconcilerError(
+            f"new credential: {', '.join(unused)} {'does' if one else 'do'} not apply to a "
+            f"credential of provider {provider}",
+            hint=f"leave {'it' if one else 'them'} out, or check --provider",
+        )
+
+
 def new_credential(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None = None) -> Written:
     root = Path(catalog_dir)
     answers = _Answers(given, ask)
@@ -366,6 +411,7 @@ def new_credential(catalog_dir: str, given: Mapping[str, Any], ask: Ask | None =
     )
     answers.check("new credential")
     assert provider is not None
+    _refuse_unused_flags(provider, answers.values)
     name = answers.get(
         Question("name", "--name", "Name", default=f"prod-{provider.replace('_', '-')}")
     )

@@ -500,3 +500,32 @@ def test_an_optional_secret_left_blank_is_none(catalog: Path) -> None:
     doc = yaml.safe_load((catalog / "credentials" / "local.yaml").read_text())
     assert "api_key" not in doc
     _valid(catalog)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("--sops-file", "secrets/prod.enc.yaml", "--sops-key", "openai.key", "--env", "X"),
+            "--env, --sops-file, --sops-key name more than one place for the secret",
+        ),
+        (
+            ("--aws-secret-id", "prod/x", "--env", "Y"),
+            "--env, --aws-secret-id name more than one place for the secret",
+        ),
+        (("--region", "us-east-1", "--env", "X"), "--region does not apply to a credential of"),
+        (
+            ("--aws-json-key", "k"),
+            "--aws-json-key (without --aws-secret-id) does not apply to a credential of",
+        ),
+    ],
+)
+def test_new_credential_refuses_flags_it_would_drop(
+    catalog: Path, args: tuple[str, ...], says: str
+) -> None:
+    # the reference written would silently be another one than the flags named
+    before = _tree(catalog)
+    result = _new(catalog, "credential", "--provider", "openai", "--name", "o3", *args)
+    assert result.exit_code == 1, result.output
+    assert says in result.output
+    assert _tree(catalog) == before
