@@ -531,9 +531,11 @@ def _refuse_uri_without_file(url: sa.URL) -> None:
     plain file name that keeps the query's other parameters (``registry.db?mode=ro``), so
     SQLite would create that file instead of opening the registry."""
     uri = url.query.get("uri")
-    if isinstance(uri, str) and uri.lower() in ("true", "1") and not (
-        url.database or ""
-    ).startswith("file:"):
+    if (
+        isinstance(uri, str)
+        and uri.lower() in ("true", "1")
+        and not (url.database or "").startswith("file:")
+    ):
         raise DatabaseError(
             f"{_URL_SETTING} has ?uri=true but its database is not a file: URI, so SQLite "
             "would open (and create) a file named with the query in it",
