@@ -25,7 +25,7 @@ from reconciler.plan.alerts import Alert, KeyMismatch, RegistryBoundElsewhere, S
 from reconciler.plan.model import Database, Plan, Target
 from reconciler.plan.refusals import Purpose
 from reconciler.secrets.crypto import keyring_from_env
-from reconciler.secrets.stamp import Stamped, stamp_secrets, unknown_key_ids
+from reconciler.secrets.stamp import Stamped, said_once, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState, load_desired
 from reconciler.state.live import LiveState
 
@@ -274,7 +274,7 @@ def _make_plan(
         len(plan.guards),
         len(plan.notes) + len(stamped.notes),
     )
-    plan.notes[:0] = stamped.notes
+    plan.notes[:] = [*stamped.notes, *said_once(plan.notes, stamped)]
     if wrong_key:
         plan.errors.insert(0, KeyMismatch("", tuple(wrong_key), _throwaway_file(db_url)))
     if live.environment is not None and live.environment != desired.environment:

@@ -114,12 +114,12 @@ def _falls_back(change: Change) -> bool:
 
 def uncompared_secrets(plan: Plan) -> int:
     """How many secrets the plan could not compare (values not read or unreadable here, and
-    no source version to go by), else how many could not be read or have a version that
-    could not be looked up: apply reads them and may write them (or fails reading them)
-    although the plan shows no change for them."""
+    no source version to go by), and how many could not be read or have a version that
+    could not be looked up (said apart, never among the former): apply reads them and may
+    write them (or fails reading them) although the plan shows no change for them."""
     names = {s for n in plan.notes if isinstance(n, SecretNotCompared) for s in n.secrets}
     check = _secrets(plan)
-    return len(names) or len({*check.unreadable, *check.unchecked})
+    return len(names) + len({*check.unreadable, *check.unchecked})
 
 
 def changes_possible(plan: Plan) -> bool:

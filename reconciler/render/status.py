@@ -231,41 +231,71 @@ def _reverts(check: Check, code: Code) -> StatusRow:
     return StatusRow(check.kind, check.level, result, todo)
 
 
-def _secret_counts(plan: Plan, unreadable: frozenset[str]) -> tuple[list[str], list[str]]:
-    """What is known of the secrets the plan writes, never their values: how many are added,
+def _tally(
+    plan: Plan, unreadable: frozenset[str], unchecked: frozenset[str]
+) -> dict[str, list[str]]:
+    """The secrets the plan writes by what is known of them, never their values: added,
     changed or removed, and of those whose reference changed, whether the value behind it
     is the same, or was not read at all (CI plans), or could not be read here (its new
-    reference is in ``unreadable``: those references are returned, for the row to name). An
-    added secret that could not be read is not counted: the row names it as unreadable."""
-    counts: Counter[str] = Counter()
-    new_refs: list[str] = []
+    reference is in ``unreadable``). Each is listed once, by its new reference where it has
+    one (else ``credential.field``). An added secret that could not be read is left out: the
+    row names it as unreadable; so is one whose new reference's version could not be looked
+    up (``unchecked``): the row counts and names it there."""
+    tally: dict[str, list[str]] = {}
     for change in plan.changes:
         # a created model's changes are never secrets: not built just to be counted
         if isinstance(change.fields, CreatedFields):
             continue
-        for fc in change.fields.values():
+        for path, fc in change.fields.items():
             if fc.secret is None or fc.secret is SecretStatus.UNCHANGED:
                 continue
-            if (
-                fc.secret is SecretStatus.ADDED
-                and fc.ref is not None
-                and fc.ref.after in unreadable
-            ):
-                continue  # counted once, as a secret that could not be read (the row names it)
+            name = fc.ref.after if fc.ref is not None and fc.ref.after else f"{change.key}.{path}"
+            said_with_why = fc.ref is not None and (
+                (fc.ref.value is not SecretStatus.UNCHANGED and fc.ref.after in unchecked)
+                or (fc.secret is SecretStatus.ADDED and fc.ref.after in unreadable)
+            )
+            if said_with_why:
+                continue  # counted once, where the row names it with why
+            if fc.secret is SecretStatus.UNKNOWN and fc.ref is None:
+                continue  # the same reference, value unknown: the check lists it by name
+            key = fc.secret.value
             if fc.secret is SecretStatus.CHANGED and fc.ref is not None:
-                value = fc.ref.value
-                if value is SecretStatus.UNKNOWN and fc.ref.after in unreadable:
-                    counts["unreadable"] += 1
-                    new_refs.append(fc.ref.after)
-                    continue
-                if value is SecretStatus.UNKNOWN:
-                    counts["not-read"] += 1
-                    continue
-                if value is SecretStatus.UNCHANGED:
-                    counts["same-value"] += 1
-                    continue
-            counts[fc.secret.value] += 1
-    # unknown values behind the same reference are listed by name (the check warns about them)
+                if fc.ref.value is SecretStatus.UNKNOWN:
+                    key = "unreadable" if fc.ref.after in unreadable else "not-read"
+                elif fc.ref.value is SecretStatus.UNCHANGED:
+                    key = "same-value"
+            tally.setdefault(key, []).append(name)
+    return tally
+
+
+def secret_categories(plan: Plan) -> dict[str, list[str]]:
+    """Every category the secrets row and the note on secrets without a source version
+    (the footer in a pull request) count a secret in, with its members: a reference, or
+    ``credential.field``. Each secret belongs to one at most (tests hold every sample to it)."""
+    check = next(c for c in status_checks(plan) if c.kind is CheckKind.SECRETS)
+    unreadable, unchecked = frozenset(check.unreadable), frozenset(check.unchecked)
+    categories = _tally(plan, unreadable, unchecked)
+    new_refs = set(categories.get("unreadable", []))
+    more = {
+        "may-have-changed": list(check.secrets),
+        "more-unreadable": [r for r in check.unreadable if r not in new_refs],
+        "unchecked": list(check.unchecked),
+        "not-compared": [
+            s for n in plan.notes if isinstance(n, SecretNotCompared) for s in n.secrets
+        ],
+    }
+    categories.update({k: v for k, v in more.items() if v})
+    return categories
+
+
+def _secret_counts(
+    plan: Plan, unreadable: frozenset[str], unchecked: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """The row's words for ``_tally``'s counts, and the new references that could not be
+    read here (for the row to name)."""
+    tally = _tally(plan, unreadable, unchecked)
+    counts = Counter({k: len(v) for k, v in tally.items()})
+    new_refs = tally.get("unreadable", [])
     order = (SecretStatus.ADDED, SecretStatus.CHANGED, SecretStatus.REMOVED)
     values = [f"{counts[s]} {s.value}" for s in order if counts[s]]
     parts = [", ".join(values) + " (values are never shown)"] if values else []
@@ -292,13 +322,11 @@ def _secrets(check: Check, plan: Plan, code: Code, reasons_only: bool) -> Status
     def names(refs: Sequence[str]) -> str:
         return listed([f"{code(r)} ({why[r]})" if why.get(r) else code(r) for r in refs])
 
-    parts, new_refs = _secret_counts(plan, frozenset(check.unreadable))
+    parts, new_refs = _secret_counts(plan, frozenset(check.unreadable), frozenset(check.unchecked))
     if new_refs:
         parts[-1] += f": {names(new_refs)}"
-    not_compared = sum(len(n.secrets) for n in plan.notes if isinstance(n, SecretNotCompared))
-    if not_compared:
-        it = "it" if not_compared == 1 else "them"
-        parts.append(f"{plural(not_compared, 'secret')} not compared (apply reads {it})")
+    # secrets with no source version to compare by (every CI plan has some) are not
+    # counted here: the note (in a pull request, the footer) names them, once
     if check.secrets:
         secrets = listed([code(s) for s in check.secrets])
         parts.append(f"{plural(len(check.secrets), 'value')} may have changed unseen: {secrets}")

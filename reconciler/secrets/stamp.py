@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reconciler.plan.alerts import (
     Alert,
+    SecretNotCompared,
     SecretsByVersion,
     SecretsUnreadable,
     SecretVersionsUnchecked,
@@ -44,6 +45,8 @@ class Stamped:
     desired: DesiredState
     resolved: Resolved = field(default_factory=Resolved)
     notes: list[Alert] = field(default_factory=list)
+    # references a note of ``notes`` names with why (unreadable, version unchecked)
+    reported: frozenset[str] = frozenset()
 
 
 def stamp_secrets(
@@ -71,19 +74,21 @@ def stamp_secrets(
         notes.append(SecretsByVersion("", "no-secrets"))
     if require_values and values.errors:
         raise unreadable_secrets(refs, values.errors, secret_labels(desired, catalog_root))
+    reported: set[str] = set()
     if read_values and keyring is not None and values.errors:
+        reported.update(values.errors)
         unreadable = tuple((describe_ref(refs[k]), m) for k, m in sorted(values.errors.items()))
         notes.append(SecretsUnreadable("", unreadable))
     # A secret whose value was read (or could not be, said above) is compared by value: its
     # version does not matter. The others are compared by version alone, so a version that
     # could not be looked up (access denied, a typo in the id) is what apply will trip on.
-    unchecked = tuple(
-        (describe_ref(refs[k]), why)
-        for k, why in sorted(versions.errors.items())
-        if k not in values.values and k not in values.errors
+    unchecked_keys = sorted(
+        k for k in versions.errors if k not in values.values and k not in values.errors
     )
-    if unchecked:
+    if unchecked_keys:
+        unchecked = tuple((describe_ref(refs[k]), versions.errors[k]) for k in unchecked_keys)
         notes.append(SecretVersionsUnchecked("", unchecked))
+        reported.update(unchecked_keys)
 
     credentials = {}
     for name, cred in desired.credentials.items():
@@ -98,7 +103,28 @@ def stamp_secrets(
             )
         credentials[name] = dataclasses.replace(cred, secrets=secrets)
     stamped = dataclasses.replace(desired, credentials=credentials)
-    return Stamped(stamped, values, notes)
+    return Stamped(stamped, values, notes, frozenset(reported))
+
+
+def said_once(notes: list[Alert], stamped: Stamped) -> list[Alert]:
+    """The diff's notes without the secrets stamping's notes already name (could not be
+    read, version could not be looked up): a secret the diff could not compare for that
+    reason is said once, with why, not again as having no source version."""
+    said = {
+        f"{name}.{field_name}"
+        for name, cred in stamped.desired.credentials.items()
+        for field_name, secret in cred.secrets.items()
+        if ref_key(secret.ref) in stamped.reported
+    }
+    out: list[Alert] = []
+    for note in notes:
+        if isinstance(note, SecretNotCompared) and said:
+            kept = tuple(s for s in note.secrets if s not in said)
+            if not kept:
+                continue
+            note = SecretNotCompared(note.subject, kept)
+        out.append(note)
+    return out
 
 
 def unknown_key_ids(live: LiveState, keyring: Keyring | None) -> list[str]:

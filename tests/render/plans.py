@@ -667,7 +667,9 @@ def unchecked_plan() -> Plan:
                     ),
                 ),
             ),
-            SecretNotCompared("", ("prod-mistral.api_key", "prod-openai.api_key")),
+            # an environment variable's secret has no source version; the two AWS secrets,
+            # whose version lookups failed, are not listed again here (as the pipeline does)
+            SecretNotCompared("", ("ci-local.api_key",)),
         ],
         catalog_digest="sha256:5c6d7e8f9a0b",
         revision=31,

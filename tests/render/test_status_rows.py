@@ -4,15 +4,22 @@ what to do."""
 
 from __future__ import annotations
 
+import pytest
 from plans import PLANS
 
-from reconciler.plan.alerts import ReadFailure, SecretFailure, SecretsUnreadable
+from reconciler.plan.alerts import (
+    ReadFailure,
+    SecretFailure,
+    SecretsByVersion,
+    SecretsUnreadable,
+    SecretVersionsUnchecked,
+)
 from reconciler.plan.guards import BREAKING_FLAG as BREAKING
 from reconciler.plan.model import Action, Change, FieldChange, Kind, Plan, RefChange, SecretStatus
 from reconciler.plan.status import CheckKind
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
-from reconciler.render.status import status_rows
+from reconciler.render.status import secret_categories, status_rows
 
 
 def _added(name: str, ref: str) -> Change:
@@ -97,3 +104,51 @@ def test_an_approved_break_with_a_fix_is_worded_as_an_instruction() -> None:
     assert f"to do: {_FIX}or apply with --allow-breaking to break them on purpose\n" in (
         render_text(plan)
     )
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_no_secret_is_counted_in_two_categories(name: str) -> None:
+    """A reviewer reads each secret fact once: the secrets row and the note on secrets without
+    a source version (the comment's footer) never count one secret twice."""
+    plan = PLANS[name]()
+    categories = secret_categories(plan)
+    seen: dict[str, str] = {}
+    for category, members in categories.items():
+        for member in members:
+            assert member not in seen, f"{member} is {seen[member]} and {category}"
+            seen[member] = category
+    # secrets without a source version are the note's (the footer's), not the row's
+    assert "not compared" not in _secrets_result(plan)
+
+
+def test_a_changed_reference_whose_version_could_not_be_checked_is_counted_there_only() -> None:
+    failure = SecretFailure(ReadFailure.NOT_FOUND, "SOPS file 'new.enc.yaml' does not exist")
+    changed = FieldChange(
+        None,
+        None,
+        SecretStatus.CHANGED,
+        RefChange("sops old.enc.yaml#k", "sops new.enc.yaml#k", SecretStatus.UNKNOWN),
+    )
+    plan = Plan(
+        changes=[Change(Action.UPDATE, Kind.CREDENTIAL, "c", {"api_key": changed})],
+        notes=[
+            SecretsByVersion("", "no-secrets"),
+            SecretVersionsUnchecked("", (("sops new.enc.yaml#k", failure),)),
+        ],
+    )
+    assert secret_categories(plan) == {"unchecked": ["sops new.enc.yaml#k"]}
+    result = _secrets_result(plan)
+    assert result.startswith("1 secret's version could not be checked: sops new.enc.yaml#k")
+    assert "reference changed" not in result
+
+
+def test_secrets_without_a_source_version_are_named_in_the_footer_only() -> None:
+    plan = PLANS["production"]()
+    markdown = render_markdown(plan)
+    row = next(line for line in markdown.split("\n") if "| secrets |" in line)
+    assert "prod-openai" not in row
+    assert "not compared" not in row
+    footer = markdown.split("\n")[-2]
+    assert footer.count("`prod-openai.api_key`") == 1
+    text = render_text(plan)
+    assert text.count("prod-openai.api_key") == 1

@@ -17,12 +17,12 @@ import requests
 from engine_helpers import cli, model_doc, secret_env, write_catalog
 from secretkit import SopsCatalog, new_identity
 
-from reconciler.plan.alerts import ReadFailure, SecretVersionsUnchecked
+from reconciler.plan.alerts import ReadFailure, SecretNotCompared, SecretVersionsUnchecked
 from reconciler.plan.model import Plan
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
 from reconciler.secrets.resolve import resolve_values
-from reconciler.secrets.stamp import stamp_secrets
+from reconciler.secrets.stamp import said_once, stamp_secrets
 from reconciler.state.desired import load_desired
 from reconciler.state.records import SecretRefDict, ref_key
 
@@ -219,6 +219,10 @@ def test_no_secrets_plan_says_a_denied_version_lookup(
     (check,) = [c for c in data["checks"] if c["check"] == "secrets"]
     assert check["status"] == "warn"
     assert check["unchecked"] == ["aws_secretsmanager prod/openai"]
+    # the one secret is said once: not also as a secret without a source version
+    assert "secret-not-compared" not in [n["kind"] for n in data["notes"]]
+    assert "not compared" not in markdown
+    assert "no source version" not in text
 
 
 def test_no_secrets_plan_says_a_secret_id_that_does_not_exist(
@@ -273,6 +277,11 @@ def test_sops_file_missing_when_versions_are_looked_up(
     assert reference == "sops secrets/prod.enc.yaml#openai"
     assert failure.reason is ReadFailure.NOT_FOUND
     assert "secrets/prod.enc.yaml" in failure.detail
+    # the diff cannot compare it either (no version): said once, as unchecked, not again
+    # among the secrets without a source version; another such secret stays listed
+    notes = said_once([SecretNotCompared("", ("c.api_key", "env-only.api_key"))], stamped)
+    assert notes == [SecretNotCompared("", ("env-only.api_key",))]
+    assert said_once([SecretNotCompared("", ("c.api_key",))], stamped) == []
 
     markdown = render_markdown(Plan(notes=list(stamped.notes)))
     row = _secrets_row(markdown)
