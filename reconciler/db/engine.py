@@ -267,7 +267,8 @@ def _url_values(url: str | sa.URL) -> tuple[set[str], set[str]]:
         after_secret = after_secret or _holds_secret(key, value)
         # "x=1;password=..." or "dsn=password%3D...": the pieces of a value, too, and
         # of "options=-cname=value" as the server quotes them ("-c name")
-        for piece in re.split(r"[;&=,\s]+", unquote(value)):
+        # (as parsed and decoded once more: the driver gets the former, "%40" and all)
+        for piece in {p for v in (value, unquote(value)) for p in re.split(r"[;&=,\s]+", v)}:
             secret.update((piece, piece.lstrip("-"), piece.removeprefix("-c")))
         if key.lower() == "user":
             users.add(value)
