@@ -23,7 +23,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.alerts import Alert, KeyMismatch, RegistryBoundElsewhere, SecretsByVersion
 from reconciler.plan.model import Database, Plan, Target
-from reconciler.plan.refusals import Purpose
+from reconciler.plan.refusals import BoundUnnamed, Purpose
 from reconciler.secrets.crypto import keyring_from_env
 from reconciler.secrets.stamp import Stamped, said_once, stamp_secrets, unknown_key_ids
 from reconciler.state.desired import DesiredState, load_desired
@@ -91,6 +91,27 @@ def read_live(db_url: str, environment: str | None, *, purpose: Purpose) -> Live
     return live
 
 
+def bound_unnamed(
+    live: LiveState, environment: str | None, purpose: Purpose
+) -> BoundUnnamed | None:
+    """What a read-only command run without ``--environment`` notes: the registry is bound to
+    an environment, which nothing checked (a registry bound to the base catalog is what the
+    command reads without one: nothing to note)."""
+    if environment is not None or not live.environment:
+        return None
+    return BoundUnnamed(live.environment, purpose)
+
+
+def refuse_bound_elsewhere(planned: Planned, purpose: Purpose) -> None:
+    """A plan against another environment's registry: a read-only command (``purpose``)
+    refuses it in its own words, which point at the registry meant, not at re-binding."""
+    bound = next((e for e in planned.plan.errors if isinstance(e, RegistryBoundElsewhere)), None)
+    if bound is not None:
+        from reconciler.apply.apply import check_environment
+
+        check_environment(bound.bound, bound.environment, rebind=False, purpose=purpose)
+
+
 def plan(
     loaded: Loaded,
     db_url: str,
@@ -144,13 +165,7 @@ def changed(loaded: Loaded, db_url: str) -> tuple[set[str], set[str]]:
 
     planned = plan(loaded, db_url, options=DiffOptions())
     # changes against another environment's registry are not this one's: refuse, as models does
-    bound = next((e for e in planned.plan.errors if isinstance(e, RegistryBoundElsewhere)), None)
-    if bound is not None:
-        from reconciler.apply.apply import check_environment
-
-        check_environment(
-            bound.bound, bound.environment, rebind=False, purpose=Purpose.TEST_CHANGED
-        )
+    refuse_bound_elsewhere(planned, Purpose.TEST_CHANGED)
     return changed_from_plan(planned.plan, planned.stamped.desired)
 
 

@@ -9,7 +9,8 @@ from typing import TextIO
 from reconciler import pipeline
 from reconciler.diff.diff import DiffOptions
 from reconciler.drift.report import drift_report
-from reconciler.errors import CatalogInvalidError
+from reconciler.errors import CatalogInvalidError, DatabaseError
+from reconciler.plan.refusals import Purpose
 from reconciler.render.drift import render_drift
 
 
@@ -40,5 +41,11 @@ def drift(
     report = drift_report(
         planned.plan, planned.stamped.desired, planned.live, ignore_unmanaged=ignore_unmanaged
     )
+    try:  # another environment's registry: refused in a read-only command's words, not plan's
+        pipeline.refuse_bound_elsewhere(planned, Purpose.DRIFT)
+    except DatabaseError:
+        if fmt == "json":  # as for an invalid catalog: the JSON, then the message on stderr
+            out.write(render_drift(report, fmt))
+        raise
     out.write(render_drift(report, fmt))
     return report.exit_code

@@ -10,8 +10,9 @@ from reconciler.export.documents import build_export
 from reconciler.export.files import refuse_mixing, write_files
 from reconciler.export.sops import collect, referenced_files
 from reconciler.files import not_directory
-from reconciler.pipeline import read_live
+from reconciler.pipeline import bound_unnamed, read_live
 from reconciler.plan.refusals import Purpose
+from reconciler.render.binding import bound_unnamed as render_bound_unnamed
 from reconciler.render.export import out_not_a_directory, render_export
 
 
@@ -34,6 +35,8 @@ def export(
     if not force:
         refuse_mixing(root, out_dir)
     live = read_live(db_url, environment, purpose=Purpose.EXPORT)
+    if (note := bound_unnamed(live, environment, Purpose.EXPORT)) is not None:
+        sys.stderr.write(render_bound_unnamed(note))
     result = build_export(live, root)
     sops = collect(referenced_files(live.credentials.values()), Path(catalog_dir))
     write_files(

@@ -6,8 +6,9 @@ import sys
 from typing import TextIO
 
 from reconciler.defaults import DEFAULT_CATALOG
-from reconciler.pipeline import read_live
+from reconciler.pipeline import bound_unnamed, read_live
 from reconciler.plan.refusals import Purpose
+from reconciler.render.binding import bound_unnamed as render_bound_unnamed
 from reconciler.render.models import render_json, render_tables, unknown_provider
 from reconciler.state.listing import known_providers, model_rows
 
@@ -27,6 +28,8 @@ def models(
 
         require_known_environment(catalog_dir, environment)
     live = read_live(db_url, environment, purpose=Purpose.LIST)
+    if (note := bound_unnamed(live, environment, Purpose.LIST)) is not None:
+        sys.stderr.write(render_bound_unnamed(note))
     if provider is not None and provider not in (known := known_providers(live)):
         raise unknown_provider(provider, known)
     rows = model_rows(live, provider, category)

@@ -267,7 +267,8 @@ def _url_values(url: str | sa.URL) -> tuple[set[str], set[str]]:
         after_secret = after_secret or _holds_secret(key, value)
         # "x=1;password=..." or "dsn=password%3D...": the pieces of a value, too, and
         # of "options=-cname=value" as the server quotes them ("-c name")
-        for piece in re.split(r"[;&=,\s]+", unquote(value)):
+        # (as parsed and decoded once more: the driver gets the former, "%40" and all)
+        for piece in {p for v in (value, unquote(value)) for p in re.split(r"[;&=,\s]+", v)}:
             secret.update((piece, piece.lstrip("-"), piece.removeprefix("-c")))
         if key.lower() == "user":
             users.add(value)
@@ -447,6 +448,8 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
         )
     if backend == "sqlite":
         _refuse_uri_without_file(parsed)
+    else:
+        _refuse_no_database(parsed, url)
     if not create:
         require_database(url)
     try:
@@ -524,6 +527,38 @@ def _postgres_engine(url: sa.URL, written: str) -> Engine:
             ) from None
 
     return engine
+
+
+def _refuse_no_database(url: sa.URL, written: str) -> None:
+    """libpq connects a URL without a database name to the database named like the user
+    (often ``postgres``, the server's own): ``db upgrade`` would migrate that one."""
+    dbname = url.query.get("dbname")
+    if url.database or (isinstance(dbname, str) and dbname):
+        return
+    raise DatabaseError(
+        f"{_URL_SETTING} names no database: {safe_url(written)} would connect to the one "
+        "named like the user (often 'postgres'), not to a registry",
+        hint="name the registry's database at the end of the URL (or in ?dbname=), e.g. "
+        "postgresql+psycopg://user@host:5432/dbname",
+    )
+
+
+def connection_hint(url: str | sa.URL | Engine) -> str:
+    """What to check when the database cannot be reached or used (a bad setting in the URL, a
+    server that is not running, a refused login): the URL and the server or file, never
+    ``db upgrade``, which needs the same connection."""
+    if isinstance(url, Engine):
+        backend = url.dialect.name
+    else:
+        parsed = _try_parse(url) if isinstance(url, str) else url
+        backend = "" if parsed is None else parsed.get_backend_name()
+    # SQLite has no server to be running: point at the file instead.
+    where = (
+        "that the file and its directory are readable and writable"
+        if backend == "sqlite"
+        else "that the server is running and accepts this user"
+    )
+    return f"check --db / REGISTRY_DATABASE_URL (host, port, user, parameters) and {where}"
 
 
 def _refuse_uri_without_file(url: sa.URL) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from reconciler.db.engine import (
+    connection_hint,
     driver_reason,
     make_engine,
     permission_problem,
@@ -163,14 +164,7 @@ def require_at_least(conn: sa.Connection, minimum: str) -> None:
 
 
 def _unreachable(engine: Engine, err: OperationalError) -> DatabaseError:
-    reason = driver_reason(err, engine)
-    # SQLite has no server to be running: point at the file instead.
-    where = (
-        "that the file and its directory are writable"
-        if engine.dialect.name == "sqlite"
-        else "that the server is running"
-    )
     return DatabaseError(
-        f"cannot use database {safe_url(written_url(engine))}: {reason}",
-        hint=f"check --db / REGISTRY_DATABASE_URL and {where}",
+        f"cannot use database {safe_url(written_url(engine))}: {driver_reason(err, engine)}",
+        hint=connection_hint(engine),
     )

@@ -44,6 +44,7 @@ class Purpose(enum.Enum):
     LIST = "models"
     EXPORT = "export"
     TEST_CHANGED = "test-connection --changed"
+    DRIFT = "drift"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,16 @@ class BoundElsewhere:
     bound: str
     environment: str
     purpose: Purpose = Purpose.APPLY
+
+
+@dataclass(frozen=True)
+class BoundUnnamed:
+    """Not a refusal, a note: a read-only command without ``--environment`` read a registry
+    bound to environment ``bound`` (never the base, ""), so nothing checked it is the one
+    meant; ``purpose``: the command reading it."""
+
+    bound: str
+    purpose: Purpose
 
 
 @dataclass(frozen=True)

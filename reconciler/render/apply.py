@@ -104,6 +104,7 @@ _READ = {
     Purpose.LIST: "list its models",
     Purpose.EXPORT: "export it",
     Purpose.TEST_CHANGED: "test what a plan changes in it",
+    Purpose.DRIFT: "check its drift",
 }
 
 

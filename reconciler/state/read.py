@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from reconciler.db import tables as t
-from reconciler.db.engine import driver_reason, make_engine, require_database
+from reconciler.db.engine import connection_hint, driver_reason, make_engine, require_database
 from reconciler.db.migrate import require_current
 from reconciler.errors import DatabaseError
 from reconciler.gcpause import gc_paused
@@ -168,7 +168,9 @@ def read_live_state(
     except sa.exc.OperationalError as err:
         raise DatabaseError(
             f"cannot read the registry: {driver_reason(err, db_url)}",
-            hint="check --db / REGISTRY_DATABASE_URL and run 'reconciler db upgrade'",
+            # an operational error (no connection, a bad URL setting, a refused login) is no
+            # schema problem: a registry that is missing or not migrated is refused above
+            hint=connection_hint(db_url),
         ) from None
     finally:
         engine.dispose()

@@ -74,6 +74,7 @@ def test_unknown_environment_is_exit_1_listing_those_that_exist(
 
 
 def test_apply_uses_the_environment_catalog(db: str, catalog: Path) -> None:
+    json_format = ["--format", "json"]
     args = ["--catalog", str(catalog), "--db", db, "--environment", "production"]
     applied = cli(["apply", *args, "--auto-approve"])
     assert applied.exit_code == 0, applied.output
@@ -83,24 +84,25 @@ def test_apply_uses_the_environment_catalog(db: str, catalog: Path) -> None:
     # error (exit 1) that says so, never "drift" a scheduled job would report as such
     other = cli(["drift", "--catalog", str(catalog), "--db", db, "--environment", "staging"])
     assert other.exit_code == 1, other.output
-    assert "Cannot check drift: the plan has 1 error." in other.output
-    assert _BOUND_TO_PRODUCTION.format(mine="environment 'staging'") in other.output
-    data = json.loads(
-        cli(
-            [
-                "drift",
-                "--catalog",
-                str(catalog),
-                "--db",
-                db,
-                "--environment",
-                "staging",
-                "--format",
-                "json",
-            ]
-        ).output
+    # drift is read-only: no plan or apply to suggest, nor re-binding; the registry meant
+    assert other.stdout == ""
+    assert other.stderr == (
+        "error: this registry belongs to environment 'production', not environment 'staging'\n"
+        "  hint: to check its drift, pass --environment production; for the registry of "
+        "environment 'staging', pass its --db (or set REGISTRY_DATABASE_URL)\n"
     )
+    base = cli(["drift", "--catalog", str(catalog), "--db", db])  # the base is another one too
+    assert base.exit_code == 1
+    assert "belongs to environment 'production', not the base catalog" in base.stderr
+    assert "rebind" not in base.output
+    assert "Plan against" not in base.output
+    as_json = cli(
+        ["drift", "--catalog", str(catalog), "--db", db, "--environment", "staging", *json_format]
+    )
+    assert as_json.exit_code == 1
+    data = json.loads(as_json.stdout)  # a machine reader still gets its JSON
     assert [e["kind"] for e in data["errors"]] == ["registry-bound-elsewhere"]
+    assert "to check its drift, pass --environment production" in as_json.stderr
 
 
 def test_saved_plan_is_refused_for_another_environment(
@@ -249,7 +251,13 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     args = ["--catalog", str(catalog), "--db", db]
     assert cli(["apply", *args, "--auto-approve", "--environment", "production"]).exit_code == 0
     assert cli(["models", "--db", db, "--environment", "production"]).exit_code == 0
-    assert cli(["models", "--db", db]).exit_code == 0  # without --environment: no check
+    unnamed = cli(["models", "--db", db])  # without --environment: no check, but a note
+    assert unnamed.exit_code == 0
+    assert unnamed.stderr == (
+        "note: this registry is bound to environment 'production'; its models are that "
+        "environment's (pass --environment production to check it is the registry you meant)\n"
+    )
+    assert cli(["models", "--db", db, "--environment", "production"]).stderr == ""
     refused = cli(["models", "--db", db, "--environment", "staging"])
     assert refused.exit_code == 1
     # read-only: no --rebind-environment to suggest; the registry that was meant, instead
@@ -269,6 +277,28 @@ def test_models_and_export_refuse_a_registry_bound_elsewhere(
     exported = cli([*mine, "--out", out])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "exported").is_dir()
+    assert "note:" not in exported.stderr
+    unnamed = cli(["export", "--db", db, "--catalog", str(catalog), "--out", out, "--force"])
+    assert unnamed.exit_code == 0, unnamed.output
+    assert unnamed.stderr == (
+        "note: this registry is bound to environment 'production'; the exported catalog is "
+        "that environment's, not the base catalog's (pass --environment production to check "
+        "it is the registry you meant)\n"
+    )
+
+
+def test_no_binding_note_for_a_registry_bound_to_the_base(
+    db: str, catalog: Path, tmp_path: Path
+) -> None:
+    """Without --environment, models and export read the base catalog's registry: a registry
+    bound to the base (or to nothing yet) is that one, with nothing to note."""
+    assert cli(["models", "--db", db]).stderr == ""  # not bound yet
+    assert cli(["apply", "--catalog", str(catalog), "--db", db, "--auto-approve"]).exit_code == 0
+    listed = cli(["models", "--db", db])
+    assert (listed.exit_code, listed.stderr) == (0, "")
+    exported = cli(["export", "--db", db, "--catalog", str(catalog), "--out", str(tmp_path / "x")])
+    assert exported.exit_code == 0, exported.output
+    assert "note: this registry is bound" not in exported.stderr
 
 
 def test_changed_connection_tests_refuse_a_registry_bound_elsewhere(db: str, catalog: Path) -> None:

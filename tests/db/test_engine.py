@@ -20,6 +20,7 @@ from reconciler.db.engine import (
     make_engine,
     require_database,
     safe_url,
+    sqlite_path,
     url_has_secret,
 )
 from reconciler.errors import DatabaseError
@@ -561,3 +562,111 @@ def test_uri_true_needs_a_file_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA query_only").scalar() is not None
     engine.dispose()
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["plan", "--catalog", "catalog"], ["models"]])
+@pytest.mark.parametrize("fault", ["port", "sslmode", "role", "no-server"])
+def test_a_connection_failure_hints_at_the_url_not_db_upgrade(
+    args: list[str], fault: str, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad URL setting, a refused login or no server: 'db upgrade' needs the same
+    connection, so the hint is the URL and the server."""
+    monkeypatch.chdir(tmp_path)
+    write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    url = sa.make_url(pg_url)
+    url = {
+        "port": url.set(port=99999),
+        "sslmode": url.update_query_dict({"sslmode": "bogus"}),
+        "role": url.set(username=f"nobody_{uuid.uuid4().hex[:8]}"),
+        "no-server": url.set(host="127.0.0.1", port=_unused_port()),
+    }[fault]
+    result = cli([*args, "--db", url.render_as_string(hide_password=False)])
+    assert result.exit_code == 1, result.output
+    assert "db upgrade" not in result.stderr
+    assert (
+        "hint: check --db / REGISTRY_DATABASE_URL (host, port, user, parameters) and that the "
+        "server is running" in result.stderr
+    )
+    assert "internal error" not in result.output
+
+
+def test_a_sqlite_file_that_cannot_be_opened_hints_at_the_file_not_db_upgrade(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "dir.db").mkdir()  # there, so not "not found"; but no database file to open
+    result = cli(["models", "--db", f"sqlite:///{tmp_path / 'dir.db'}"])
+    assert result.exit_code == 1, result.output
+    assert "cannot read the registry: unable to open database file" in result.stderr
+    assert "db upgrade" not in result.stderr
+    assert "the file and its directory are readable and writable" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["models"], ["plan", "--catalog", "catalog"]])
+def test_an_unmigrated_registry_still_hints_db_upgrade(
+    args: list[str], db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where 'db upgrade' helps, it is still the hint (db upgrade itself just migrates)."""
+    monkeypatch.chdir(tmp_path)
+    write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    if args != ["db", "upgrade"]:
+        sqlite = sqlite_path(db_url)
+        if sqlite is not None:
+            sqlite.touch()  # an empty file: there, not migrated
+    result = cli([*args, "--db", db_url])
+    if args == ["db", "upgrade"]:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1, result.output
+    assert "registry database is not initialized" in result.stderr
+    assert "hint: run 'reconciler db upgrade' with the same --db" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1:{port}/",
+        "postgresql://postgres@127.0.0.1:{port}",
+        "postgres://postgres@127.0.0.1:{port}/",
+        "postgresql+psycopg://postgres@127.0.0.1:{port}/?sslmode=disable",
+        "postgresql+psycopg://postgres@127.0.0.1:{port}/?dbname=",
+    ],
+)
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["models"], ["plan", "--catalog", "catalog"]])
+def test_a_postgres_url_without_a_database_name_is_refused(
+    url: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq would connect to the database named like the user ('postgres', the server's
+    own) and 'db upgrade' would migrate it: refused before connecting. (A port nobody
+    listens on: should the refusal ever go, no server's database is migrated by this test.)"""
+    monkeypatch.chdir(tmp_path)
+    write_catalog(tmp_path / "catalog", [model_doc("m1")])
+    result = cli([*args, "--db", url.format(port=_unused_port())])
+    assert result.exit_code == 1, result.output
+    assert "names no database" in result.stderr
+    assert "would connect to the one named like the user" in result.stderr
+    assert (
+        "hint: name the registry's database at the end of the URL (or in ?dbname=), e.g. "
+        "postgresql+psycopg://user@host:5432/dbname" in result.stderr
+    )
+    assert "Connection refused" not in result.output  # refused before connecting
+
+
+@pytest.mark.postgres
+def test_a_database_named_in_the_query_is_enough(pg_url: str) -> None:
+    url = sa.make_url(pg_url)
+    named = url.set(database="").update_query_dict({"dbname": url.database or ""})
+    engine = make_engine(named.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT current_database()")).scalar() == url.database
+    finally:
+        engine.dispose()
