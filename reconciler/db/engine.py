@@ -6,6 +6,7 @@ can be ``BEGIN IMMEDIATE`` (taking the write lock up front) and reads stay plain
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning
 
 from reconciler.errors import DatabaseError
+from reconciler.logs import register_scrubber
 
 IMMEDIATE = "reconciler_immediate"
 
@@ -321,7 +323,22 @@ def scrub(text: str, url: str | sa.URL | Engine | None) -> str:
         return text
     if isinstance(url, Engine):
         url = written_url(url)
+    return _scrub(text, _secrets(url))
+
+
+def _redact_in_logs(engine: Engine, url: str) -> None:
+    """Have every log record (SQLAlchemy's pool and engine, the driver's, ours) scrubbed of
+    ``url``'s secrets as driver messages are, for as long as ``engine`` lives (a record may be
+    written after it is disposed). SQLite has no credentials: its query holds settings
+    (``mode=ro``, ``uri=true``) that hiding would only blank out of every record."""
+    if sa.make_url(url).get_backend_name() == "sqlite":
+        return
     secrets = _secrets(url)
+    if secrets.scrubbed is not None or secrets.short is not None:
+        register_scrubber(engine, functools.partial(_scrub, secrets=secrets))
+
+
+def _scrub(text: str, secrets: _Secrets) -> str:
     if secrets.scrubbed is not None:
         text = _replace_all(text, secrets.scrubbed)
     if secrets.short is None:
@@ -463,6 +480,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, create: bool = True) ->
                 else _postgres_engine(parsed, url)
             )
             _WRITTEN[engine] = url
+            _redact_in_logs(engine, url)
             return engine
     except (NoSuchModuleError, ImportError) as err:
         raise DatabaseError(

@@ -88,6 +88,12 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "vertex_credentials",
     }
 )
+# Words in a key's name that say its value is a credential though names_a_credential (the
+# catalog's query-parameter rule, which ends on key/token/secret/...) misses it: a webhook URL
+# lets anyone post (slack_webhook_url, alert_to_webhook_url, SLACK_WEBHOOK_URL under
+# environment_variables), a DSN or connection string holds a key (sentry_dsn,
+# AZURE_STORAGE_CONNECTION_STRING), and litellm_license is LiteLLM's enterprise key.
+_SECRET_NAME_WORDS = ("webhook", "dsn", "license", "connectionstring", "connstr")
 _REFERENCE = re.compile(r"os\.environ/[A-Za-z_][A-Za-z0-9_]*")
 _DOTENV_LINE = re.compile(r"\s*(export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=")
 _CATALOG_KINDS = frozenset({"Model", "ProviderCredential", "Settings"})
@@ -327,7 +333,10 @@ def _has_url_credential(value: str) -> bool:
 
 @functools.lru_cache(maxsize=1024)  # a config repeats a few key names many times
 def _secret_key(name: str) -> bool:
-    return name in SECRET_KEYS or names_a_credential(name)
+    if name in SECRET_KEYS or names_a_credential(name):
+        return True
+    word = name.lower().replace("-", "").replace("_", "")
+    return any(part in word for part in _SECRET_NAME_WORDS)
 
 
 def _plain_value(scalar: yaml.ScalarEvent, parent: _Frame | None) -> bool:

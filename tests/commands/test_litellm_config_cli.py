@@ -250,6 +250,9 @@ def test_check_of_a_hand_edited_config_hides_its_secrets(tmp_path: Path) -> None
     assert "api_key: os.environ/K\n" in text
     edited = text.replace("api_key: os.environ/K", f"api_key: {CANARY}  # was {CANARY}")
     edited += f"# old master key: {CANARY}\n"
+    # a webhook URL is a credential too: anyone holding it can post to the channel
+    edited += "environment_variables:\n"
+    edited += f"  slack_webhook_url: https://hooks.slack.com/services/T000/B000/{CANARY}-hook\n"
     edited = edited.replace("master_key: os.environ/LITELLM_MASTER_KEY", f"master_key: '{CANARY}'")
     config.write_text(edited)
     for debug in ([], ["--debug"]):
@@ -263,6 +266,8 @@ def test_check_of_a_hand_edited_config_hides_its_secrets(tmp_path: Path) -> None
         assert "+    api_key: os.environ/K\n" in result.stdout
         assert "-  master_key: <hidden: not an os.environ/ reference>\n" in result.stdout
         assert "-# <comment hidden>\n" in result.stdout
+        assert "-  slack_webhook_url: <hidden: not an os.environ/ reference>\n" in result.stdout
+        assert "hooks.slack.com" not in result.stdout + result.stderr
     assert config.read_text() == edited  # --check never writes
     # rendering again replaces the hand-edited config: it is a LiteLLM config
     assert cli(["litellm-config", "--catalog", str(root), "--out", str(config)]).exit_code == 0

@@ -3,6 +3,7 @@ SQLite open errors name the file."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from pathlib import Path
@@ -670,3 +671,90 @@ def test_a_database_named_in_the_query_is_enough(pg_url: str) -> None:
             assert conn.execute(sa.text("SELECT current_database()")).scalar() == url.database
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_debug_logs_of_successful_commands_hide_the_urls_secrets(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--debug with SQLAlchemy's engine and pool logging on (which quote the connection's
+    user and database): plan, apply and drift succeed and no log line shows the URL's user
+    name, password or query values."""
+    from engine_helpers import secret_env
+
+    sqlalchemy_log = logging.getLogger("sqlalchemy")
+    level = sqlalchemy_log.level
+    tag = uuid.uuid4().hex[:10]
+    user, password, app = f"canary_user_{tag}", f"sk-CANARY-dbpw-{tag}", f"canary-app-{tag}"
+    fresh = sa.make_url(pg_url)
+    dbname = fresh.database or ""
+    admin = sa.create_engine(fresh.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{user}" LOGIN SUPERUSER'))
+        try:
+            url = (
+                f"postgresql+psycopg://{user}:{password}@{fresh.host}:{fresh.port}/postgres"
+                f"?dbname={dbname}&application_name={app}"
+            )
+            sqlalchemy_log.setLevel(logging.DEBUG)  # SQLAlchemy's own default is WARNING
+            for name in secret_env():
+                monkeypatch.delenv(name, raising=False)
+            env = secret_env()
+            planfile = tmp_path / "plan.json"
+            example = str(Path(__file__).resolve().parents[2] / "catalog")
+            runs = [
+                ["db", "upgrade", "--db", url],
+                ["plan", "--catalog", example, "--db", url, "--out", str(planfile)],
+                ["apply", str(planfile), "--catalog", example, "--db", url],
+                ["drift", "--catalog", example, "--db", url],
+            ]
+            logged = ""
+            for args in runs:
+                result = cli(["--debug", *args], env)
+                assert result.exit_code == 0, result.output
+                logged += result.stderr
+                assert password not in result.stdout
+            assert "sqlalchemy.pool" in logged
+            assert "sqlalchemy.engine" in logged
+            for secret in (user, password, app, dbname):
+                assert secret not in logged
+            assert "***" in logged
+        finally:
+            sqlalchemy_log.setLevel(level)
+            # the role owns the registry's tables: the database goes first
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{user}"'))
+    admin.dispose()
+
+
+def test_making_an_engine_registers_its_urls_secrets_with_log_redaction() -> None:
+    """Every log record (and only a log record) is scrubbed as a driver's message is: the
+    password, user name and query values in each spelling, a short value withheld as a word;
+    host and port stay."""
+    from reconciler.logs import RedactingFilter
+    from reconciler.logs import redact as reconciler_redact
+
+    def redact(text: str) -> str:  # as a log record is written
+        record = logging.LogRecord("sqlalchemy.pool", logging.DEBUG, "", 0, text, None, None)
+        RedactingFilter().filter(record)
+        return str(record.msg)
+
+    tag = uuid.uuid4().hex[:8]
+    password = f"p@ss/{tag}"
+    url = (
+        f"postgresql+psycopg://user-{tag}:{password.replace('@', '%40').replace('/', '%2F')}"
+        f"@db.example:5432/registry?application_name=app-{tag}&connect_timeout=7"
+    )
+    line = f"connect host=db.example user=user-{tag} password='{password}' app=app-{tag}"
+    # nothing of it is known before an engine is made (others' may be: one process)
+    assert redact(line).count(tag) == 3
+    engine = make_engine(url)  # its secrets are hidden while it lives
+    engine.dispose()
+    shown = redact(line + f" {password.replace('@', '%40')}")
+    assert tag not in shown
+    assert shown.startswith("connect host=db.example user=***")
+    assert "'***'" in shown
+    # "7" is too short to replace: a line with it as a word is withheld
+    assert "db.example" not in redact("connect_timeout=7 at db.example")
+    # a message shown to the user (a provider's error) is not touched by it
+    assert reconciler_redact(f"user-{tag}: 7 models") == f"user-{tag}: 7 models"

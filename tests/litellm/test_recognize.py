@@ -146,6 +146,8 @@ HAND_EDITS = [
     "    my_provider_token: {c}\n",  # secret by its name
     "    Api-Key: {c}\n",
     "    api_base: https://user:{c}@gw.example/v1\n",  # a credential in a URL
+    "    slack_webhook_url: https://hooks.slack.com/services/T000/B000/{c}\n",  # lets anyone post
+    "    sentry_dsn: https://o0.ingest.sentry.io/{c}\n",
     "    api_base: https://gw.example/v1?key={c}\n",
     "    extra: &k {c}\n    api_key: *k\n",  # the anchor is hidden where it is defined
     "    extra: &k [{{api_key: *k}}, {c}]\n",  # an alias to the node it is in
@@ -183,6 +185,42 @@ def test_what_is_no_secret_stays_visible() -> None:
         "  model_info: {max_tokens: 3}\n"
     )
     assert _text(recognize(text.encode())) == text
+
+
+def test_litellm_alerting_and_callback_secrets_are_hidden() -> None:
+    # as LiteLLM's proxy docs write them: webhooks per alert type and in the environment,
+    # callback credentials, the enterprise licence; the alerting thresholds are no secret
+    hook = f"https://hooks.slack.com/services/T000/B000/{CANARY}"
+    text = CONFIG_HEAD + (
+        "general_settings:\n"
+        "  alerting: [slack]\n"
+        "  alerting_threshold: 300\n"
+        "  alerting_args: {daily_report_frequency: 43200, budget_alert_ttl: 86400}\n"
+        f"  alert_to_webhook_url:\n    llm_exceptions: {hook}\n    budget_alerts: [{hook}]\n"
+        f"  alerting_webhook_url: {hook}\n"
+        "litellm_settings:\n"
+        "  success_callback: [langfuse]\n"
+        f"  callback_settings: {{langfuse: {{langfuse_secret: {CANARY}, langfuse_host: h}}}}\n"
+        "environment_variables:\n"
+        f"  SLACK_WEBHOOK_URL: '{hook}'\n"
+        f"  MICROSOFT_TEAMS_WEBHOOK_URL: {hook}\n"
+        f"  LANGFUSE_SECRET_KEY: {CANARY}\n"
+        f"  DD_API_KEY: {CANARY}\n"
+        f"  SENTRY_DSN: {CANARY}\n"
+        f"  LITELLM_LICENSE: {CANARY}\n"
+        f"  AZURE_STORAGE_CONNECTION_STRING: {CANARY}\n"
+        f"  GENERIC_LOGGER_TOKEN: {CANARY}\n"
+        "  SLACK_DAILY_REPORT_FREQUENCY: '86400'\n"
+    )
+    shown = _text(recognize(text.encode()))
+    assert "CANARY" not in shown
+    assert "hooks.slack.com" not in shown
+    assert "  alert_to_webhook_url:\n    <secret>\n  alerting_webhook_url: <secret>\n" in shown
+    assert "  SLACK_WEBHOOK_URL: <secret>\n" in shown
+    assert "{langfuse_secret: <secret>, langfuse_host: h}" in shown
+    assert "alerting_args: {daily_report_frequency: 43200, budget_alert_ttl: 86400}" in shown
+    assert "  SLACK_DAILY_REPORT_FREQUENCY: '86400'\n" in shown
+    assert "  success_callback: [langfuse]\n" in shown
 
 
 def test_a_hidden_block_keeps_the_lines_after_it() -> None:
