@@ -291,10 +291,22 @@ def _pattern(values: set[str], *, whole_words: bool) -> re.Pattern[str] | None:
 
 def _secrets(url: str | sa.URL) -> _Secrets:
     secret, users = _url_values(url)
-    spelled = {form for value in secret | users for form in _spellings(value)}
+    spelled = {form for value in secret for form in _spellings(value)}
     long = {form for form in spelled if len(form) >= _SHORTEST_SCRUBBED}
     short = {v for v in secret if len(v) < _SHORTEST_SCRUBBED}
-    return _Secrets(_pattern(long, whole_words=False), _pattern(short, whole_words=True))
+    # a user name is hidden as a whole word only: the common "postgres" must not turn
+    # "postgresql+psycopg" into "***ql+psycopg"
+    named = {form for value in users for form in _spellings(value)}
+    parts = [
+        found.pattern
+        for found in (
+            _pattern(long, whole_words=False),
+            _pattern({f for f in named if len(f) >= _SHORTEST_SCRUBBED}, whole_words=True),
+        )
+        if found is not None
+    ]
+    scrubbed = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+    return _Secrets(scrubbed, _pattern(short, whole_words=True))
 
 
 def _replace_all(text: str, pattern: re.Pattern[str]) -> str:

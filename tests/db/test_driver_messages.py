@@ -208,3 +208,10 @@ def test_names_after_a_password_with_an_unescaped_ampersand_are_hidden() -> None
     assert scrub('invalid connection option "sslmode"', url) == (
         'invalid connection option "sslmode"'
     )
+
+
+def test_a_user_name_is_hidden_as_a_word_not_inside_other_words() -> None:
+    # the usual user "postgres" must not turn "postgresql" into "***ql"
+    url = "postgresql+psycopg://postgres:s3cretpw@127.0.0.1:5432/db"
+    message = 'connection to postgresql://postgres@127.0.0.1 failed: role "postgres" s3cretpw'
+    assert scrub(message, url) == 'connection to postgresql://***@127.0.0.1 failed: role "***" ***'
