@@ -302,7 +302,8 @@ def in_secret_field(path: list[Any]) -> bool:
 def pattern_message(pattern: Any, value: Any, path: list[Any], expecting: str = "") -> str:
     """What is wrong with a value that fails its pattern, quoting the value unless it may be a
     secret: anywhere in a secret field, but for an env name that reads as a name (the rule of
-    ``_bad_env_name``)."""
+    ``_bad_env_name``); never a URL with user info, a query or a fragment (``gw/v1?api_key=``,
+    ``sk-...@host``: one without a scheme escapes the plaintext-secret rule's URL parsing)."""
     find = unsafe_in_text if pattern == spec.TEXT_PATTERN else unsafe_in_name
     unsafe = find(value) if isinstance(value, str) else None
     if unsafe is not None:  # invisible: telling the format would not show what is wrong
@@ -310,7 +311,10 @@ def pattern_message(pattern: Any, value: Any, path: list[Any], expecting: str = 
     shown = ""
     if isinstance(value, str):
         env = pattern == spec.ENV_PATTERN
-        if _looks_like_name(value) if env else not in_secret_field(path):
+        quotable = not in_secret_field(path) and not (
+            pattern == spec.HTTP_URL_PATTERN and any(c in value for c in "@?#;")
+        )
+        if _looks_like_name(value) if env else quotable:
             shown = f"'{shown_value(value)}' "
     # a regex means nothing to most readers: say what a valid value looks like
     help_text = spec.PATTERN_HELP.get(pattern)

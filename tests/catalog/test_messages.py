@@ -114,6 +114,9 @@ def test_a_pattern_message_shortens_and_escapes_the_value(tmp_path: Path) -> Non
         (spec.ENV_PATTERN, ["api_key", "env"], "OPENAI-API-KEY", True),
         (spec.ENV_PATTERN, ["api_key", "env"], "sk-proj-CANARY0123456789abcdef", False),
         (spec.ENV_PATTERN, ["env"], "sk-proj-CANARY0123456789abcdef", False),
+        # a URL may carry a credential, with or without a scheme
+        (spec.HTTP_URL_PATTERN, ["base_url"], "gw.example.com/v1?api_key=CANARY", False),
+        (spec.HTTP_URL_PATTERN, ["endpoint_url"], "sk-CANARY@gw.example.com/v1", False),
     ],
 )
 def test_a_pattern_message_hides_what_may_be_a_secret(
