@@ -262,6 +262,12 @@ def failure_text(failure: SecretFailure, *, reasons_only: bool = False) -> str:
     return _REASONS[failure.reason] if reasons_only else failure.detail
 
 
+def _failures(secrets: Sequence[tuple[str, SecretFailure]], reasons_only: bool) -> str:
+    return "; ".join(
+        f"{ref} ({failure_text(why, reasons_only=reasons_only)})" for ref, why in secrets
+    )
+
+
 def alert_text(
     alert: Alert,
     untrusted: Untrusted = _same,
@@ -312,20 +318,13 @@ def alert_text(
             return (
                 "some secrets could not be read here (apply must be able to read them; until "
                 "then they are compared by source version where they have one): "
-                + "; ".join(
-                    f"{ref} ({failure_text(why, reasons_only=reasons_only)})"
-                    for ref, why in alert.secrets
-                )
+                + _failures(alert.secrets, reasons_only)
             )
         case SecretVersionsUnchecked():
             return (
                 "the source version of some secrets could not be checked (their values were "
                 "not read, so they are not compared; apply reads them and fails the same way "
-                "unless this is fixed): "
-                + "; ".join(
-                    f"{ref} ({failure_text(why, reasons_only=reasons_only)})"
-                    for ref, why in alert.secrets
-                )
+                "unless this is fixed): " + _failures(alert.secrets, reasons_only)
             )
         case NotManaged():
             return _not_managed(alert, approve)
